@@ -1,0 +1,92 @@
+// A loadable program: what the assembler produces and the machine loads. The ELF32 file
+// format (Elf32.cs) and flat binaries are two encodings of it.
+namespace R4.Isa.Image;
+
+[Flags]
+public enum SegmentFlags : byte { None = 0, Execute = 1, Write = 2, Read = 4 }
+
+/// <summary>A loadable segment: <see cref="Data"/> is copied to <see cref="PhysicalAddress"/>;
+/// the remaining <see cref="MemorySize"/> - Data.Length bytes are zero.</summary>
+public sealed record ImageSegment(uint VirtualAddress, uint PhysicalAddress, byte[] Data, uint MemorySize, SegmentFlags Flags);
+
+public enum SymbolKind : byte { Label, Constant }
+
+/// <summary>A symbol: a label (an address) or a constant from <c>.equ</c>.</summary>
+public sealed record ImageSymbol(string Name, uint Value, SymbolKind Kind);
+
+/// <summary>Where the instruction or data at <see cref="Address"/> came from.</summary>
+public sealed record SourceLine(uint Address, string File, int Line);
+
+/// <summary>Raised for an image that cannot be loaded; the message names the file and what is wrong.</summary>
+public sealed class ImageFormatException(string message) : Exception(message);
+
+public sealed class ProgramImage
+{
+    private readonly ImageSymbol[] labelsByAddress;
+    private readonly SourceLine[] linesByAddress;
+
+    public ProgramImage(uint entry, IReadOnlyList<ImageSegment> segments,
+        IReadOnlyList<ImageSymbol>? symbols = null, IReadOnlyList<SourceLine>? lines = null)
+    {
+        Entry = entry;
+        Segments = segments;
+        Symbols = symbols ?? Array.Empty<ImageSymbol>();
+        Lines = lines ?? Array.Empty<SourceLine>();
+        labelsByAddress = Symbols.Where(s => s.Kind == SymbolKind.Label)
+            .OrderBy(s => s.Value).ThenBy(s => s.Name.StartsWith('.') ? 1 : 0).ThenBy(s => s.Name, StringComparer.Ordinal).ToArray();
+        linesByAddress = Lines.OrderBy(l => l.Address).ToArray();
+    }
+
+    public uint Entry { get; }
+    public IReadOnlyList<ImageSegment> Segments { get; }
+    public IReadOnlyList<ImageSymbol> Symbols { get; }
+    public IReadOnlyList<SourceLine> Lines { get; }
+
+    /// <summary>The nearest label at or below <paramref name="address"/> (a global label is
+    /// preferred over a local one at the same address), or null.</summary>
+    public ImageSymbol? LabelAtOrBelow(uint address)
+    {
+        int lo = 0, hi = labelsByAddress.Length - 1, found = -1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (labelsByAddress[mid].Value <= address) { found = mid; lo = mid + 1; }
+            else hi = mid - 1;
+        }
+        if (found < 0) return null;
+        uint value = labelsByAddress[found].Value;
+        while (found > 0 && labelsByAddress[found - 1].Value == value) found--;
+        return labelsByAddress[found];
+    }
+
+    /// <summary>"name" or "name+0x1c" for an address, or null when no label precedes it.</summary>
+    public string? Symbolize(uint address)
+    {
+        var label = LabelAtOrBelow(address);
+        if (label is null) return null;
+        uint offset = address - label.Value;
+        return offset == 0 ? label.Name : $"{label.Name}+0x{offset:x}";
+    }
+
+    /// <summary>The source line of the instruction at <paramref name="address"/>, or null.</summary>
+    public SourceLine? LineAt(uint address)
+    {
+        int lo = 0, hi = linesByAddress.Length - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            uint a = linesByAddress[mid].Address;
+            if (a == address) return linesByAddress[mid];
+            if (a < address) lo = mid + 1; else hi = mid - 1;
+        }
+        return null;
+    }
+
+    /// <summary>The address of a symbol by name, or null.</summary>
+    public uint? Lookup(string name)
+    {
+        foreach (var s in Symbols)
+            if (s.Name == name) return s.Value;
+        return null;
+    }
+}
