@@ -1,0 +1,45 @@
+// `r4 asm`: assembles a source file into an ELF32 executable or a flat binary, optionally
+// with a listing. Nothing is written when the source has errors.
+using System.Text;
+using CommandLine;
+using CommandLine.Text;
+
+namespace R4.Cli;
+
+[Verb("asm", HelpText = "Assemble an R4 source file into an ELF32 executable (or a flat binary).")]
+public sealed class AsmVerb
+{
+    [Value(0, MetaName = "source", Required = true, HelpText = "The assembly source (.asm).")]
+    public string Source { get; set; } = "";
+
+    [Option('o', "output", HelpText = "Output file (default: the source name with .elf, or .bin with --flat).")]
+    public string? Output { get; set; }
+
+    [Option("flat", HelpText = "Write a flat binary: the bytes from the lowest to the highest address, gaps zero-filled.")]
+    public bool Flat { get; set; }
+
+    [Option('l', "listing", HelpText = "Also write a listing (address, words, source line) to this file.")]
+    public string? Listing { get; set; }
+
+    [Option('D', "define", HelpText = "Define a symbol: -D NAME=VALUE (or -D NAME for 1). Repeatable.")]
+    public IEnumerable<string> Defines { get; set; } = [];
+
+    [Usage(ApplicationAlias = "r4")]
+    public static IEnumerable<Example> Examples =>
+    [
+        new("Assemble to hello.elf", new AsmVerb { Source = "Guests/examples/hello.asm" }),
+        new("Assemble with a define and a listing", new AsmVerb { Source = "Guests/examples/compute.asm", Defines = ["N=1000"], Listing = "compute.lst" }),
+        new("Write a flat binary", new AsmVerb { Source = "hello.asm", Flat = true, Output = "hello.bin" }),
+    ];
+
+    public int Execute(TextWriter output, TextWriter error)
+    {
+        var result = GuestLoader.Assemble(Source, Defines, error);
+        string outputPath = Output ?? Path.ChangeExtension(Source, Flat ? ".bin" : ".elf");
+        byte[] bytes = Flat ? result.ToFlatBinary(out _) : result.ToElf();
+        GuestLoader.WriteAtomically(outputPath, bytes);
+        if (Listing is not null)
+            GuestLoader.WriteAtomically(Listing, Encoding.UTF8.GetBytes(result.Listing));
+        return ExitCodes.Success;
+    }
+}

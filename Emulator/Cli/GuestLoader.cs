@@ -1,0 +1,136 @@
+// Turns what the user names on the command line into a ProgramImage: an assembly source
+// (.asm, .s, .inc) is assembled, an ELF32 file is read, anything else is a flat binary
+// loaded at address 0 (entry 0). Every failure becomes a UserError naming the file.
+using System.Globalization;
+using R4.Assembler;
+using R4.Isa.Image;
+
+namespace R4.Cli;
+
+public static class GuestLoader
+{
+    private static readonly string[] SourceExtensions = [".asm", ".s", ".inc", ".r4"];
+
+    public static bool IsAssemblySource(string path) =>
+        SourceExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
+
+    public static ProgramImage Load(string path, IEnumerable<string> defines, TextWriter error)
+    {
+        if (IsAssemblySource(path))
+            return Assemble(path, defines, error).Image!;
+        byte[] bytes = ReadAll(path);
+        if (Elf32.LooksLikeElf(bytes))
+            return Elf32.Read(bytes, path);
+        if (defines.Any())
+            throw new UserError($"{path}: -D defines apply to assembly sources only", ExitCodes.Usage);
+        return FlatImage(bytes, 0);
+    }
+
+    /// <summary>A flat binary: its bytes at <paramref name="baseAddress"/>, entry at the base.</summary>
+    public static ProgramImage FlatImage(byte[] bytes, uint baseAddress) =>
+        new(baseAddress, [new ImageSegment(baseAddress, baseAddress, bytes, (uint)bytes.Length,
+            SegmentFlags.Read | SegmentFlags.Write | SegmentFlags.Execute)]);
+
+    public static AssemblyResult Assemble(string path, IEnumerable<string> defines, TextWriter error)
+    {
+        if (!File.Exists(path))
+            throw new UserError($"cannot read '{path}': no such file", ExitCodes.CannotOpen);
+        var result = R4Assembler.AssembleFile(path, new AssemblyOptions { Defines = ParseDefines(defines) });
+        if (!result.Succeeded)
+        {
+            foreach (var diagnostic in result.Errors)
+                error.WriteLine(diagnostic.Format());
+            throw new UserError($"{path}: {result.Errors.Count} error{(result.Errors.Count == 1 ? "" : "s")}, nothing written", ExitCodes.BadInput);
+        }
+        return result;
+    }
+
+    public static byte[] ReadAll(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            string reason = e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message;
+            throw new UserError($"cannot read '{path}': {reason}", ExitCodes.CannotOpen);
+        }
+    }
+
+    /// <summary>Parses <c>NAME=VALUE</c> (or <c>NAME</c>, meaning 1); VALUE is decimal, 0x hex or 0b binary, maybe negative.</summary>
+    public static IReadOnlyDictionary<string, long> ParseDefines(IEnumerable<string> defines)
+    {
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (string define in defines)
+        {
+            int eq = define.IndexOf('=');
+            string name = eq < 0 ? define : define[..eq];
+            string valueText = eq < 0 ? "1" : define[(eq + 1)..];
+            if (name.Length == 0 || !(char.IsLetter(name[0]) || name[0] == '_') || !name.All(c => char.IsLetterOrDigit(c) || c == '_'))
+                throw new UserError($"-D {define}: '{name}' is not a symbol name", ExitCodes.Usage);
+            if (!TryParseNumber(valueText, out long value))
+                throw new UserError($"-D {define}: '{valueText}' is not a number (decimal, 0x hex or 0b binary)", ExitCodes.Usage);
+            result[name] = value;
+        }
+        return result;
+    }
+
+    public static bool TryParseNumber(string text, out long value)
+    {
+        text = text.Trim().Replace("_", "");
+        bool negative = text.StartsWith('-');
+        if (negative) text = text[1..];
+        bool ok;
+        if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+            ok = long.TryParse(text[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
+        else if (text.StartsWith("0b", StringComparison.OrdinalIgnoreCase))
+        {
+            value = 0;
+            ok = text.Length > 2 && text.Length <= 66 && text[2..].All(c => c is '0' or '1');
+            if (ok) value = Convert.ToInt64(text[2..], 2);
+        }
+        else
+            ok = long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+        if (negative) value = -value;
+        return ok;
+    }
+
+    /// <summary>Parses a size such as 16M, 64MiB, 512K, 1G or a plain byte count.</summary>
+    public static bool TryParseSize(string text, out ulong bytes)
+    {
+        bytes = 0;
+        text = text.Trim();
+        ulong unit = 1;
+        string[] suffixes = ["KiB", "MiB", "GiB", "KB", "MB", "GB", "K", "M", "G"];
+        foreach (var suffix in suffixes)
+        {
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+            {
+                unit = char.ToUpperInvariant(suffix[0]) switch { 'K' => 1UL << 10, 'M' => 1UL << 20, _ => 1UL << 30 };
+                text = text[..^suffix.Length];
+                break;
+            }
+        }
+        if (!TryParseNumber(text, out long n) || n <= 0) return false;
+        bytes = (ulong)n * unit;
+        return true;
+    }
+
+    /// <summary>Writes a file whole or not at all: a temporary file renamed into place.</summary>
+    public static void WriteAtomically(string path, byte[] bytes)
+    {
+        string full = Path.GetFullPath(path);
+        string temp = full + ".tmp-" + Environment.ProcessId;
+        try
+        {
+            File.WriteAllBytes(temp, bytes);
+            File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw new UserError($"cannot write '{path}': {e.Message}", ExitCodes.CannotWrite);
+        }
+    }
+}

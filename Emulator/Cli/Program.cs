@@ -1,0 +1,44 @@
+// Entry point of `r4`: parses the verb with CommandLineParser and maps every failure the
+// user can cause to a one-line message and a documented exit code (ExitCodes.cs).
+using CommandLine;
+using R4.Isa.Image;
+
+namespace R4.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs one command; the tests call this directly.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        using var parser = new Parser(settings =>
+        {
+            settings.HelpWriter = error;
+            settings.AllowMultiInstance = true;
+            settings.CaseInsensitiveEnumValues = true;
+        });
+        var parsed = parser.ParseArguments<AsmVerb, DisasmVerb, RunVerb, IsaDocVerb>(args);
+        try
+        {
+            return parsed.MapResult(
+                (AsmVerb verb) => verb.Execute(output, error),
+                (DisasmVerb verb) => verb.Execute(output, error),
+                (RunVerb verb) => verb.Execute(output, error),
+                (IsaDocVerb verb) => verb.Execute(output, error),
+                errors => errors.All(e => e.Tag is ErrorType.HelpRequestedError or ErrorType.VersionRequestedError or ErrorType.HelpVerbRequestedError)
+                    ? ExitCodes.Success
+                    : ExitCodes.Usage);
+        }
+        catch (UserError e)
+        {
+            error.WriteLine($"r4: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (ImageFormatException e)
+        {
+            error.WriteLine($"r4: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+    }
+}

@@ -1,0 +1,150 @@
+// `r4 run`: loads a guest (source or image), runs it on the machine with the console on
+// stdin/stdout, and exits with the guest's power-off status or a documented host code.
+using System.Text.Json;
+using CommandLine;
+using CommandLine.Text;
+using R4.Isa.Image;
+using R4.Machine;
+
+namespace R4.Cli;
+
+[Verb("run", HelpText = "Run a guest (.asm source, ELF image or flat binary) on the R4 machine.")]
+public sealed class RunVerb
+{
+    [Value(0, MetaName = "guest", Required = true, HelpText = "The guest: an assembly source, an ELF image or a flat binary.")]
+    public string Guest { get; set; } = "";
+
+    [Option("mem", Default = "16M", HelpText = "RAM size, e.g. 16M, 64MiB, 1G or a byte count (multiple of 4096).")]
+    public string Memory { get; set; } = "16M";
+
+    [Option("disk", HelpText = "Disk image file backing the disk device (writes go to the file).")]
+    public string? Disk { get; set; }
+
+    [Option("input", HelpText = "Console input from this file (default: standard input).")]
+    public string? Input { get; set; }
+
+    [Option("max-instructions", HelpText = "Stop after this many retired instructions (exit code 124).")]
+    public ulong? MaxInstructions { get; set; }
+
+    [Option("costs", HelpText = "JSON file overriding entries of the cycle cost table (see docs/costs.md).")]
+    public string? Costs { get; set; }
+
+    [Option("stats", HelpText = "Print a summary (instructions, cycles, traps, TLB) on stderr.")]
+    public bool Stats { get; set; }
+
+    [Option("stats-json", HelpText = "Write the run's statistics as JSON to this file.")]
+    public string? StatsJson { get; set; }
+
+    [Option("trace", HelpText = "Trace every instruction and trap on stderr (or to --trace-file).")]
+    public bool Trace { get; set; }
+
+    [Option("trace-file", HelpText = "Write the trace to this file instead of stderr (implies --trace).")]
+    public string? TraceFile { get; set; }
+
+    [Option('D', "define", HelpText = "Define a symbol when the guest is an assembly source: -D NAME=VALUE. Repeatable.")]
+    public IEnumerable<string> Defines { get; set; } = [];
+
+    [Usage(ApplicationAlias = "r4")]
+    public static IEnumerable<Example> Examples =>
+    [
+        new("Run a bundled guest", new RunVerb { Guest = "Guests/examples/hello.asm" }),
+        new("Run with statistics and a bounded budget", new RunVerb { Guest = "Guests/examples/compute.asm", Stats = true, MaxInstructions = 10_000_000 }),
+        new("Trace a guest to a file, console input from a file", new RunVerb { Guest = "kernel.elf", TraceFile = "trace.txt", Input = "keys.txt" }),
+        new("Override a define and the memory size", new RunVerb { Guest = "Guests/examples/compute.asm", Defines = ["N=5000"], Memory = "64M" }),
+    ];
+
+    public int Execute(TextWriter output, TextWriter error)
+    {
+        if (!GuestLoader.TryParseSize(Memory, out ulong memoryBytes) || memoryBytes % 4096 != 0 || memoryBytes > 1UL << 31)
+            throw new UserError($"--mem {Memory}: give a size that is a multiple of 4 KiB, at most 2 GiB (e.g. 16M)", ExitCodes.Usage);
+        var costs = CostTable.Default;
+        if (Costs is not null)
+        {
+            if (!File.Exists(Costs))
+                throw new UserError($"cannot read '{Costs}': no such file", ExitCodes.CannotOpen);
+            try { costs = CostTable.LoadJson(Costs); }
+            catch (CostTableException e) { throw new UserError(e.Message, ExitCodes.BadInput); }
+        }
+        if (Disk is not null && !File.Exists(Disk))
+            throw new UserError($"cannot read disk image '{Disk}': no such file", ExitCodes.CannotOpen);
+
+        var image = GuestLoader.Load(Guest, Defines, error);
+        using var consoleInput = OpenInput(out bool interactive);
+        using var consoleOutput = Console.OpenStandardOutput();
+        using var traceWriter = OpenTrace(error);
+        var options = new MachineOptions
+        {
+            MemoryBytes = (uint)memoryBytes,
+            Costs = costs,
+            ConsoleInput = consoleInput,
+            ConsoleInputInteractive = interactive,
+            ConsoleOutput = consoleOutput,
+            Diagnostics = error,
+            DiskImagePath = Disk,
+        };
+        using var machine = new R4Machine(options);
+        machine.Load(image);
+        if (traceWriter is not null)
+            machine.Trace = new TextTraceSink(traceWriter, image);
+        var result = machine.Run(MaxInstructions ?? ulong.MaxValue);
+        consoleOutput.Flush();
+        traceWriter?.Flush();
+
+        int exitCode = result.Reason switch
+        {
+            StopReason.PowerOff => (int)(result.ExitStatus & 0xFF),
+            StopReason.InstructionLimit => ExitCodes.InstructionLimit,
+            StopReason.Shutdown => ExitCodes.Shutdown,
+            StopReason.Deadlock => ExitCodes.Deadlock,
+            _ => throw new InvalidOperationException($"unknown stop reason {result.Reason}"),
+        };
+        if (result.Reason != StopReason.PowerOff)
+            error.WriteLine($"r4: {Describe(result, image)}");
+        if (Stats)
+            StatsReport.WriteSummary(error, result, machine.Statistics);
+        if (StatsJson is not null)
+            GuestLoader.WriteAtomically(StatsJson, StatsReport.ToJson(result, machine.Statistics));
+        return exitCode;
+    }
+
+    private static string Describe(RunResult result, ProgramImage image)
+    {
+        string where = $"pc 0x{result.Pc:x8}";
+        string? symbol = image.Symbolize(result.Pc);
+        if (symbol is not null) where += $" ({symbol})";
+        var line = image.LineAt(result.Pc);
+        if (line is not null) where += $" at {line.File}:{line.Line}";
+        string cause = result.Reason switch
+        {
+            StopReason.InstructionLimit => "instruction limit reached",
+            StopReason.Shutdown => "machine shut down (triple fault)",
+            StopReason.Deadlock => "halted with interrupts enabled and no interrupt source left",
+            _ => result.Reason.ToString(),
+        };
+        return result.Diagnostic is null ? $"{cause} at {where}" : $"{cause} at {where}: {result.Diagnostic}";
+    }
+
+    private Stream OpenInput(out bool interactive)
+    {
+        if (Input is not null)
+        {
+            interactive = false;
+            return new MemoryStream(GuestLoader.ReadAll(Input), writable: false);
+        }
+        interactive = !Console.IsInputRedirected;
+        return Console.OpenStandardInput();
+    }
+
+    private TextWriter? OpenTrace(TextWriter error)
+    {
+        if (TraceFile is not null)
+        {
+            try { return new StreamWriter(TraceFile, append: false) { AutoFlush = false }; }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                throw new UserError($"cannot write '{TraceFile}': {e.Message}", ExitCodes.CannotWrite);
+            }
+        }
+        return Trace ? error : null;
+    }
+}

@@ -1,0 +1,41 @@
+// The --stats summary (human, on stderr) and the --stats-json document.
+using System.Text.Json;
+using R4.Isa;
+using R4.Machine;
+
+namespace R4.Cli;
+
+public static class StatsReport
+{
+    public static void WriteSummary(TextWriter error, RunResult result, MachineStatistics stats)
+    {
+        double mips = stats.HostSeconds > 0 ? stats.Instructions / stats.HostSeconds / 1e6 : 0;
+        error.WriteLine($"stop:          {result.Reason} (exit status {result.ExitStatus})");
+        error.WriteLine($"instructions:  {stats.Instructions:N0}");
+        error.WriteLine($"cycles:        {stats.Cycles:N0}");
+        error.WriteLine($"host time:     {stats.HostSeconds:F3} s ({mips:F1} MIPS)");
+        error.WriteLine($"TLB:           {stats.TlbMisses:N0} misses, {stats.TlbFlushes:N0} flushes");
+        for (int v = 0; v < Vectors.Count; v++)
+            if (stats.TrapsByVector[v] != 0)
+                error.WriteLine($"trap {Vectors.Name(v),-8} {stats.TrapsByVector[v],12:N0}  {Vectors.Describe(v)}");
+    }
+
+    public static byte[] ToJson(RunResult result, MachineStatistics stats)
+    {
+        var traps = new SortedDictionary<int, long>();
+        for (int v = 0; v < Vectors.Count; v++)
+            if (stats.TrapsByVector[v] != 0) traps[v] = stats.TrapsByVector[v];
+        var document = new Dictionary<string, object?>
+        {
+            ["stopReason"] = result.Reason.ToString(),
+            ["exitStatus"] = result.ExitStatus,
+            ["instructions"] = stats.Instructions,
+            ["cycles"] = stats.Cycles,
+            ["hostSeconds"] = stats.HostSeconds,
+            ["traps"] = traps.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value),
+            ["tlbMisses"] = stats.TlbMisses,
+            ["tlbFlushes"] = stats.TlbFlushes,
+        };
+        return JsonSerializer.SerializeToUtf8Bytes(document, new JsonSerializerOptions { WriteIndented = true });
+    }
+}

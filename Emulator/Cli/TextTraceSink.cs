@@ -1,0 +1,24 @@
+// Writes the --trace lines: one per retired instruction (instret, ring, pc, symbol+offset,
+// disassembly) and one per trap (vector, cause, error code decoded for #PF, rings).
+using R4.Assembler;
+using R4.Isa;
+using R4.Isa.Image;
+using R4.Machine;
+
+namespace R4.Cli;
+
+public sealed class TextTraceSink(TextWriter writer, ProgramImage image) : ITraceSink
+{
+    public void Instruction(ulong instret, int ring, uint pc, uint word)
+    {
+        string symbol = image.Symbolize(pc) ?? "";
+        writer.WriteLine($"{instret,10} r{ring} {pc:x8} {symbol,-24} {Disassembler.Format(word, pc, image)}");
+    }
+
+    public void Trap(ulong instret, int vector, uint errorCode, uint savedPc, int fromRing, int toRing)
+    {
+        string detail = vector == Vectors.PageFault ? $" [{PageBits.DescribeError(errorCode)}]" : "";
+        string symbol = image.Symbolize(savedPc) is { } s ? $" ({s})" : "";
+        writer.WriteLine($"{instret,10} trap {Vectors.Name(vector)} {Vectors.Describe(vector)} error=0x{errorCode:x}{detail} saved pc=0x{savedPc:x8}{symbol} ring {fromRing}->{toRing}");
+    }
+}
