@@ -70,7 +70,7 @@ public static class IsaReference
         md.AppendLine();
         md.AppendLine("## Operand forms");
         md.AppendLine();
-        md.AppendLine("| form · syntax · layout (high bits first) |");
+        md.AppendLine("| form | syntax | layout (high bits first) |");
         md.AppendLine("|---|---|---|");
         foreach (var form in Enum.GetValues<OperandForm>())
             md.AppendLine($"| {form} | {(form == OperandForm.None ? "(none)" : $"`{OperandForms.Syntax(form)}`")} | `{OperandForms.Layout(form)}` |");
@@ -79,7 +79,7 @@ public static class IsaReference
         md.AppendLine();
         md.AppendLine("Rings: `any` = every ring; `≤2` = ring 0..2 (ring 3 raises #GP); `0` = ring 0 only (rings 1..3 raise #GP, saved pc = the instruction).");
         md.AppendLine();
-        md.AppendLine("| opcode · syntax · form · ring · cost class · effect |");
+        md.AppendLine("| opcode | syntax | form | ring | cost class | effect |");
         md.AppendLine("|---|---|---|---|---|---|");
         foreach (var info in InstructionTable.All)
         {
@@ -94,7 +94,7 @@ public static class IsaReference
         md.AppendLine();
         md.AppendLine("## Control registers (`mfcr` / `mtcr`, ring 0)");
         md.AppendLine();
-        md.AppendLine("| number · name · meaning |");
+        md.AppendLine("| number | name | meaning |");
         md.AppendLine("|---|---|---|");
         for (int i = 0; i < ControlRegisters.Count; i++)
         {
@@ -104,13 +104,13 @@ public static class IsaReference
         md.AppendLine();
         md.AppendLine("## Trap vectors");
         md.AppendLine();
-        md.AppendLine("| vector · name · meaning |");
+        md.AppendLine("| vector | name | meaning |");
         md.AppendLine("|---|---|---|");
         foreach (int v in new[] { Vectors.DivideError, Vectors.Breakpoint, Vectors.UndefinedInstruction, Vectors.GeneralProtection,
                      Vectors.PageFault, Vectors.Alignment, Vectors.DoubleFault, Vectors.MachineCheck, Vectors.Timer,
                      Vectors.ConsoleInput, Vectors.Disk, Vectors.SystemCall })
             md.AppendLine($"| {v} | {Vectors.Name(v)} | {Vectors.Describe(v)} |");
-        md.AppendLine("| 33..63 · int n · software interrupts |");
+        md.AppendLine("| 33..63 | int n | software interrupts |");
         md.AppendLine();
         md.AppendLine("Gate flags: bits 1:0 target ring, bits 3:2 DPL, bit 4 present, bit 5 interrupt gate.");
         md.AppendLine("Page table entry: bits 31:12 frame, bit 0 present, bit 1 writable, bit 2 executable, bits 4:3 ring.");
@@ -118,7 +118,7 @@ public static class IsaReference
         md.AppendLine();
         md.AppendLine("## I/O ports");
         md.AppendLine();
-        md.AppendLine("| port · device |");
+        md.AppendLine("| port | device |");
         md.AppendLine("|---|---|");
         foreach (var (port, name) in new (int, string)[] {
                      (Ports.ConsoleData, "console data"), (Ports.ConsoleStatus, "console status / input IRQ enable"),
