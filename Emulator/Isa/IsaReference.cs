@@ -85,7 +85,7 @@ public static class IsaReference
         {
             string syntax = (info.Mnemonic + " " + OperandForms.Syntax(info.Form)).TrimEnd();
             string ring = info.Privilege switch { Privilege.AnyRing => "any", Privilege.Ring2OrBelow => "≤2", _ => "0" };
-            md.AppendLine($"| 0x{info.Code:X2} | `{syntax}` | {info.Form} | {ring} | {info.CostClass} | {info.Summary} |");
+            md.AppendLine($"| 0x{info.Code:X2} | `{syntax}` | {info.Form} | {ring} | {info.CostClass} | {info.Summary.Replace("|", "\\|")} |");
         }
         md.AppendLine();
         md.AppendLine("## Registers");
