@@ -27,6 +27,7 @@ internal sealed partial class AssemblyPass : IExpressionScope
     /// <summary>Set while evaluating an operand whose value decides the layout (.org, .space,
     /// .align, .if): such values may not use symbols defined later.</summary>
     private string? layoutDirective;
+    private bool conditionalEntered;
 
     public AssemblyPass(PassShared shared, IReadOnlyDictionary<string, SymbolDefinition>? previousPass)
     {
@@ -60,10 +61,15 @@ internal sealed partial class AssemblyPass : IExpressionScope
             catch (AssemblyException e)
             {
                 Diagnostics.Report(line, e.Column, e.Message);
+                // A '.if' that failed before its condition was known still opens a block
+                // (skipped whole), so its '.else'/'.endif' do not report errors of their own.
+                if (!conditionalEntered && Preprocessor.FirstWord(line.Text).Word == ".if")
+                    preprocessor.EnterBrokenIf(line);
             }
             finally
             {
                 layoutDirective = null;
+                conditionalEntered = false;
             }
         }
         Output.CheckOverlaps(Diagnostics);

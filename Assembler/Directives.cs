@@ -1,6 +1,6 @@
 // Directives and assignments: .org .entry .word .half .byte .ascii .asciz .space .align
 // .equ (and NAME = e) .include .if. (.else/.endif/.macro/.endm are handled by the
-// Preprocessor; they arrive here only when a label precedes them, which is an error.)
+// Preprocessor and never arrive here.)
 using System.Text;
 using R4.Isa.Image;
 
@@ -96,25 +96,12 @@ internal sealed partial class AssemblyPass
             }
             case ".if":
             {
-                bool condition;
-                try
-                {
-                    Expect(name, operation, statement, 1);
-                    condition = EvaluateForLayout(operands[0], name) != 0;
-                }
-                catch (AssemblyException)
-                {
-                    preprocessor.EnterBrokenIf(line);
-                    throw;
-                }
+                Expect(name, operation, statement, 1);
+                bool condition = EvaluateForLayout(operands[0], name) != 0;
                 preprocessor.EnterIf(condition, line);
+                conditionalEntered = true;
                 break;
             }
-            case ".else":
-            case ".endif":
-            case ".macro":
-            case ".endm":
-                throw new AssemblyException($"'{name}' cannot follow a label; put the label on its own line", operation.Column);
             default:
                 throw new AssemblyException($"unknown directive '{operation.Text}'" + Suggestions.DidYouMean(name, DirectiveNames), operation.Column);
         }

@@ -119,11 +119,12 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
 
     private LogicalLine Classify(LogicalLine line)
     {
-        var (word, wordColumn) = FirstWord(line.Text);
+        var (word, wordColumn, labeled) = FirstWord(line.Text);
         if (collecting is not null)
         {
             if (word == ".endm")
             {
+                RejectLabel(line, word, labeled);
                 FinishMacro();
                 CheckNothingAfter(line, word);
             }
@@ -140,6 +141,7 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
                 conditionals.Add(new Conditional { ParentActive = false, Condition = false, IfLine = line, FrameDepth = frames.Count });
                 return line with { Kind = LineKind.Skipped };
             case ".else":
+                RejectLabel(line, word, labeled);
                 if (OwnConditional() is not { } open)
                     diagnostics.Report(line, wordColumn, "'.else' without '.if'");
                 else if (open.InElse)
@@ -151,6 +153,7 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
                 }
                 return line with { Kind = LineKind.Preprocessor };
             case ".endif":
+                RejectLabel(line, word, labeled);
                 if (OwnConditional() is null)
                     diagnostics.Report(line, wordColumn, "'.endif' without '.if'");
                 else
@@ -164,10 +167,12 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
         switch (word)
         {
             case ".endm":
+                RejectLabel(line, word, labeled);
                 diagnostics.Report(line, wordColumn, "'.endm' without '.macro'");
                 return line with { Kind = LineKind.Preprocessor };
             case ".macro":
-                StartMacro(line);
+                RejectLabel(line, word, labeled);
+                StartMacro(line, wordColumn);
                 return line with { Kind = LineKind.Preprocessor };
         }
         return line;
@@ -181,8 +186,9 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
         try
         {
             var tokens = Lexer.Tokenize(line.Text);
-            if (tokens.Count > 2)
-                diagnostics.Report(line, tokens[1].Column, $"unexpected {tokens[1].Describe()} after '{directive}'");
+            var after = tokens.SkipWhile(t => !(t.Kind == TokenKind.Identifier && t.Text.Equals(directive, StringComparison.OrdinalIgnoreCase))).Skip(1).First();
+            if (after.Kind != TokenKind.End)
+                diagnostics.Report(line, after.Column, $"unexpected {after.Describe()} after '{directive}'");
         }
         catch (AssemblyException e)
         {
@@ -216,12 +222,13 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
         frames.RemoveAt(frames.Count - 1);
     }
 
-    private void StartMacro(LogicalLine line)
+    private void StartMacro(LogicalLine line, int wordColumn)
     {
         try
         {
             var tokens = Lexer.Tokenize(line.Text);
-            var nameToken = tokens[1];
+            int first = tokens.FindIndex(t => t.Column == wordColumn) + 1;
+            var nameToken = tokens[first];
             if (nameToken.Kind != TokenKind.Identifier || nameToken.Text.StartsWith('.'))
                 throw new AssemblyException($"'.macro' needs a name, found {nameToken.Describe()}", nameToken.Column);
             string name = nameToken.Text;
@@ -230,7 +237,7 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
             if (macros.TryGetValue(name, out var existing))
                 throw new AssemblyException($"macro '{name}' is already defined at {existing.DefinedAt.File}:{existing.DefinedAt.Line}", nameToken.Column);
             var parameters = new List<string>();
-            for (int i = 2; tokens[i].Kind != TokenKind.End; i++)
+            for (int i = first + 1; tokens[i].Kind != TokenKind.End; i++)
             {
                 if (parameters.Count > 0)
                 {
@@ -367,13 +374,34 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
         return result;
     }
 
-    /// <summary>The first word of a line, lower-cased, and its column (labels are not skipped).</summary>
-    public static (string Word, int Column) FirstWord(string text)
+    /// <summary>The operation word of a line (after any labels), lower-cased, its column, and
+    /// whether labels precede it. A cheap scan, so skipped lines need not be lexed.</summary>
+    public static (string Word, int Column, bool Labeled) FirstWord(string text)
     {
         int i = 0;
-        while (i < text.Length && char.IsWhiteSpace(text[i])) i++;
-        int start = i;
-        while (i < text.Length && Lexer.IsIdentifierPart(text[i])) i++;
-        return (text[start..i].ToLowerInvariant(), start + 1);
+        bool labeled = false;
+        while (true)
+        {
+            while (i < text.Length && char.IsWhiteSpace(text[i])) i++;
+            int start = i;
+            while (i < text.Length && Lexer.IsIdentifierPart(text[i])) i++;
+            int end = i;
+            while (i < text.Length && char.IsWhiteSpace(text[i])) i++;
+            if (end > start && i < text.Length && text[i] == ':')
+            {
+                labeled = true;
+                i++;
+                continue;
+            }
+            return (text[start..end].ToLowerInvariant(), start + 1, labeled);
+        }
     }
+
+    private void RejectLabel(LogicalLine line, string word, bool labeled)
+    {
+        if (labeled)
+            diagnostics.Report(line, FirstNonBlankColumn(line.Text), $"a label cannot be on a '{word}' line; put it on a line of its own");
+    }
+
+    private static int FirstNonBlankColumn(string text) => text.Length - text.TrimStart().Length + 1;
 }
