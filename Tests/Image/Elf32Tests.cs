@@ -98,6 +98,34 @@ public class Elf32Tests
     private static string ReadelfFlags(SegmentFlags flags) =>
         $"{((flags & SegmentFlags.Read) != 0 ? 'R' : ' ')}{((flags & SegmentFlags.Write) != 0 ? 'W' : ' ')}{((flags & SegmentFlags.Execute) != 0 ? 'E' : ' ')}".TrimEnd();
 
+    [Fact]
+    public void RandomImagesRoundTrip()
+    {
+        var random = new Random(99);
+        string[] files = ["a.asm", "lib/b.inc", "ünïcode.asm", "C:\\dos\\path.asm"];
+        for (int n = 0; n < 200; n++)
+        {
+            var segments = new List<ImageSegment>();
+            ulong vaddr = (ulong)random.Next(0, 0x10000), paddr = (ulong)random.Next(0, 0x10000);
+            for (int i = random.Next(0, 6); i > 0; i--)
+            {
+                byte[] data = new byte[random.Next(0, 40)];
+                random.NextBytes(data);
+                uint memory = (uint)(data.Length + (random.Next(3) == 0 ? random.Next(0, 100) : 0));
+                segments.Add(new ImageSegment((uint)vaddr, (uint)paddr, data, memory, (SegmentFlags)random.Next(8)));
+                vaddr += memory + (ulong)random.Next(0, 0x1000);
+                paddr += memory + (ulong)random.Next(0, 0x1000);
+            }
+            var symbols = Enumerable.Range(0, random.Next(0, 12)).Select(i => new ImageSymbol(
+                (random.Next(4) == 0 ? "outer." : "") + "sym" + i + (random.Next(5) == 0 ? "_é" : ""),
+                (uint)random.NextInt64(0, 1L << 32), (SymbolKind)random.Next(2))).ToList();
+            var lines = Enumerable.Range(0, random.Next(0, 10)).Select(_ => new SourceLine(
+                (uint)random.NextInt64(0, 1L << 32), files[random.Next(files.Length)], random.Next(0, 100000))).ToList();
+            var image = new ProgramImage((uint)random.NextInt64(0, 1L << 32), segments, symbols, lines);
+            ImageSamples.AssertEqual(image, Elf32.Read(Elf32.Write(image), "random.elf"));
+        }
+    }
+
     // ------------------------------------------------------------ the reader's checks
 
     public static TheoryData<string, int, uint, string> Corruptions => new()
@@ -236,6 +264,22 @@ public class Elf32Tests
             for (int k = random.Next(1, 6); k > 0; k--)
                 copy[random.Next(copy.Length)] = (byte)random.Next(256);
             ReadOrReject(copy[..random.Next(copy.Length / 2, copy.Length + 1)]);
+        }
+    }
+
+    [Fact]
+    public void BoundaryValuesInEveryFieldGiveAnImageOrAnImageFormatException()
+    {
+        byte[] elf = Elf32.Write(ImageSamples.Rich());
+        uint[] values = [0, 1, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF, 0xFFFF_FFF0, (uint)elf.Length, (uint)elf.Length - 1, 0xFF00, 0xFFF1];
+        for (int offset = 0; offset + 4 <= elf.Length; offset += 2)
+        {
+            foreach (uint value in values)
+            {
+                byte[] copy = (byte[])elf.Clone();
+                BinaryPrimitives.WriteUInt32LittleEndian(copy.AsSpan(offset), value);
+                ReadOrReject(copy);
+            }
         }
     }
 

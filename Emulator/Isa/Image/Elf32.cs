@@ -185,6 +185,8 @@ public static class Elf32
         output.Skip(SymbolSize); // the null symbol
         foreach (var symbol in locals.Concat(globals))
         {
+            if (symbol.Name.Length == 0)
+                throw new ArgumentException($"a symbol with value 0x{symbol.Value:x8} has an empty name", nameof(image));
             byte binding = IsLocalName(symbol) ? StbLocal : StbGlobal;
             byte type;
             ushort sectionIndex;
