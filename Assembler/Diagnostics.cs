@@ -37,8 +37,13 @@ internal sealed class DiagnosticBag
     public IReadOnlyList<AssemblyDiagnostic> All => diagnostics;
     public int Count => diagnostics.Count;
 
-    public void Report(LogicalLine line, int column, string message) =>
-        diagnostics.Add(new AssemblyDiagnostic(line.File, line.Line, Math.Max(1, column), message + line.ExpansionSuffix, line.Text));
+    /// <summary>Adds an error; a column of 0 or less means "the statement as a whole" and
+    /// points at the line's first non-blank character.</summary>
+    public void Report(LogicalLine line, int column, string message)
+    {
+        if (column <= 0) column = line.Text.Length - line.Text.TrimStart().Length + 1;
+        diagnostics.Add(new AssemblyDiagnostic(line.File, line.Line, column, message + line.ExpansionSuffix, line.Text));
+    }
 
     public void Add(AssemblyDiagnostic diagnostic) => diagnostics.Add(diagnostic);
 }
@@ -61,21 +66,22 @@ internal static class Suggestions
         return best is not null && bestDistance <= allowed ? $" (did you mean '{best}'?)" : "";
     }
 
+    /// <summary>Edits (insert, delete, substitute, swap two neighbours) from a to b.</summary>
     private static int EditDistance(string a, string b)
     {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) previous[j] = j;
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
         for (int i = 1; i <= a.Length; i++)
         {
-            current[0] = i;
             for (int j = 1; j <= b.Length; j++)
             {
-                int substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                current[j] = Math.Min(substitution, Math.Min(previous[j] + 1, current[j - 1] + 1));
+                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(d[i - 1, j - 1] + cost, Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1));
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
             }
-            (previous, current) = (current, previous);
         }
-        return previous[b.Length];
+        return d[a.Length, b.Length];
     }
 }

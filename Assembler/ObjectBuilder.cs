@@ -39,7 +39,7 @@ internal sealed class ObjectBuilder
     {
         if (bytes.Length == 0) return;
         if (Location + bytes.Length > AddressSpaceEnd)
-            throw new AssemblyException($"the location counter passes the end of the address space (0x{Location:x8} + {bytes.Length} bytes)", 1);
+            throw new AssemblyException($"the location counter passes the end of the address space (0x{Location:x8} + {bytes.Length} bytes)", 0);
         if (open is null)
         {
             var (originLine, column) = pendingOrigin ?? (line, 1);

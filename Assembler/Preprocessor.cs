@@ -124,9 +124,8 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
         {
             if (word == ".endm")
             {
-                RejectLabel(line, word, labeled);
                 FinishMacro();
-                CheckNothingAfter(line, word);
+                if (!RejectLabel(line, word, labeled)) CheckNothingAfter(line, word);
             }
             else if (word == ".macro")
                 diagnostics.Report(line, wordColumn, $"'.macro' inside the definition of macro '{collecting.Name}' (is its '.endm' missing?)");
@@ -141,38 +140,39 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
                 conditionals.Add(new Conditional { ParentActive = false, Condition = false, IfLine = line, FrameDepth = frames.Count });
                 return line with { Kind = LineKind.Skipped };
             case ".else":
-                RejectLabel(line, word, labeled);
-                if (OwnConditional() is not { } open)
+            {
+                var open = OwnConditional();
+                if (RejectLabel(line, word, labeled)) { }
+                else if (open is null)
                     diagnostics.Report(line, wordColumn, "'.else' without '.if'");
                 else if (open.InElse)
                     diagnostics.Report(line, wordColumn, $"second '.else' for the '.if' at line {open.IfLine.Line}");
                 else
-                {
-                    open.InElse = true;
                     CheckNothingAfter(line, word);
-                }
+                if (open is not null) open.InElse = true;
                 return line with { Kind = LineKind.Preprocessor };
+            }
             case ".endif":
-                RejectLabel(line, word, labeled);
-                if (OwnConditional() is null)
+            {
+                var open = OwnConditional();
+                if (RejectLabel(line, word, labeled)) { }
+                else if (open is null)
                     diagnostics.Report(line, wordColumn, "'.endif' without '.if'");
                 else
-                {
-                    conditionals.RemoveAt(conditionals.Count - 1);
                     CheckNothingAfter(line, word);
-                }
+                if (open is not null) conditionals.RemoveAt(conditionals.Count - 1);
                 return line with { Kind = LineKind.Preprocessor };
+            }
         }
         if (!Active) return line with { Kind = LineKind.Skipped };
         switch (word)
         {
             case ".endm":
-                RejectLabel(line, word, labeled);
-                diagnostics.Report(line, wordColumn, "'.endm' without '.macro'");
+                if (!RejectLabel(line, word, labeled))
+                    diagnostics.Report(line, wordColumn, "'.endm' without '.macro'");
                 return line with { Kind = LineKind.Preprocessor };
             case ".macro":
-                RejectLabel(line, word, labeled);
-                StartMacro(line, wordColumn);
+                StartMacro(line, wordColumn, labeled);
                 return line with { Kind = LineKind.Preprocessor };
         }
         return line;
@@ -222,8 +222,9 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
         frames.RemoveAt(frames.Count - 1);
     }
 
-    private void StartMacro(LogicalLine line, int wordColumn)
+    private void StartMacro(LogicalLine line, int wordColumn, bool labeled)
     {
+        bool reported = RejectLabel(line, ".macro", labeled);
         try
         {
             var tokens = Lexer.Tokenize(line.Text);
@@ -255,7 +256,7 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
         }
         catch (AssemblyException e)
         {
-            diagnostics.Report(line, e.Column, e.Message);
+            if (!reported) diagnostics.Report(line, e.Column, e.Message);
             // Still swallow the body up to .endm so it is not assembled as ordinary lines.
             collecting = new MacroDefinition("", [], [], line);
         }
@@ -397,11 +398,12 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
         }
     }
 
-    private void RejectLabel(LogicalLine line, string word, bool labeled)
+    /// <summary>Reports a label on a preprocessor directive's line; true when it did (the
+    /// directive still takes effect, but reports nothing else: one error per line).</summary>
+    private bool RejectLabel(LogicalLine line, string word, bool labeled)
     {
         if (labeled)
-            diagnostics.Report(line, FirstNonBlankColumn(line.Text), $"a label cannot be on a '{word}' line; put it on a line of its own");
+            diagnostics.Report(line, 0, $"a label cannot be on a '{word}' line; put it on a line of its own");
+        return labeled;
     }
-
-    private static int FirstNonBlankColumn(string text) => text.Length - text.TrimStart().Length + 1;
 }

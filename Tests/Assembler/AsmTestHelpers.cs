@@ -2,7 +2,7 @@
 using R4.Assembler;
 using R4.Isa.Image;
 
-namespace R4.Tests.Assembler;
+namespace R4.Tests.AssemblerTests;
 
 internal static class Asm
 {

@@ -3,7 +3,7 @@
 using R4.Isa;
 using R4.Isa.Image;
 
-namespace R4.Tests.Assembler;
+namespace R4.Tests.AssemblerTests;
 
 public class DirectiveTests
 {

@@ -1,6 +1,6 @@
 // Expressions: C precedence and associativity, every operator, numbers and character
 // literals, hi/lo, defined() and the location counter.
-namespace R4.Tests.Assembler;
+namespace R4.Tests.AssemblerTests;
 
 public class ExpressionTests
 {

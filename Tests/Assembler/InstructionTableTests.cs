@@ -4,7 +4,7 @@
 // the assembler's own syntax table), so a wrong field order or range shows up.
 using R4.Isa;
 
-namespace R4.Tests.Assembler;
+namespace R4.Tests.AssemblerTests;
 
 public class InstructionTableTests
 {

@@ -2,7 +2,7 @@
 // conditionals inside macros) and includes (relative paths, nested, listing).
 using R4.Isa;
 
-namespace R4.Tests.Assembler;
+namespace R4.Tests.AssemblerTests;
 
 public class PreprocessorTests
 {

@@ -2,7 +2,7 @@
 // shortest sequence, including for forward references.
 using R4.Isa;
 
-namespace R4.Tests.Assembler;
+namespace R4.Tests.AssemblerTests;
 
 public class PseudoInstructionTests
 {
