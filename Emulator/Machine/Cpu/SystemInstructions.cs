@@ -137,6 +137,8 @@ public sealed unsafe partial class Cpu
             return;
         }
         string cause = $"{Vectors.Name(vector)}: {failure.Reason}";
+        if (failure.Vector is Vectors.PageFault or Vectors.Alignment)
+            st->Control[(int)ControlRegister.Fault] = failure.Address;
         if (softwareInterrupt)
             RaiseNestedFault(failure, pc, cause);
         else

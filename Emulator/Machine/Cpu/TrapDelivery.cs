@@ -47,6 +47,8 @@ public sealed unsafe partial class Cpu
 
         string cause = $"{Vectors.Name(vector)}: {failure.Reason}";
         if (context is not null) cause = context + "; then " + cause;
+        if (failure.Vector is Vectors.PageFault or Vectors.Alignment)
+            st->Control[(int)ControlRegister.Fault] = failure.Address;   // even when it becomes #DF
         if (origin != TrapOrigin.Fault)
             RaiseNestedFault(failure, nestedFaultPc, cause);
         else if (vector == Vectors.DoubleFault)
@@ -58,8 +60,6 @@ public sealed unsafe partial class Cpu
     /// <summary>The fault an int or interrupt delivery raised, delivered as a fault.</summary>
     private void RaiseNestedFault(DeliveryFailure failure, uint savedPc, string cause)
     {
-        if (failure.Vector is Vectors.PageFault or Vectors.Alignment)
-            st->Control[(int)ControlRegister.Fault] = failure.Address;
         Deliver(failure.Vector, failure.Error, savedPc, TrapOrigin.Fault, savedPc, allowHost: true, cause);
     }
 
