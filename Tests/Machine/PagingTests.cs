@@ -99,7 +99,7 @@ public class PagingTests
         uint pteAddress = Table + (Target >> 12) * 4;
         var p = EnablePaging(new ProgramBuilder())
             .Li(2, Target).Li(7, pteAddress).Li(8, 0x60000 | AllRings).Li(9, 0x70000 | AllRings)
-            .Emit(Opcode.Ldw, 1, 2)
+            .Emit(Opcode.Ldw, 12, 2)
             .Emit(Opcode.Stw, rs: 7, rt: 9).Emit(Opcode.Ldw, 3, 2)                               // no invalidation: old frame
             .Emit(Opcode.Invlpg, rs: 2).Emit(Opcode.Ldw, 4, 2)                                    // invlpg: new frame
             .Emit(Opcode.Stw, rs: 7, rt: 8).Emit(Opcode.Ldw, 5, 2)
@@ -113,7 +113,7 @@ public class PagingTests
         m.Poke(0x60000, 111);
         m.Poke(0x70000, 222);
         MachineHarness.AssertPoweredOff(m.Run(1000));
-        Assert.Equal([111u, 111, 222, 222, 111, 111, 222], new[] { m.Reg(1), m.Reg(3), m.Reg(4), m.Reg(5), m.Reg(6), m.Reg(10), m.Reg(11) });
+        Assert.Equal([111u, 111, 222, 222, 111, 111, 222], new[] { m.Reg(12), m.Reg(3), m.Reg(4), m.Reg(5), m.Reg(6), m.Reg(10), m.Reg(11) });
         Assert.Equal(3ul, m.Statistics.TlbFlushes);
     }
 
