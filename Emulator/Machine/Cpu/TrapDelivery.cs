@@ -119,13 +119,25 @@ public sealed unsafe partial class Cpu
         return true;
     }
 
+    /// <summary>How deeply host calls nest (a host reflecting a trap whose delivery faults back
+    /// into the host); a runaway monitor shuts the machine down instead of the host's stack.</summary>
+    private int hostDepth;
+    private const int MaxHostDepth = 8;
+
     private void HandToHost(int vector, uint error, uint savedPc)
     {
+        if (hostDepth >= MaxHostDepth)
+        {
+            Stop(StopReason.Shutdown, 0, $"monitor recursion: {Vectors.Name(vector)} nested {MaxHostDepth} host calls deep");
+            return;
+        }
         statistics.TrapsByVector[vector]++;
         Trace?.Trap(st->Instret, vector, error, savedPc, st->Cpl, 0);
         st->Halted = 0;
         st->Pc = savedPc;
-        Ring0Host!.OnTrap(this, vector, error, savedPc);
+        hostDepth++;
+        try { Ring0Host!.OnTrap(this, vector, error, savedPc); }
+        finally { hostDepth--; }
         DropFetchPage();
         RequestBoundary();   // the host may have changed IE, CPL, devices or asked to stop
     }
