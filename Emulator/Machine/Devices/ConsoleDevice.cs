@@ -42,9 +42,8 @@ public sealed class ConsoleDevice : IDisposable
     private bool inputEnded;
 
     // Interactive only: bytes typed but not yet sampled, shared with the reader thread.
-    private readonly Lock arrivedLock = new();
+    private readonly object arrivedLock = new(); // also signalled (Monitor.PulseAll) on arrival
     private readonly List<byte> arrived = [];
-    private readonly SemaphoreSlim arrivedSignal = new(0);
     private bool readerEnded; // guarded by arrivedLock
     private Thread? reader;
     private ulong lastSampleInstret;
@@ -118,7 +117,7 @@ public sealed class ConsoleDevice : IDisposable
 
     /// <summary>True while IRQ 17 may still be requested: enabled, and input is available
     /// or may still arrive (a non-interactive source that has ended never raises it again).</summary>
-    public bool CanInterrupt => InputInterruptEnabled && (inputStart < inputEnd || !inputEnded);
+    public bool CanInterrupt => InputInterruptEnabled && (InputAvailable() || (Interactive && !inputEnded));
 
     /// <summary>Writes buffered output to the output stream.</summary>
     public void Flush()
@@ -137,16 +136,24 @@ public sealed class ConsoleDevice : IDisposable
         if (!Interactive)
             return false;
         StartReader();
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         lock (arrivedLock)
-            if (arrived.Count > 0 || readerEnded)
-                return true;
-        return arrivedSignal.Wait(timeout);
+        {
+            while (arrived.Count == 0 && !readerEnded)
+            {
+                long left = deadline - Environment.TickCount64;
+                if (left <= 0 || !Monitor.Wait(arrivedLock, (int)Math.Min(left, int.MaxValue)))
+                    return false;
+            }
+            return true;
+        }
     }
 
     private void UpdateInterruptLevel() =>
-        interrupts.SetLevel(Vectors.ConsoleInput, InputInterruptEnabled && inputStart < inputEnd);
+        interrupts.SetLevel(Vectors.ConsoleInput, InputInterruptEnabled && InputAvailable());
 
-    // Is a byte available? Non-interactive: waits for the stream's next byte or its end.
+    // Is a byte available? Interactive: among the sampled bytes. Non-interactive: waits for the
+    // stream's next byte or its end (the guest sees input as all there from the start).
     private bool InputAvailable()
     {
         if (inputStart < inputEnd)
@@ -221,8 +228,8 @@ public sealed class ConsoleDevice : IDisposable
                     readerEnded = true;
                 else
                     arrived.AddRange(chunk.AsSpan(0, read));
+                Monitor.PulseAll(arrivedLock);
             }
-            arrivedSignal.Release();
             if (read == 0)
                 return;
         }
