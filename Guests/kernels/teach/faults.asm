@@ -27,6 +27,7 @@ name_exec:       .asciz "exec"
 kernel_end:
 
 .org ULIB_BASE
+user_space:                     ; everything from here on is ring-3 code and data
 .include "../../lib/ulib.inc"
 ulib_end:
 

@@ -26,6 +26,7 @@ kernel_end:
 
 ; ---- user space: ring-3 code, mapped into each process by the kernel ----------------
 .org ULIB_BASE
+user_space:                     ; everything from here on is ring-3 code and data
 .include "../../lib/ulib.inc"
 ulib_end:
 

@@ -16,6 +16,7 @@ name_hello: .asciz "hello"
 kernel_end:
 
 .org ULIB_BASE
+user_space:                     ; everything from here on is ring-3 code and data
 .include "../../lib/ulib.inc"
 ulib_end:
 

@@ -81,6 +81,7 @@ do_getpid:
 .if defined(KERNEL_BUG_GETPID)
     ; A deliberate kernel bug (panic.asm): use a null process pointer. The kernel
     ; window's page 0 is absent, so this is a page fault in ring 0 — a kernel panic.
+kernel_bug_site:
     ldw r2, [zero + P_PID]
 .else
     la r2, cur_proc
