@@ -53,18 +53,30 @@ trap_init:
     jmp trap_common
 .endm
 
-trap_de:      trap_entry VEC_DE
-trap_bp:      trap_entry VEC_BP
-trap_ud:      trap_entry VEC_UD
-trap_gp:      trap_entry VEC_GP
-trap_pf:      trap_entry VEC_PF
-trap_ac:      trap_entry VEC_AC
-trap_df:      trap_entry VEC_DF
-trap_mc:      trap_entry VEC_MC
-trap_timer:   trap_entry VEC_TIMER
-trap_console: trap_entry VEC_CONSOLE
-trap_disk:    trap_entry VEC_DISK
-trap_syscall: trap_entry VEC_SYSCALL
+trap_de:
+    trap_entry VEC_DE
+trap_bp:
+    trap_entry VEC_BP
+trap_ud:
+    trap_entry VEC_UD
+trap_gp:
+    trap_entry VEC_GP
+trap_pf:
+    trap_entry VEC_PF
+trap_ac:
+    trap_entry VEC_AC
+trap_df:
+    trap_entry VEC_DF
+trap_mc:
+    trap_entry VEC_MC
+trap_timer:
+    trap_entry VEC_TIMER
+trap_console:
+    trap_entry VEC_CONSOLE
+trap_disk:
+    trap_entry VEC_DISK
+trap_syscall:
+    trap_entry VEC_SYSCALL
 
 ; trap_common: save the rest of the registers, call trap(frame), and resume whatever
 ; frame trap returns — the same one, or another process's (that is a context switch).
