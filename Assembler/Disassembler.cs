@@ -1,13 +1,154 @@
-// The disassembler. STUB: the real one replaces this file.
+// The disassembler: instruction words back to assembly text the assembler accepts, and
+// whole images as a readable listing. Driven by the instruction table only: the operand
+// syntax of each form (OperandForms.Syntax, the same text docs/isa.md shows, e.g.
+// "rd, [rs + simm16]") is rendered token by token, so a new row needs no code here.
+//
+// Syntax choices (docs/image-format.md "Disassembly" repeats them):
+// - registers by Registers.Name: r0..r12, then fp, sp, lr for r13..r15 (the ABI roles);
+// - signed immediates, shift counts and vectors in decimal; zero-extended immediates
+//   (andi/ori/xori/lui) and ports in hex; control registers by name;
+// - memory operands "[r2 + 8]", "[r2 - 8]", "[r2]";
+// - branch and jump targets as absolute 8-digit hex addresses, with "; <symbol+0xoff>"
+//   when an image has a label at or below the target;
+// - a word that is not an instruction: ".word 0x........  ; not an instruction".
+using System.Text;
+using R4.Isa;
 using R4.Isa.Image;
 
 namespace R4.Assembler;
 
 public static class Disassembler
 {
+    /// <summary>Where the comment of a listing line starts (text is padded to it).</summary>
+    private const int CommentColumn = 36;
+
     /// <summary>One instruction word at <paramref name="pc"/> as assembly text.</summary>
-    public static string Format(uint word, uint pc, ProgramImage? image = null) => throw new NotImplementedException();
+    public static string Format(uint word, uint pc, ProgramImage? image = null)
+    {
+        var (text, comment) = FormatParts(word, pc, image);
+        return comment is null ? text : $"{text}  ; {comment}";
+    }
+
+    /// <summary>The instruction text and its comment (null when there is none) separately,
+    /// so a listing can add its own remarks to the comment.</summary>
+    public static (string Text, string? Comment) FormatParts(uint word, uint pc, ProgramImage? image = null)
+    {
+        if (!InstructionCodec.TryDecode(word, out var instruction))
+            return ($".word 0x{word:x8}", "not an instruction");
+        var info = instruction.Info;
+        string syntax = OperandForms.Syntax(info.Form);
+        if (syntax.Length == 0)
+            return (info.Mnemonic, null);
+
+        var operands = new List<string>();
+        string? comment = null;
+        foreach (string token in syntax.Split(", "))
+        {
+            operands.Add(Operand(token, instruction, pc));
+            if (token == "label" && image?.Symbolize(instruction.BranchTarget(pc)) is { } symbol)
+                comment = $"<{symbol}>";
+        }
+        return ($"{info.Mnemonic} {string.Join(", ", operands)}", comment);
+    }
+
+    /// <summary>Renders one operand token of a form's syntax.</summary>
+    private static string Operand(string token, DecodedInstruction i, uint pc) => token switch
+    {
+        "rd" => Registers.Name(i.Rd),
+        "rs" => Registers.Name(i.Rs),
+        "rt" => Registers.Name(i.Rt),
+        "simm16" or "imm5" or "vec" => i.Imm.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "uimm16" or "imm16" => $"0x{i.Imm:x}",
+        "port" => $"0x{i.Imm:x2}",
+        "crname" => ControlRegisters.Name((ControlRegister)i.Imm),
+        "label" => $"0x{i.BranchTarget(pc):x8}",
+        "[rs + simm16]" => i.Imm switch
+        {
+            0 => $"[{Registers.Name(i.Rs)}]",
+            < 0 => $"[{Registers.Name(i.Rs)} - {-(long)i.Imm}]",
+            _ => $"[{Registers.Name(i.Rs)} + {i.Imm}]",
+        },
+        _ => throw new InvalidOperationException($"the disassembler does not know the operand '{token}' of {i.Info.Mnemonic}"),
+    };
 
     /// <summary>Every loadable segment of an image, one line per word, with labels.</summary>
-    public static IEnumerable<string> DisassembleImage(ProgramImage image) => throw new NotImplementedException();
+    public static IEnumerable<string> DisassembleImage(ProgramImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        string? entrySymbol = image.Symbolize(image.Entry);
+        yield return $"; entry 0x{image.Entry:x8}{(entrySymbol is null ? "" : $" <{entrySymbol}>")}, {image.Segments.Count} segment{(image.Segments.Count == 1 ? "" : "s")}";
+        foreach (var constant in image.Symbols.Where(s => s.Kind == SymbolKind.Constant).OrderBy(s => s.Name, StringComparer.Ordinal))
+            yield return $".equ {constant.Name}, 0x{constant.Value:x}";
+
+        var labels = image.Symbols.Where(s => s.Kind == SymbolKind.Label)
+            .OrderBy(s => s.Value).ThenBy(s => s.Name.StartsWith('.') ? 1 : 0).ThenBy(s => s.Name, StringComparer.Ordinal).ToArray();
+        for (int index = 0; index < image.Segments.Count; index++)
+        {
+            yield return "";
+            foreach (string line in DisassembleSegment(image, index, labels))
+                yield return line;
+        }
+    }
+
+    private static IEnumerable<string> DisassembleSegment(ProgramImage image, int index, ImageSymbol[] labels)
+    {
+        var segment = image.Segments[index];
+        bool code = (segment.Flags & SegmentFlags.Execute) != 0;
+        yield return $"; segment {index}: vaddr 0x{segment.VirtualAddress:x8}, paddr 0x{segment.PhysicalAddress:x8}, " +
+                     $"{segment.Data.Length} bytes in the file, {segment.MemorySize} in memory, {FlagText(segment.Flags)}";
+        uint start = segment.VirtualAddress;
+        ulong end = (ulong)start + segment.MemorySize, dataEnd = (ulong)start + (ulong)segment.Data.Length;
+        int nextLabel = FirstLabelAtOrAbove(labels, start);
+        ulong address = start;
+        // Labels just past the end belong here unless another segment starts at that address.
+        bool endLabelsHere = !image.Segments.Any(s => s.VirtualAddress == end && s.MemorySize > 0);
+        while (address < end || (endLabelsHere && nextLabel < labels.Length && labels[nextLabel].Value == address))
+        {
+            while (nextLabel < labels.Length && labels[nextLabel].Value == address)
+                yield return $"{labels[nextLabel++].Name}:";
+            if (address >= end) break;
+            // A piece stops at the next label, the next 4-byte boundary or the end of the file bytes.
+            ulong stop = address < dataEnd ? Math.Min(dataEnd, (address & ~3UL) + 4) : end;
+            if (nextLabel < labels.Length && labels[nextLabel].Value < stop) stop = labels[nextLabel].Value;
+            yield return address < dataEnd
+                ? DataLine(image, segment, (uint)address, (int)(stop - address), code)
+                : $"{address:x8}:  {"",-8}  .space {stop - address}";
+            address = stop;
+        }
+    }
+
+    private static string DataLine(ProgramImage image, ImageSegment segment, uint address, int length, bool code)
+    {
+        var bytes = segment.Data.AsSpan((int)(address - segment.VirtualAddress), length);
+        string text;
+        string? comment = null;
+        string column;
+        if (length == 4 && address % 4 == 0)
+        {
+            uint word = BitConverter.ToUInt32(bytes);
+            column = word.ToString("x8");
+            (text, comment) = code ? FormatParts(word, address, image) : ($".word 0x{word:x8}", null);
+        }
+        else
+        {
+            var hex = new StringBuilder();
+            foreach (byte b in bytes) hex.Append(b.ToString("x2"));
+            column = hex.ToString();
+            text = ".byte " + string.Join(", ", bytes.ToArray().Select(b => $"0x{b:x2}"));
+        }
+        if (image.LineAt(address) is { } line)
+            comment = comment is null ? $"{line.File}:{line.Line}" : $"{comment}  {line.File}:{line.Line}";
+        string body = $"{address:x8}:  {column,-8}  {text}";
+        return comment is null ? body : $"{body.PadRight(CommentColumn + 22)}; {comment}";
+    }
+
+    private static int FirstLabelAtOrAbove(ImageSymbol[] labels, uint address)
+    {
+        int i = 0;
+        while (i < labels.Length && labels[i].Value < address) i++;
+        return i;
+    }
+
+    private static string FlagText(SegmentFlags flags) =>
+        $"{((flags & SegmentFlags.Read) != 0 ? 'r' : '-')}{((flags & SegmentFlags.Write) != 0 ? 'w' : '-')}{((flags & SegmentFlags.Execute) != 0 ? 'x' : '-')}";
 }

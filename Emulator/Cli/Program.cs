@@ -10,7 +10,12 @@ public static class Program
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
     /// <summary>Runs one command; the tests call this directly.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextWriter output, TextWriter error) => Run(args, output, error, null, null);
+
+    /// <summary>Runs one command with the guest's console on the given streams instead of the
+    /// process's standard output and input (null keeps the process's own), so tests can
+    /// capture what a guest prints and feed it input.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error, Stream? consoleOutput, Stream? consoleInput)
     {
         using var parser = new Parser(settings =>
         {
@@ -24,7 +29,7 @@ public static class Program
             return parsed.MapResult(
                 (AsmVerb verb) => verb.Execute(output, error),
                 (DisasmVerb verb) => verb.Execute(output, error),
-                (RunVerb verb) => verb.Execute(output, error),
+                (RunVerb verb) => verb.Execute(output, error, consoleOutput, consoleInput),
                 (IsaDocVerb verb) => verb.Execute(output, error),
                 errors => errors.All(e => e.Tag is ErrorType.HelpRequestedError or ErrorType.VersionRequestedError or ErrorType.HelpVerbRequestedError)
                     ? ExitCodes.Success

@@ -53,7 +53,7 @@ public sealed class RunVerb
         new("Override a define and the memory size", new RunVerb { Guest = "Guests/examples/compute.asm", Defines = ["N=5000"], Memory = "64M" }),
     ];
 
-    public int Execute(TextWriter output, TextWriter error)
+    public int Execute(TextWriter output, TextWriter error, Stream? consoleOutputStream = null, Stream? consoleInputStream = null)
     {
         if (!GuestLoader.TryParseSize(Memory, out ulong memoryBytes) || memoryBytes % 4096 != 0 || memoryBytes > 1UL << 31)
             throw new UserError($"--mem {Memory}: give a size that is a multiple of 4 KiB, at most 2 GiB (e.g. 16M)", ExitCodes.Usage);
@@ -69,8 +69,10 @@ public sealed class RunVerb
             throw new UserError($"cannot read disk image '{Disk}': no such file", ExitCodes.CannotOpen);
 
         var image = GuestLoader.Load(Guest, Defines, error);
-        using var consoleInput = OpenInput(out bool interactive);
-        using var consoleOutput = Console.OpenStandardOutput();
+        using var ownedInput = OpenInput(consoleInputStream, out bool interactive);
+        var consoleInput = ownedInput ?? consoleInputStream!;
+        using var ownedOutput = consoleOutputStream is null ? Console.OpenStandardOutput() : null;
+        var consoleOutput = consoleOutputStream ?? ownedOutput!;
         using var traceWriter = OpenTrace(error);
         var options = new MachineOptions
         {
@@ -124,12 +126,19 @@ public sealed class RunVerb
         return result.Diagnostic is null ? $"{cause} at {where}" : $"{cause} at {where}: {result.Diagnostic}";
     }
 
-    private Stream OpenInput(out bool interactive)
+    /// <summary>The console input stream this verb opens (and so disposes): the --input file,
+    /// else the process's standard input; null when the caller supplied the stream.</summary>
+    private Stream? OpenInput(Stream? supplied, out bool interactive)
     {
         if (Input is not null)
         {
             interactive = false;
             return new MemoryStream(GuestLoader.ReadAll(Input), writable: false);
+        }
+        if (supplied is not null)
+        {
+            interactive = false;
+            return null;
         }
         interactive = !Console.IsInputRedirected;
         return Console.OpenStandardInput();

@@ -129,6 +129,12 @@ public static class IsaReference
                      (Ports.Debug, "debug: value in hex on the diagnostic stream") })
             md.AppendLine($"| 0x{port:X2} | {name} |");
         md.AppendLine();
+        md.AppendLine("## Image format");
+        md.AppendLine();
+        md.AppendLine($"Images are ELF32 little-endian executables (ET_EXEC) with e_machine = 0x{Image.Elf32.MachineR4:X4} (\"R4\", unassigned");
+        md.AppendLine("by the ELF registry): one PT_LOAD per segment, a symbol table and a source line table (`.r4.lines`).");
+        md.AppendLine("The layout, the symbol encoding and the reader's checks are in [image-format.md](image-format.md).");
+        md.AppendLine();
         md.AppendLine("Machine behaviour where the spec leaves a choice (retirement, `hlt` and time, disk latency,");
         md.AppendLine("cycle costs) is documented in [machine.md](machine.md) and [costs.md](costs.md).");
         return md.ToString();

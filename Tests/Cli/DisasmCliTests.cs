@@ -1,0 +1,112 @@
+// `r4 disasm`, `--help` of every verb and the errors for files that cannot be read or are
+// not R4 images: exit codes, exact outputs, one-line messages without stack traces.
+using R4.Isa;
+using R4.Isa.Image;
+
+namespace R4.Tests.Cli;
+
+public sealed class DisasmCliTests : IDisposable
+{
+    private readonly CliHarness cli = new();
+
+    public void Dispose() => cli.Dispose();
+
+    [Fact]
+    public void WordsAreDecodedFromTheBaseAddress()
+    {
+        var run = cli.Run("disasm", "--base", "0x100", "--words", "0x01123000", "0x20110005", "0x48ffffff", "0");
+        Assert.Equal((0, ""), (run.ExitCode, run.Stderr));
+        Assert.Equal(
+            "00000100:  01123000  add r1, r2, r3\n" +
+            "00000104:  20110005  addi r1, r1, 5\n" +
+            "00000108:  48ffffff  jmp 0x00000108\n" +
+            "0000010c:  00000000  .word 0x00000000  ; not an instruction\n", run.Stdout);
+    }
+
+    [Fact]
+    public void ABadWordIsAUsageError()
+    {
+        var run = cli.Run("disasm", "--words", "0x1FFFFFFFF");
+        Assert.Equal(64, run.ExitCode);
+        Assert.Equal("r4: --words 0x1FFFFFFFF: not a 32-bit word\n", run.Stderr);
+        Assert.Equal("", run.Stdout);
+    }
+
+    [Fact]
+    public void AnElfImageIsListedWithItsSymbols()
+    {
+        var image = new ProgramImage(0x2000,
+            [new ImageSegment(0x2000, 0x2000, [.. BitConverter.GetBytes(InstructionCodec.Encode(Opcode.Jmp, imm: -1)), .. BitConverter.GetBytes(InstructionCodec.Encode(Opcode.Hlt))], 8, SegmentFlags.Read | SegmentFlags.Execute)],
+            [new ImageSymbol("main", 0x2000, SymbolKind.Label)]);
+        string path = cli.Write("prog.elf", Elf32.Write(image));
+        var run = cli.Run("disasm", path);
+        Assert.Equal((0, ""), (run.ExitCode, run.Stderr));
+        Assert.Equal(string.Join("\n", R4.Assembler.Disassembler.DisassembleImage(image)) + "\n", run.Stdout);
+        Assert.Contains("main:\n00002000:  48ffffff  jmp 0x00002000", run.Stdout);
+    }
+
+    [Fact]
+    public void AFlatBinaryIsListedFromTheBase()
+    {
+        string path = cli.Write("prog.bin", [.. BitConverter.GetBytes(InstructionCodec.Encode(Opcode.Nop)), 0xAB]);
+        var run = cli.Run("disasm", "--base", "0x40", path);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("00000040:  52000000  nop\n00000044:  ab        .byte 0xab\n", run.Stdout);
+    }
+
+    [Fact]
+    public void AMalformedElfIsBadInputNamingTheFile()
+    {
+        byte[] elf = Elf32.Write(new ProgramImage(0, []));
+        elf[18] = 0x28; // e_machine: ARM
+        elf[19] = 0;
+        string path = cli.Write("arm.elf", elf);
+        var run = cli.Run("disasm", path);
+        Assert.Equal(65, run.ExitCode);
+        Assert.Equal($"r4: {path}: ELF header offset 18 (e_machine): 0x0028 is not R4 (0x5234)\n", run.Stderr);
+        Assert.Equal("", run.Stdout);
+    }
+
+    [Theory]
+    [InlineData("disasm")]
+    [InlineData("run")]
+    [InlineData("asm")]
+    public void AFileThatDoesNotExistCannotBeOpened(string verb)
+    {
+        string path = cli.PathOf(verb == "asm" ? "missing.asm" : "missing.elf");
+        var run = cli.Run(verb, path);
+        Assert.Equal(66, run.ExitCode);
+        Assert.Equal($"r4: cannot read '{path}': no such file\n", run.Stderr);
+        Assert.False(File.Exists(Path.ChangeExtension(path, ".elf")) && verb == "asm");
+    }
+
+    [Theory]
+    [InlineData("asm", "r4 asm")]
+    [InlineData("disasm", "r4 disasm")]
+    [InlineData("run", "r4 run")]
+    [InlineData("isa-doc", "r4 isa-doc")]
+    public void HelpOfEveryVerbExitsZeroAndShowsExamples(string verb, string example)
+    {
+        var run = cli.Run(verb, "--help");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("USAGE:", run.Stderr);
+        Assert.Contains(example, run.Stderr);
+        Assert.Contains("--help", run.Stderr);
+    }
+
+    [Fact]
+    public void AnUnknownVerbIsAUsageError()
+    {
+        var run = cli.Run("frobnicate");
+        Assert.Equal(64, run.ExitCode);
+        Assert.Contains("frobnicate", run.Stderr);
+    }
+
+    [Fact]
+    public void IsaDocPrintsTheReference()
+    {
+        var run = cli.Run("isa-doc");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(IsaReference.GenerateMarkdown().ReplaceLineEndings("\n"), run.Stdout.ReplaceLineEndings("\n"));
+    }
+}
