@@ -1,0 +1,86 @@
+; survivor.asm — the healthy process of faults.asm: it checks that bad system calls fail
+; without killing it, sleeps, grows and shrinks its heap, and exits with status 7 while
+; its neighbours die of their faults. It prints one line:
+;   survivor: pid N, write(kernel address) -1, write(null) -1, call 99 -1, heap ok
+
+survivor:
+    la r1, survivor_line
+    la r2, survivor_text_pid
+    call sput_str
+    mov r7, r1                  ; r7 = end of the line so far
+    sys_getpid
+    mov r2, r1
+    mov r1, r7
+    call sput_uint
+    la r2, survivor_text_kernel
+    call sput_str
+    mov r7, r1
+    li r2, 0x00001000           ; write() from a kernel address: refused, not fatal
+    li r3, 16
+    syscall SYS_WRITE
+    mov r2, r1
+    mov r1, r7
+    call sput_signed
+    la r2, survivor_text_null
+    call sput_str
+    mov r7, r1
+    li r2, 0                    ; from a null pointer: refused too
+    li r3, 1
+    syscall SYS_WRITE
+    mov r2, r1
+    mov r1, r7
+    call sput_signed
+    la r2, survivor_text_unknown
+    call sput_str
+    mov r7, r1
+    syscall 99                  ; no such call
+    mov r2, r1
+    mov r1, r7
+    call sput_signed
+    mov r7, r1
+    sys_sleep 3                 ; the others run meanwhile
+    sys_sbrk 8192               ; two heap pages: touched (demand-zero), then given back
+    mov r8, r1                  ; r8 = the old break = the new pages
+    li r2, 0x5A5A5A5A
+    stw r2, [r8]
+    li r3, 8188
+    add r3, r8, r3
+    stw r2, [r3]
+    ldw r4, [r8]
+    la r9, survivor_text_heap_bad
+    bne r4, r2, .report
+    sys_sbrk -8192              ; returns the old break, base + 8192
+    li r3, 8192
+    add r3, r8, r3
+    bne r1, r3, .report
+    sys_sbrk 0                  ; and the break is back at the base
+    bne r1, r8, .report
+    la r9, survivor_text_heap_ok
+.report:
+    mov r1, r7
+    mov r2, r9
+    call sput_str
+    la r2, survivor_line
+    sub r2, r1, r2
+    la r1, survivor_line
+    call print_buf
+    sys_exit 7
+
+; sput_signed(r1 = end, r2 = value) -> r1 = new end: "-" and the magnitude when negative
+sput_signed:
+    bge r2, zero, sput_uint
+    li r3, '-'
+    stb r3, [r1]
+    addi r1, r1, 1
+    sub r2, zero, r2
+    jmp sput_uint
+
+survivor_text_pid:      .asciz "survivor: pid "
+survivor_text_kernel:   .asciz ", write(kernel address) "
+survivor_text_null:     .asciz ", write(null) "
+survivor_text_unknown:  .asciz ", call 99 "
+survivor_text_heap_ok:  .asciz ", heap ok\n"
+survivor_text_heap_bad: .asciz ", heap BROKEN\n"
+.align 4
+survivor_line: .space 128
+survivor_end:
