@@ -1,4 +1,9 @@
-// The assembler's public face. STUB: the real assembler replaces this file.
+// The assembler's public face: options, results and the two entry points. The driver runs
+// passes (AssemblyPass) until every symbol keeps its value from one pass to the next, then
+// builds the ProgramImage from the last pass: segments, entry point, symbols, line table.
+//
+// Entry point: the value of `.entry` if given; else the label `_start` if defined; else the
+// lowest loaded address (0 when nothing is loaded).
 using R4.Isa.Image;
 
 namespace R4.Assembler;
@@ -9,28 +14,100 @@ public sealed class AssemblyOptions
     public IReadOnlyDictionary<string, long> Defines { get; init; } = new Dictionary<string, long>();
 }
 
-/// <summary>One error: <c>file:line:col: error: message</c>, the source line and a caret.</summary>
-public sealed record AssemblyDiagnostic(string File, int Line, int Column, string Message, string SourceText)
-{
-    public string Format() =>
-        $"{File}:{Line}:{Column}: error: {Message}\n{SourceText}\n{new string(' ', Math.Max(0, Column - 1))}^";
-}
-
 public sealed class AssemblyResult
 {
     public bool Succeeded => Errors.Count == 0 && Image is not null;
     public IReadOnlyList<AssemblyDiagnostic> Errors { get; init; } = [];
+    /// <summary>The program; null when there are errors.</summary>
     public ProgramImage? Image { get; init; }
+    /// <summary>The listing of the last pass (also produced when there are errors).</summary>
     public string Listing { get; init; } = "";
-    public byte[] ToElf() => Elf32.Write(Image!);
-    public byte[] ToFlatBinary(out uint baseAddress) => throw new NotImplementedException();
+
+    public byte[] ToElf() => Elf32.Write(Image ?? throw NoImage());
+
+    /// <summary>The bytes from the lowest to the highest loaded address, gaps zero-filled;
+    /// <paramref name="baseAddress"/> is the lowest address (0 for an empty program).</summary>
+    public byte[] ToFlatBinary(out uint baseAddress)
+    {
+        var image = Image ?? throw NoImage();
+        baseAddress = 0;
+        if (image.Segments.Count == 0) return [];
+        uint low = image.Segments.Min(s => s.VirtualAddress);
+        long high = image.Segments.Max(s => s.VirtualAddress + (long)s.MemorySize);
+        var bytes = new byte[high - low];
+        foreach (var segment in image.Segments)
+            segment.Data.CopyTo(bytes, segment.VirtualAddress - low);
+        baseAddress = low;
+        return bytes;
+    }
+
+    private static InvalidOperationException NoImage() =>
+        new("the assembly has errors, so there is no program to write");
 }
 
 public static class R4Assembler
 {
-    public static AssemblyResult AssembleFile(string path, AssemblyOptions? options = null) => throw new NotImplementedException();
+    /// <summary>Passes after which the layout is declared unsettled (each li grows at most
+    /// once, so only layout-dependent .if/.org can keep addresses moving).</summary>
+    public const int MaximumPasses = 16;
+
+    public const string EntrySymbol = "_start";
+
+    public static AssemblyResult AssembleFile(string path, AssemblyOptions? options = null)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return new AssemblyResult { Errors = [new AssemblyDiagnostic(path, 0, 0, $"cannot read '{path}': {SourceFiles.DescribeReadError(e)}", "")] };
+        }
+        return AssembleText(text, path, options);
+    }
 
     /// <summary>Assembles text; includes are resolved relative to <paramref name="fileName"/>'s folder.</summary>
-    public static AssemblyResult AssembleText(string source, string fileName = "<input>", AssemblyOptions? options = null) =>
-        throw new NotImplementedException();
+    public static AssemblyResult AssembleText(string source, string fileName = "<input>", AssemblyOptions? options = null)
+    {
+        var files = new SourceFiles();
+        string fullPath = Path.GetFullPath(fileName);
+        files.Add(fullPath, source);
+        var shared = new PassShared(files, options?.Defines ?? new Dictionary<string, long>());
+
+        IReadOnlyDictionary<string, SymbolDefinition>? previous = null;
+        AssemblyPass pass;
+        bool settled;
+        int passes = 0;
+        do
+        {
+            int twoWordLiBefore = shared.TwoWordLi.Count;
+            pass = new AssemblyPass(shared, previous);
+            pass.Run(fileName, fullPath);
+            passes++;
+            settled = pass.Symbols.SameValuesAs(previous) && shared.TwoWordLi.Count == twoWordLiBefore;
+            previous = pass.Symbols.Current;
+        } while (!settled && passes < MaximumPasses);
+
+        var diagnostics = pass.Diagnostics;
+        if (!settled)
+            diagnostics.Add(new AssemblyDiagnostic(fileName, 0, 0,
+                $"addresses still change after {MaximumPasses} passes (a .if or .org depends on addresses that keep moving)", ""));
+        string listing = pass.Listing.Render();
+        if (diagnostics.Count > 0)
+            return new AssemblyResult { Errors = diagnostics.All, Listing = listing };
+
+        var segments = pass.Output.Segments();
+        uint entry = pass.Entry is { } e ? (uint)e.Address
+            : pass.Symbols.Current.TryGetValue(EntrySymbol, out var start) && start.Kind == SymbolKind.Label ? (uint)start.Value
+            : segments.Count > 0 ? segments[0].VirtualAddress : 0;
+        var symbols = pass.Symbols.InDefinitionOrder.Select(s => new ImageSymbol(s.Name, (uint)s.Value, s.Kind))
+            .Concat(shared.Defines.Select(d => new ImageSymbol(d.Key, (uint)d.Value, SymbolKind.Constant)))
+            .ToList();
+        return new AssemblyResult
+        {
+            Image = new ProgramImage(entry, segments, symbols, pass.Lines),
+            Listing = listing,
+        };
+    }
 }

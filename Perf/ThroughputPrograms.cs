@@ -11,6 +11,7 @@ public static class ThroughputPrograms
     public const int AluInstructionsPerIteration = 4;
 
     public static string AluLoop(int iterations) => $$"""
+        .entry _start
         _start:
             li   r1, {{iterations}}
             li   r2, 0
@@ -35,6 +36,10 @@ public static class ThroughputPrograms
         return r2 ^ r3;
     }
 
+    /// <summary>Instructions per pass outside the sweep: two li (one word each: lui) before,
+    /// addi and bne after.</summary>
+    public const int LoadStoreInstructionsPerPass = 4;
+
     /// <summary>(b) A load/store loop with paging on, timer interrupts enabled: it adds 1 to
     /// every word of a 64 KiB array, again and again. 5 instructions per word.</summary>
     public const int LoadStoreInstructionsPerWord = 5;
@@ -47,6 +52,7 @@ public static class ThroughputPrograms
         .equ PAGE_TABLE, 0x11000
         .equ ARRAY, 0x20000
         .equ WORDS, {{LoadStoreArrayWords}}
+        .entry _start
         _start:
             li   sp, 0xF000
             ; vector table: gate 16 (timer) -> tick, ring 0, present, interrupt gate
@@ -102,8 +108,9 @@ public static class ThroughputPrograms
     }
 
     /// <summary>(c) A loop whose body is 2000 irregular instructions: a seeded mix of ALU
-    /// operations, multiplies, loads and stores to a small buffer, and short forward
-    /// branches, so no two neighbouring instructions look alike.</summary>
+    /// operations, multiplies, loads and stores to a small buffer, and data-dependent
+    /// branches, so no two neighbouring instructions look alike. The count is of retired
+    /// instructions: both paths of a branch retire the same number.</summary>
     public const int IrregularBodyInstructions = 2000;
 
     public static string IrregularLoop(int iterations)
@@ -127,20 +134,26 @@ public static class ThroughputPrograms
                 body.AppendLine($"    ldw r{rd}, [r12 + {4 * random.Next(256)}]");
             else if (kind < 9)
                 body.AppendLine($"    stw r{rs}, [r12 + {4 * random.Next(256)}]");
-            else if (emitted + 2 <= IrregularBodyInstructions)
+            else if (emitted + 3 <= IrregularBodyInstructions)
             {
-                // A forward branch over one instruction: taken or not depending on the data.
-                body.AppendLine($"    blt r{rs}, r{rt}, .skip{label}");
+                // A data-dependent two-way branch whose paths retire the same number of
+                // instructions (3), so the body's retired count is exact either way.
+                body.AppendLine($"    blt r{rs}, r{rt}, .taken{label}");
                 body.AppendLine($"    addi r{rd}, r{rd}, 1");
-                body.AppendLine($".skip{label}:");
+                body.AppendLine($"    jmp .join{label}");
+                body.AppendLine($".taken{label}:");
+                body.AppendLine($"    addi r{rd}, r{rd}, 2");
+                body.AppendLine($"    nop");
+                body.AppendLine($".join{label}:");
                 label++;
-                emitted++;
+                emitted += 2;
             }
             else
                 body.AppendLine($"    nop");
             emitted++;
         }
         return $$"""
+            .entry _start
             _start:
                 li   r12, buffer
                 li   r11, {{iterations}}

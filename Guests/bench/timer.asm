@@ -5,7 +5,8 @@
 ; handler counts ticks in a word the user can read and stops the timer at the N-th tick.
 ; The user program spins reading that word until it reaches N.
 ; Per tick, natively: 1 timer interrupt (vector 16) + 1 iret (restoring IE); the handler
-; runs 11 instructions (12 on the last tick) and the user spins for the rest of the period.
+; runs 12 instructions (13 on the last tick; one more when N needs a two-word li) and the
+; user spins for the rest of the period, so the run retires about N * PERIOD instructions.
 ; Whole run: timer traps = N exactly; vector-32 traps = 6 (five SYS_WRITEs, one SYS_EXIT).
 ; Output: "timer: N ticks, period P instructions\n", exit status 0.
 

@@ -1,0 +1,93 @@
+// The bytes a pass emits, kept as regions: a region grows while the location counter moves
+// forward contiguously; `.org` starts a new one. At the end, regions are checked for overlap
+// and become the image's loadable segments (regions that touch are merged).
+using R4.Isa.Image;
+
+namespace R4.Assembler;
+
+internal sealed class ObjectBuilder
+{
+    public const long AddressSpaceEnd = 1L << 32;
+
+    internal sealed class Region
+    {
+        public required uint Start;
+        public readonly List<byte> Bytes = [];
+        /// <summary>The line that started the region (its .org, or its first statement).</summary>
+        public required LogicalLine Line;
+        public required int Column;
+        public long End => Start + (long)Bytes.Count;
+    }
+
+    private readonly List<Region> regions = [];
+    private Region? open;
+    private (LogicalLine Line, int Column)? pendingOrigin;
+
+    /// <summary>The location counter.</summary>
+    public long Location { get; private set; }
+
+    public IReadOnlyList<Region> Regions => regions;
+
+    public void SetOrigin(long address, LogicalLine line, int column)
+    {
+        Location = address;
+        open = null;
+        pendingOrigin = (line, column);
+    }
+
+    public void Emit(ReadOnlySpan<byte> bytes, LogicalLine line)
+    {
+        if (bytes.Length == 0) return;
+        if (Location + bytes.Length > AddressSpaceEnd)
+            throw new AssemblyException($"the location counter passes the end of the address space (0x{Location:x8} + {bytes.Length} bytes)", 0);
+        if (open is null)
+        {
+            var (originLine, column) = pendingOrigin ?? (line, 1);
+            open = new Region { Start = (uint)Location, Line = originLine, Column = column };
+            regions.Add(open);
+        }
+        open.Bytes.AddRange(bytes);
+        Location += bytes.Length;
+    }
+
+    /// <summary>Reports every region that overlaps an earlier-written one, naming both lines.</summary>
+    public void CheckOverlaps(DiagnosticBag diagnostics)
+    {
+        for (int later = 1; later < regions.Count; later++)
+        {
+            var r = regions[later];
+            for (int earlier = 0; earlier < later; earlier++)
+            {
+                var e = regions[earlier];
+                if (r.Start < e.End && e.Start < r.End)
+                {
+                    diagnostics.Report(r.Line, r.Column,
+                        $"bytes at 0x{r.Start:x8}..0x{r.End - 1:x8} overlap bytes at 0x{e.Start:x8}..0x{e.End - 1:x8} from {e.Line.File}:{e.Line.Line}");
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>The loadable segments, in address order; touching regions are merged.</summary>
+    public List<ImageSegment> Segments()
+    {
+        var segments = new List<ImageSegment>();
+        var flags = SegmentFlags.Read | SegmentFlags.Write | SegmentFlags.Execute;
+        uint start = 0;
+        List<byte>? bytes = null;
+        foreach (var region in regions.Where(r => r.Bytes.Count > 0).OrderBy(r => r.Start))
+        {
+            if (bytes is not null && start + (long)bytes.Count == region.Start)
+            {
+                bytes.AddRange(region.Bytes);
+                continue;
+            }
+            if (bytes is not null) segments.Add(new ImageSegment(start, start, [.. bytes], (uint)bytes.Count, flags));
+            start = region.Start;
+            bytes = [.. region.Bytes];
+        }
+        if (bytes is not null) segments.Add(new ImageSegment(start, start, [.. bytes], (uint)bytes.Count, flags));
+        return segments;
+    }
+}

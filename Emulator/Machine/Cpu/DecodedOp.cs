@@ -1,0 +1,50 @@
+// The interpreter's compact form of one instruction word (8 bytes), produced once per word
+// from the instruction table's codec and kept in the per-page decoded-code cache. Operand
+// fields are pre-arranged so the dispatch loop does no bit fiddling: r0 destinations point
+// at the discard slot, branch and jump offsets are byte offsets from this instruction, and
+// lui's immediate is already shifted.
+using System.Runtime.InteropServices;
+using R4.Isa;
+
+namespace R4.Machine;
+
+[StructLayout(LayoutKind.Sequential, Size = 8)]
+public struct DecodedOp
+{
+    /// <summary>Marks a cache slot whose word has not been decoded yet (or was overwritten).
+    /// Not an R4 opcode; <see cref="Opcode.Invalid"/> (0) marks words that are not instructions.</summary>
+    public const byte NotDecoded = 0xFF;
+
+    /// <summary>The <see cref="Opcode"/> byte, <see cref="Opcode.Invalid"/> or <see cref="NotDecoded"/>.</summary>
+    public byte Op;
+    /// <summary>Destination register (A field); 16 (discard) when the instruction writes r0.</summary>
+    public byte Rd;
+    /// <summary>Source / base register.</summary>
+    public byte Rs;
+    /// <summary>Second source; for stores the register holding the value.</summary>
+    public byte Rt;
+    /// <summary>Extended immediate: simm16/uimm16/shift, lui's value &lt;&lt; 16, branch and jump
+    /// offsets as 4 + 4 * offset (bytes from this instruction), vector, control register or port.</summary>
+    public int Imm;
+
+    public static DecodedOp Decode(uint word)
+    {
+        if (!InstructionCodec.TryDecode(word, out var i))
+            return new DecodedOp { Op = (byte)Opcode.Invalid };
+        var info = InstructionTable.Get(i.Opcode);
+        var op = new DecodedOp { Op = (byte)i.Opcode, Rd = i.Rd, Rs = i.Rs, Rt = i.Rt, Imm = i.Imm };
+        if ((info.Flags & InstructionFlags.WritesRd) != 0 && op.Rd == 0)
+            op.Rd = CpuState.DiscardRegister;
+        switch (info.Form)
+        {
+            case OperandForm.Branch:
+            case OperandForm.Jump:
+                op.Imm = 4 + 4 * i.Imm;
+                break;
+            case OperandForm.RdImm16:
+                op.Imm = i.Imm << 16;
+                break;
+        }
+        return op;
+    }
+}

@@ -1,0 +1,368 @@
+// The interpreter: one loop, one switch on the opcode. Hot state lives in locals (pc,
+// instret, cycles, the register pointer, RAM, the TLB, the fetch page); the loop leaves
+// only through labelled slow paths at its end (boundary work, fetch-page refill, faults,
+// TLB misses, system instructions), each of which stores the locals into CpuState, calls
+// an out-of-line method and reloads. Per instruction the fast path pays one compare
+// against NextEventInstret (instruction limit, device deadlines, pending interrupts and
+// tracing all fold into it), one fetch-page check and, for memory, one TLB compare.
+using R4.Isa;
+
+namespace R4.Machine;
+
+public sealed unsafe partial class Cpu
+{
+    private RunResult? stop;
+    /// <summary>A power-off or shutdown: every later Run returns it again.</summary>
+    private RunResult? finalStop;
+    private ulong limitInstret;
+
+    /// <summary>Runs until power-off, shutdown, deadlock, a host stop, or
+    /// <paramref name="maxInstructions"/> more retired instructions.</summary>
+    public RunResult Run(ulong maxInstructions = ulong.MaxValue)
+    {
+        if (finalStop is not null) return finalStop;
+        stop = null;
+        limitInstret = st->Instret + Math.Min(maxInstructions, ulong.MaxValue - st->Instret);
+        RequestBoundary();
+        Interpret();
+        var result = stop!;
+        if (result.Reason is StopReason.PowerOff or StopReason.Shutdown) finalStop = result;
+        return result;
+    }
+
+    private void Interpret()
+    {
+        CpuState* s = st;
+        uint* r = s->Registers;
+        byte* ram = Memory.Base;
+        TlbEntry* tlb = Mmu.Entries;
+        byte* codePages = code.PageHasCode;
+        uint* cost = opCycles;
+        uint pc, readBit, writeBit, codeBase, offset;
+        ulong instret, cycles, stopAt;
+        DecodedOp* block;
+        DecodedOp* d;
+        byte op;
+        int faultVector;
+
+    Reload:
+        if (stop is not null) return;
+        pc = s->Pc;
+        instret = s->Instret;
+        cycles = s->Cycles;
+        stopAt = s->NextEventInstret;
+        readBit = 1u << s->Cpl;
+        writeBit = readBit << 4;
+        codeBase = codeVirtualBase;
+        block = codeBlock;
+
+        while (true)
+        {
+            if (instret >= stopAt) goto Boundary;
+            offset = pc - codeBase;
+            if ((offset & 0xFFFFF003u) != 0) goto Refetch;   // another page, or a misaligned pc
+            d = block + (offset >> 2);
+        Dispatch:
+            op = d->Op;
+            switch (op)
+            {
+                case (byte)Opcode.Add: r[d->Rd] = r[d->Rs] + r[d->Rt]; break;
+                case (byte)Opcode.Sub: r[d->Rd] = r[d->Rs] - r[d->Rt]; break;
+                case (byte)Opcode.And: r[d->Rd] = r[d->Rs] & r[d->Rt]; break;
+                case (byte)Opcode.Or: r[d->Rd] = r[d->Rs] | r[d->Rt]; break;
+                case (byte)Opcode.Xor: r[d->Rd] = r[d->Rs] ^ r[d->Rt]; break;
+                case (byte)Opcode.Shl: r[d->Rd] = r[d->Rs] << (int)(r[d->Rt] & 31); break;
+                case (byte)Opcode.Shr: r[d->Rd] = r[d->Rs] >> (int)(r[d->Rt] & 31); break;
+                case (byte)Opcode.Sar: r[d->Rd] = (uint)((int)r[d->Rs] >> (int)(r[d->Rt] & 31)); break;
+                case (byte)Opcode.Mul: r[d->Rd] = r[d->Rs] * r[d->Rt]; break;
+                case (byte)Opcode.Mulh: r[d->Rd] = (uint)((ulong)((long)(int)r[d->Rs] * (int)r[d->Rt]) >> 32); break;
+                case (byte)Opcode.Mulhu: r[d->Rd] = (uint)(((ulong)r[d->Rs] * r[d->Rt]) >> 32); break;
+                case (byte)Opcode.Div:
+                {
+                    int divisor = (int)r[d->Rt];
+                    if (divisor == 0) { faultVector = Vectors.DivideError; goto Fault; }
+                    int dividend = (int)r[d->Rs];
+                    r[d->Rd] = divisor == -1 ? 0u - (uint)dividend : (uint)(dividend / divisor);   // INT_MIN / -1 = INT_MIN
+                    break;
+                }
+                case (byte)Opcode.Divu:
+                {
+                    uint divisor = r[d->Rt];
+                    if (divisor == 0) { faultVector = Vectors.DivideError; goto Fault; }
+                    r[d->Rd] = r[d->Rs] / divisor;
+                    break;
+                }
+                case (byte)Opcode.Rem:
+                {
+                    int divisor = (int)r[d->Rt];
+                    if (divisor == 0) { faultVector = Vectors.DivideError; goto Fault; }
+                    r[d->Rd] = divisor == -1 ? 0u : (uint)((int)r[d->Rs] % divisor);   // INT_MIN % -1 = 0
+                    break;
+                }
+                case (byte)Opcode.Remu:
+                {
+                    uint divisor = r[d->Rt];
+                    if (divisor == 0) { faultVector = Vectors.DivideError; goto Fault; }
+                    r[d->Rd] = r[d->Rs] % divisor;
+                    break;
+                }
+                case (byte)Opcode.Slt: r[d->Rd] = (int)r[d->Rs] < (int)r[d->Rt] ? 1u : 0u; break;
+                case (byte)Opcode.Sltu: r[d->Rd] = r[d->Rs] < r[d->Rt] ? 1u : 0u; break;
+
+                case (byte)Opcode.Addi: r[d->Rd] = r[d->Rs] + (uint)d->Imm; break;
+                case (byte)Opcode.Andi: r[d->Rd] = r[d->Rs] & (uint)d->Imm; break;
+                case (byte)Opcode.Ori: r[d->Rd] = r[d->Rs] | (uint)d->Imm; break;
+                case (byte)Opcode.Xori: r[d->Rd] = r[d->Rs] ^ (uint)d->Imm; break;
+                case (byte)Opcode.Slti: r[d->Rd] = (int)r[d->Rs] < d->Imm ? 1u : 0u; break;
+                case (byte)Opcode.Sltiu: r[d->Rd] = r[d->Rs] < (uint)d->Imm ? 1u : 0u; break;
+                case (byte)Opcode.Shli: r[d->Rd] = r[d->Rs] << d->Imm; break;
+                case (byte)Opcode.Shri: r[d->Rd] = r[d->Rs] >> d->Imm; break;
+                case (byte)Opcode.Sari: r[d->Rd] = (uint)((int)r[d->Rs] >> d->Imm); break;
+                case (byte)Opcode.Lui: r[d->Rd] = (uint)d->Imm; break;
+
+                // Memory: one compare checks TLB tag, alignment and the permission of this
+                // ring; anything else (miss, fault, #MC) goes to the slow path.
+                case (byte)Opcode.Ldw:
+                {
+                    uint va = r[d->Rs] + (uint)d->Imm;
+                    TlbEntry* e = tlb + ((va >> PageBits.PageShift) & Tlb.IndexMask);
+                    if ((((e->Tag ^ va) & 0xFFFFF003u) | (readBit & ~e->Perms)) != 0) goto SlowMemory;
+                    r[d->Rd] = *(uint*)(ram + (e->Frame | (va & 0xFFF)));
+                    break;
+                }
+                case (byte)Opcode.Ldh:
+                {
+                    uint va = r[d->Rs] + (uint)d->Imm;
+                    TlbEntry* e = tlb + ((va >> PageBits.PageShift) & Tlb.IndexMask);
+                    if ((((e->Tag ^ va) & 0xFFFFF001u) | (readBit & ~e->Perms)) != 0) goto SlowMemory;
+                    r[d->Rd] = (uint)*(short*)(ram + (e->Frame | (va & 0xFFF)));
+                    break;
+                }
+                case (byte)Opcode.Ldhu:
+                {
+                    uint va = r[d->Rs] + (uint)d->Imm;
+                    TlbEntry* e = tlb + ((va >> PageBits.PageShift) & Tlb.IndexMask);
+                    if ((((e->Tag ^ va) & 0xFFFFF001u) | (readBit & ~e->Perms)) != 0) goto SlowMemory;
+                    r[d->Rd] = *(ushort*)(ram + (e->Frame | (va & 0xFFF)));
+                    break;
+                }
+                case (byte)Opcode.Ldb:
+                {
+                    uint va = r[d->Rs] + (uint)d->Imm;
+                    TlbEntry* e = tlb + ((va >> PageBits.PageShift) & Tlb.IndexMask);
+                    if ((((e->Tag ^ va) & 0xFFFFF000u) | (readBit & ~e->Perms)) != 0) goto SlowMemory;
+                    r[d->Rd] = (uint)*(sbyte*)(ram + (e->Frame | (va & 0xFFF)));
+                    break;
+                }
+                case (byte)Opcode.Ldbu:
+                {
+                    uint va = r[d->Rs] + (uint)d->Imm;
+                    TlbEntry* e = tlb + ((va >> PageBits.PageShift) & Tlb.IndexMask);
+                    if ((((e->Tag ^ va) & 0xFFFFF000u) | (readBit & ~e->Perms)) != 0) goto SlowMemory;
+                    r[d->Rd] = *(ram + (e->Frame | (va & 0xFFF)));
+                    break;
+                }
+                case (byte)Opcode.Stw:
+                {
+                    uint va = r[d->Rs] + (uint)d->Imm;
+                    TlbEntry* e = tlb + ((va >> PageBits.PageShift) & Tlb.IndexMask);
+                    if ((((e->Tag ^ va) & 0xFFFFF003u) | (writeBit & ~e->Perms)) != 0) goto SlowMemory;
+                    uint pa = e->Frame | (va & 0xFFF);
+                    *(uint*)(ram + pa) = r[d->Rt];
+                    if (codePages[pa >> PageBits.PageShift] != 0) code.InvalidateWord(pa);
+                    break;
+                }
+                case (byte)Opcode.Sth:
+                {
+                    uint va = r[d->Rs] + (uint)d->Imm;
+                    TlbEntry* e = tlb + ((va >> PageBits.PageShift) & Tlb.IndexMask);
+                    if ((((e->Tag ^ va) & 0xFFFFF001u) | (writeBit & ~e->Perms)) != 0) goto SlowMemory;
+                    uint pa = e->Frame | (va & 0xFFF);
+                    *(ushort*)(ram + pa) = (ushort)r[d->Rt];
+                    if (codePages[pa >> PageBits.PageShift] != 0) code.InvalidateWord(pa);
+                    break;
+                }
+                case (byte)Opcode.Stb:
+                {
+                    uint va = r[d->Rs] + (uint)d->Imm;
+                    TlbEntry* e = tlb + ((va >> PageBits.PageShift) & Tlb.IndexMask);
+                    if ((((e->Tag ^ va) & 0xFFFFF000u) | (writeBit & ~e->Perms)) != 0) goto SlowMemory;
+                    uint pa = e->Frame | (va & 0xFFF);
+                    *(ram + pa) = (byte)r[d->Rt];
+                    if (codePages[pa >> PageBits.PageShift] != 0) code.InvalidateWord(pa);
+                    break;
+                }
+                case (byte)Opcode.Push:
+                {
+                    uint va = r[Registers.StackPointer] - 4;
+                    TlbEntry* e = tlb + ((va >> PageBits.PageShift) & Tlb.IndexMask);
+                    if ((((e->Tag ^ va) & 0xFFFFF003u) | (writeBit & ~e->Perms)) != 0) goto SlowMemory;
+                    uint pa = e->Frame | (va & 0xFFF);
+                    *(uint*)(ram + pa) = r[d->Rs];   // push sp stores the old sp
+                    r[Registers.StackPointer] = va;
+                    if (codePages[pa >> PageBits.PageShift] != 0) code.InvalidateWord(pa);
+                    break;
+                }
+                case (byte)Opcode.Pop:
+                {
+                    uint va = r[Registers.StackPointer];
+                    TlbEntry* e = tlb + ((va >> PageBits.PageShift) & Tlb.IndexMask);
+                    if ((((e->Tag ^ va) & 0xFFFFF003u) | (readBit & ~e->Perms)) != 0) goto SlowMemory;
+                    uint value = *(uint*)(ram + (e->Frame | (va & 0xFFF)));
+                    r[Registers.StackPointer] = va + 4;
+                    r[d->Rd] = value;   // pop sp leaves sp = the loaded word
+                    break;
+                }
+
+                case (byte)Opcode.Beq: pc += r[d->Rs] == r[d->Rt] ? (uint)d->Imm : 4u; goto Retire;
+                case (byte)Opcode.Bne: pc += r[d->Rs] != r[d->Rt] ? (uint)d->Imm : 4u; goto Retire;
+                case (byte)Opcode.Blt: pc += (int)r[d->Rs] < (int)r[d->Rt] ? (uint)d->Imm : 4u; goto Retire;
+                case (byte)Opcode.Bge: pc += (int)r[d->Rs] >= (int)r[d->Rt] ? (uint)d->Imm : 4u; goto Retire;
+                case (byte)Opcode.Bltu: pc += r[d->Rs] < r[d->Rt] ? (uint)d->Imm : 4u; goto Retire;
+                case (byte)Opcode.Bgeu: pc += r[d->Rs] >= r[d->Rt] ? (uint)d->Imm : 4u; goto Retire;
+                case (byte)Opcode.Jmp: pc += (uint)d->Imm; goto Retire;
+                case (byte)Opcode.Call: r[Registers.LinkRegister] = pc + 4; pc += (uint)d->Imm; goto Retire;
+                case (byte)Opcode.Jr: pc = r[d->Rs]; goto Retire;
+                case (byte)Opcode.Callr:
+                {
+                    uint target = r[d->Rs];
+                    r[Registers.LinkRegister] = pc + 4;
+                    pc = target;
+                    goto Retire;
+                }
+
+                case (byte)Opcode.Nop: break;
+                case (byte)Opcode.Rdtick: r[d->Rd] = (uint)instret; break;
+
+                // Rare instructions that change rings, IE, the MMU or devices leave the loop.
+                case (byte)Opcode.Int:
+                case (byte)Opcode.Brk:
+                case (byte)Opcode.Iret:
+                case (byte)Opcode.Hlt:
+                case (byte)Opcode.Cli:
+                case (byte)Opcode.Sti:
+                case (byte)Opcode.Tlbflush:
+                case (byte)Opcode.Invlpg:
+                case (byte)Opcode.Mfcr:
+                case (byte)Opcode.Mtcr:
+                case (byte)Opcode.In:
+                case (byte)Opcode.Out:
+                    goto SystemInstruction;
+
+                case DecodedOp.NotDecoded:
+                    *d = DecodedOp.Decode(*(uint*)(ram + codePhysicalBase + offset));
+                    goto Dispatch;
+                default:
+                    faultVector = Vectors.UndefinedInstruction;
+                    goto Fault;
+            }
+            pc += 4;
+        Retire:
+            instret++;
+            cycles += cost[op];
+        }
+
+    Boundary:
+        s->Pc = pc; s->Instret = instret; s->Cycles = cycles;
+        OnBoundary();
+        goto Reload;
+    Refetch:
+        s->Pc = pc; s->Instret = instret; s->Cycles = cycles;
+        RefillFetchPage();
+        goto Reload;
+    Fault:
+        s->Pc = pc; s->Instret = instret; s->Cycles = cycles;
+        RaiseFault(faultVector, 0, 0);
+        goto Reload;
+    SlowMemory:
+        s->Pc = pc; s->Instret = instret; s->Cycles = cycles;
+        ExecuteMemorySlow(*d);
+        goto Reload;
+    SystemInstruction:
+        s->Pc = pc; s->Instret = instret; s->Cycles = cycles;
+        ExecuteSystem(*d);
+        goto Reload;
+    }
+
+    /// <summary>Everything that happens between instructions: device ticks, power-off, the
+    /// instruction limit, waiting in hlt, external interrupts, tracing.</summary>
+    private void OnBoundary()
+    {
+        if (stop is not null) return;
+        if (Bus.PowerOffRequested) { Stop(StopReason.PowerOff, Bus.ExitStatus, null); return; }
+        if (st->Instret >= Bus.NextEventInstret)
+        {
+            Bus.Tick(st->Instret);
+            if (Bus.PowerOffRequested) { Stop(StopReason.PowerOff, Bus.ExitStatus, null); return; }
+        }
+        if (st->Instret >= limitInstret) { Stop(StopReason.InstructionLimit, 0, null); return; }
+        if (st->Halted != 0 && !WaitWhileHalted()) return;
+
+        ulong next = Math.Min(limitInstret, Bus.NextEventInstret);
+        if (Trace is not null) next = Math.Min(next, st->Instret + 1);
+        st->NextEventInstret = next;   // a trap below may still ask for an earlier boundary
+
+        for (int taken = 0; taken < Vectors.Count && st->InterruptsEnabled && Interrupts.PendingMask != 0 && stop is null; taken++)
+        {
+            int vector = Interrupts.Lowest();
+            Interrupts.Acknowledge(vector);
+            Deliver(vector, 0, st->Pc, TrapOrigin.External, st->Pc, allowHost: true, context: null);
+        }
+        if (Trace is not null && stop is null && st->NextEventInstret != 0 && EnsureFetchPage())
+        {
+            uint word = *(uint*)(Memory.Base + codePhysicalBase + (st->Pc - codeVirtualBase));
+            Trace.Instruction(st->Instret, st->Cpl, st->Pc, word);
+        }
+    }
+
+    /// <summary>hlt with IE = 1: time jumps to the next device event (the idle instructions
+    /// count as retired, as an idle loop's would) until an interrupt is pending. False when
+    /// the run stops instead (deadlock, limit, power-off).</summary>
+    private bool WaitWhileHalted()
+    {
+        while (true)
+        {
+            if (!st->InterruptsEnabled) { Stop(StopReason.Deadlock, 0, "halted with interrupts disabled"); return false; }
+            if (Interrupts.PendingMask != 0) { st->Halted = 0; return true; }
+            ulong next = Bus.NextEventInstret;
+            if (next != ulong.MaxValue)
+            {
+                if (next > limitInstret)
+                {
+                    st->Instret = Math.Max(st->Instret, limitInstret);
+                    Stop(StopReason.InstructionLimit, 0, null);
+                    return false;
+                }
+                if (next > st->Instret) st->Instret = next;
+                Bus.Tick(st->Instret);
+                if (Bus.PowerOffRequested) { Stop(StopReason.PowerOff, Bus.ExitStatus, null); return false; }
+                continue;
+            }
+            if (!Bus.CanInterrupt) { Stop(StopReason.Deadlock, 0, null); return false; }
+            Thread.Sleep(1);   // an interactive console: wait for the user to type
+            Bus.Tick(st->Instret);
+        }
+    }
+
+    private bool EnsureFetchPage() => ((st->Pc - codeVirtualBase) & 0xFFFFF003u) == 0 || RefillFetchPage();
+
+    /// <summary>Translates pc for a fetch at CPL and makes its page the fetch page; on #AC,
+    /// #PF or #MC delivers the fault and returns false.</summary>
+    private bool RefillFetchPage()
+    {
+        uint pc = st->Pc;
+        if ((pc & 3) != 0) { RaiseFault(Vectors.Alignment, 0, pc); return false; }
+        int vector = Mmu.Translate(pc, st->Cpl, AccessKind.Fetch, out uint pa, out uint error);
+        if (vector != Mmu.NoFault) { RaiseFault(vector, error, pc); return false; }
+        codeVirtualBase = pc & PageBits.FrameMask;
+        codePhysicalBase = pa & PageBits.FrameMask;
+        codeBlock = code.BlockFor(codePhysicalBase);
+        return true;
+    }
+
+    private void Stop(StopReason reason, uint exitStatus, string? diagnostic)
+    {
+        stop ??= new RunResult(reason, exitStatus, st->Pc, diagnostic);
+        RequestBoundary();
+    }
+}

@@ -1,0 +1,179 @@
+// The out-of-line half of the interpreter: memory instructions that missed the TLB fast
+// path (alignment, TLB fill, #PF, #MC, stores into decoded pages) and the system
+// instructions (int, brk, iret, hlt, cli, sti, tlbflush, invlpg, mfcr, mtcr, in, out).
+// Each runs on CpuState, retires the instruction or raises its fault, all or nothing.
+using R4.Isa;
+
+namespace R4.Machine;
+
+public sealed unsafe partial class Cpu
+{
+    private void Retire(byte op, uint nextPc)
+    {
+        st->Instret++;
+        st->Cycles += opCycles[op];
+        st->Pc = nextPc;
+    }
+
+    /// <summary>A load, store, push or pop by the slow path: the same semantics as the fast
+    /// cases in the interpreter, with every fault.</summary>
+    private void ExecuteMemorySlow(DecodedOp d)
+    {
+        uint* r = st->Registers;
+        var opcode = (Opcode)d.Op;
+        uint va;
+        int size;
+        AccessKind kind;
+        switch (opcode)
+        {
+            case Opcode.Push: va = r[Registers.StackPointer] - 4; size = 4; kind = AccessKind.Write; break;
+            case Opcode.Pop: va = r[Registers.StackPointer]; size = 4; kind = AccessKind.Read; break;
+            default:
+                va = r[d.Rs] + (uint)d.Imm;
+                size = opcode is Opcode.Ldw or Opcode.Stw ? 4 : opcode is Opcode.Ldh or Opcode.Ldhu or Opcode.Sth ? 2 : 1;
+                kind = opcode is Opcode.Stw or Opcode.Sth or Opcode.Stb ? AccessKind.Write : AccessKind.Read;
+                break;
+        }
+        uint stored = opcode == Opcode.Push ? r[d.Rs] : r[d.Rt];
+        if (!TryAccess(va, st->Cpl, kind, size, out uint value, out int vector, out uint error, stored))
+        {
+            RaiseFault(vector, error, va);
+            return;
+        }
+        switch (opcode)
+        {
+            case Opcode.Ldw: case Opcode.Ldhu: case Opcode.Ldbu: r[d.Rd] = value; break;
+            case Opcode.Ldh: r[d.Rd] = (uint)(short)value; break;
+            case Opcode.Ldb: r[d.Rd] = (uint)(sbyte)value; break;
+            case Opcode.Push: r[Registers.StackPointer] = va; break;
+            case Opcode.Pop: r[Registers.StackPointer] = va + 4; r[d.Rd] = value; break;
+        }
+        Retire(d.Op, st->Pc + 4);
+    }
+
+    private void ExecuteSystem(DecodedOp d)
+    {
+        var opcode = (Opcode)d.Op;
+        int cpl = st->Cpl;
+        var privilege = InstructionTable.Get(opcode).Privilege;
+        if (cpl > (int)privilege)
+        {
+            RaiseFault(Vectors.GeneralProtection, 0, 0);
+            return;
+        }
+        uint* r = st->Registers;
+        uint next = st->Pc + 4;
+        switch (opcode)
+        {
+            case Opcode.Int: ExecuteTrapInstruction(d, d.Imm, softwareInterrupt: true); return;
+            case Opcode.Brk: ExecuteTrapInstruction(d, Vectors.Breakpoint, softwareInterrupt: false); return;
+            case Opcode.Iret: ExecuteIret(d); return;
+            case Opcode.Hlt:
+                Retire(d.Op, next);
+                if (!st->InterruptsEnabled) Stop(StopReason.PowerOff, 0, null);
+                else EnterHalt();
+                return;
+            case Opcode.Cli: SetStatus(Status & ~StatusBits.InterruptEnable); break;
+            case Opcode.Sti: SetStatus(Status | StatusBits.InterruptEnable); break;
+            case Opcode.Tlbflush: Mmu.Flush(); break;
+            case Opcode.Invlpg: Mmu.InvalidatePage(r[d.Rs]); break;
+            case Opcode.Mfcr: r[d.Rd] = st->Control[d.Imm]; break;
+            case Opcode.Mtcr:
+                if (!ExecuteMtcr((ControlRegister)d.Imm, r[d.Rs])) return;
+                break;
+            case Opcode.In:
+                r[d.Rd] = Bus.In((ushort)d.Imm, st->Instret);
+                RequestBoundary();
+                break;
+            case Opcode.Out:
+                Bus.Out((ushort)d.Imm, r[d.Rs], st->Instret);
+                RequestBoundary();   // a device may now interrupt, stop the clock or power off
+                break;
+            default:
+                throw new InvalidOperationException($"{opcode} is not a system instruction");
+        }
+        Retire(d.Op, next);
+    }
+
+    /// <summary>mtcr; false when it faulted (reading the vector table).</summary>
+    private bool ExecuteMtcr(ControlRegister register, uint value)
+    {
+        switch (register)
+        {
+            case ControlRegister.Status:
+                SetStatus((Status & StatusBits.CplMask) | (value & StatusBits.InterruptEnable));   // CPL is read-only
+                return true;
+            case ControlRegister.Ivt:
+                if (TryLoadGates(value, out int vector, out uint error, out uint address)) return true;
+                RaiseFault(vector, error, address);
+                return false;
+            default:
+                SetControl(register, value);
+                return true;
+        }
+    }
+
+    /// <summary>int and brk: the instruction retires only when its trap is delivered (or
+    /// handed to the monitor); a trap that cannot be delivered is a fault of the instruction.</summary>
+    private void ExecuteTrapInstruction(DecodedOp d, int vector, bool softwareInterrupt)
+    {
+        uint pc = st->Pc, next = pc + 4;
+        var gate = gates[vector];
+        if (softwareInterrupt && gate.Present && st->Cpl > gate.Dpl)
+        {
+            RaiseFault(Vectors.GeneralProtection, 0, 0);
+            return;
+        }
+        if (Ring0Host is not null && gate.Present && gate.TargetRing == 0)
+        {
+            Retire(d.Op, next);
+            HandToHost(vector, 0, next);
+            return;
+        }
+        if (TryPushFrame(vector, 0, next, out var failure))
+        {
+            st->Instret++;
+            st->Cycles += opCycles[d.Op];
+            return;
+        }
+        string cause = $"{Vectors.Name(vector)}: {failure.Reason}";
+        if (failure.Vector is Vectors.PageFault or Vectors.Alignment)
+            st->Control[(int)ControlRegister.Fault] = failure.Address;
+        if (softwareInterrupt)
+            RaiseNestedFault(failure, pc, cause);
+        else
+            Deliver(Vectors.DoubleFault, 0, pc, TrapOrigin.Fault, pc, allowHost: true, cause);
+    }
+
+    /// <summary>iret (spec §5.2): pc = [sp+4], status = [sp+8], sp = [sp+12]; the frame's CPL
+    /// goes through the forward ring map; returning to a more privileged ring, or changing IE
+    /// at CPL &gt; 0, is #GP. Bits of the saved status other than CPL and IE are ignored.</summary>
+    private void ExecuteIret(DecodedOp d)
+    {
+        uint* r = st->Registers;
+        uint sp = r[Registers.StackPointer];
+        int cpl = st->Cpl;
+        uint* frame = stackalloc uint[3];
+        for (int i = 0; i < 3; i++)
+        {
+            uint va = sp + 4 + (uint)(4 * i);
+            if (!TryAccess(va, cpl, AccessKind.Read, 4, out frame[i], out int vector, out uint error))
+            {
+                RaiseFault(vector, error, va);
+                return;
+            }
+        }
+        uint newStatus = frame[1];
+        int newCpl = RingMap.Forward(st->Control[(int)ControlRegister.Rmap], (int)(newStatus & StatusBits.CplMask));
+        bool ieChanges = ((newStatus ^ Status) & StatusBits.InterruptEnable) != 0;
+        if (newCpl < cpl || (cpl > 0 && ieChanges))
+        {
+            RaiseFault(Vectors.GeneralProtection, 0, 0);
+            return;
+        }
+        r[Registers.StackPointer] = frame[2];
+        SetStatus((uint)newCpl | (newStatus & StatusBits.InterruptEnable));
+        Retire(d.Op, frame[0]);
+        st->Cycles += (ulong)costs.IretCycles;
+    }
+}

@@ -1,0 +1,146 @@
+// The MMU of spec §6: the two-level page walk, permission checks and #PF error codes,
+// backed by the software TLB. With paging off it fills identity entries (no ring checks,
+// not counted as misses) so the interpreter's fast path is the same in both modes.
+// Every physical access of a walk outside RAM is a machine check (#MC).
+using R4.Isa;
+
+namespace R4.Machine;
+
+public sealed unsafe class Mmu : IDisposable
+{
+    /// <summary>Translation succeeded.</summary>
+    public const int NoFault = -1;
+
+    private readonly PhysicalMemory memory;
+    private readonly CpuState* state;
+    private readonly CostTable costs;
+
+    public Mmu(PhysicalMemory memory, CpuState* state, CostTable costs)
+    {
+        this.memory = memory;
+        this.state = state;
+        this.costs = costs;
+        Entries = Tlb.Allocate();
+    }
+
+    public TlbEntry* Entries { get; private set; }
+    public bool PagingEnabled => (state->Control[(int)ControlRegister.Ptbr] & PageBits.PtbrEnable) != 0;
+    public ulong Misses { get; set; }
+    public ulong Flushes { get; set; }
+
+    /// <summary>Raised after every flush or invalidation (the CPU drops its cached fetch page).</summary>
+    public event Action? Invalidated;
+
+    /// <summary>Translates <paramref name="virtualAddress"/> for an access of <paramref name="kind"/>
+    /// from <paramref name="ring"/>. Returns <see cref="NoFault"/>, <see cref="Vectors.PageFault"/>
+    /// (with the error code in <paramref name="pageFaultError"/>) or <see cref="Vectors.MachineCheck"/>.
+    /// Alignment is the caller's business.</summary>
+    public int Translate(uint virtualAddress, int ring, AccessKind kind, out uint physicalAddress, out uint pageFaultError)
+    {
+        physicalAddress = 0;
+        pageFaultError = 0;
+        uint page = virtualAddress & PageBits.FrameMask;
+        TlbEntry* e = Entries + ((virtualAddress >> PageBits.PageShift) & Tlb.IndexMask);
+        if (e->Tag != page || (e->Perms & Tlb.ValidBit) == 0)
+        {
+            int walk = Fill(e, virtualAddress, kind, out pageFaultError);
+            if (walk != NoFault) return walk;
+        }
+        if ((e->Perms & Tlb.PermissionBit(kind, ring)) != 0)
+        {
+            physicalAddress = e->Frame | (virtualAddress & ~PageBits.FrameMask);
+            return NoFault;
+        }
+        uint error = PermissionError(e->Pte, ring, kind);
+        if (error != 0)
+        {
+            pageFaultError = error;
+            return Vectors.PageFault;
+        }
+        return Vectors.MachineCheck;   // allowed, but the frame lies outside RAM
+    }
+
+    /// <summary>The #PF error code for a present page that refuses the access, or 0 when it allows it.</summary>
+    private static uint PermissionError(uint pte, int ring, AccessKind kind)
+    {
+        int pageRing = (int)((pte & PageBits.RingMask) >> PageBits.RingShift);
+        bool ringViolation = ring > pageRing;
+        bool refused = ringViolation
+            || (kind == AccessKind.Write && (pte & PageBits.Writable) == 0)
+            || (kind == AccessKind.Fetch && (pte & PageBits.Executable) == 0);
+        if (!refused) return 0;
+        return PageBits.ErrorPresent | KindBits(kind) | (ringViolation ? PageBits.ErrorRing : 0);
+    }
+
+    private static uint KindBits(AccessKind kind) =>
+        kind == AccessKind.Write ? PageBits.ErrorWrite : kind == AccessKind.Fetch ? PageBits.ErrorFetch : 0;
+
+    private int Fill(TlbEntry* e, uint virtualAddress, AccessKind kind, out uint pageFaultError)
+    {
+        pageFaultError = 0;
+        uint page = virtualAddress & PageBits.FrameMask;
+        if (!PagingEnabled)
+        {
+            // Identity, every ring and access allowed; outside RAM every access is #MC.
+            uint all = PageBits.Present | PageBits.Writable | PageBits.Executable | PageBits.RingMask;
+            *e = new TlbEntry { Tag = page, Frame = page, Pte = page | all, Perms = Tlb.PermissionsOf(all, memory.Contains(page, PageBits.PageSize)) };
+            return NoFault;
+        }
+        Misses++;
+        state->Cycles += (ulong)costs.TlbMissCycles;
+        uint ptbr = state->Control[(int)ControlRegister.Ptbr];
+        uint pdeAddress = (ptbr & PageBits.FrameMask) + (virtualAddress >> 22) * 4;
+        if (!memory.Contains(pdeAddress, 4)) return Vectors.MachineCheck;
+        uint pde = *(uint*)(memory.Base + pdeAddress);
+        if ((pde & PageBits.Present) == 0)
+        {
+            pageFaultError = KindBits(kind);
+            return Vectors.PageFault;
+        }
+        uint pteAddress = (pde & PageBits.FrameMask) + ((virtualAddress >> PageBits.PageShift) & 1023) * 4;
+        if (!memory.Contains(pteAddress, 4)) return Vectors.MachineCheck;
+        uint pte = *(uint*)(memory.Base + pteAddress);
+        if ((pte & PageBits.Present) == 0)
+        {
+            pageFaultError = KindBits(kind);
+            return Vectors.PageFault;
+        }
+        uint frame = pte & PageBits.FrameMask;
+        *e = new TlbEntry { Tag = page, Frame = frame, Pte = pte, Perms = Tlb.PermissionsOf(pte, memory.Contains(frame, PageBits.PageSize)) };
+        return NoFault;
+    }
+
+    /// <summary>tlbflush / ptbr write: drops every cached translation (counted and costed).</summary>
+    public void Flush()
+    {
+        Tlb.Clear(Entries);
+        Flushes++;
+        state->Cycles += (ulong)costs.TlbFlushCycles;
+        Invalidated?.Invoke();
+    }
+
+    /// <summary>invlpg: drops the cached translation of one page.</summary>
+    public void InvalidatePage(uint virtualAddress)
+    {
+        TlbEntry* e = Entries + ((virtualAddress >> PageBits.PageShift) & Tlb.IndexMask);
+        if (e->Tag == (virtualAddress & PageBits.FrameMask))
+            *e = new TlbEntry { Tag = Tlb.InvalidTag };
+        Invalidated?.Invoke();
+    }
+
+    /// <summary>Reset: no translations, no counters.</summary>
+    public void Reset()
+    {
+        Tlb.Clear(Entries);
+        Misses = 0;
+        Flushes = 0;
+        Invalidated?.Invoke();
+    }
+
+    public void Dispose()
+    {
+        if (Entries == null) return;
+        System.Runtime.InteropServices.NativeMemory.Free(Entries);
+        Entries = null;
+    }
+}

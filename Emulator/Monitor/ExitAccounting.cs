@@ -1,0 +1,123 @@
+// Counts monitor exits by cause (spec §9.3) and prices them in modelled cycles from the
+// machine's cost table: an exit (world switch into the monitor and back) costs
+// MonitorExitCycles; emulating an instruction or building a trap frame adds
+// MonitorEmulationCycles; filling a shadow page-table entry adds ShadowPageFillCycles.
+// Page-table switches and the monitor's TLB flushes are events inside an exit, not exits.
+using R4.Isa;
+using R4.Machine;
+
+namespace R4.Monitor;
+
+/// <summary>Why the monitor ran. The privileged mnemonics (and <c>iret</c>, and an <c>int</c>
+/// the hardware could not decide) are emulated instructions; the rest are deliveries.</summary>
+public enum ExitCause
+{
+    Hlt, Cli, Sti, Tlbflush, Invlpg, Mfcr, Mtcr, In, Out, Iret, Int,
+    /// <summary>A fault reflected to the guest's own handler (counted by vector too).</summary>
+    ReflectedFault,
+    /// <summary>A software interrupt (vector 32..63) reflected to the guest kernel.</summary>
+    SystemCall,
+    /// <summary>An external interrupt injected into the guest.</summary>
+    Interrupt,
+    /// <summary>A hidden page fault: the guest's tables allowed the access, the shadow lacked it.</summary>
+    ShadowFill,
+    /// <summary>The VM was stopped with a diagnostic (ring compression, triple fault, ...).</summary>
+    Stop,
+}
+
+public sealed class ExitAccounting(CostTable costs)
+{
+    private readonly long[] _exitsByCause = new long[Enum.GetValues<ExitCause>().Length];
+    private readonly long[] _reflectedFaultsByVector = new long[Vectors.Count];
+
+    public CostTable Costs { get; } = costs;
+
+    /// <summary>Every exit, all causes together.</summary>
+    public long TotalExits { get; private set; }
+
+    /// <summary>Switches of the real page directory between shadow views (ring3 layout).</summary>
+    public long PageTableSwitches { get; private set; }
+
+    /// <summary>Real TLB flushes and single-page invalidations the monitor issued.</summary>
+    public long TlbFlushes { get; private set; }
+
+    /// <summary>Cycles the monitor added to the machine's modelled cycle count.</summary>
+    public ulong ModelledCycles { get; private set; }
+
+    public long this[ExitCause cause] => _exitsByCause[(int)cause];
+
+    public long ReflectedFaults(int vector) => _reflectedFaultsByVector[vector];
+
+    /// <summary>Records one exit and returns the cycles it costs.</summary>
+    public int RecordExit(ExitCause cause, int vector = -1)
+    {
+        _exitsByCause[(int)cause]++;
+        TotalExits++;
+        if (cause == ExitCause.ReflectedFault && vector >= 0)
+            _reflectedFaultsByVector[vector]++;
+        int cycles = Costs.MonitorExitCycles + cause switch
+        {
+            ExitCause.ShadowFill => Costs.ShadowPageFillCycles,
+            ExitCause.Stop => 0,
+            _ => Costs.MonitorEmulationCycles,
+        };
+        ModelledCycles += (ulong)cycles;
+        return cycles;
+    }
+
+    /// <summary>Records a switch of the real page directory (priced by the TLB flush it causes).</summary>
+    public void RecordPageTableSwitch() => PageTableSwitches++;
+
+    public void RecordTlbFlush() => TlbFlushes++;
+
+    /// <summary>The exit mnemonic of a privileged instruction (or iret/int) the monitor emulates.</summary>
+    public static ExitCause CauseOf(Opcode opcode) => opcode switch
+    {
+        Opcode.Hlt => ExitCause.Hlt,
+        Opcode.Cli => ExitCause.Cli,
+        Opcode.Sti => ExitCause.Sti,
+        Opcode.Tlbflush => ExitCause.Tlbflush,
+        Opcode.Invlpg => ExitCause.Invlpg,
+        Opcode.Mfcr => ExitCause.Mfcr,
+        Opcode.Mtcr => ExitCause.Mtcr,
+        Opcode.In => ExitCause.In,
+        Opcode.Out => ExitCause.Out,
+        Opcode.Iret => ExitCause.Iret,
+        Opcode.Int => ExitCause.Int,
+        _ => throw new ArgumentOutOfRangeException(nameof(opcode), opcode, "not an instruction the monitor emulates"),
+    };
+
+    /// <summary>Stable name of a cause for --stats and --stats-json ("mtcr", "fault.PF", "syscall", ...).</summary>
+    public static string NameOf(ExitCause cause) => cause switch
+    {
+        ExitCause.ReflectedFault => "fault",
+        ExitCause.SystemCall => "syscall",
+        ExitCause.Interrupt => "interrupt",
+        ExitCause.ShadowFill => "shadowFill",
+        ExitCause.Stop => "stop",
+        _ => cause.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>The nonzero counters by name, in a fixed order: emulated instructions,
+    /// reflected faults by vector ("fault.PF"), system calls, interrupts, shadow fills, stops,
+    /// then the events "pageTableSwitch" and "tlbFlush".</summary>
+    public IReadOnlyList<KeyValuePair<string, long>> ByName()
+    {
+        var list = new List<KeyValuePair<string, long>>();
+        foreach (var cause in Enum.GetValues<ExitCause>())
+        {
+            if (cause == ExitCause.ReflectedFault)
+            {
+                for (int v = 0; v < Vectors.Count; v++)
+                    if (_reflectedFaultsByVector[v] != 0)
+                        list.Add(new("fault." + Vectors.Name(v).TrimStart('#').Replace(' ', '.'), _reflectedFaultsByVector[v]));
+                continue;
+            }
+            if (_exitsByCause[(int)cause] != 0)
+                list.Add(new(NameOf(cause), _exitsByCause[(int)cause]));
+        }
+        if (PageTableSwitches != 0) list.Add(new("pageTableSwitch", PageTableSwitches));
+        if (TlbFlushes != 0) list.Add(new("tlbFlush", TlbFlushes));
+        return list;
+    }
+}

@@ -1,0 +1,166 @@
+// The layouts of spec §9.1 as DATA: which real ring runs each virtual ring, the ring map the
+// real CPU runs with, how a guest page-table entry's ring becomes a shadow entry's ring,
+// whether system calls get direct gates and whether every user<->kernel transition goes
+// through the monitor (and switches shadow views). The monitor reads these fields; it never
+// asks which layout it runs under.
+using R4.Isa;
+
+namespace R4.Monitor;
+
+public sealed record Layout
+{
+    /// <summary>The name given to <c>r4 run --layout</c>.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>False for <c>native</c>: the guest runs on the bare machine, no monitor.</summary>
+    public required bool Monitored { get; init; }
+
+    /// <summary>The real ring that runs guest code while the guest believes it is in ring v
+    /// (index v = 0..3); -1 where the layout has no ring left for v (ring compression: a guest
+    /// that enters such a ring is stopped with a diagnostic).</summary>
+    public required IReadOnlyList<int> RealRingOfVirtual { get; init; }
+
+    /// <summary>The ring map loaded into the real CPU. Its reverse half maps the real ring a
+    /// trap came from to the ring the guest sees in its frame; its forward half maps the ring
+    /// of a guest <c>iret</c> frame to the real ring entered, with every ring the layout cannot
+    /// host forwarded to 0, which no <c>iret</c> at ring &gt; 0 may enter (so the monitor sees it).</summary>
+    public required uint RealRmap { get; init; }
+
+    /// <summary>Ring field of a shadow page-table entry, indexed by the guest entry's ring.</summary>
+    public required IReadOnlyList<int> ShadowPteRing { get; init; }
+
+    /// <summary>Guest gates that user code may <c>int</c> to (system calls) become real gates
+    /// straight to the guest handler, so the call and its <c>iret</c> run in hardware.</summary>
+    public required bool DirectSystemCalls { get; init; }
+
+    /// <summary>Real rings cannot separate guest kernel from guest user: every ring transition
+    /// goes through the monitor, which keeps the virtual CPL itself and switches between shadow
+    /// views (one per virtual ring; a view shows only the pages that ring may touch).</summary>
+    public required bool TransitionsSwitchViews { get; init; }
+
+    /// <summary>One line for --help and the docs.</summary>
+    public required string Summary { get; init; }
+
+    /// <summary>True when the layout has a real ring for virtual ring <paramref name="virtualRing"/>.</summary>
+    public bool HostsVirtualRing(int virtualRing) => RealRingOfVirtual[virtualRing] >= 0;
+
+    /// <summary>The virtual ring of code found running in real ring <paramref name="realRing"/>
+    /// (the reverse half of the real ring map). Meaningless when the monitor tracks the CPL
+    /// itself (<see cref="TransitionsSwitchViews"/>).</summary>
+    public int VirtualRingOfReal(int realRing) => RingMap.Reverse(RealRmap, realRing);
+
+    /// <summary>Number of shadow page-table views: one per virtual ring when transitions switch
+    /// views, else a single view shared by every ring (real ring checks separate them).</summary>
+    public int ViewCount => TransitionsSwitchViews ? 4 : 1;
+
+    /// <summary>The shadow view used while the guest runs in virtual ring <paramref name="virtualCpl"/>.</summary>
+    public int ViewOf(int virtualCpl) => TransitionsSwitchViews ? virtualCpl : 0;
+
+    /// <summary>Whether a guest page of ring <paramref name="guestPageRing"/> appears in view
+    /// <paramref name="view"/> at all. With a single view every page appears and the shadow
+    /// entry's ring field does the separating.</summary>
+    public bool ViewShowsPage(int view, int guestPageRing) => !TransitionsSwitchViews || view <= guestPageRing;
+
+    /// <summary>DPL of the real gate for a guest gate of DPL <paramref name="guestDpl"/>: the
+    /// highest real ring r such that every guest ring hosted at a real ring &lt;= r may itself
+    /// <c>int</c> to the gate. Hardware then raises #GP (to the monitor) exactly when it cannot
+    /// tell; the monitor decides those cases against the virtual CPL.</summary>
+    public int ShadowGateDpl(int guestDpl)
+    {
+        for (int real = 3; real >= 0; real--)
+        {
+            bool allAllowed = true;
+            for (int virtualRing = 0; virtualRing < 4; virtualRing++)
+            {
+                int hosted = RealRingOfVirtual[virtualRing];
+                if (hosted >= 0 && hosted <= real && virtualRing > guestDpl)
+                    allAllowed = false;
+            }
+            if (allAllowed) return real;
+        }
+        return 0;
+    }
+
+    public override string ToString() => Name;
+}
+
+/// <summary>The four layouts of spec §9.1.</summary>
+public static class Layouts
+{
+    public static readonly Layout Native = new()
+    {
+        Name = "native",
+        Monitored = false,
+        RealRingOfVirtual = [0, 1, 2, 3],
+        RealRmap = RingMap.Identity,
+        ShadowPteRing = [0, 1, 2, 3],
+        DirectSystemCalls = false,
+        TransitionsSwitchViews = false,
+        Summary = "no monitor: the guest kernel runs in ring 0, its user code in ring 3",
+    };
+
+    /// <summary>Guest kernel in ring 1, guest user in ring 2. rmap forward 0->1, 3->2, 1,2->0;
+    /// reverse 1->0, 2->3 (0xF081).</summary>
+    public static readonly Layout Ring012 = new()
+    {
+        Name = "ring012",
+        Monitored = true,
+        RealRingOfVirtual = [1, -1, -1, 2],
+        RealRmap = Pack(forward: [1, 0, 0, 2], reverse: [0, 0, 3, 3]),
+        ShadowPteRing = [1, 1, 1, 2],
+        DirectSystemCalls = true,
+        TransitionsSwitchViews = false,
+        Summary = "guest kernel in ring 1, user in ring 2; system calls and their iret in hardware",
+    };
+
+    /// <summary>Guest kernel in ring 1, guest user in ring 3 (Xen on 32-bit x86). rmap forward
+    /// 0->1, 3->3, 1,2->0; reverse 1->0, 3->3 (0xE0C1).</summary>
+    public static readonly Layout Ring013 = new()
+    {
+        Name = "ring013",
+        Monitored = true,
+        RealRingOfVirtual = [1, -1, -1, 3],
+        RealRmap = Pack(forward: [1, 0, 0, 3], reverse: [0, 0, 2, 3]),
+        ShadowPteRing = [1, 1, 1, 3],
+        DirectSystemCalls = true,
+        TransitionsSwitchViews = false,
+        Summary = "guest kernel in ring 1, user in ring 3; system calls and their iret in hardware",
+    };
+
+    /// <summary>Everything in ring 3: the monitor reflects every system call, emulates every
+    /// iret and switches shadow views on each transition. The only layout with room for a
+    /// guest that uses rings 1 and 2 itself.</summary>
+    public static readonly Layout Ring3 = new()
+    {
+        Name = "ring3",
+        Monitored = true,
+        RealRingOfVirtual = [3, 3, 3, 3],
+        RealRmap = RingMap.Identity,
+        ShadowPteRing = [3, 3, 3, 3],
+        DirectSystemCalls = false,
+        TransitionsSwitchViews = true,
+        Summary = "guest kernel and user in ring 3; every transition through the monitor, kernel/user shadow views",
+    };
+
+    public static IReadOnlyList<Layout> All { get; } = [Native, Ring012, Ring013, Ring3];
+
+    public static IReadOnlyList<Layout> MonitoredLayouts { get; } = [Ring012, Ring013, Ring3];
+
+    /// <summary>The names accepted by --layout, for messages.</summary>
+    public static string Names => string.Join("|", All.Select(l => l.Name));
+
+    public static bool TryParse(string name, out Layout layout)
+    {
+        layout = All.FirstOrDefault(l => string.Equals(l.Name, name, StringComparison.OrdinalIgnoreCase))!;
+        return layout is not null;
+    }
+
+    /// <summary>Packs a ring map: 2 bits per ring, forward in bits 7:0, reverse in 15:8.</summary>
+    public static uint Pack(int[] forward, int[] reverse)
+    {
+        uint rmap = 0;
+        for (int ring = 0; ring < 4; ring++)
+            rmap |= (uint)forward[ring] << (2 * ring) | (uint)reverse[ring] << (8 + 2 * ring);
+        return rmap;
+    }
+}

@@ -1,0 +1,48 @@
+// Where the monitor keeps its own structures: machine-physical memory above the guest's
+// partition [0, G). The guest sees RAM of size G; the shadow page tables never map anything
+// at or above G, so no guest access (direct or by DMA) can reach this area.
+//   G + 0              the shadow vector table (64 real gates, 512 bytes, one page)
+//   G + 4 KiB          one shadow page directory per view (1 or 4 pages)
+//   then               the pool of shadow page tables
+using R4.Isa;
+
+namespace R4.Monitor;
+
+public sealed record MonitorMemoryMap
+{
+    /// <summary>Default number of shadow page tables; when they run out the monitor drops the
+    /// whole shadow and refills it lazily (each table maps 4 MiB of guest virtual space).</summary>
+    public const int DefaultPoolPages = 256;
+
+    public MonitorMemoryMap(uint guestRamBytes, int viewCount, int poolPages = DefaultPoolPages)
+    {
+        if (guestRamBytes == 0 || guestRamBytes % PageBits.PageSize != 0)
+            throw new ArgumentOutOfRangeException(nameof(guestRamBytes), guestRamBytes, "guest RAM must be a positive multiple of 4 KiB");
+        if (viewCount is < 1 or > 4) throw new ArgumentOutOfRangeException(nameof(viewCount));
+        if (poolPages < 1) throw new ArgumentOutOfRangeException(nameof(poolPages));
+        GuestRamBytes = guestRamBytes;
+        ViewCount = viewCount;
+        PoolPages = poolPages;
+        ulong end = (ulong)guestRamBytes + (ulong)(1 + viewCount + poolPages) * PageBits.PageSize;
+        if (end > uint.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(guestRamBytes), guestRamBytes, "guest RAM too large to leave room for the monitor");
+    }
+
+    /// <summary>G: the guest partition is machine-physical [0, G).</summary>
+    public uint GuestRamBytes { get; }
+    public int ViewCount { get; }
+    public int PoolPages { get; }
+
+    public uint GateTableAddress => GuestRamBytes;
+    public uint DirectoryAddress(int view) => GuestRamBytes + (uint)(1 + view) * PageBits.PageSize;
+    public uint PoolAddress => DirectoryAddress(ViewCount);
+    public uint PoolPageAddress(int index) => PoolAddress + (uint)index * PageBits.PageSize;
+
+    /// <summary>Bytes the monitor reserves above the guest.</summary>
+    public uint ReservedBytes => (uint)(1 + ViewCount + PoolPages) * PageBits.PageSize;
+
+    /// <summary>The machine's RAM size: guest partition plus the monitor's reserve.</summary>
+    public uint MachineRamBytes => GuestRamBytes + ReservedBytes;
+
+    public bool InPartition(uint address, ulong length) => address + length <= GuestRamBytes;
+}

@@ -1,0 +1,101 @@
+// hlt, external interrupts, the instruction limit and power-off (spec §5.2, §7).
+using R4.Isa;
+using R4.Machine;
+
+namespace R4.Tests.Machine;
+
+public class HaltTests
+{
+    [Fact]
+    public void HltWithInterruptsDisabledPowersOffWithStatusZero()
+    {
+        var p = new ProgramBuilder().Emit(Opcode.Nop).Emit(Opcode.Hlt).Label("after").Emit(Opcode.Nop);
+        var (m, result) = MachineHarness.Run(p);
+        Assert.Equal(new RunResult(StopReason.PowerOff, 0, p.AddressOf("after"), null), result);
+        Assert.Equal(2ul, m.Statistics.Instructions);
+        Assert.Equal(result, m.Run());   // powered off for good
+    }
+
+    [Fact]
+    public void HltWithInterruptsEnabledAndNoInterruptSourceDeadlocks()
+    {
+        var p = new ProgramBuilder().Emit(Opcode.Sti).Emit(Opcode.Hlt).Label("after").Emit(Opcode.Nop);
+        var (m, result) = MachineHarness.Run(p);
+        Assert.Equal(StopReason.Deadlock, result.Reason);
+        Assert.Equal(p.AddressOf("after"), result.Pc);
+        Assert.True(m.Cpu.Halted);
+    }
+
+    [Fact]
+    public void PendingInterruptIsTakenAfterStiLowestVectorFirst()
+    {
+        var p = new ProgramBuilder().Emit(Opcode.Nop).Emit(Opcode.Sti).Label("next").Emit(Opcode.Nop).PowerOff();
+        var m = MachineHarness.Load(p);
+        TrapCatcher.Install(m);
+        m.Interrupts.Raise(Vectors.Disk);
+        m.Interrupts.Raise(Vectors.Timer);
+        var result = m.Run(1000);
+        // The timer (lowest vector) is taken first; its trap gate leaves IE = 1, so the disk
+        // interrupt is taken at the next boundary, before the timer handler's first instruction.
+        TrapCatcher.AssertTrap(m, result, Vectors.Disk, TrapCatcher.HandlerOf(Vectors.Timer));
+        Assert.Equal(StatusBits.InterruptEnable, m.Reg(9));
+        Assert.Equal(TrapCatcher.StackTop - 16, m.Reg(8));   // below the timer's frame
+        Assert.Equal(p.AddressOf("next"), m.Word(TrapCatcher.StackTop - 12));
+        Assert.Equal(1, m.Statistics.TrapsByVector[Vectors.Timer]);
+    }
+
+    [Fact]
+    public void InterruptGateHoldsOffTheNextInterrupt()
+    {
+        var p = new ProgramBuilder().Emit(Opcode.Sti).Label("next").Emit(Opcode.Nop).PowerOff();
+        var m = MachineHarness.Load(p);
+        TrapCatcher.Install(m, _ => Gate.MakeFlags(0, 3, interruptGate: true));
+        m.Interrupts.Raise(Vectors.Disk);
+        m.Interrupts.Raise(Vectors.Timer);
+        var result = m.Run(1000);
+        TrapCatcher.AssertTrap(m, result, Vectors.Timer, p.AddressOf("next"));
+        Assert.Equal(0, m.Statistics.TrapsByVector[Vectors.Disk]);
+        Assert.Equal(1ul << Vectors.Disk, m.Interrupts.PendingMask);   // still latched
+    }
+
+    [Fact]
+    public void HltWakesForAPendingInterrupt()
+    {
+        var p = new ProgramBuilder().Emit(Opcode.Sti).Emit(Opcode.Hlt).Label("after").PowerOff();
+        var m = MachineHarness.Load(p);
+        TrapCatcher.Install(m);
+        Assert.Equal(StopReason.Deadlock, m.Run(1000).Reason);
+        m.Interrupts.Raise(Vectors.ConsoleInput);
+        var result = m.Run(1000);
+        TrapCatcher.AssertTrap(m, result, Vectors.ConsoleInput, p.AddressOf("after"));
+        Assert.False(m.Cpu.Halted);
+    }
+
+    [Fact]
+    public void InterruptsWaitWhileIeIsZero()
+    {
+        var p = new ProgramBuilder().Emit(Opcode.Nop).Emit(Opcode.Nop).PowerOff();
+        var m = MachineHarness.Load(p);
+        TrapCatcher.Install(m);
+        m.Interrupts.Raise(Vectors.Timer);
+        MachineHarness.AssertPoweredOff(m.Run(1000));
+        Assert.Equal(TrapCatcher.NoTrap, m.Reg(10));
+    }
+
+    [Fact]
+    public void InstructionLimitStopsExactlyAndRunContinues()
+    {
+        var p = new ProgramBuilder().Label("loop").Emit(Opcode.Addi, 1, 1, imm: 1).Jump(Opcode.Jmp, "loop");
+        var m = MachineHarness.Load(p);
+        var result = m.Run(1001);
+        Assert.Equal(new RunResult(StopReason.InstructionLimit, 0, 0x1004, null), result);
+        Assert.Equal(501u, m.Reg(1));
+        Assert.Equal(1001ul, m.Statistics.Instructions);
+        result = m.Run(999);
+        Assert.Equal(StopReason.InstructionLimit, result.Reason);
+        Assert.Equal(2000ul, m.Statistics.Instructions);
+        Assert.Equal(1000u, m.Reg(1));
+        Assert.Equal(StopReason.InstructionLimit, m.Run(0).Reason);
+        Assert.Equal(2000ul, m.Statistics.Instructions);
+    }
+}
