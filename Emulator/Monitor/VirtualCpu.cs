@@ -3,20 +3,9 @@
 // and the copy of its vector table taken when it last wrote ivt. Plain data; the monitor
 // keeps it in step with the real CPU at every exit.
 using R4.Isa;
+using R4.Machine;
 
 namespace R4.Monitor;
-
-/// <summary>One guest gate as read from the guest's vector table (spec §5.2).</summary>
-public readonly record struct Gate(uint Handler, uint Flags)
-{
-    public bool Present => (Flags & GateBits.Present) != 0;
-    public int TargetRing => (int)(Flags & GateBits.TargetRingMask);
-    public int Dpl => (int)((Flags & GateBits.DplMask) >> GateBits.DplShift);
-    public bool IsInterruptGate => (Flags & GateBits.InterruptGate) != 0;
-
-    public static uint MakeFlags(int targetRing, int dpl, bool interruptGate) =>
-        (uint)targetRing | (uint)dpl << GateBits.DplShift | GateBits.Present | (interruptGate ? GateBits.InterruptGate : 0);
-}
 
 public sealed class VirtualCpu
 {
