@@ -7,7 +7,10 @@ namespace R4.Tests.Guests;
 
 public class ExampleAndBenchGuestTests
 {
-    private static GuestRun RunWithN(string guest, long n) => GuestRunner.Run(guest, GuestRunner.Defines(("N", n)));
+    private static GuestRun RunWithN(string guest, long n) => RunWithDefines(guest, ("N", n));
+
+    private static GuestRun RunWithDefines(string guest, params (string Name, long Value)[] defines) =>
+        GuestRunner.AssembleAndRun(guest, defines: defines.ToDictionary(d => d.Name, d => d.Value));
 
     public static TheoryData<string, uint> GuestsWithStatus => new()
     {
@@ -31,11 +34,11 @@ public class ExampleAndBenchGuestTests
     [MemberData(nameof(GuestsWithStatus))]
     public void Guest_with_default_defines_prints_its_golden_output_and_powers_off(string guest, uint exitStatus)
     {
-        var run = GuestRunner.Run(guest);
+        var run = GuestRunner.AssembleAndRun(guest);
 
-        var expected = File.ReadAllBytes(RepositoryPaths.Combine(Path.ChangeExtension(guest, ".expected").Split('/')));
-        Assert.Equal(System.Text.Encoding.UTF8.GetString(expected), run.ConsoleText);
-        Assert.Equal(expected, run.ConsoleBytes);
+        var expected = GuestRunner.Expected(Path.ChangeExtension(guest, ".expected"));
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(expected), run.Text);
+        Assert.Equal(expected, run.Output);
         Assert.Equal(StopReason.PowerOff, run.Result.Reason);
         Assert.Equal(exitStatus, run.Result.ExitStatus);
     }
@@ -48,7 +51,7 @@ public class ExampleAndBenchGuestTests
     {
         var run = RunWithN("Guests/examples/compute.asm", n);
 
-        Assert.Equal($"primes below {n}: {primes}\n", run.ConsoleText);
+        Assert.Equal($"primes below {n}: {primes}\n", run.Text);
         Assert.Equal(0u, run.Result.ExitStatus);
     }
 
@@ -58,8 +61,8 @@ public class ExampleAndBenchGuestTests
         var thousand = RunWithN("Guests/bench/nullcall.asm", 1000);
         var twoThousandFiveHundred = RunWithN("Guests/bench/nullcall.asm", 2500);
 
-        Assert.Equal("null syscall: 1000 iterations\n", thousand.ConsoleText);
-        Assert.Equal("null syscall: 2500 iterations\n", twoThousandFiveHundred.ConsoleText);
+        Assert.Equal("null syscall: 1000 iterations\n", thousand.Text);
+        Assert.Equal("null syscall: 2500 iterations\n", twoThousandFiveHundred.Text);
         // N getpid calls, three writes for the message, one exit.
         Assert.Equal(1000 + 4, thousand.Statistics.TrapsByVector[32]);
         Assert.Equal(2500 + 4, twoThousandFiveHundred.Statistics.TrapsByVector[32]);
@@ -77,7 +80,7 @@ public class ExampleAndBenchGuestTests
     {
         var run = RunWithN("Guests/bench/pagefault.asm", n);
 
-        Assert.Equal($"page fault: {n} fresh pages\n", run.ConsoleText);
+        Assert.Equal($"page fault: {n} fresh pages\n", run.Text);
         Assert.Equal(0u, run.Result.ExitStatus);
         Assert.Equal(n, run.Statistics.TrapsByVector[6]);
         Assert.Equal(4, run.Statistics.TrapsByVector[32]);
@@ -111,7 +114,7 @@ public class ExampleAndBenchGuestTests
     {
         var run = RunWithN("Guests/bench/divzero.asm", n);
 
-        Assert.Equal($"divide by zero: {n} faults\n", run.ConsoleText);
+        Assert.Equal($"divide by zero: {n} faults\n", run.Text);
         Assert.Equal(n, run.Statistics.TrapsByVector[0]);
         Assert.Equal(4, run.Statistics.TrapsByVector[32]);
     }
@@ -133,7 +136,7 @@ public class ExampleAndBenchGuestTests
 
         var run = RunWithN("Guests/bench/compute.asm", n);
 
-        Assert.Equal($"compute: {n} xorshift32 rounds, x = {x}\n", run.ConsoleText);
+        Assert.Equal($"compute: {n} xorshift32 rounds, x = {x}\n", run.Text);
         Assert.Equal(6, run.Statistics.TrapsByVector[32]);
         Assert.True(run.Statistics.Instructions >= (ulong)(8 * n));
     }
@@ -144,7 +147,7 @@ public class ExampleAndBenchGuestTests
         var hundred = RunWithN("Guests/bench/ptswitch.asm", 100);
         var threeHundred = RunWithN("Guests/bench/ptswitch.asm", 300);
 
-        Assert.Equal("ptbr switch: 300 iterations, 2 writes each\n", threeHundred.ConsoleText);
+        Assert.Equal("ptbr switch: 300 iterations, 2 writes each\n", threeHundred.Text);
         Assert.Equal(400ul, threeHundred.Statistics.TlbFlushes - hundred.Statistics.TlbFlushes);
         // The probe and the code page miss after every flush.
         Assert.True(threeHundred.Statistics.TlbMisses - hundred.Statistics.TlbMisses >= 800);
@@ -155,9 +158,9 @@ public class ExampleAndBenchGuestTests
     [InlineData(200, 37)]
     public void Timer_benchmark_takes_exactly_N_timer_interrupts(long n, long period)
     {
-        var run = GuestRunner.Run("Guests/bench/timer.asm", GuestRunner.Defines(("N", n), ("PERIOD", period)));
+        var run = RunWithDefines("Guests/bench/timer.asm", ("N", n), ("PERIOD", period));
 
-        Assert.Equal($"timer: {n} ticks, period {period} instructions\n", run.ConsoleText);
+        Assert.Equal($"timer: {n} ticks, period {period} instructions\n", run.Text);
         Assert.Equal(n, run.Statistics.TrapsByVector[16]);
         Assert.Equal(6, run.Statistics.TrapsByVector[32]);
     }
@@ -169,7 +172,7 @@ public class ExampleAndBenchGuestTests
     {
         var run = RunWithN("Guests/bench/ctxswitch.asm", n);
 
-        Assert.Equal($"context switch: 2 processes, {n} yields each\n", run.ConsoleText);
+        Assert.Equal($"context switch: 2 processes, {n} yields each\n", run.Text);
         Assert.Equal(0u, run.Result.ExitStatus);
         // 2N yields, 2 getpid, 3 writes, 2 exits.
         Assert.Equal(2 * n + 7, run.Statistics.TrapsByVector[32]);

@@ -3,7 +3,6 @@
 using R4.Isa;
 using R4.Machine;
 using R4.Monitor;
-using Gate = R4.Monitor.Gate;
 
 namespace R4.Tests.Monitor;
 
