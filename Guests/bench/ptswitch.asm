@@ -15,7 +15,7 @@
 ; (a stale translation: "ptbr switch: stale translation\n", status 1).
 
 .if !defined(N)
-.equ N, 100000
+.equ N, 20000
 .endif
 
 .include "benchkernel.inc"

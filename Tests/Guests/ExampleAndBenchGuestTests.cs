@@ -30,6 +30,22 @@ public class ExampleAndBenchGuestTests
         { "Guests/bench/ptemod.asm", 0 },
     };
 
+    [Fact]
+    public void Every_example_and_benchmark_source_is_tested_and_listed_in_the_guests_readme()
+    {
+        var onDisk = new[] { "examples", "bench" }
+            .SelectMany(folder => Directory.GetFiles(RepositoryPaths.Combine("Guests", folder), "*.asm", SearchOption.AllDirectories))
+            .Select(path => Path.GetRelativePath(RepositoryPaths.Root, path).Replace('\\', '/'))
+            .Order()
+            .ToList();
+        var tested = GuestsWithStatus.Select(row => (string)row[0]).Order().ToList();
+        Assert.Equal(tested, onDisk);
+
+        string readme = File.ReadAllText(RepositoryPaths.Combine("Guests", "README.md"));
+        foreach (var guest in onDisk)
+            Assert.Contains("`" + guest["Guests/".Length..] + "`", readme);
+    }
+
     [Theory]
     [MemberData(nameof(GuestsWithStatus))]
     public void Guest_with_default_defines_prints_its_golden_output_and_powers_off(string guest, uint exitStatus)
