@@ -1,10 +1,11 @@
 // The interpreter: one loop, one switch on the opcode. Hot state lives in locals (pc,
 // instret, cycles, the register pointer, RAM, the TLB, the fetch page); the loop makes no
 // calls: it returns whenever an instruction needs a slow path (boundary work, fetch-page
-// refill, decoding, faults, TLB misses, system instructions), after storing the locals
-// into CpuState, and Interpret runs that slow path and enters the loop again. Per instruction the fast path pays one compare
-// against NextEventInstret (instruction limit, device deadlines, pending interrupts and
-// tracing all fold into it), one fetch-page check and, for memory, one TLB compare.
+// refill, decoding, faults, TLB misses, system instructions), after storing the locals into
+// CpuState, and Interpret runs that slow path and enters the loop again. Per instruction
+// the fast path pays one compare against NextEventInstret (instruction limit, device
+// deadlines, pending interrupts and tracing all fold into it), one fetch-page check and,
+// for memory, one TLB compare.
 using System.Runtime.CompilerServices;
 using R4.Isa;
 
@@ -339,13 +340,15 @@ public sealed unsafe partial class Cpu
                     Stop(StopReason.InstructionLimit, 0, null);
                     return false;
                 }
+                if (Bus.Console.Interactive && next == Bus.Console.NextEventInstret)
+                    Bus.Console.WaitForHostInput(TimeSpan.FromMilliseconds(50));   // a person is typing: let time pass with the clock
                 if (next > st->Instret) st->Instret = next;
                 Bus.Tick(st->Instret);
                 if (Bus.PowerOffRequested) { Stop(StopReason.PowerOff, Bus.ExitStatus, null); return false; }
                 continue;
             }
             if (!Bus.CanInterrupt) { Stop(StopReason.Deadlock, 0, null); return false; }
-            Thread.Sleep(1);   // an interactive console: wait for the user to type
+            if (!Bus.Console.WaitForHostInput(TimeSpan.FromMilliseconds(50))) Thread.Sleep(1);
             Bus.Tick(st->Instret);
         }
     }
