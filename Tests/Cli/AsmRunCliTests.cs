@@ -191,11 +191,10 @@ public sealed class AsmRunCliTests : IDisposable
     [Fact]
     public void TheInstructionLimitStopsTheGuestWithADiagnostic()
     {
-        var run = cli.Run("run", "--max-instructions", "100", "--stats-json", cli.PathOf("s.json"), cli.Write("spin.asm", Spin));
+        string source = cli.Write("spin.asm", Spin);
+        var run = cli.Run("run", "--max-instructions", "100", "--stats-json", cli.PathOf("s.json"), source);
         Assert.Equal(124, run.ExitCode);
-        var lines = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.StartsWith("r4: instruction limit reached at pc 0x00001004 (spin)", lines[0]);
+        Assert.Equal($"r4: instruction limit reached at pc 0x00001004 (spin) at {source}:5\n", run.Stderr);
         using var stats = JsonDocument.Parse(File.ReadAllBytes(cli.PathOf("s.json")));
         Assert.Equal(100ul, stats.RootElement.GetProperty("instructions").GetUInt64());
         Assert.Equal("InstructionLimit", stats.RootElement.GetProperty("stopReason").GetString());
