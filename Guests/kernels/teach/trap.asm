@@ -70,6 +70,11 @@ trap_df:
 trap_mc:
     trap_entry VEC_MC
 trap_timer:
+    ; First stop the timer: it stays off while the kernel works, and schedule() restarts it
+    ; for the next slice. A period that ended in here would leave a request latched that
+    ; fires the moment user code resumes; with a slice shorter than the kernel's path the
+    ; user would never run again (an interrupt storm). `out` needs no free register: r0.
+    out PORT_TIMER_PERIOD, zero
     trap_entry VEC_TIMER
 trap_console:
     trap_entry VEC_CONSOLE
@@ -155,7 +160,7 @@ trap:
 .timer:
     ; One tick: wake sleepers, then preempt — round robin to the next runnable process.
     ; From user code this is the time slice ending; from the kernel it can only be the
-    ; idle loop's `hlt`, which waits for exactly this.
+    ; idle loop's `hlt`, which waits for exactly this. (The stub stopped the timer.)
     call clock_tick
     call schedule
     jmp .out
