@@ -99,11 +99,14 @@ public sealed class KernelGuestTests
         Assert.Contains($"[kernel] pid 6 killed: undefined instruction pc=0x{Site("fault_undefined_site"):x8}", lines);
         Assert.Contains($"[kernel] pid 7 killed: alignment check at 0x{Site("fault_align_text") + 1:x8} pc=0x{Site("fault_align_site"):x8}", lines);
         Assert.Contains("[kernel] pid 8 killed: page fault at 0x7ffffffc (protection, fetch) pc=0x7ffffffc", lines);
+        // brk is a trap, not a fault: its saved pc is the instruction after it.
+        Assert.Contains($"[kernel] pid 9 killed: breakpoint pc=0x{Site("fault_breakpoint_after"):x8}", lines);
+        Assert.Contains($"[kernel] pid 10 killed: general protection pc=0x{Site("fault_fake_irq_site"):x8}", lines);
         // The survivor: bad buffers and an unknown call fail without killing it, its heap
         // grows and shrinks, and it exits normally after all the others died.
-        Assert.Contains("survivor: pid 4, write(kernel address) -1, write(null) -1, call 99 -1, heap ok", lines);
+        Assert.Contains("survivor: pid 4, write(kernel address) -1, write(null) -1, call 99 -1, yield 0, heap ok", lines);
         Assert.Contains("[kernel] pid 4 exited (status 7)", lines);
-        Assert.Equal(7, lines.Count(l => l.Contains(" killed: ")));
+        Assert.Equal(9, lines.Count(l => l.Contains(" killed: ")));
         Assert.True(Array.FindIndex(lines, l => l.StartsWith("[kernel] pid 4 exited")) >
                     Array.FindLastIndex(lines, l => l.Contains(" killed: ")), "the survivor outlives every faulting process");
     }
