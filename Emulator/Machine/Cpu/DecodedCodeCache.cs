@@ -13,6 +13,9 @@ public sealed unsafe class DecodedCodeCache : IDisposable
 
     private readonly uint pageCount;
     private DecodedOp** blocks;
+    /// <summary>The decoded block of each physical page (null until executed), for the
+    /// interpreter's inline store invalidation.</summary>
+    public DecodedOp** Blocks => blocks;
     /// <summary>One byte per physical page: 1 when the page has a decoded block.</summary>
     public byte* PageHasCode { get; private set; }
 
@@ -24,6 +27,7 @@ public sealed unsafe class DecodedCodeCache : IDisposable
     }
 
     /// <summary>The decoded block of a physical page inside RAM, created on first use.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public DecodedOp* BlockFor(uint physicalAddress)
     {
         uint page = physicalAddress >> PageBits.PageShift;
@@ -39,6 +43,7 @@ public sealed unsafe class DecodedCodeCache : IDisposable
     }
 
     /// <summary>Forgets the decoded form of the word holding <paramref name="physicalAddress"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public void InvalidateWord(uint physicalAddress)
     {
         var block = blocks[physicalAddress >> PageBits.PageShift];
