@@ -53,9 +53,7 @@ public sealed partial class VirtualMachineMonitor
         {
             // exactly the machine's triple-fault stop: same reason, same pc, same diagnostic
             _stopped = true;
-            CountExit(ExitCause.Stop);
-            StopDiagnostic = $"triple fault: {cause}";
-            _cpu.RequestStop(StopReason.Shutdown, 0, StopDiagnostic);
+            _cpu.RequestStop(StopReason.Shutdown, 0, $"triple fault: {cause}");
         }
         else
             Deliver(Vectors.DoubleFault, 0, savedPc, TrapOrigin.Fault, savedPc, cause);

@@ -50,7 +50,9 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     /// <see cref="Guest"/> (the debugger, the tests).</summary>
     public void RefreshFromHardware() => SyncFromReal();
 
-    /// <summary>Why the monitor stopped the guest, or null.</summary>
+    /// <summary>Why the monitor itself stopped the guest (ring compression, a fill that did not
+    /// resolve), or null — also null for the guest's own triple fault, which stops the machine
+    /// as natively.</summary>
     public string? StopDiagnostic { get; private set; }
 
     /// <summary>Puts the guest in its reset state (spec §6a: virtual ring 0, IE 0, paging off,
