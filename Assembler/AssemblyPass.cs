@@ -9,10 +9,11 @@ using R4.Isa.Image;
 namespace R4.Assembler;
 
 /// <summary>What survives from one pass to the next.</summary>
-internal sealed class PassShared(SourceFiles files, IReadOnlyDictionary<string, long> defines)
+internal sealed class PassShared(SourceFiles files, AssemblyOptions options)
 {
     public SourceFiles Files { get; } = files;
-    public IReadOnlyDictionary<string, long> Defines { get; } = defines;
+    public IReadOnlyDictionary<string, long> Defines { get; } = options.Defines;
+    public long MaximumProgramBytes { get; } = options.MaximumProgramBytes;
     /// <summary>Ordinals (in pass order) of li statements that need two words; only grows.</summary>
     public HashSet<int> TwoWordLi { get; } = [];
 }
@@ -33,12 +34,13 @@ internal sealed partial class AssemblyPass : IExpressionScope
     {
         this.shared = shared;
         Symbols = new SymbolTable(shared.Defines, previousPass);
+        Output = new ObjectBuilder(shared.MaximumProgramBytes);
         preprocessor = new Preprocessor(shared.Files, Diagnostics);
     }
 
     public DiagnosticBag Diagnostics { get; } = new();
     public SymbolTable Symbols { get; }
-    public ObjectBuilder Output { get; } = new();
+    public ObjectBuilder Output { get; }
     public ListingBuilder Listing { get; } = new();
     public List<SourceLine> Lines { get; } = [];
     public (long Address, LogicalLine Line)? Entry { get; private set; }

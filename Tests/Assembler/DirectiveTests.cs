@@ -29,6 +29,15 @@ public class DirectiveTests
     }
 
     [Fact]
+    public void AnErrorInAFillDoesNotMoveTheLayout()
+    {
+        // The fill is a forward reference that does not fit a byte: one error for it, and
+        // the .space keeps its size, so the passes settle and report nothing else.
+        var errors = Asm.Errors(".space 300, y\ny = . + 4");
+        Assert.Equal("t.asm:1:13: error: value 304 does not fit in 8 bits (-128..255)", Assert.Single(errors).Split('\n')[0]);
+    }
+
+    [Fact]
     public void AlignPadsWithZerosToAPowerOfTwo()
     {
         var result = Asm.Ok(".byte 1\n.align 4\na: .byte 2\n.align 16\nb: .align 16\nc: .byte 3\n.align 1");

@@ -88,7 +88,8 @@ public class ErrorTests
         ["AsciiNeedsString", " .ascii 5", "e.asm:1:9: error: '.ascii' expects a string in double quotes, found '5'\n .ascii 5\n        ^"],
         ["AscizNeedsOperand", " .asciz", "e.asm:1:8: error: '.asciz' expects a string in double quotes\n .asciz\n       ^"],
         ["SpaceOperands", " .space", "e.asm:1:2: error: '.space' expects a size and an optional fill byte, got 0 operands\n .space\n ^"],
-        ["SpaceSize", " .space -1", "e.asm:1:9: error: '.space' size -1 is out of range (0..4294967296)\n .space -1\n        ^"],
+        ["SpaceSize", " .space -1", "e.asm:1:9: error: '.space' size -1 is negative\n .space -1\n        ^"],
+        ["SpaceBeyondAddressSpace", " .org 0xFFFFFFF0\n .space 17", "e.asm:2:2: error: the location counter passes the end of the address space (0xfffffff0 + 17 bytes)\n .space 17\n ^"],
         ["AlignPowerOfTwo", " .align 3", "e.asm:1:9: error: alignment 3 is not a power of two between 1 and 65536\n .align 3\n        ^"],
         ["EquNeedsName", " .equ 5, 3", "e.asm:1:7: error: '.equ' expects a symbol name first, found '5'\n .equ 5, 3\n      ^"],
         ["DirectiveOperandCount", " .equ X", "e.asm:1:2: error: '.equ' expects 2 operands, got 1\n .equ X\n ^"],
@@ -111,6 +112,14 @@ public class ErrorTests
     {
         _ = name;
         Assert.Equal(expected, Asm.Error(source, "e.asm"));
+    }
+
+    [Fact]
+    public void ProgramTooLarge()
+    {
+        var result = R4Assembler.AssembleText(" .space 1000\n .byte 1", "e.asm", new AssemblyOptions { MaximumProgramBytes = 1000 });
+        Assert.Equal("e.asm:2:2: error: the program would exceed 1000 bytes\n .byte 1\n ^", Assert.Single(result.Errors).Format());
+        Assert.Equal(256L << 20, new AssemblyOptions().MaximumProgramBytes);
     }
 
     [Fact]

@@ -30,6 +30,8 @@ public class ExampleAndBenchGuestTests
         { "Guests/bench/ptemod.asm", 0 },
     };
 
+    public static TheoryData<string> Guests => new(GuestsWithStatus.Select(row => (string)row[0]));
+
     [Fact]
     public void Every_example_and_benchmark_source_is_tested_and_listed_in_the_guests_readme()
     {
@@ -44,6 +46,19 @@ public class ExampleAndBenchGuestTests
         string readme = File.ReadAllText(RepositoryPaths.Combine("Guests", "README.md"));
         foreach (var guest in onDisk)
             Assert.Contains("`" + guest["Guests/".Length..] + "`", readme);
+    }
+
+    // Written for the architecture only: no guest reads its own ring (mfcr status would show
+    // the real CPL under a monitor only through emulation, and a kernel that branches on it
+    // assumes a ring number) or touches the ring map, which belongs to a monitor.
+    [Theory]
+    [MemberData(nameof(Guests))]
+    public void Guest_never_reads_status_nor_touches_the_ring_map(string guest)
+    {
+        var listing = R4.Assembler.Disassembler.DisassembleImage(GuestRunner.Assemble(guest)).ToList();
+
+        Assert.Contains(listing, line => line.Contains("iret") || line.Contains("out 0xf0"));
+        Assert.DoesNotContain(listing, line => System.Text.RegularExpressions.Regex.IsMatch(line, @"\b(mfcr \w+, (status|rmap)|mtcr (status|rmap),)"));
     }
 
     [Theory]

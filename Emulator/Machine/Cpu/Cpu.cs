@@ -69,6 +69,8 @@ public sealed unsafe partial class Cpu : IDisposable
         DropFetchPage();
         stop = null;
         finalStop = null;
+        trapsWithoutProgress = 0;
+        lastTrapInstret = ulong.MaxValue;
     }
 
     // ---- registers and control registers -------------------------------------------------
