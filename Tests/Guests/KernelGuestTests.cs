@@ -2,10 +2,12 @@
 // exactly its golden output and status; every user program's checksum line agrees with a
 // reference computed here in C#; each kind of user fault kills only its process, at the
 // faulting instruction; the panic path powers off non-zero; runs are deterministic down to
-// every retired instruction; user code runs only in ring 3 and the kernel only in ring 0.
+// every retired instruction; user code runs only in ring 3 and the kernel only in ring 0;
+// under every monitor layout the guest sees the same machine.
 using System.Text;
 using R4.Isa.Image;
 using R4.Machine;
+using R4.Monitor;
 
 namespace R4.Tests.Guests;
 
@@ -134,6 +136,37 @@ public sealed class KernelGuestTests
         Assert.Equal(0u, clean.Result.ExitStatus);
         Assert.Equal(1u, planted.Result.ExitStatus);
         Assert.Contains("[kernel] panic: page fault at 0x00000004", planted.Text);
+    }
+
+    public static TheoryData<string, string> ImagesAndMonitoredLayouts()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string image in new[] { "kernel", "faults", "panic" })
+            foreach (var layout in Layouts.MonitoredLayouts)
+                data.Add(image, layout.Name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ImagesAndMonitoredLayouts))]
+    public void Under_the_monitor_the_kernel_sees_the_same_machine_as_natively(string name, string layoutName)
+    {
+        // Written for the architecture only (the kernel never assumes its ring), so the
+        // monitor can run it deprivileged: spec 9.2 promises the same output, status,
+        // instruction count and final registers.
+        Assert.True(Layouts.TryParse(layoutName, out var layout));
+        var image = GuestRunner.Assemble(Folder + name + ".asm");
+        var native = GuestRunner.RunUnderLayout(image, Layouts.Native);
+        var monitored = GuestRunner.RunUnderLayout(image, layout);
+
+        Assert.Equal(GuestRunner.Expected(Folder + name + ".expected"), monitored.Run.Output);
+        Assert.Equal(native.Run.Output, monitored.Run.Output);
+        Assert.Equal(native.Run.Result.Reason, monitored.Run.Result.Reason);
+        Assert.Equal(native.Run.Result.ExitStatus, monitored.Run.Result.ExitStatus);
+        Assert.Equal(native.Run.Instructions, monitored.Run.Instructions);
+        Assert.Equal(native.State, monitored.State);
+        Assert.Equal(0, native.MonitorExits);
+        Assert.True(monitored.MonitorExits > 0, "the monitor never ran: the kernel was not deprivileged");
     }
 
     [Theory]
