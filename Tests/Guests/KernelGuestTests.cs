@@ -88,8 +88,9 @@ public sealed class KernelGuestTests
     public void Each_user_fault_kills_only_its_process_at_the_faulting_instruction()
     {
         var image = GuestRunner.Assemble(Folder + "faults.asm");
-        var run = GuestRunner.Run(image);
         uint Site(string label) => image.Symbols.Single(s => s.Name == label).Value;
+        var idle = new PcWatch(Site("idle"));
+        var run = GuestRunner.Run(image, trace: idle);
         var lines = run.Text.Split('\n');
 
         Assert.Equal(StopReason.PowerOff, run.Result.Reason);
@@ -106,11 +107,13 @@ public sealed class KernelGuestTests
         Assert.Contains($"[kernel] pid 10 killed: general protection pc=0x{Site("fault_fake_irq_site"):x8}", lines);
         // The survivor: bad buffers and an unknown call fail without killing it, its heap
         // grows and shrinks, and it exits normally after all the others died.
-        Assert.Contains("survivor: pid 4, write(kernel address) -1, write(null) -1, call 99 -1, yield 0, heap ok", lines);
+        Assert.Contains("survivor: pid 4, write(kernel address) -1, write(null) -1, call 99 -1, yield 0, sbrk(2 GiB) -1, heap ok", lines);
         Assert.Contains("[kernel] pid 4 exited (status 7)", lines);
         Assert.Equal(9, lines.Count(l => l.Contains(" killed: ")));
         Assert.True(Array.FindIndex(lines, l => l.StartsWith("[kernel] pid 4 exited")) >
                     Array.FindLastIndex(lines, l => l.Contains(" killed: ")), "the survivor outlives every faulting process");
+        // While it sleeps alone, the kernel idles (sti; hlt) until the timer wakes it.
+        Assert.True(idle.Hits > 0, "the idle loop never ran");
     }
 
     [Fact]
@@ -200,6 +203,14 @@ public sealed class KernelGuestTests
         Assert.Equal([3], rings.UserRings.Order());
         Assert.True(rings.TrapsFromUser > 0);
         Assert.Equal(0, rings.TrapsIntoUser);
+    }
+
+    /// <summary>Counts the instructions retired at one address.</summary>
+    private sealed class PcWatch(uint pc) : ITraceSink
+    {
+        public long Hits { get; private set; }
+        public void Instruction(ulong instret, int ring, uint at, uint word) { if (at == pc) Hits++; }
+        public void Trap(ulong instret, int vector, uint errorCode, uint savedPc, int fromRing, int toRing) { }
     }
 
     /// <summary>Which rings ran code below and above the start of user space.</summary>
