@@ -101,6 +101,22 @@ public class BenchUnderMonitorTests
         Assert.Equal(100L * exitsPerIteration, twoHundred.Exits![cause] - hundred.Exits![cause]);
     }
 
+    [Theory]
+    [InlineData("ring012", 0, 2)]
+    [InlineData("ring012", 1, 0)]
+    [InlineData("ring3", 1, 0)]
+    public void Context_switch_traps_to_the_monitor_for_ptbr_only_when_it_changes_address_space(string layoutName, long sameSpace, int mtcrExitsPerIteration)
+    {
+        Assert.True(Layouts.TryParse(layoutName, out var layout));
+        ProgramImage Build(long n) =>
+            GuestRunner.Assemble("Guests/bench/ctxswitch.asm", new Dictionary<string, long> { ["N"] = n, ["SAME_SPACE"] = sameSpace });
+
+        var hundred = RunIn(layout, Build(100));
+        var twoHundred = RunIn(layout, Build(200));
+
+        Assert.Equal(100L * mtcrExitsPerIteration, twoHundred.Exits![ExitCause.Mtcr] - hundred.Exits![ExitCause.Mtcr]);
+    }
+
     [Fact]
     public void Ring3_switches_the_shadow_page_table_twice_per_null_system_call()
     {

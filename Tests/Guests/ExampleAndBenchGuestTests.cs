@@ -242,5 +242,21 @@ public class ExampleAndBenchGuestTests
 
         // Each of the 2 * 40 extra yields switches address space: one ptbr write, one flush.
         Assert.Equal(80ul, fifty.Statistics.TlbFlushes - ten.Statistics.TlbFlushes);
+        // 292 instructions per yield.
+        Assert.Equal(80ul * 292, fifty.Statistics.Instructions - ten.Statistics.Instructions);
+    }
+
+    [Fact]
+    public void Context_switch_in_one_address_space_never_writes_ptbr()
+    {
+        var ten = RunWithDefines("Guests/bench/ctxswitch.asm", ("N", 10), ("SAME_SPACE", 1));
+        var fifty = RunWithDefines("Guests/bench/ctxswitch.asm", ("N", 50), ("SAME_SPACE", 1));
+
+        Assert.Equal("context switch: 2 processes, 50 yields each\n", fifty.Text);
+        Assert.Equal(0u, fifty.Result.ExitStatus);
+        Assert.Equal(2 * 50 + 7, fifty.Statistics.TrapsByVector[32]);
+        Assert.Equal(ten.Statistics.TlbFlushes, fifty.Statistics.TlbFlushes);
+        // the same path minus the ptbr write and the bookkeeping of the loaded ptbr
+        Assert.Equal(80ul * 290, fifty.Statistics.Instructions - ten.Statistics.Instructions);
     }
 }
