@@ -381,4 +381,43 @@ public class EquivalenceTests
             inspect: machine => Assert.True(machine.Monitor!.Shadow.Drops > 5, $"{machine.Layout.Name}: {machine.Monitor.Shadow.Drops} drops"));
         Assert.Equal(" 0000007e\n", runs[0].Console);   // 6 * (1 + ... + 6)
     }
+
+    private static TestKernel DirectCallOnto(uint kernelStackTop) => new()
+    {
+        KernelInit = $"""
+                li   r1, 0x{kernelStackTop:x}
+                mtcr ksp0, r1
+                ret
+            """,
+        UserMain = """
+            user_main:
+                li   r1, 4
+                int  32
+                mov  r2, r1
+                li   r1, 1
+                int  32
+            """,
+    };
+
+    [Fact]
+    public void ADirectSystemCallOntoAKernelStackTheShadowLacksIsFilledNotFaulted()
+    {
+        // ksp0 on a page no kernel code touched: the hardware frame push of the direct gate
+        // misses the shadow; the monitor must walk it as the kernel's write, not the user's
+        var runs = MonitorHarness.AssertEquivalent(DirectCallOnto(0x1C000).Build());
+        Assert.Equal(7u, runs[0].Result.ExitStatus);
+        Assert.Equal("", runs[0].Console);
+        Assert.All(runs.Skip(1), run => Assert.Equal(0, run.Exits!.Count("fault.PF")));
+    }
+
+    [Theory]
+    [InlineData(0x91000u)]    // the kernel stack is not mapped: #PF, #DF, triple fault
+    [InlineData(0x1C002u)]    // the kernel stack is misaligned: #AC, #DF, triple fault
+    [InlineData(0x100010u)]   // the kernel stack lies outside the partition (not mapped either)
+    public void ADirectSystemCallWhosePushFaultsFailsExactlyAsNative(uint kernelStackTop)
+    {
+        var runs = MonitorHarness.AssertEquivalent(DirectCallOnto(kernelStackTop).Build());
+        Assert.Equal(R4.Machine.StopReason.Shutdown, runs[0].Result.Reason);
+        Assert.StartsWith("triple fault: int 32: ", runs[0].Result.Diagnostic);
+    }
 }
