@@ -62,6 +62,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     public void Reset()
     {
         Guest.Reset();
+        Exits.Clear();
         _stopped = false;
         StopDiagnostic = null;
         _repeatedFills = 0;

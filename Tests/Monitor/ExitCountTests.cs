@@ -81,4 +81,20 @@ public class ExitCountTests
         var native = MonitorHarness.Run(NullCalls(10), Layouts.Native, trace: false);
         Assert.True(run.Statistics.Cycles > native.Statistics.Cycles + (ulong)(run.Exits!.Total * R4.Machine.CostTable.Default.MonitorExitCycles));
     }
+
+    [Fact]
+    public void LoadingAgainStartsTheCountsAndTheGuestAfresh()
+    {
+        var image = NullCalls(5);
+        using var machine = GuestMachine.Create(new R4.Machine.MachineOptions { MemoryBytes = MonitorHarness.GuestRamBytes, ConsoleOutput = Stream.Null }, Layouts.Ring3);
+        machine.Load(image);
+        machine.Run();
+        long first = machine.Exits!.TotalExits;
+        var firstState = machine.CaptureState();
+        machine.Load(image);
+        Assert.Equal(0, machine.Exits.TotalExits);
+        machine.Run();
+        Assert.Equal(first, machine.Exits.TotalExits);
+        Assert.Equal(firstState, machine.CaptureState());
+    }
 }
