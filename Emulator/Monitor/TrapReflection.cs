@@ -85,17 +85,12 @@ public sealed partial class VirtualMachineMonitor
         failure = default;
         var gate = Guest.Gates[vector];
         int cpl = Guest.Cpl;
-        if (!gate.Present)
+        if (gate.RefusalAt(vector, cpl) is { } refusal)
         {
-            failure = new(Vectors.GeneralProtection, 0, 0, $"gate {vector} not present");
+            failure = new(Vectors.GeneralProtection, 0, 0, refusal);
             return false;
         }
         int target = gate.TargetRing;
-        if (target > cpl)
-        {
-            failure = new(Vectors.GeneralProtection, 0, 0, $"gate {vector} targets ring {target}, less privileged than CPL {cpl}");
-            return false;
-        }
         if (!Layout.HostsVirtualRing(target))
         {
             StopForRingCompression($"gate {vector} enters", target, _cpu.Pc);
@@ -123,7 +118,7 @@ public sealed partial class VirtualMachineMonitor
             }
             physical[i] = walk.PhysicalAddress;
         }
-        uint savedStatus = (Guest.InterruptEnable ? StatusBits.InterruptEnable : 0) | (uint)RingMap.Reverse(Guest.Rmap, cpl);
+        uint savedStatus = Gate.SavedStatus(Guest.InterruptEnable, Guest.Rmap, cpl);
         ReadOnlySpan<uint> words = [error, savedPc, savedStatus, oldSp];
         for (int i = 0; i < 4; i++)
             _cpu.TryWritePhysical32(physical[i], words[i]);
