@@ -41,6 +41,9 @@ public sealed class RunVerb
     [Option("trace-file", HelpText = "Write the trace to this file instead of stderr (implies --trace).")]
     public string? TraceFile { get; set; }
 
+    [Option("engine", Default = "jit", HelpText = "Execution engine: jit (x86-64 JIT beside the interpreter; the interpreter where the JIT is unavailable) or interp.")]
+    public string Engine { get; set; } = "jit";
+
     [Option('D', "define", HelpText = "Define a symbol when the guest is an assembly source: -D NAME=VALUE. Repeatable.")]
     public IEnumerable<string> Defines { get; set; } = [];
 
@@ -65,6 +68,12 @@ public sealed class RunVerb
             try { costs = CostTable.LoadJson(Costs); }
             catch (CostTableException e) { throw new UserError(e.Message, ExitCodes.BadInput); }
         }
+        var engine = Engine.ToLowerInvariant() switch
+        {
+            "jit" => ExecutionEngine.Jit,
+            "interp" or "interpreter" => ExecutionEngine.Interpreter,
+            _ => throw new UserError($"--engine {Engine}: give 'jit' or 'interp'", ExitCodes.Usage),
+        };
         if (Disk is not null && !File.Exists(Disk))
             throw new UserError($"cannot read disk image '{Disk}': no such file", ExitCodes.CannotOpen);
 
@@ -83,6 +92,7 @@ public sealed class RunVerb
             ConsoleOutput = consoleOutput,
             Diagnostics = error,
             DiskImagePath = Disk,
+            Engine = engine,
         };
         using var machine = new R4Machine(options);
         machine.Load(image);

@@ -16,7 +16,7 @@ public sealed class R4Machine : IDisposable
         Memory = new PhysicalMemory(options.MemoryBytes);
         Interrupts = new InterruptRequests();
         Bus = new DeviceBus(options, Memory, Interrupts);
-        Cpu = new Cpu(Memory, Bus, Interrupts, options.Costs, Statistics);
+        Cpu = new Cpu(Memory, Bus, Interrupts, options.Costs, Statistics) { Engine = options.Engine };
     }
 
     public MachineOptions Options { get; }

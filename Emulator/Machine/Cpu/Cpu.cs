@@ -276,6 +276,8 @@ public sealed unsafe partial class Cpu : IDisposable
     public void Dispose()
     {
         if (st == null) return;
+        jit?.Dispose();
+        jit = null;
         Mmu.Dispose();
         code.Dispose();
         NativeMemory.Free(opCycles);

@@ -1,7 +1,9 @@
 // The decoded-code cache: for each physical page that has been executed, 1024 DecodedOps
 // (one per word), decoded lazily on first execution. Any write into such a page (a store,
 // DMA, the loader, the monitor) resets the written words to NotDecoded, so self-modifying
-// code and freshly loaded programs are always seen as they are in RAM.
+// code and freshly loaded programs are always seen as they are in RAM. A per-page
+// generation counts invalidations of decoded words, so the JIT can tell when a page's
+// compiled blocks are stale.
 using System.Runtime.InteropServices;
 using R4.Isa;
 
@@ -15,12 +17,19 @@ public sealed unsafe class DecodedCodeCache : IDisposable
     private DecodedOp** blocks;
     /// <summary>One byte per physical page: 1 when the page has a decoded block.</summary>
     public byte* PageHasCode { get; private set; }
+    /// <summary>One counter per physical page, incremented whenever a decoded word of the page
+    /// is invalidated (the JIT drops the page's compiled blocks when it changes).</summary>
+    public uint* PageGeneration { get; private set; }
+    /// <summary>The per-page decoded blocks (null where a page has none), for the JIT's inline
+    /// check of stores into code pages.</summary>
+    public DecodedOp** Blocks => blocks;
 
     public DecodedCodeCache(uint memoryBytes)
     {
         pageCount = memoryBytes >> PageBits.PageShift;
         blocks = (DecodedOp**)NativeMemory.AllocZeroed(pageCount, (nuint)sizeof(DecodedOp*));
         PageHasCode = (byte*)NativeMemory.AllocZeroed(pageCount);
+        PageGeneration = (uint*)NativeMemory.AllocZeroed(pageCount, sizeof(uint));
     }
 
     /// <summary>The decoded block of a physical page inside RAM, created on first use.</summary>
@@ -41,9 +50,13 @@ public sealed unsafe class DecodedCodeCache : IDisposable
     /// <summary>Forgets the decoded form of the word holding <paramref name="physicalAddress"/>.</summary>
     public void InvalidateWord(uint physicalAddress)
     {
-        var block = blocks[physicalAddress >> PageBits.PageShift];
-        if (block != null)
-            block[(physicalAddress >> 2) & (OpsPerPage - 1)].Op = DecodedOp.NotDecoded;
+        uint page = physicalAddress >> PageBits.PageShift;
+        var block = blocks[page];
+        if (block == null) return;
+        DecodedOp* slot = block + ((physicalAddress >> 2) & (OpsPerPage - 1));
+        if (slot->Op == DecodedOp.NotDecoded) return;
+        slot->Op = DecodedOp.NotDecoded;
+        PageGeneration[page]++;
     }
 
     public void InvalidateRange(uint physicalAddress, uint length)
@@ -56,8 +69,14 @@ public sealed unsafe class DecodedCodeCache : IDisposable
             if (block == null) continue;
             ulong pageStart = page << PageBits.PageShift;
             ulong from = Math.Max(pageStart, physicalAddress), to = Math.Min(pageStart + PageBits.PageSize, end);
+            bool changed = false;
             for (ulong a = from & ~3UL; a < to; a += 4)
-                block[(a >> 2) & (OpsPerPage - 1)].Op = DecodedOp.NotDecoded;
+            {
+                DecodedOp* slot = block + ((a >> 2) & (OpsPerPage - 1));
+                changed |= slot->Op != DecodedOp.NotDecoded;
+                slot->Op = DecodedOp.NotDecoded;
+            }
+            if (changed) PageGeneration[page]++;
         }
     }
 
@@ -74,7 +93,9 @@ public sealed unsafe class DecodedCodeCache : IDisposable
             if (blocks[i] != null) NativeMemory.Free(blocks[i]);
         NativeMemory.Free(blocks);
         NativeMemory.Free(PageHasCode);
+        NativeMemory.Free(PageGeneration);
         blocks = null;
         PageHasCode = null;
+        PageGeneration = null;
     }
 }

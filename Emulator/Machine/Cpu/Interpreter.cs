@@ -24,7 +24,7 @@ public sealed unsafe partial class Cpu
         stop = null;
         limitInstret = st->Instret + Math.Min(maxInstructions, ulong.MaxValue - st->Instret);
         RequestBoundary();
-        Interpret();
+        if (!TryRunJit()) Interpret();
         var result = stop!;
         if (result.Reason is StopReason.PowerOff or StopReason.Shutdown) finalStop = result;
         return result;
@@ -46,11 +46,12 @@ public sealed unsafe partial class Cpu
         int faultVector;
 
     Reload:
-        if (stop is not null) return;
+        if (stop is not null || s->Instret >= interpreterYieldInstret) return;
         pc = s->Pc;
         instret = s->Instret;
         cycles = s->Cycles;
         stopAt = s->NextEventInstret;
+        if (stopAt > interpreterYieldInstret) stopAt = interpreterYieldInstret;   // the JIT asked for a few steps only
         readBit = 1u << s->Cpl;
         writeBit = readBit << 4;
         codeBase = codeVirtualBase;
@@ -264,6 +265,7 @@ public sealed unsafe partial class Cpu
 
     Boundary:
         s->Pc = pc; s->Instret = instret; s->Cycles = cycles;
+        if (instret < s->NextEventInstret) goto Reload;   // only the JIT's yield point was reached
         OnBoundary();
         goto Reload;
     Refetch:
