@@ -136,10 +136,34 @@ public static class Disassembler
             column = hex.ToString();
             text = ".byte " + string.Join(", ", bytes.ToArray().Select(b => $"0x{b:x2}"));
         }
+        bool isInstruction = code && length == 4 && address % 4 == 0 && comment != "not an instruction";
+        if (!isInstruction && AsText(bytes) is { } chars)
+            comment = comment is null ? chars : $"{comment}  {chars}";
         if (image.LineAt(address) is { } line)
             comment = comment is null ? $"{line.File}:{line.Line}" : $"{comment}  {line.File}:{line.Line}";
         string body = $"{address:x8}:  {column,-8}  {text}";
         return comment is null ? body : $"{body.PadRight(CommentColumn + 22)}; {comment}";
+    }
+
+    /// <summary>Data bytes as a quoted string when they all look like text (printable ASCII,
+    /// newline, tab or NUL, at least one printable), else null.</summary>
+    private static string? AsText(ReadOnlySpan<byte> bytes)
+    {
+        var text = new StringBuilder("\"");
+        bool printable = false;
+        foreach (byte b in bytes)
+        {
+            switch (b)
+            {
+                case (byte)'\n': text.Append("\\n"); break;
+                case (byte)'\t': text.Append("\\t"); break;
+                case 0: text.Append("\\0"); break;
+                case (byte)'"' or (byte)'\\': text.Append('\\').Append((char)b); printable = true; break;
+                case >= 0x20 and < 0x7F: text.Append((char)b); printable = true; break;
+                default: return null;
+            }
+        }
+        return printable ? text.Append('"').ToString() : null;
     }
 
     private static int FirstLabelAtOrAbove(ImageSymbol[] labels, uint address)

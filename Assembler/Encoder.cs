@@ -224,18 +224,21 @@ internal static class Encoder
             (byte)instruction.Rd, (byte)instruction.Rs, (byte)instruction.Rt, (int)imm));
     }
 
+    /// <summary>The word offset from the next instruction to <paramref name="target"/>. Addresses
+    /// wrap modulo 2^32 as the pc does, so the distance is taken as a signed 32-bit number.</summary>
     private static long WordOffset(OperandForm form, long target, long pc, int column)
     {
         string what = form == OperandForm.Branch ? "branch" : "jump";
-        if (target < 0 || target > uint.MaxValue)
-            throw new AssemblyException($"{what} target {target} is not an address (0..0xFFFFFFFF)", column);
-        if ((target & 3) != 0)
-            throw new AssemblyException($"{what} target 0x{target:x8} is not 4-byte aligned", column);
-        long offset = (target - (pc + 4)) / 4;
+        if (target < int.MinValue || target > uint.MaxValue)
+            throw new AssemblyException($"{what} target {target} is not a 32-bit address", column);
+        uint address = (uint)target;
+        if ((address & 3) != 0)
+            throw new AssemblyException($"{what} target 0x{address:x8} is not 4-byte aligned", column);
+        long offset = (int)(address - (uint)(pc + 4)) / 4;
         var field = FieldOf(form)!;
         if (offset < field.Minimum || offset > field.Maximum)
             throw new AssemblyException(
-                $"{what} target 0x{target:x8} is out of range (offset {offset} words, allowed {field.Minimum}..{field.Maximum})", column);
+                $"{what} target 0x{address:x8} is out of range (offset {offset} words, allowed {field.Minimum}..{field.Maximum})", column);
         return offset;
     }
 }

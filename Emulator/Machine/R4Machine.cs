@@ -53,6 +53,7 @@ public sealed class R4Machine : IDisposable
     {
         var clock = Stopwatch.StartNew();
         var result = Cpu.Run(maxInstructions);
+        Bus.Flush();   // the guest's console output, whatever the stop
         Statistics.HostSeconds += clock.Elapsed.TotalSeconds;
         Statistics.Instructions = Cpu.Instret;
         Statistics.Cycles = Cpu.Cycles;

@@ -35,15 +35,15 @@ user_main:
 .report:
     mov  r8, r1
     la   r1, msg_what
-    call u_puts
+    call print_str
     li   r1, N
-    call u_putdec
+    call print_uint
     la   r1, msg_rounds
-    call u_puts
+    call print_str
     mov  r1, r8
-    call u_putdec
+    call print_uint
     la   r1, msg_newline
-    call u_puts
+    call print_str
     li   r1, 0
     call u_exit
 

@@ -136,7 +136,7 @@ user_main:
     call u_report_and_exit
 .not_zeroed:
     la   r1, msg_not_zeroed
-    call u_puts
+    call print_str
     li   r1, 1
     call u_exit
 

@@ -57,7 +57,7 @@ bench_init:
     ret
 .stale:
     la   r1, msg_stale
-    call k_puts
+    call kputs
     li   r1, 1
     out  PORT_POWER, r1
 .stopped:

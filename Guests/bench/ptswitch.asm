@@ -15,7 +15,7 @@
 ; (a stale translation: "ptbr switch: stale translation\n", status 1).
 
 .if !defined(N)
-.equ N, 100000
+.equ N, 20000
 .endif
 
 .include "benchkernel.inc"
@@ -66,7 +66,7 @@ bench_init:
     ret
 .stale:
     la   r1, msg_stale
-    call k_puts
+    call kputs
     li   r1, 1
     out  PORT_POWER, r1
 .stopped:

@@ -57,15 +57,15 @@ user_main:
     ldw  r1, [r8]
     bltu r1, r9, .spin
     la   r1, msg_what
-    call u_puts
+    call print_str
     li   r1, N
-    call u_putdec
+    call print_uint
     la   r1, msg_period
-    call u_puts
+    call print_str
     li   r1, PERIOD
-    call u_putdec
+    call print_uint
     la   r1, msg_instructions
-    call u_puts
+    call print_str
     li   r1, 0
     call u_exit
 

@@ -10,8 +10,7 @@
 .equ N, 10000
 .endif
 
-.equ PORT_CONSOLE_DATA, 0x00
-.equ PORT_POWER, 0xF0
+.include "../lib/ports.inc"
 
 .entry _start
 
@@ -29,13 +28,13 @@ _start:
     jmp  .candidate
 .report:
     la   r1, msg_below
-    call puts
+    call kputs
     li   r1, N
-    call putdec
+    call kput_uint
     la   r1, msg_colon
-    call puts
+    call kputs
     mov  r1, r7
-    call putdec
+    call kput_uint
     li   r1, '\n'
     out  PORT_CONSOLE_DATA, r1
     out  PORT_POWER, zero
@@ -61,36 +60,8 @@ is_prime:
     li   r1, 0
     ret
 
-; puts(r1 = zero-terminated string)
-puts:
-    ldbu r2, [r1]
-    beqz r2, .done
-    out  PORT_CONSOLE_DATA, r2
-    addi r1, r1, 1
-    jmp  puts
-.done:
-    ret
-
-; putdec(r1 = unsigned value): digits are produced last-first into a buffer on the stack
-putdec:
-    addi sp, sp, -12
-    addi r2, sp, 12
-    li   r3, 10
-.digit:
-    remu r4, r1, r3
-    divu r1, r1, r3
-    addi r4, r4, '0'
-    addi r2, r2, -1
-    stb  r4, [r2]
-    bnez r1, .digit
-    addi r3, sp, 12
-.put:
-    ldbu r4, [r2]
-    out  PORT_CONSOLE_DATA, r4
-    addi r2, r2, 1
-    bne  r2, r3, .put
-    addi sp, sp, 12
-    ret
+; kputs, kput_uint: console output from ring 0
+.include "../lib/kprintf.inc"
 
 msg_below: .asciz "primes below "
 msg_colon: .asciz ": "

@@ -4,8 +4,7 @@
 ;
 ;   dotnet run --project Emulator/Cli -c Release -- run Guests/examples/hello.asm
 
-.equ PORT_CONSOLE_DATA, 0x00
-.equ PORT_POWER, 0xF0
+.include "../lib/ports.inc"     ; PORT_CONSOLE_DATA, PORT_POWER, ...
 
 .entry _start
 

@@ -16,29 +16,25 @@
 ;   kernel: getpid() = 1 from ring 3
 ;   kernel: exit(42) from ring 3
 
-.equ SYS_EXIT, 1
-.equ SYS_WRITE, 2
-.equ SYS_GETPID, 4
-.equ PORT_CONSOLE_DATA, 0x00
-.equ PORT_POWER, 0xF0
+.include "../lib/syscalls.inc"  ; SYS_WRITE, SYS_GETPID, SYS_EXIT, SYS_ERROR
+.include "../lib/frame.inc"     ; trap frame offsets, gate and page-table bits, USER_RING
 
 .equ KSTACK_TOP, 0x10000        ; kernel stack: the page below, ring 0
 .equ PAGE_DIR, 0x10000
 .equ PAGE_TABLE, 0x11000        ; maps 0..4 MiB
 .equ USTACK_PAGE, 0x20000       ; user stack: one page, ring 3
-.equ USER_RING, 3
-.equ PTE_KERNEL, 0x7            ; present, writable, executable, ring 0
-.equ PTE_USER_CODE, 0x5 | (3 << 3)   ; present, executable, ring 3
-.equ PTE_USER_DATA, 0x3 | (3 << 3)   ; present, writable, ring 3
-.equ GATE_KERNEL, 0x30          ; present, interrupt gate, target ring 0, DPL 0
-.equ GATE_SYSCALL, 0x3C         ; present, interrupt gate, target ring 0, DPL 3
+.equ KERNEL_PAGE, PTE_PRESENT | PTE_WRITABLE | PTE_EXECUTABLE | PTE_KERNEL
+.equ USER_CODE_PAGE, PTE_PRESENT | PTE_EXECUTABLE | PTE_USER
+.equ USER_DATA_PAGE, PTE_PRESENT | PTE_WRITABLE | PTE_USER
+.equ KERNEL_GATE, GATE_PRESENT | GATE_INTERRUPT                 ; target ring 0, DPL 0
+.equ SYSCALL_GATE, GATE_PRESENT | GATE_INTERRUPT | GATE_DPL3    ; the user may int 32
 
 ; gate vector, handler, flags: fill one gate of the table at r10
 .macro gate vector, handler, flags
     la   r1, \handler
-    stw  r1, [r10 + \vector * 8]
+    stw  r1, [r10 + \vector * GATE_BYTES]
     li   r1, \flags
-    stw  r1, [r10 + \vector * 8 + 4]
+    stw  r1, [r10 + \vector * GATE_BYTES + 4]
 .endm
 
 .org 0x1000
@@ -46,47 +42,47 @@
 
 _start:
     li   sp, KSTACK_TOP
-    ; vector table: #GP (5) and #PF (6) report and stop; 32 is the system call
+    ; vector table: #GP and #PF report and stop; 32 is the system call
     la   r10, ivt
-    gate 5, fault, GATE_KERNEL
-    gate 6, fault, GATE_KERNEL
-    gate 32, syscall, GATE_SYSCALL
+    gate VEC_GP, fault_handler, KERNEL_GATE
+    gate VEC_PF, fault_handler, KERNEL_GATE
+    gate VEC_SYSCALL, syscall_entry, SYSCALL_GATE
     mtcr ivt, r10
-    ; page tables: identity-map the kernel (0x1000 up to the user pages), the user pages
-    ; and the user stack; the kernel stack and the tables lie inside the kernel's range
+    ; page tables: identity-map the kernel (0x1000 up to the user pages), the user pages,
+    ; the kernel stack and the user stack
     li   r1, PAGE_DIR
-    li   r2, PAGE_TABLE | 1
+    li   r2, PAGE_TABLE | PDE_PRESENT
     stw  r2, [r1]
     li   r1, 0x1000
     la   r2, user_begin
-    li   r3, PTE_KERNEL
+    li   r3, KERNEL_PAGE
     call map
     la   r1, user_begin
     la   r2, user_end
-    li   r3, PTE_USER_CODE
+    li   r3, USER_CODE_PAGE
     call map
-    li   r1, KSTACK_TOP - 0x1000
+    li   r1, KSTACK_TOP - PAGE_SIZE
     li   r2, KSTACK_TOP
-    li   r3, PTE_KERNEL
+    li   r3, KERNEL_PAGE
     call map
     li   r1, USTACK_PAGE
-    li   r2, USTACK_PAGE + 0x1000
-    li   r3, PTE_USER_DATA
+    li   r2, USTACK_PAGE + PAGE_SIZE
+    li   r3, USER_DATA_PAGE
     call map
-    li   r1, PAGE_DIR | 1
+    li   r1, PAGE_DIR | PTBR_ENABLE
     mtcr ptbr, r1
     li   r1, KSTACK_TOP
     mtcr ksp0, r1               ; the stack a trap from the user ring switches to
     la   r1, msg_entering
-    call puts
+    call kputs
     ; enter the user program: iret pops pc, status (its ring, IE off) and sp
-    li   sp, KSTACK_TOP - 16
+    li   sp, KSTACK_TOP - FRAME_BYTES
     la   r1, user_main
-    stw  r1, [sp + 4]
+    stw  r1, [sp + FRAME_PC]
     li   r1, USER_RING
-    stw  r1, [sp + 8]
-    li   r1, USTACK_PAGE + 0x1000
-    stw  r1, [sp + 12]
+    stw  r1, [sp + FRAME_STATUS]
+    li   r1, USTACK_PAGE + PAGE_SIZE
+    stw  r1, [sp + FRAME_SP]
     iret
 
 ; map(r1 = start, r2 = end, r3 = flags): identity-map the pages of [start, end)
@@ -94,155 +90,104 @@ map:
     li   r4, PAGE_TABLE
 .page:
     bgeu r1, r2, .done
-    shri r5, r1, 12
+    shri r5, r1, PAGE_SHIFT
     shli r5, r5, 2
     add  r5, r5, r4
     or   r6, r1, r3
     stw  r6, [r5]
-    addi r1, r1, 0x1000
+    addi r1, r1, PAGE_SIZE
     jmp  .page
 .done:
     ret
 
-; The system call: r1 = number, r2.. arguments, result in r1. The hardware pushed the
-; error code, pc, status and sp; after the 6 saved registers below, the saved status is
-; at [sp + 24 + 8].
-syscall:
+; The system call: r1 = number, r2.. arguments, result in r1; every other register is
+; preserved. The hardware pushed the trap frame; the 8 registers saved below put it at
+; sp + SAVED.
+.equ SAVED, 8 * 4
+syscall_entry:
     push r2
     push r3
     push r4
+    push r5
+    push r6
     push r7
     push r8
     push lr
-    mov  r7, r1
+    ldw  r7, [sp + SAVED + FRAME_STATUS]
+    andi r7, r7, STATUS_CPL_MASK        ; r7 = the ring the call came from, as the frame says
     mov  r8, r2
-    li   r3, SYS_WRITE
-    beq  r7, r3, .write
-    li   r3, SYS_GETPID
-    beq  r7, r3, .getpid
-    li   r3, SYS_EXIT
-    beq  r7, r3, .exit
-    li   r1, -1                 ; unknown call
+    li   r4, SYS_WRITE
+    beq  r1, r4, .write
+    li   r4, SYS_GETPID
+    beq  r1, r4, .getpid
+    li   r4, SYS_EXIT
+    beq  r1, r4, .exit
+    li   r1, SYS_ERROR                  ; unknown call
     jmp  .return
-.write:                         ; write(r2 = buffer, r3 = length)
-    ldw  r3, [sp + 16]          ; the caller's r3 (saved second)
-    add  r4, r8, r3
+.write:                                 ; write(r2 = buffer, r3 = length) -> length
+    mov  r5, r2
+    add  r6, r2, r3
 .emit:
-    beq  r8, r4, .written
-    ldbu r1, [r8]
-    out  PORT_CONSOLE_DATA, r1
-    addi r8, r8, 1
+    beq  r5, r6, .written
+    ldbu r4, [r5]
+    out  PORT_CONSOLE_DATA, r4
+    addi r5, r5, 1
     jmp  .emit
 .written:
-    mov  r8, r3                 ; the result: bytes written
-    la   r1, msg_write
-    call puts
-    mov  r1, r8
-    call putdec
-    la   r1, msg_write_end
-    call puts
-    call put_ring
+    mov  r8, r3
+    la   r1, fmt_write
+    mov  r2, r3
+    mov  r3, r7
+    call kprintf
     mov  r1, r8
     jmp  .return
-.getpid:
-    la   r1, msg_getpid
-    call puts
-    li   r1, 1
-    call putdec
-    la   r1, msg_from
-    call puts
-    call put_ring
+.getpid:                                ; getpid() -> 1, the only process
+    la   r1, fmt_getpid
+    li   r2, 1
+    mov  r3, r7
+    call kprintf
     li   r1, 1
     jmp  .return
-.exit:                          ; exit(r2 = status)
-    la   r1, msg_exit
-    call puts
-    mov  r1, r8
-    call putdec
-    la   r1, msg_exit_end
-    call puts
-    call put_ring
+.exit:                                  ; exit(r2 = status): power off with it
+    la   r1, fmt_exit
+    mov  r2, r8
+    mov  r3, r7
+    call kprintf
     out  PORT_POWER, r8
 .return:
     pop  lr
     pop  r8
     pop  r7
+    pop  r6
+    pop  r5
     pop  r4
     pop  r3
     pop  r2
     iret
 
-; put_ring: prints the ring of the saved status of the trap frame (called from syscall
-; with 6 registers pushed, so the frame's status is at [sp + 32]) and a newline
-put_ring:
-    push lr
-    ldw  r1, [sp + 4 + 32]
-    andi r1, r1, 3
-    call putdec
-    li   r1, '\n'
-    out  PORT_CONSOLE_DATA, r1
-    pop  lr
-    ret
-
-; fault: any #GP or #PF: report the saved pc and the error code, power off with 255
-fault:
-    la   r1, msg_fault
-    call puts
-    ldw  r1, [sp + 4]
-    call putdec
-    la   r1, msg_fault_error
-    call puts
-    ldw  r1, [sp]
-    call putdec
-    li   r1, '\n'
-    out  PORT_CONSOLE_DATA, r1
+; Any #GP or #PF: report the saved pc, the error code and the fault address, then power
+; off with status 255.
+fault_handler:
+    la   r1, fmt_fault
+    ldw  r2, [sp + FRAME_PC]
+    ldw  r3, [sp + FRAME_ERROR]
+    mfcr r4, fault
+    call kprintf
     li   r1, 255
     out  PORT_POWER, r1
 
-; puts(r1 = zero-terminated string)
-puts:
-    ldbu r2, [r1]
-    beqz r2, .done
-    out  PORT_CONSOLE_DATA, r2
-    addi r1, r1, 1
-    jmp  puts
-.done:
-    ret
+; kputs, kprintf: console output from ring 0
+.include "../lib/kprintf.inc"
 
-; putdec(r1 = unsigned value)
-putdec:
-    addi sp, sp, -12
-    addi r2, sp, 12
-    li   r3, 10
-.digit:
-    remu r4, r1, r3
-    divu r1, r1, r3
-    addi r4, r4, '0'
-    addi r2, r2, -1
-    stb  r4, [r2]
-    bnez r1, .digit
-    addi r3, sp, 12
-.put:
-    ldbu r4, [r2]
-    out  PORT_CONSOLE_DATA, r4
-    addi r2, r2, 1
-    bne  r2, r3, .put
-    addi sp, sp, 12
-    ret
-
-msg_entering:    .asciz "kernel: entering the user program\n"
-msg_write:       .asciz "kernel: write("
-msg_write_end:   .asciz " bytes) from ring "
-msg_getpid:      .asciz "kernel: getpid() = "
-msg_from:        .asciz " from ring "
-msg_exit:        .asciz "kernel: exit("
-msg_exit_end:    .asciz ") from ring "
-msg_fault:       .asciz "kernel: fault at pc "
-msg_fault_error: .asciz ", error code "
+msg_entering: .asciz "kernel: entering the user program\n"
+fmt_write:    .asciz "kernel: write(%u bytes) from ring %u\n"
+fmt_getpid:   .asciz "kernel: getpid() = %u from ring %u\n"
+fmt_exit:     .asciz "kernel: exit(%u) from ring %u\n"
+fmt_fault:    .asciz "kernel: fault at pc 0x%x, error 0x%x, address 0x%x\n"
 
 .align 8
 ivt:
-    .space 64 * 8
+    .space VECTOR_COUNT * GATE_BYTES
 
 ; ---- the user program: its own pages, ring 3 ----------------------------------------
 .align 4096

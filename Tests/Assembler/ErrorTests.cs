@@ -63,7 +63,7 @@ public class ErrorTests
         ["Vector", " int 64", "e.asm:1:6: error: interrupt vector 64 is out of range (0..63)\n int 64\n     ^"],
         ["Port", " out 0x10000, r1", "e.asm:1:6: error: port 65536 is out of range (0..65535)\n out 0x10000, r1\n     ^"],
         ["ControlRegisterNumber", " mfcr r1, 10", "e.asm:1:11: error: control register 10 does not exist (0..9)\n mfcr r1, 10\n          ^"],
-        ["TargetNotAnAddress", " jmp -4", "e.asm:1:6: error: jump target -4 is not an address (0..0xFFFFFFFF)\n jmp -4\n     ^"],
+        ["TargetNotAnAddress", " jmp 0x100000000", "e.asm:1:6: error: jump target 4294967296 is not a 32-bit address\n jmp 0x100000000\n     ^"],
         ["BranchTargetMisaligned", " beq r0, r0, 0x1002", "e.asm:1:14: error: branch target 0x00001002 is not 4-byte aligned\n beq r0, r0, 0x1002\n             ^"],
         ["BranchOutOfRange", " .org 0x40000\n beq r0, r0, 0x12345678", "e.asm:2:14: error: branch target 0x12345678 is out of range (offset 76289437 words, allowed -32768..32767)\n beq r0, r0, 0x12345678\n             ^"],
         ["JumpOutOfRange", " jmp 0x4000000", "e.asm:1:6: error: jump target 0x04000000 is out of range (offset 16777215 words, allowed -8388608..8388607)\n jmp 0x4000000\n     ^"],

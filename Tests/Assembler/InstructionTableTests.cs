@@ -29,6 +29,28 @@ public class InstructionTableTests
         Assert.Equal(samples.Select(s => InstructionCodec.Encode(s)).ToArray(), words);
     }
 
+    /// <summary>asm -> disasm -> asm is exact: the disassembler's text for every sample
+    /// assembles back to the same word at the same address.</summary>
+    [Theory]
+    [MemberData(nameof(Rows))]
+    public void DisassemblerTextAssemblesBackToTheSameWord(string mnemonic)
+    {
+        var info = InstructionTable.ForMnemonic(mnemonic)!;
+        foreach (var sample in Samples(info.Form).Select(s => s with { Opcode = info.Opcode }))
+        {
+            uint word = InstructionCodec.Encode(sample);
+            string text = R4.Assembler.Disassembler.Format(word, Base);
+            Assert.Equal(word, Asm.Words($".org 0x{Base:x}\n{text}")[0]);
+        }
+    }
+
+    [Fact]
+    public void BranchTargetsWrapAroundTheAddressSpaceLikeThePc()
+    {
+        Assert.Equal(InstructionCodec.Encode(Opcode.Beq, 0, 1, 2, -32768), Asm.Words(".org 0x1000\nbeq r1, r2, 0xfffe1004")[0]);
+        Assert.Equal(InstructionCodec.Encode(Opcode.Jmp, imm: -2), Asm.Words("jmp -4")[0]);
+    }
+
     [Fact]
     public void MnemonicsRegistersAndControlRegistersAreCaseInsensitive()
     {

@@ -137,3 +137,23 @@ public class InterruptRequestTests
         Assert.Equal(1UL << 17, irq.PendingMask);
     }
 }
+
+public class BrokenOutputTests
+{
+    private sealed class ClosedPipe : MemoryStream
+    {
+        public override void Write(byte[] buffer, int offset, int count) => throw new IOException("Broken pipe");
+    }
+
+    [Fact]
+    public void AFailingConsoleOutputIsDroppedNotThrown()
+    {
+        var options = new R4.Machine.MachineOptions { ConsoleOutput = new ClosedPipe() };
+        using var bus = new DeviceBus(options, new ArrayDmaMemory(4096), new InterruptRequests());
+        bus.Out(Ports.ConsoleData, 'a', 0);
+        bus.Out(Ports.Power, 0, 1);
+        bus.Out(Ports.ConsoleData, 'b', 2);
+        bus.Flush();
+        Assert.True(bus.PowerOffRequested);
+    }
+}

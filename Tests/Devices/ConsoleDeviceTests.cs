@@ -141,8 +141,8 @@ public class ConsoleDeviceTests
     {
         // The writer is slow; the guest still sees every byte in order and availability never
         // flickers, so the run cannot depend on host timing.
-        using var server = new AnonymousPipeServerStream(PipeDirection.Out);
-        using var client = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
+        using var typed = new TypedInput();
+        var (server, client) = (typed.Server, typed.Client);
         var writer = Task.Run(async () =>
         {
             foreach (byte b in "slow"u8.ToArray())
@@ -164,8 +164,8 @@ public class ConsoleDeviceTests
     [Fact]
     public void InteractiveInputBecomesVisibleOnlyAtSamplingPoints()
     {
-        using var server = new AnonymousPipeServerStream(PipeDirection.Out);
-        using var client = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
+        using var typed = new TypedInput();
+        var (server, client) = (typed.Server, typed.Client);
         using var bench = new DeviceTestBench(inputStream: client, interactive: true);
         bench.Bus.Out(Ports.ConsoleStatus, 1, 100);
         Assert.Equal(0u, bench.Bus.In(Ports.ConsoleStatus, 101));
@@ -187,5 +187,67 @@ public class ConsoleDeviceTests
         Assert.True(bench.Bus.Console.WaitForHostInput(TimeSpan.FromSeconds(10)));
         Assert.Equal(0u, bench.Bus.In(Ports.ConsoleStatus, 20_001));
         Assert.False(bench.Bus.CanInterrupt);
+    }
+}
+
+/// <summary>A pipe standing in for a terminal. Disposing closes the writing end first: a
+/// blocked read of the reading end then ends, so closing that end cannot wait for it.</summary>
+public sealed class TypedInput : IDisposable
+{
+    public TypedInput() => Client = new AnonymousPipeClientStream(PipeDirection.In, Server.ClientSafePipeHandle);
+    public AnonymousPipeServerStream Server { get; } = new(PipeDirection.Out);
+    public AnonymousPipeClientStream Client { get; }
+
+    public void Dispose()
+    {
+        Server.Dispose();
+        Client.Dispose();
+    }
+}
+
+public class HaltedWaitTests
+{
+    [Fact]
+    public void AHaltedMachineWaitingOnlyForTypedInputBlocksUntilAKeyArrives()
+    {
+        using var typed = new TypedInput();
+        var (server, client) = (typed.Server, typed.Client);
+        using var bench = new DeviceTestBench(inputStream: client, interactive: true);
+        bench.Bus.Out(Ports.ConsoleStatus, 1, 0);
+        var typist = Task.Run(async () =>
+        {
+            await Task.Delay(100);
+            server.Write("z"u8);
+            server.Flush();
+        });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        bench.Bus.WaitWhileHalted();
+        Assert.True(clock.ElapsedMilliseconds >= 50, $"returned after {clock.ElapsedMilliseconds} ms, before the key");
+        typist.Wait();
+        bench.Bus.Tick(bench.Bus.NextEventInstret);
+        Assert.True(bench.Pending(Vectors.ConsoleInput));
+    }
+
+    [Fact]
+    public void WithTheTimerRunningTheWaitIsShort()
+    {
+        using var typed = new TypedInput();
+        var (server, client) = (typed.Server, typed.Client);
+        using var bench = new DeviceTestBench(inputStream: client, interactive: true);
+        bench.Bus.Out(Ports.ConsoleStatus, 1, 0);
+        bench.Bus.Out(Ports.TimerPeriod, 1_000_000, 0);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        bench.Bus.WaitWhileHalted();
+        Assert.True(clock.ElapsedMilliseconds < 5000);
+        Assert.False(bench.Pending(Vectors.ConsoleInput));
+    }
+
+    [Fact]
+    public void NonInteractiveRunsNeverWait()
+    {
+        using var bench = new DeviceTestBench(input: "a"u8.ToArray());
+        bench.Bus.Out(Ports.ConsoleStatus, 1, 0);
+        bench.Bus.WaitWhileHalted(); // returns at once: NextEventInstret has no console poll
+        Assert.Equal(ulong.MaxValue, bench.Bus.NextEventInstret);
     }
 }

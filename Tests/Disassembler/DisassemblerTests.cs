@@ -167,7 +167,7 @@ public class DisassemblerTests
             "00001008:  4110fffe  bne r1, r0, 0x00001004               ; <start.loop>  t.asm:4",
             "0000100c:  490003fc  call 0x00002000                      ; <far>",
             "00001010:  ffffffff  .word 0xffffffff                     ; not an instruction",
-            "00001014:  5234      .byte 0x52, 0x34",
+            "00001014:  5234      .byte 0x52, 0x34                     ; \"R4\"",
             "",
             "; segment 1: vaddr 0x00002000, paddr 0x00002000, 6 bytes in the file, 16 in memory, rw-",
             "far:",
@@ -182,6 +182,15 @@ public class DisassemblerTests
         ];
         var actual = Assembler.Disassembler.DisassembleImage(Labelled()).ToArray();
         Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void TextInDataIsShownQuoted()
+    {
+        var image = new ProgramImage(0, [new ImageSegment(0x100, 0x100, "hi \"x\"\n\0"u8.ToArray(), 8, SegmentFlags.Read)]);
+        var lines = Assembler.Disassembler.DisassembleImage(image).ToArray();
+        Assert.Equal("00000100:  22206968  .word 0x22206968                     ; \"hi \\\"\"", lines[^2]);
+        Assert.EndsWith("; \"x\\\"\\n\\0\"", lines[^1]);
     }
 
     [Fact]

@@ -98,4 +98,23 @@ public class HaltTests
         Assert.Equal(StopReason.InstructionLimit, m.Run(0).Reason);
         Assert.Equal(2000ul, m.Statistics.Instructions);
     }
+
+    [Fact]
+    public void HaltedTimeJumpsToTheNextTimerTickExactly()
+    {
+        const uint Log = 0x6000;
+        var p = new ProgramBuilder().Li(2, Log).Li(1, 50).Emit(Opcode.Out, rs: 1, imm: Ports.TimerPeriod).Emit(Opcode.Sti)
+            .Label("idle").Emit(Opcode.Hlt).Jump(Opcode.Jmp, "idle")
+            .Label("tick").Emit(Opcode.Rdtick, 3).Emit(Opcode.Stw, rs: 2, rt: 3).Emit(Opcode.Addi, 2, 2, imm: 4).Emit(Opcode.Iret);
+        var m = MachineHarness.Load(p);
+        m.Cpu.SetGate(Vectors.Timer, new Gate(p.AddressOf("tick"), Gate.MakeFlags(0, 0, interruptGate: true)));
+        m.Cpu.SetRegister(Registers.StackPointer, 0x20000);
+        var result = m.Run(2000);
+        Assert.Equal(StopReason.InstructionLimit, result.Reason);
+        Assert.Equal(2000ul, m.Statistics.Instructions);   // the last idle span stops at the limit
+        var ticks = Enumerable.Range(0, (int)(m.Reg(2) - Log) / 4).Select(i => m.Word(Log + (uint)(4 * i))).ToArray();
+        // The out retires as instruction 4, so the first tick is at 4 + 1 + 50; then every 50.
+        Assert.Equal(Enumerable.Range(0, 39).Select(k => 55u + 50u * (uint)k), ticks);
+        Assert.Equal(39, m.Statistics.TrapsByVector[Vectors.Timer]);
+    }
 }

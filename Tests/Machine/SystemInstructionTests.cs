@@ -93,7 +93,7 @@ public class SystemInstructionTests
         Assert.Equal(TrapCatcher.IvtAddress, m.Cr(ControlRegister.Ivt));
     }
 
-    [Fact(Skip = "needs the real device bus; enabled when Emulator/Machine/Devices lands on main")]
+    [Fact]
     public void InAndOutReachTheDeviceBus()
     {
         // Unknown ports: reads give all ones, writes are ignored; the power port stops the machine.

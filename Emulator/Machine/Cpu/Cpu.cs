@@ -15,8 +15,6 @@ public sealed unsafe partial class Cpu : IDisposable
     private CpuState* st;
     private readonly DecodedCodeCache code;
     private readonly CostTable costs;
-    /// <summary>Cycles per retired instruction, indexed by opcode byte (from the cost classes).</summary>
-    private uint* opCycles;
     private readonly Gate[] gates = new Gate[Vectors.Count];
     private readonly MachineStatistics statistics;
 
@@ -39,9 +37,6 @@ public sealed unsafe partial class Cpu : IDisposable
         memory.CodeCache = code;
         Mmu = new Mmu(memory, st, costs);
         Mmu.Invalidated += DropFetchPage;
-        opCycles = (uint*)NativeMemory.AllocZeroed(256, sizeof(uint));
-        foreach (var info in InstructionTable.All)
-            opCycles[info.Code] = (uint)costs.CyclesByClass[(int)info.CostClass];
         Reset(0);
     }
 
@@ -280,9 +275,7 @@ public sealed unsafe partial class Cpu : IDisposable
         jit = null;
         Mmu.Dispose();
         code.Dispose();
-        NativeMemory.Free(opCycles);
         NativeMemory.Free(st);
-        opCycles = null;
         st = null;
     }
 }

@@ -15,14 +15,14 @@ public sealed unsafe class DecodedCodeCache : IDisposable
 
     private readonly uint pageCount;
     private DecodedOp** blocks;
+    /// <summary>The decoded block of each physical page (null until executed), for the
+    /// interpreter's inline store invalidation.</summary>
+    public DecodedOp** Blocks => blocks;
     /// <summary>One byte per physical page: 1 when the page has a decoded block.</summary>
     public byte* PageHasCode { get; private set; }
     /// <summary>One counter per physical page, incremented whenever a decoded word of the page
     /// is invalidated (the JIT drops the page's compiled blocks when it changes).</summary>
     public uint* PageGeneration { get; private set; }
-    /// <summary>The per-page decoded blocks (null where a page has none), for the JIT's inline
-    /// check of stores into code pages.</summary>
-    public DecodedOp** Blocks => blocks;
 
     public DecodedCodeCache(uint memoryBytes)
     {
@@ -33,6 +33,7 @@ public sealed unsafe class DecodedCodeCache : IDisposable
     }
 
     /// <summary>The decoded block of a physical page inside RAM, created on first use.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public DecodedOp* BlockFor(uint physicalAddress)
     {
         uint page = physicalAddress >> PageBits.PageShift;
@@ -48,12 +49,25 @@ public sealed unsafe class DecodedCodeCache : IDisposable
     }
 
     /// <summary>Forgets the decoded form of the word holding <paramref name="physicalAddress"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public void InvalidateWord(uint physicalAddress)
     {
         uint page = physicalAddress >> PageBits.PageShift;
         var block = blocks[page];
         if (block == null) return;
         DecodedOp* slot = block + ((physicalAddress >> 2) & (OpsPerPage - 1));
+        if (slot->Op == DecodedOp.NotDecoded) return;
+        slot->Op = DecodedOp.NotDecoded;
+        PageGeneration[page]++;
+    }
+
+    /// <summary>InvalidateWord for a page known to have a decoded block, small enough to inline
+    /// into the interpreter's store cases.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public void InvalidateCodePageWord(uint physicalAddress)
+    {
+        uint page = physicalAddress >> PageBits.PageShift;
+        DecodedOp* slot = blocks[page] + ((physicalAddress >> 2) & (OpsPerPage - 1));
         if (slot->Op == DecodedOp.NotDecoded) return;
         slot->Op = DecodedOp.NotDecoded;
         PageGeneration[page]++;

@@ -1,14 +1,14 @@
-// The interpreter's compact form of one instruction word (8 bytes), produced once per word
+// The interpreter's compact form of one instruction word (16 bytes), produced once per word
 // from the instruction table's codec and kept in the per-page decoded-code cache. Operand
 // fields are pre-arranged so the dispatch loop does no bit fiddling: r0 destinations point
 // at the discard slot, branch and jump offsets are byte offsets from this instruction, and
-// lui's immediate is already shifted.
+// lui's immediate is already shifted, and the instruction's modelled cycles ride along.
 using System.Runtime.InteropServices;
 using R4.Isa;
 
 namespace R4.Machine;
 
-[StructLayout(LayoutKind.Sequential, Size = 8)]
+[StructLayout(LayoutKind.Sequential, Size = 16)]
 public struct DecodedOp
 {
     /// <summary>Marks a cache slot whose word has not been decoded yet (or was overwritten).
@@ -26,13 +26,15 @@ public struct DecodedOp
     /// <summary>Extended immediate: simm16/uimm16/shift, lui's value &lt;&lt; 16, branch and jump
     /// offsets as 4 + 4 * offset (bytes from this instruction), vector, control register or port.</summary>
     public int Imm;
+    /// <summary>Cycles charged when the instruction retires (its cost class's entry).</summary>
+    public uint Cycles;
 
-    public static DecodedOp Decode(uint word)
+    public static DecodedOp Decode(uint word, CostTable costs)
     {
         if (!InstructionCodec.TryDecode(word, out var i))
             return new DecodedOp { Op = (byte)Opcode.Invalid };
         var info = InstructionTable.Get(i.Opcode);
-        var op = new DecodedOp { Op = (byte)i.Opcode, Rd = i.Rd, Rs = i.Rs, Rt = i.Rt, Imm = i.Imm };
+        var op = new DecodedOp { Op = (byte)i.Opcode, Rd = i.Rd, Rs = i.Rs, Rt = i.Rt, Imm = i.Imm, Cycles = (uint)costs.CyclesByClass[(int)info.CostClass] };
         if ((info.Flags & InstructionFlags.WritesRd) != 0 && op.Rd == 0)
             op.Rd = CpuState.DiscardRegister;
         switch (info.Form)

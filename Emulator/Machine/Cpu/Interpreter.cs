@@ -1,10 +1,11 @@
 // The interpreter: one loop, one switch on the opcode. Hot state lives in locals (pc,
-// instret, cycles, the register pointer, RAM, the TLB, the fetch page); the loop leaves
-// only through labelled slow paths at its end (boundary work, fetch-page refill, faults,
-// TLB misses, system instructions), each of which stores the locals into CpuState, calls
-// an out-of-line method and reloads. Per instruction the fast path pays one compare
+// instret, cycles, the register pointer, RAM, the TLB, the fetch page); the loop makes no
+// calls: it returns whenever an instruction needs a slow path (boundary work, fetch-page
+// refill, decoding, faults, TLB misses, system instructions), after storing the locals
+// into CpuState, and Interpret runs that slow path and enters the loop again. Per instruction the fast path pays one compare
 // against NextEventInstret (instruction limit, device deadlines, pending interrupts and
 // tracing all fold into it), one fetch-page check and, for memory, one TLB compare.
+using System.Runtime.CompilerServices;
 using R4.Isa;
 
 namespace R4.Machine;
@@ -30,42 +31,59 @@ public sealed unsafe partial class Cpu
         return result;
     }
 
+    /// <summary>Why the fast loop returned: each exit is one slow path.</summary>
+    private enum LoopExit : byte { Boundary, Refetch, Fault, SlowMemory, SystemInstruction, Decode }
+
+    // What the fast loop hands to its slow path.
+    private DecodedOp* exitOp;
+    private uint exitOffset;
+    private int exitFaultVector;
+
+    /// <summary>Alternates the fast loop with the slow path its exit asks for, until a stop.
+    /// Keeping every call out of the fast loop lets the JIT keep its state in registers.</summary>
     private void Interpret()
     {
-        CpuState* s = st;
-        uint* r = s->Registers;
+        while (stop is null && st->Instret < interpreterYieldInstret)
+        {
+            switch (RunFastLoop())
+            {
+                case LoopExit.Boundary:
+                    if (st->Instret >= st->NextEventInstret) OnBoundary();   // else only the JIT's yield point
+                    break;
+                case LoopExit.Refetch: RefillFetchPage(); break;
+                case LoopExit.Fault: RaiseFault(exitFaultVector, 0, 0); break;
+                case LoopExit.SlowMemory: ExecuteMemorySlow(*exitOp); break;
+                case LoopExit.SystemInstruction: ExecuteSystem(*exitOp); break;
+                case LoopExit.Decode:
+                    *exitOp = DecodedOp.Decode(*(uint*)(Memory.Base + codePhysicalBase + exitOffset), costs);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The interpreter's hot loop: runs instructions until one needs a slow path,
+    /// then stores pc, instret and cycles into CpuState and says which.</summary>
+    private LoopExit RunFastLoop()
+    {
+        uint* r = st->Registers;
         byte* ram = Memory.Base;
         TlbEntry* tlb = Mmu.Entries;
         byte* codePages = code.PageHasCode;
-        uint* cost = opCycles;
-        uint pc, readBit, writeBit, codeBase, offset;
-        ulong instret, cycles, stopAt;
-        DecodedOp* block;
-        DecodedOp* d;
-        byte op;
-        int faultVector;
-
-    Reload:
-        if (stop is not null || s->Instret >= interpreterYieldInstret) return;
-        pc = s->Pc;
-        instret = s->Instret;
-        cycles = s->Cycles;
-        stopAt = s->NextEventInstret;
-        if (stopAt > interpreterYieldInstret) stopAt = interpreterYieldInstret;   // the JIT asked for a few steps only
-        readBit = 1u << s->Cpl;
-        writeBit = readBit << 4;
-        codeBase = codeVirtualBase;
-        block = codeBlock;
+        uint pc = st->Pc;
+        ulong instret = st->Instret, cycles = st->Cycles, stopAt = Math.Min(st->NextEventInstret, interpreterYieldInstret);
+        uint readBit = 1u << st->Cpl;   // the TLB permission bit of a read at CPL; a write's is readBit << 4
+        uint codeBase = codeVirtualBase, offset = 0;
+        DecodedOp* block = codeBlock;
+        DecodedOp* d = null;
+        LoopExit exit;
 
         while (true)
         {
-            if (instret >= stopAt) goto Boundary;
+            if (instret >= stopAt) { exit = LoopExit.Boundary; goto Leave; }
             offset = pc - codeBase;
-            if ((offset & 0xFFFFF003u) != 0) goto Refetch;   // another page, or a misaligned pc
+            if ((offset & 0xFFFFF003u) != 0) { exit = LoopExit.Refetch; goto Leave; }   // another page, or a misaligned pc
             d = block + (offset >> 2);
-        Dispatch:
-            op = d->Op;
-            switch (op)
+            switch (d->Op)
             {
                 case (byte)Opcode.Add: r[d->Rd] = r[d->Rs] + r[d->Rt]; break;
                 case (byte)Opcode.Sub: r[d->Rd] = r[d->Rs] - r[d->Rt]; break;
@@ -81,7 +99,7 @@ public sealed unsafe partial class Cpu
                 case (byte)Opcode.Div:
                 {
                     int divisor = (int)r[d->Rt];
-                    if (divisor == 0) { faultVector = Vectors.DivideError; goto Fault; }
+                    if (divisor == 0) { exitFaultVector = Vectors.DivideError; exit = LoopExit.Fault; goto Leave; }
                     int dividend = (int)r[d->Rs];
                     r[d->Rd] = divisor == -1 ? 0u - (uint)dividend : (uint)(dividend / divisor);   // INT_MIN / -1 = INT_MIN
                     break;
@@ -89,21 +107,21 @@ public sealed unsafe partial class Cpu
                 case (byte)Opcode.Divu:
                 {
                     uint divisor = r[d->Rt];
-                    if (divisor == 0) { faultVector = Vectors.DivideError; goto Fault; }
+                    if (divisor == 0) { exitFaultVector = Vectors.DivideError; exit = LoopExit.Fault; goto Leave; }
                     r[d->Rd] = r[d->Rs] / divisor;
                     break;
                 }
                 case (byte)Opcode.Rem:
                 {
                     int divisor = (int)r[d->Rt];
-                    if (divisor == 0) { faultVector = Vectors.DivideError; goto Fault; }
+                    if (divisor == 0) { exitFaultVector = Vectors.DivideError; exit = LoopExit.Fault; goto Leave; }
                     r[d->Rd] = divisor == -1 ? 0u : (uint)((int)r[d->Rs] % divisor);   // INT_MIN % -1 = 0
                     break;
                 }
                 case (byte)Opcode.Remu:
                 {
                     uint divisor = r[d->Rt];
-                    if (divisor == 0) { faultVector = Vectors.DivideError; goto Fault; }
+                    if (divisor == 0) { exitFaultVector = Vectors.DivideError; exit = LoopExit.Fault; goto Leave; }
                     r[d->Rd] = r[d->Rs] % divisor;
                     break;
                 }
@@ -127,7 +145,7 @@ public sealed unsafe partial class Cpu
                 {
                     uint va = r[d->Rs] + (uint)d->Imm;
                     TlbEntry* e = tlb + ((va >> PageBits.PageShift) & Tlb.IndexMask);
-                    if ((((e->Tag ^ va) & 0xFFFFF003u) | (readBit & ~e->Perms)) != 0) goto SlowMemory;
+                    if ((((e->Tag ^ va) & 0xFFFFF003u) | (readBit & ~e->Perms)) != 0) { exit = LoopExit.SlowMemory; goto Leave; }
                     r[d->Rd] = *(uint*)(ram + (e->Frame | (va & 0xFFF)));
                     break;
                 }
@@ -135,7 +153,7 @@ public sealed unsafe partial class Cpu
                 {
                     uint va = r[d->Rs] + (uint)d->Imm;
                     TlbEntry* e = tlb + ((va >> PageBits.PageShift) & Tlb.IndexMask);
-                    if ((((e->Tag ^ va) & 0xFFFFF001u) | (readBit & ~e->Perms)) != 0) goto SlowMemory;
+                    if ((((e->Tag ^ va) & 0xFFFFF001u) | (readBit & ~e->Perms)) != 0) { exit = LoopExit.SlowMemory; goto Leave; }
                     r[d->Rd] = (uint)*(short*)(ram + (e->Frame | (va & 0xFFF)));
                     break;
                 }
@@ -143,7 +161,7 @@ public sealed unsafe partial class Cpu
                 {
                     uint va = r[d->Rs] + (uint)d->Imm;
                     TlbEntry* e = tlb + ((va >> PageBits.PageShift) & Tlb.IndexMask);
-                    if ((((e->Tag ^ va) & 0xFFFFF001u) | (readBit & ~e->Perms)) != 0) goto SlowMemory;
+                    if ((((e->Tag ^ va) & 0xFFFFF001u) | (readBit & ~e->Perms)) != 0) { exit = LoopExit.SlowMemory; goto Leave; }
                     r[d->Rd] = *(ushort*)(ram + (e->Frame | (va & 0xFFF)));
                     break;
                 }
@@ -151,7 +169,7 @@ public sealed unsafe partial class Cpu
                 {
                     uint va = r[d->Rs] + (uint)d->Imm;
                     TlbEntry* e = tlb + ((va >> PageBits.PageShift) & Tlb.IndexMask);
-                    if ((((e->Tag ^ va) & 0xFFFFF000u) | (readBit & ~e->Perms)) != 0) goto SlowMemory;
+                    if ((((e->Tag ^ va) & 0xFFFFF000u) | (readBit & ~e->Perms)) != 0) { exit = LoopExit.SlowMemory; goto Leave; }
                     r[d->Rd] = (uint)*(sbyte*)(ram + (e->Frame | (va & 0xFFF)));
                     break;
                 }
@@ -159,7 +177,7 @@ public sealed unsafe partial class Cpu
                 {
                     uint va = r[d->Rs] + (uint)d->Imm;
                     TlbEntry* e = tlb + ((va >> PageBits.PageShift) & Tlb.IndexMask);
-                    if ((((e->Tag ^ va) & 0xFFFFF000u) | (readBit & ~e->Perms)) != 0) goto SlowMemory;
+                    if ((((e->Tag ^ va) & 0xFFFFF000u) | (readBit & ~e->Perms)) != 0) { exit = LoopExit.SlowMemory; goto Leave; }
                     r[d->Rd] = *(ram + (e->Frame | (va & 0xFFF)));
                     break;
                 }
@@ -167,48 +185,48 @@ public sealed unsafe partial class Cpu
                 {
                     uint va = r[d->Rs] + (uint)d->Imm;
                     TlbEntry* e = tlb + ((va >> PageBits.PageShift) & Tlb.IndexMask);
-                    if ((((e->Tag ^ va) & 0xFFFFF003u) | (writeBit & ~e->Perms)) != 0) goto SlowMemory;
+                    if ((((e->Tag ^ va) & 0xFFFFF003u) | ((readBit << 4) & ~e->Perms)) != 0) { exit = LoopExit.SlowMemory; goto Leave; }
                     uint pa = e->Frame | (va & 0xFFF);
                     *(uint*)(ram + pa) = r[d->Rt];
-                    if (codePages[pa >> PageBits.PageShift] != 0) code.InvalidateWord(pa);
+                    if (codePages[pa >> PageBits.PageShift] != 0) code.InvalidateCodePageWord(pa);
                     break;
                 }
                 case (byte)Opcode.Sth:
                 {
                     uint va = r[d->Rs] + (uint)d->Imm;
                     TlbEntry* e = tlb + ((va >> PageBits.PageShift) & Tlb.IndexMask);
-                    if ((((e->Tag ^ va) & 0xFFFFF001u) | (writeBit & ~e->Perms)) != 0) goto SlowMemory;
+                    if ((((e->Tag ^ va) & 0xFFFFF001u) | ((readBit << 4) & ~e->Perms)) != 0) { exit = LoopExit.SlowMemory; goto Leave; }
                     uint pa = e->Frame | (va & 0xFFF);
                     *(ushort*)(ram + pa) = (ushort)r[d->Rt];
-                    if (codePages[pa >> PageBits.PageShift] != 0) code.InvalidateWord(pa);
+                    if (codePages[pa >> PageBits.PageShift] != 0) code.InvalidateCodePageWord(pa);
                     break;
                 }
                 case (byte)Opcode.Stb:
                 {
                     uint va = r[d->Rs] + (uint)d->Imm;
                     TlbEntry* e = tlb + ((va >> PageBits.PageShift) & Tlb.IndexMask);
-                    if ((((e->Tag ^ va) & 0xFFFFF000u) | (writeBit & ~e->Perms)) != 0) goto SlowMemory;
+                    if ((((e->Tag ^ va) & 0xFFFFF000u) | ((readBit << 4) & ~e->Perms)) != 0) { exit = LoopExit.SlowMemory; goto Leave; }
                     uint pa = e->Frame | (va & 0xFFF);
                     *(ram + pa) = (byte)r[d->Rt];
-                    if (codePages[pa >> PageBits.PageShift] != 0) code.InvalidateWord(pa);
+                    if (codePages[pa >> PageBits.PageShift] != 0) code.InvalidateCodePageWord(pa);
                     break;
                 }
                 case (byte)Opcode.Push:
                 {
                     uint va = r[Registers.StackPointer] - 4;
                     TlbEntry* e = tlb + ((va >> PageBits.PageShift) & Tlb.IndexMask);
-                    if ((((e->Tag ^ va) & 0xFFFFF003u) | (writeBit & ~e->Perms)) != 0) goto SlowMemory;
+                    if ((((e->Tag ^ va) & 0xFFFFF003u) | ((readBit << 4) & ~e->Perms)) != 0) { exit = LoopExit.SlowMemory; goto Leave; }
                     uint pa = e->Frame | (va & 0xFFF);
                     *(uint*)(ram + pa) = r[d->Rs];   // push sp stores the old sp
                     r[Registers.StackPointer] = va;
-                    if (codePages[pa >> PageBits.PageShift] != 0) code.InvalidateWord(pa);
+                    if (codePages[pa >> PageBits.PageShift] != 0) code.InvalidateCodePageWord(pa);
                     break;
                 }
                 case (byte)Opcode.Pop:
                 {
                     uint va = r[Registers.StackPointer];
                     TlbEntry* e = tlb + ((va >> PageBits.PageShift) & Tlb.IndexMask);
-                    if ((((e->Tag ^ va) & 0xFFFFF003u) | (readBit & ~e->Perms)) != 0) goto SlowMemory;
+                    if ((((e->Tag ^ va) & 0xFFFFF003u) | (readBit & ~e->Perms)) != 0) { exit = LoopExit.SlowMemory; goto Leave; }
                     uint value = *(uint*)(ram + (e->Frame | (va & 0xFFF)));
                     r[Registers.StackPointer] = va + 4;
                     r[d->Rd] = value;   // pop sp leaves sp = the loaded word
@@ -248,42 +266,30 @@ public sealed unsafe partial class Cpu
                 case (byte)Opcode.Mtcr:
                 case (byte)Opcode.In:
                 case (byte)Opcode.Out:
-                    goto SystemInstruction;
+                    exit = LoopExit.SystemInstruction;
+                    goto Leave;
 
                 case DecodedOp.NotDecoded:
-                    *d = DecodedOp.Decode(*(uint*)(ram + codePhysicalBase + offset));
-                    goto Dispatch;
+                    exit = LoopExit.Decode;
+                    goto Leave;
                 default:
-                    faultVector = Vectors.UndefinedInstruction;
-                    goto Fault;
+                    exitFaultVector = Vectors.UndefinedInstruction;
+                    exit = LoopExit.Fault;
+                    goto Leave;
             }
             pc += 4;
         Retire:
             instret++;
-            cycles += cost[op];
+            cycles += d->Cycles;   // still valid if the instruction overwrote itself (only Op is reset)
         }
 
-    Boundary:
-        s->Pc = pc; s->Instret = instret; s->Cycles = cycles;
-        if (instret < s->NextEventInstret) goto Reload;   // only the JIT's yield point was reached
-        OnBoundary();
-        goto Reload;
-    Refetch:
-        s->Pc = pc; s->Instret = instret; s->Cycles = cycles;
-        RefillFetchPage();
-        goto Reload;
-    Fault:
-        s->Pc = pc; s->Instret = instret; s->Cycles = cycles;
-        RaiseFault(faultVector, 0, 0);
-        goto Reload;
-    SlowMemory:
-        s->Pc = pc; s->Instret = instret; s->Cycles = cycles;
-        ExecuteMemorySlow(*d);
-        goto Reload;
-    SystemInstruction:
-        s->Pc = pc; s->Instret = instret; s->Cycles = cycles;
-        ExecuteSystem(*d);
-        goto Reload;
+    Leave:
+        exitOp = d;
+        exitOffset = offset;
+        st->Pc = pc;
+        st->Instret = instret;
+        st->Cycles = cycles;
+        return exit;
     }
 
     /// <summary>Everything that happens between instructions: device ticks, power-off, the
@@ -350,6 +356,7 @@ public sealed unsafe partial class Cpu
 
     /// <summary>Translates pc for a fetch at CPL and makes its page the fetch page; on #AC,
     /// #PF or #MC delivers the fault and returns false.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private bool RefillFetchPage()
     {
         uint pc = st->Pc;

@@ -8,10 +8,10 @@ namespace R4.Machine;
 
 public sealed unsafe partial class Cpu
 {
-    private void Retire(byte op, uint nextPc)
+    private void Retire(in DecodedOp d, uint nextPc)
     {
         st->Instret++;
-        st->Cycles += opCycles[op];
+        st->Cycles += d.Cycles;
         st->Pc = nextPc;
     }
 
@@ -48,7 +48,7 @@ public sealed unsafe partial class Cpu
             case Opcode.Push: r[Registers.StackPointer] = va; break;
             case Opcode.Pop: r[Registers.StackPointer] = va + 4; r[d.Rd] = value; break;
         }
-        Retire(d.Op, st->Pc + 4);
+        Retire(d, st->Pc + 4);
     }
 
     private void ExecuteSystem(DecodedOp d)
@@ -69,7 +69,7 @@ public sealed unsafe partial class Cpu
             case Opcode.Brk: ExecuteTrapInstruction(d, Vectors.Breakpoint, softwareInterrupt: false); return;
             case Opcode.Iret: ExecuteIret(d); return;
             case Opcode.Hlt:
-                Retire(d.Op, next);
+                Retire(d, next);
                 if (!st->InterruptsEnabled) Stop(StopReason.PowerOff, 0, null);
                 else EnterHalt();
                 return;
@@ -92,7 +92,7 @@ public sealed unsafe partial class Cpu
             default:
                 throw new InvalidOperationException($"{opcode} is not a system instruction");
         }
-        Retire(d.Op, next);
+        Retire(d, next);
     }
 
     /// <summary>mtcr; false when it faulted (reading the vector table).</summary>
@@ -126,14 +126,14 @@ public sealed unsafe partial class Cpu
         }
         if (Ring0Host is not null && gate.Present && gate.TargetRing == 0)
         {
-            Retire(d.Op, next);
+            Retire(d, next);
             HandToHost(vector, 0, next);
             return;
         }
         if (TryPushFrame(vector, 0, next, out var failure))
         {
             st->Instret++;
-            st->Cycles += opCycles[d.Op];
+            st->Cycles += d.Cycles;
             return;
         }
         string cause = $"{Vectors.Name(vector)}: {failure.Reason}";
@@ -173,7 +173,7 @@ public sealed unsafe partial class Cpu
         }
         r[Registers.StackPointer] = frame[2];
         SetStatus((uint)newCpl | (newStatus & StatusBits.InterruptEnable));
-        Retire(d.Op, frame[0]);
+        Retire(d, frame[0]);
         st->Cycles += (ulong)costs.IretCycles;
     }
 }

@@ -16,6 +16,7 @@ public sealed unsafe partial class Cpu
 
     /// <summary>A fault of the instruction at pc: `fault` = the address for #PF and #AC,
     /// saved pc = the faulting instruction.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private void RaiseFault(int vector, uint error, uint faultAddress)
     {
         if (vector is Vectors.PageFault or Vectors.Alignment)

@@ -35,6 +35,7 @@ public sealed class ConsoleDevice : IDisposable
     private readonly InterruptRequests interrupts;
     private readonly byte[] outputBuffer = new byte[OutputBufferBytes];
     private int outputCount;
+    private bool outputBroken; // the output stream failed (e.g. a closed pipe): output is dropped
 
     // Input the guest can see: inputBuffer[inputStart..inputEnd).
     private byte[] inputBuffer = new byte[InputChunkBytes];
@@ -124,23 +125,39 @@ public sealed class ConsoleDevice : IDisposable
     {
         if (outputCount == 0)
             return;
-        output?.Write(outputBuffer, 0, outputCount);
-        output?.Flush();
+        if (output is not null && !outputBroken)
+        {
+            // The guest cannot be told about a host-side failure; like a terminal that went
+            // away, the console then just swallows output.
+            try
+            {
+                output.Write(outputBuffer, 0, outputCount);
+                output.Flush();
+            }
+            catch (IOException) { outputBroken = true; }
+        }
         outputCount = 0;
     }
 
-    /// <summary>Blocks the host (not the guest) until typed input arrives, at most
-    /// <paramref name="timeout"/>: for a CPU idling in `hlt` on interactive input.</summary>
+    /// <summary>Blocks the host (not the guest) until typed input (or its end) arrives, at most
+    /// <paramref name="timeout"/> (Timeout.InfiniteTimeSpan: no limit); true when it did. For a
+    /// CPU idling in `hlt` on interactive input. Nothing becomes visible to the guest here.</summary>
     public bool WaitForHostInput(TimeSpan timeout)
     {
         if (!Interactive)
             return false;
         StartReader();
+        bool forever = timeout == Timeout.InfiniteTimeSpan;
         long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         lock (arrivedLock)
         {
             while (arrived.Count == 0 && !readerEnded)
             {
+                if (forever)
+                {
+                    Monitor.Wait(arrivedLock);
+                    continue;
+                }
                 long left = deadline - Environment.TickCount64;
                 if (left <= 0 || !Monitor.Wait(arrivedLock, (int)Math.Min(left, int.MaxValue)))
                     return false;

@@ -101,6 +101,25 @@ public sealed class DeviceBus : IDisposable
     /// then deadlocks. Requests already pending are not counted here.</summary>
     public bool CanInterrupt => Timer.Running || Disk.Busy || Console.CanInterrupt;
 
+    /// <summary>How long an idle machine waits for typed input per console poll while another
+    /// device (the timer, the disk) could still interrupt.</summary>
+    public const int HaltedInputWaitMilliseconds = 10;
+
+    /// <summary>For the CPU in `hlt` with IE = 1 and <see cref="CanInterrupt"/>, before it lets
+    /// time pass up to <see cref="NextEventInstret"/> and calls <see cref="Tick"/>: when that next
+    /// event is only a poll for interactive console input, blocks the host until something is
+    /// typed — with no limit when no other device can interrupt, else for at most
+    /// <see cref="HaltedInputWaitMilliseconds"/> — so an idle guest does not spin the host.
+    /// Returns at once otherwise (never for non-interactive runs, which stay deterministic).</summary>
+    public void WaitWhileHalted()
+    {
+        ulong consolePoll = Console.NextEventInstret;
+        if (consolePoll == ulong.MaxValue || consolePoll > nextEventInstret)
+            return;
+        bool othersCanInterrupt = Timer.Running || Disk.Busy;
+        Console.WaitForHostInput(othersCanInterrupt ? TimeSpan.FromMilliseconds(HaltedInputWaitMilliseconds) : Timeout.InfiniteTimeSpan);
+    }
+
     /// <summary>Writes buffered console output to its stream.</summary>
     public void Flush() => Console.Flush();
 

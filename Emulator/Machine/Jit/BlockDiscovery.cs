@@ -36,15 +36,15 @@ internal static unsafe class BlockDiscovery
     public const int MaxRegionInstructions = 2048;
 
     /// <summary>The decoded op of the word at <paramref name="offset"/>, decoding it into the cache if needed.</summary>
-    public static DecodedOp* Op(DecodedOp* page, byte* pageBytes, int offset)
+    public static DecodedOp* Op(DecodedOp* page, byte* pageBytes, int offset, CostTable costs)
     {
         DecodedOp* d = page + (offset >> 2);
-        if (d->Op == DecodedOp.NotDecoded) *d = DecodedOp.Decode(*(uint*)(pageBytes + offset));
+        if (d->Op == DecodedOp.NotDecoded) *d = DecodedOp.Decode(*(uint*)(pageBytes + offset), costs);
         return d;
     }
 
     /// <summary>The blocks reachable from <paramref name="entryOffset"/> in this page, entry first.</summary>
-    public static List<JitBlock> Discover(DecodedOp* page, byte* pageBytes, int entryOffset)
+    public static List<JitBlock> Discover(DecodedOp* page, byte* pageBytes, int entryOffset, CostTable costs)
     {
         var blocks = new List<JitBlock>();
         var seen = new HashSet<int> { entryOffset };
@@ -53,7 +53,7 @@ internal static unsafe class BlockDiscovery
         int total = 0;
         while (work.Count > 0 && total < MaxRegionInstructions)
         {
-            var block = Scan(page, pageBytes, work.Dequeue());
+            var block = Scan(page, pageBytes, work.Dequeue(), costs);
             blocks.Add(block);
             total += block.Length;
             foreach (int successor in Successors(page, block))
@@ -63,14 +63,14 @@ internal static unsafe class BlockDiscovery
         return blocks;
     }
 
-    private static JitBlock Scan(DecodedOp* page, byte* pageBytes, int start)
+    private static JitBlock Scan(DecodedOp* page, byte* pageBytes, int start, CostTable costs)
     {
         int offset = start, length = 0;
         while (true)
         {
             if (offset >= PageBits.PageSize) return new JitBlock(start, length, BlockEnd.PageEnd);
             if (length == MaxBlockInstructions) return new JitBlock(start, length, BlockEnd.FallThrough);
-            var info = InstructionTable.ForCode(Op(page, pageBytes, offset)->Op);
+            var info = InstructionTable.ForCode(Op(page, pageBytes, offset, costs)->Op);
             if (info is null || (info.Flags & InstructionFlags.System) != 0) return new JitBlock(start, length, BlockEnd.Interpret);
             length++;
             offset += 4;

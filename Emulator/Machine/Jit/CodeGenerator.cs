@@ -67,10 +67,10 @@ internal static unsafe class CodeGenerator
     /// <summary>Compiles <paramref name="blocks"/> (all in one page, run at <paramref name="cpl"/>)
     /// as code placed at <paramref name="rip"/>; <paramref name="entries"/> receives each block's
     /// start offset and code address.</summary>
-    public static byte[] Region(IReadOnlyList<JitBlock> blocks, DecodedOp* page, int cpl, uint* opCycles,
+    public static byte[] Region(IReadOnlyList<JitBlock> blocks, DecodedOp* page, int cpl,
         ulong exitAddress, ulong rip, out List<(int Offset, ulong Address)> entries)
     {
-        var g = new RegionEmitter(new Assembler(64), page, cpl, opCycles, exitAddress);
+        var g = new RegionEmitter(new Assembler(64), page, cpl, exitAddress);
         g.ChooseCachedRegisters(blocks);
         foreach (var block in blocks)
         {
@@ -88,7 +88,7 @@ internal static unsafe class CodeGenerator
         return bytes;
     }
 
-    private sealed class RegionEmitter(Assembler a, DecodedOp* page, int cpl, uint* opCycles, ulong exitAddress)
+    private sealed class RegionEmitter(Assembler a, DecodedOp* page, int cpl, ulong exitAddress)
     {
         public Assembler A => a;
         /// <summary>Outer entries (load the cached registers), by block start offset.</summary>
@@ -199,12 +199,12 @@ internal static unsafe class CodeGenerator
                 bool last = i == block.Length - 1;
                 if (last && block.End == BlockEnd.ControlFlow)
                 {
-                    cycles += opCycles[d.Op];
+                    cycles += d.Cycles;
                     ControlFlow(d, offset, block.Length, cycles);
                     break;
                 }
                 Instruction(d, offset, i, cycles);
-                cycles += opCycles[d.Op];
+                cycles += d.Cycles;
             }
             switch (block.End)
             {
@@ -540,9 +540,9 @@ internal static unsafe class CodeGenerator
                 a.mov(rsi, __qword_ptr[rdi + JitContext.OffsetDecodedBlocks]);
                 a.mov(rsi, __qword_ptr[rsi + rcx * 8]);
                 a.mov(ecx, edx);
-                a.shr(ecx, 2);
-                a.and(ecx, DecodedCodeCache.OpsPerPage - 1);
-                a.cmp(__byte_ptr[rsi + rcx * 8], DecodedOp.NotDecoded);
+                a.and(ecx, PageBits.PageSize - 4);
+                a.shl(ecx, (byte)(System.Numerics.BitOperations.Log2((uint)sizeof(DecodedOp)) - 2));   // word index * sizeof(DecodedOp)
+                a.cmp(__byte_ptr[rsi + rcx], DecodedOp.NotDecoded);
                 a.jne(slow);
                 a.jmp(back);
             });

@@ -30,7 +30,7 @@ public sealed unsafe partial class Cpu
         if (Engine != ExecutionEngine.Jit || Trace is not null || jitUnavailable) return false;
         if (jit is null)
         {
-            jit = JitEngine.TryCreate(st, Mmu.Entries, Memory.Base, code, opCycles, Memory.SizeBytes);
+            jit = JitEngine.TryCreate(st, Mmu.Entries, Memory.Base, code, costs, Memory.SizeBytes);
             if (jit is null) { jitUnavailable = true; return false; }
         }
         RunCompiled(jit);

@@ -45,7 +45,7 @@ internal sealed unsafe class JitEngine : IDisposable
     private readonly JitContext* context;
     private readonly DecodedCodeCache code;
     private readonly byte* ram;
-    private readonly uint* opCycles;
+    private readonly CostTable costs;
     private readonly nint trampoline;
     private readonly ulong exitAddress;
     private readonly nuint trampolineBytes;
@@ -57,12 +57,12 @@ internal sealed unsafe class JitEngine : IDisposable
     /// <summary>Regions compiled so far (for tests and statistics).</summary>
     public int RegionsCompiled { get; private set; }
 
-    private JitEngine(ExecutableMemory arena, CpuState* state, TlbEntry* tlb, byte* ram, DecodedCodeCache code, uint* opCycles, uint memoryBytes)
+    private JitEngine(ExecutableMemory arena, CpuState* state, TlbEntry* tlb, byte* ram, DecodedCodeCache code, CostTable costs, uint memoryBytes)
     {
         this.arena = arena;
         this.code = code;
         this.ram = ram;
-        this.opCycles = opCycles;
+        this.costs = costs;
         pages = new CompiledPage?[memoryBytes >> PageBits.PageShift];
         context = (JitContext*)NativeMemory.AllocZeroed((nuint)sizeof(JitContext));
         context->State = state;
@@ -79,11 +79,11 @@ internal sealed unsafe class JitEngine : IDisposable
     public static bool IsSupported => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
 
     /// <summary>A JIT for this CPU, or null when executable memory is not available.</summary>
-    public static JitEngine? TryCreate(CpuState* state, TlbEntry* tlb, byte* ram, DecodedCodeCache code, uint* opCycles, uint memoryBytes)
+    public static JitEngine? TryCreate(CpuState* state, TlbEntry* tlb, byte* ram, DecodedCodeCache code, CostTable costs, uint memoryBytes)
     {
         if (!IsSupported) return null;
         var arena = ExecutableMemory.TryCreate(ArenaBytes);
-        return arena is null ? null : new JitEngine(arena, state, tlb, ram, code, opCycles, memoryBytes);
+        return arena is null ? null : new JitEngine(arena, state, tlb, ram, code, costs, memoryBytes);
     }
 
     /// <summary>The code address for the instruction at <paramref name="offset"/> of the physical page
@@ -104,8 +104,8 @@ internal sealed unsafe class JitEngine : IDisposable
 
     private nint Compile(CompiledPage page, nint[] entries, uint pageBase, int offset, int cpl, DecodedOp* decodedPage)
     {
-        var blocks = BlockDiscovery.Discover(decodedPage, ram + pageBase, offset);
-        var bytes = CodeGenerator.Region(blocks, decodedPage, cpl, opCycles, exitAddress, arena.NextAddress, out var labels);
+        var blocks = BlockDiscovery.Discover(decodedPage, ram + pageBase, offset, costs);
+        var bytes = CodeGenerator.Region(blocks, decodedPage, cpl, exitAddress, arena.NextAddress, out var labels);
         if ((nuint)bytes.Length > arena.FreeBytes)
         {
             // Arena full: forget every compiled page (no generated code is running now) and
@@ -116,7 +116,7 @@ internal sealed unsafe class JitEngine : IDisposable
             Array.Clear(page.EntriesByRing);
             page.EntriesByRing[cpl] = entries;
             Array.Clear(entries);
-            bytes = CodeGenerator.Region(blocks, decodedPage, cpl, opCycles, exitAddress, arena.NextAddress, out labels);
+            bytes = CodeGenerator.Region(blocks, decodedPage, cpl, exitAddress, arena.NextAddress, out labels);
         }
         nint at = arena.Append(bytes);
         if (DumpPath is not null) File.AppendAllText(DumpPath, $"region 0x{pageBase + (uint)offset:x8} ring {cpl} at 0x{at:x}: {Convert.ToHexString(bytes)}\n");

@@ -9,10 +9,8 @@
 ;
 ;   dotnet run --project Emulator/Cli -c Release -- run Guests/examples/broken/broken.asm --trace
 
-.equ SYS_EXIT, 1
-.equ SYS_WRITE, 2
-.equ PORT_CONSOLE_DATA, 0x00
-.equ PORT_POWER, 0xF0
+.include "../../lib/syscalls.inc"
+.include "../../lib/ports.inc"
 .equ KSTACK_TOP, 0x10000
 .equ PAGE_DIR, 0x10000
 .equ PAGE_TABLE, 0x11000
@@ -24,11 +22,11 @@
 _start:
     li   sp, KSTACK_TOP
     la   r10, ivt
-    la   r1, fault              ; #PF -> fault, ring 0, interrupt gate
+    la   r1, fault_handler      ; #PF -> fault_handler, ring 0, interrupt gate
     stw  r1, [r10 + 6 * 8]
     li   r1, 0x30
     stw  r1, [r10 + 6 * 8 + 4]
-    la   r1, syscall            ; int 32 -> syscall, ring 0, DPL 3, interrupt gate
+    la   r1, syscall_entry      ; int 32 -> syscall_entry, ring 0, DPL 3, interrupt gate
     stw  r1, [r10 + 32 * 8]
     li   r1, 0x3C
     stw  r1, [r10 + 32 * 8 + 4]
@@ -80,7 +78,7 @@ map:                            ; (r1 = start, r2 = end, r3 = flags)
     ret
 
 ; r1 = number; write(r2 = buffer, r3 = length) -> length; exit(r2 = status)
-syscall:
+syscall_entry:
     push r2
     push r3
     push r4
@@ -106,51 +104,18 @@ syscall:
 .exit:
     out  PORT_POWER, r2
 
-fault:                          ; report the saved pc, the fault address, the error code
-    la   r1, msg_fault
-    call puts
-    ldw  r1, [sp + 4]
-    call puthex
-    la   r1, msg_address
-    call puts
-    mfcr r1, fault
-    call puthex
-    la   r1, msg_error
-    call puts
-    ldw  r1, [sp]
-    call puthex
-    li   r1, '\n'
-    out  PORT_CONSOLE_DATA, r1
+fault_handler:                  ; report the saved pc, the fault address, the error code
+    la   r1, fmt_fault
+    ldw  r2, [sp + 4]
+    mfcr r3, fault
+    ldw  r4, [sp]
+    call kprintf
     li   r1, 255
     out  PORT_POWER, r1
 
-puts:
-    ldbu r2, [r1]
-    beqz r2, .done
-    out  PORT_CONSOLE_DATA, r2
-    addi r1, r1, 1
-    jmp  puts
-.done:
-    ret
+.include "../../lib/kprintf.inc"
 
-puthex:
-    li   r2, 28
-.nibble:
-    shr  r3, r1, r2
-    andi r3, r3, 15
-    sltiu r4, r3, 10
-    bnez r4, .digit
-    addi r3, r3, 'a' - 10 - '0'
-.digit:
-    addi r3, r3, '0'
-    out  PORT_CONSOLE_DATA, r3
-    addi r2, r2, -4
-    bge  r2, zero, .nibble
-    ret
-
-msg_fault:   .asciz "kernel: page fault at pc 0x"
-msg_address: .asciz ", address 0x"
-msg_error:   .asciz ", error 0x"
+fmt_fault: .asciz "kernel: page fault at pc 0x%x, address 0x%x, error 0x%x\n"
 
 .align 4
 bytes_written:

@@ -31,7 +31,7 @@ kalloc:
     stw r3, [r2]
     mov r4, r1
     addi r5, r1, PAGE_SIZE
-.zero:                              ; eight words per round
+.clear:                              ; eight words per round
     stw zero, [r4 + 0]
     stw zero, [r4 + 4]
     stw zero, [r4 + 8]
@@ -41,7 +41,7 @@ kalloc:
     stw zero, [r4 + 24]
     stw zero, [r4 + 28]
     addi r4, r4, 32
-    bne r4, r5, .zero
+    bne r4, r5, .clear
 .done:
     ret
 

@@ -68,12 +68,13 @@ survivor:
 
 ; sput_signed(r1 = end, r2 = value) -> r1 = new end: "-" and the magnitude when negative
 sput_signed:
-    bge r2, zero, sput_uint
+    bge r2, zero, .magnitude
     li r3, '-'
     stb r3, [r1]
     addi r1, r1, 1
     sub r2, zero, r2
-    jmp sput_uint
+.magnitude:
+    jmp sput_uint               ; (in ulib: too far for a branch, not for a jump)
 
 survivor_text_pid:      .asciz "survivor: pid "
 survivor_text_kernel:   .asciz ", write(kernel address) "

@@ -1,0 +1,63 @@
+// The throughput benchmarks' guest programs (Perf/ThroughputPrograms.cs) assemble, run to
+// power-off, and retire exactly the instructions per iteration that the benchmarks divide
+// by (OperationsPerInvoke), so their MIPS figures are honest.
+using R4.Assembler;
+using R4.Machine;
+using R4.Perf;
+
+namespace R4.Tests.Perf;
+
+public class ThroughputProgramTests
+{
+    private static (RunResult Result, MachineStatistics Statistics) Run(string source)
+    {
+        var assembly = R4Assembler.AssembleText(source, "benchmark.asm");
+        Assert.True(assembly.Succeeded, string.Join("\n", assembly.Errors.Select(e => e.Format())));
+        using var machine = new R4Machine(new MachineOptions
+        {
+            MemoryBytes = 1 << 20,
+            ConsoleOutput = Stream.Null,
+            Diagnostics = TextWriter.Null,
+        });
+        machine.Load(assembly.Image!);
+        var result = machine.Run(100_000_000);
+        Assert.Equal(StopReason.PowerOff, result.Reason);
+        Assert.Equal(0u, result.ExitStatus);
+        return (result, machine.Statistics);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(1000)]
+    public void Alu_loop_retires_four_instructions_per_iteration(int iterations)
+    {
+        var (_, statistics) = Run(ThroughputPrograms.AluLoop(iterations));
+
+        // three one-word li, the loop, the power-off out
+        Assert.Equal((ulong)(3 + iterations * ThroughputPrograms.AluInstructionsPerIteration + 1), statistics.Instructions);
+    }
+
+    [Fact]
+    public void Load_store_loop_retires_five_instructions_per_word_plus_the_pass_and_tick_overheads()
+    {
+        var one = Run(ThroughputPrograms.LoadStoreLoop(1)).Statistics;
+        var three = Run(ThroughputPrograms.LoadStoreLoop(3)).Statistics;
+
+        // Each timer tick retires one instruction of its own: the handler's iret.
+        long extraTicks = three.TrapsByVector[16] - one.TrapsByVector[16];
+        Assert.True(extraTicks > 0, "the timer must interrupt the sweep");
+        ulong perPass = (ulong)(ThroughputPrograms.LoadStoreArrayWords * ThroughputPrograms.LoadStoreInstructionsPerWord
+            + ThroughputPrograms.LoadStoreInstructionsPerPass);
+        Assert.Equal(2 * perPass + (ulong)extraTicks, three.Instructions - one.Instructions);
+    }
+
+    [Fact]
+    public void Irregular_loop_retires_its_body_size_per_iteration()
+    {
+        var one = Run(ThroughputPrograms.IrregularLoop(1)).Statistics;
+        var four = Run(ThroughputPrograms.IrregularLoop(4)).Statistics;
+
+        // the body, then addi and bne
+        Assert.Equal((ulong)(3 * (ThroughputPrograms.IrregularBodyInstructions + 2)), four.Instructions - one.Instructions);
+    }
+}
