@@ -54,6 +54,9 @@ public sealed unsafe partial class Cpu
                 case LoopExit.Fault: RaiseFault(exitFaultVector, 0, 0); break;
                 case LoopExit.SlowMemory: ExecuteMemorySlow(*exitOp); break;
                 case LoopExit.SystemInstruction: ExecuteSystem(*exitOp); break;
+                case LoopExit.Decode when codeBlock == noCodeBlock:
+                    RefillFetchPage();
+                    break;
                 case LoopExit.Decode:
                     *exitOp = DecodedOp.Decode(*(uint*)(Memory.Base + codePhysicalBase + exitOffset), costs);
                     break;
@@ -352,7 +355,7 @@ public sealed unsafe partial class Cpu
         }
     }
 
-    private bool EnsureFetchPage() => ((st->Pc - codeVirtualBase) & 0xFFFFF003u) == 0 || RefillFetchPage();
+    private bool EnsureFetchPage() => (codeBlock != noCodeBlock && ((st->Pc - codeVirtualBase) & 0xFFFFF003u) == 0) || RefillFetchPage();
 
     /// <summary>Translates pc for a fetch at CPL and makes its page the fetch page; on #AC,
     /// #PF or #MC delivers the fault and returns false.</summary>
