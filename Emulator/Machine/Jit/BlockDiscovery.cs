@@ -43,8 +43,9 @@ internal static unsafe class BlockDiscovery
         return d;
     }
 
-    /// <summary>The blocks reachable from <paramref name="entryOffset"/> in this page, entry first.</summary>
-    public static List<JitBlock> Discover(DecodedOp* page, byte* pageBytes, int entryOffset, CostTable costs)
+    /// <summary>The blocks reachable from <paramref name="entryOffset"/> in this page, entry first,
+    /// not following into blocks <paramref name="compiled"/> already has (the new code jumps to those).</summary>
+    public static List<JitBlock> Discover(DecodedOp* page, byte* pageBytes, int entryOffset, CostTable costs, nint[] compiled)
     {
         var blocks = new List<JitBlock>();
         var seen = new HashSet<int> { entryOffset };
@@ -57,7 +58,7 @@ internal static unsafe class BlockDiscovery
             blocks.Add(block);
             total += block.Length;
             foreach (int successor in Successors(page, block))
-                if (successor is >= 0 and < PageBits.PageSize && seen.Add(successor))
+                if (successor is >= 0 and < PageBits.PageSize && compiled[successor >> 2] == 0 && seen.Add(successor))
                     work.Enqueue(successor);
         }
         return blocks;

@@ -7,7 +7,9 @@
 // Within a region the (up to four) most used guest registers live in host registers r8d..r11d:
 // loaded when the region is entered from outside (each block has an outer entry that loads
 // them and an inner entry that jumps between blocks use), written back to CpuState at every
-// way out of the region.
+// way out of the region. Jumps to blocks of the same page that earlier regions compiled go
+// straight to their outer entries. Outer entries and exit stubs are placed after all blocks,
+// so the hot code stays dense.
 //
 // Equivalence with the interpreter: every block first checks instret + length <=
 // NextEventInstret (else it exits so the interpreter can step to the event precisely);
@@ -67,10 +69,10 @@ internal static unsafe class CodeGenerator
     /// <summary>Compiles <paramref name="blocks"/> (all in one page, run at <paramref name="cpl"/>)
     /// as code placed at <paramref name="rip"/>; <paramref name="entries"/> receives each block's
     /// start offset and code address.</summary>
-    public static byte[] Region(IReadOnlyList<JitBlock> blocks, DecodedOp* page, int cpl,
+    public static byte[] Region(IReadOnlyList<JitBlock> blocks, DecodedOp* page, int cpl, nint[] compiledEntries,
         ulong exitAddress, ulong rip, out List<(int Offset, ulong Address)> entries)
     {
-        var g = new RegionEmitter(new Assembler(64), page, cpl, exitAddress);
+        var g = new RegionEmitter(new Assembler(64), page, cpl, compiledEntries, exitAddress);
         g.ChooseCachedRegisters(blocks);
         foreach (var block in blocks)
         {
@@ -81,6 +83,7 @@ internal static unsafe class CodeGenerator
         }
         foreach (var block in blocks)
             g.Block(block);
+        g.ColdCode();
         var bytes = Assemble(g.A, rip, out var result);
         entries = new List<(int, ulong)>(blocks.Count);
         foreach (var (offset, label) in g.Labels)
@@ -88,7 +91,7 @@ internal static unsafe class CodeGenerator
         return bytes;
     }
 
-    private sealed class RegionEmitter(Assembler a, DecodedOp* page, int cpl, ulong exitAddress)
+    private sealed class RegionEmitter(Assembler a, DecodedOp* page, int cpl, nint[] compiledEntries, ulong exitAddress)
     {
         public Assembler A => a;
         /// <summary>Outer entries (load the cached registers), by block start offset.</summary>
@@ -171,18 +174,28 @@ internal static unsafe class CodeGenerator
 
         public void Block(JitBlock block)
         {
-            var entry = Labels[block.Start];
-            a.Label(ref entry);
-            Labels[block.Start] = entry;
             if (LoadsAtEntry(block))
             {
-                for (int r = 0; r < cached.Length; r++)
-                    if (cached[r] is { } host) a.mov(host, Slot(r));
                 var inner = InnerLabels[block.Start];
                 a.Label(ref inner);
                 InnerLabels[block.Start] = inner;
+                stubs.Add(() =>
+                {
+                    var outer = Labels[block.Start];
+                    a.Label(ref outer);
+                    Labels[block.Start] = outer;
+                    for (int r = 0; r < cached.Length; r++)
+                        if (cached[r] is { } host) a.mov(host, Slot(r));
+                    a.jmp(inner);
+                });
             }
-            else InnerLabels[block.Start] = entry;
+            else
+            {
+                var entry = Labels[block.Start];
+                a.Label(ref entry);
+                Labels[block.Start] = entry;
+                InnerLabels[block.Start] = entry;
+            }
             if (block.Length > 0)
             {
                 var noRoom = a.CreateLabel();
@@ -219,7 +232,12 @@ internal static unsafe class CodeGenerator
                     Goto(block.EndOffset);
                     break;
             }
-            foreach (var stub in stubs) stub();
+        }
+
+        /// <summary>Emits the outer entries and exit stubs of every block, after all blocks.</summary>
+        public void ColdCode()
+        {
+            for (int i = 0; i < stubs.Count; i++) stubs[i]();   // stubs may add stubs
             stubs.Clear();
         }
 
@@ -254,6 +272,11 @@ internal static unsafe class CodeGenerator
         {
             if (InnerLabels.TryGetValue(offset, out var label))
                 a.jmp(label);
+            else if (offset is >= 0 and < PageBits.PageSize && compiledEntries[offset >> 2] != 0)
+            {
+                WriteBack();
+                a.jmp((ulong)compiledEntries[offset >> 2]);
+            }
             else Exit(0, 0, offset, ExitContinue);
         }
 

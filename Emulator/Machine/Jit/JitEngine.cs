@@ -104,8 +104,8 @@ internal sealed unsafe class JitEngine : IDisposable
 
     private nint Compile(CompiledPage page, nint[] entries, uint pageBase, int offset, int cpl, DecodedOp* decodedPage)
     {
-        var blocks = BlockDiscovery.Discover(decodedPage, ram + pageBase, offset, costs);
-        var bytes = CodeGenerator.Region(blocks, decodedPage, cpl, exitAddress, arena.NextAddress, out var labels);
+        var blocks = BlockDiscovery.Discover(decodedPage, ram + pageBase, offset, costs, entries);
+        var bytes = CodeGenerator.Region(blocks, decodedPage, cpl, entries, exitAddress, arena.NextAddress, out var labels);
         if ((nuint)bytes.Length > arena.FreeBytes)
         {
             // Arena full: forget every compiled page (no generated code is running now) and
@@ -116,7 +116,7 @@ internal sealed unsafe class JitEngine : IDisposable
             Array.Clear(page.EntriesByRing);
             page.EntriesByRing[cpl] = entries;
             Array.Clear(entries);
-            bytes = CodeGenerator.Region(blocks, decodedPage, cpl, exitAddress, arena.NextAddress, out labels);
+            bytes = CodeGenerator.Region(blocks, decodedPage, cpl, entries, exitAddress, arena.NextAddress, out labels);
         }
         nint at = arena.Append(bytes);
         if (DumpPath is not null) File.AppendAllText(DumpPath, $"region 0x{pageBase + (uint)offset:x8} ring {cpl} at 0x{at:x}: {Convert.ToHexString(bytes)}\n");
