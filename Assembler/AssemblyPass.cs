@@ -9,10 +9,11 @@ using R4.Isa.Image;
 namespace R4.Assembler;
 
 /// <summary>What survives from one pass to the next.</summary>
-internal sealed class PassShared(SourceFiles files, IReadOnlyDictionary<string, long> defines)
+internal sealed class PassShared(SourceFiles files, AssemblyOptions options)
 {
     public SourceFiles Files { get; } = files;
-    public IReadOnlyDictionary<string, long> Defines { get; } = defines;
+    public IReadOnlyDictionary<string, long> Defines { get; } = options.Defines;
+    public long MaximumProgramBytes { get; } = options.MaximumProgramBytes;
     /// <summary>Ordinals (in pass order) of li statements that need two words; only grows.</summary>
     public HashSet<int> TwoWordLi { get; } = [];
 }
@@ -33,12 +34,13 @@ internal sealed partial class AssemblyPass : IExpressionScope
     {
         this.shared = shared;
         Symbols = new SymbolTable(shared.Defines, previousPass);
+        Output = new ObjectBuilder(shared.MaximumProgramBytes);
         preprocessor = new Preprocessor(shared.Files, Diagnostics);
     }
 
     public DiagnosticBag Diagnostics { get; } = new();
     public SymbolTable Symbols { get; }
-    public ObjectBuilder Output { get; } = new();
+    public ObjectBuilder Output { get; }
     public ListingBuilder Listing { get; } = new();
     public List<SourceLine> Lines { get; } = [];
     public (long Address, LogicalLine Line)? Entry { get; private set; }
@@ -144,10 +146,19 @@ internal sealed partial class AssemblyPass : IExpressionScope
         {
             if (Symbols.TryGetFromPreviousPass(qualified, out _))
                 throw new AssemblyException($"'{name}' is defined after this line, but '{layoutDirective}' needs a value known here", column);
-            throw new AssemblyException($"undefined symbol '{name}'", column);
+            throw Undefined(name, qualified, column);
         }
         if (Symbols.TryGetFromPreviousPass(qualified, out value)) return value;
-        throw new AssemblyException($"undefined symbol '{name}'", column);
+        throw Undefined(name, qualified, column);
+    }
+
+    /// <summary>"undefined symbol 'x'", with the closest known name when one is near
+    /// (a local label is suggested in the form it was referred to).</summary>
+    private AssemblyException Undefined(string name, string qualified, int column)
+    {
+        string prefix = qualified[..^name.Length];
+        var candidates = Symbols.AllNames().Select(n => prefix.Length > 0 && n.StartsWith(prefix, StringComparison.Ordinal) ? n[prefix.Length..] : n);
+        return new AssemblyException($"undefined symbol '{name}'" + Suggestions.DidYouMean(name, candidates), column);
     }
 
     public bool IsDefined(string name, int column) => Symbols.IsDefinedNow(QualifyReference(name, column));

@@ -58,14 +58,21 @@ internal sealed partial class AssemblyPass
                 if (operands.Count is < 1 or > 2)
                     throw new AssemblyException($"'.space' expects a size and an optional fill byte, got {operands.Count} operands", operation.Column);
                 long size = EvaluateForLayout(operands[0], name);
-                if (size < 0 || Output.Location + size > ObjectBuilder.AddressSpaceEnd)
-                    throw new AssemblyException($"'.space' size {size} is out of range (0..{ObjectBuilder.AddressSpaceEnd - Output.Location})", operands[0].Column);
-                byte fill = 0;
-                if (operands.Count == 2)
-                    fill = (byte)CheckRange(Encoder.Evaluate(operands[1].Tokens, this), sbyte.MinValue, byte.MaxValue, "8", operands[1]);
+                if (size < 0)
+                    throw new AssemblyException($"'.space' size {size} is negative", operands[0].Column);
+                Output.CheckRoom(size);
+                // The size is known: emit even when the fill is wrong, so that an error never
+                // changes the layout (the fill may be a forward reference).
                 var bytes = new byte[size];
-                if (fill != 0) Array.Fill(bytes, fill);
-                EmitData(bytes);
+                try
+                {
+                    if (operands.Count == 2)
+                        Array.Fill(bytes, (byte)CheckRange(Encoder.Evaluate(operands[1].Tokens, this), sbyte.MinValue, byte.MaxValue, "8", operands[1]));
+                }
+                finally
+                {
+                    EmitData(bytes);
+                }
                 break;
             }
             case ".align":

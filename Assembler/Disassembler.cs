@@ -19,8 +19,9 @@ namespace R4.Assembler;
 
 public static class Disassembler
 {
-    /// <summary>Where the comment of a listing line starts (text is padded to it).</summary>
-    private const int CommentColumn = 36;
+    /// <summary>Where the comment of a listing line starts: after "address:  word      " (22
+    /// characters) and 36 of instruction text.</summary>
+    private const int CommentColumn = 58;
 
     /// <summary>One instruction word at <paramref name="pc"/> as assembly text.</summary>
     public static string Format(uint word, uint pc, ProgramImage? image = null)
@@ -123,10 +124,12 @@ public static class Disassembler
         string text;
         string? comment = null;
         string column;
+        bool instruction = false;
         if (length == 4 && address % 4 == 0)
         {
             uint word = BitConverter.ToUInt32(bytes);
             column = word.ToString("x8");
+            instruction = code && InstructionCodec.TryDecode(word, out _);
             (text, comment) = code ? FormatParts(word, address, image) : ($".word 0x{word:x8}", null);
         }
         else
@@ -136,13 +139,12 @@ public static class Disassembler
             column = hex.ToString();
             text = ".byte " + string.Join(", ", bytes.ToArray().Select(b => $"0x{b:x2}"));
         }
-        bool isInstruction = code && length == 4 && address % 4 == 0 && comment != "not an instruction";
-        if (!isInstruction && AsText(bytes) is { } chars)
+        if (!instruction && AsText(bytes) is { } chars)
             comment = comment is null ? chars : $"{comment}  {chars}";
         if (image.LineAt(address) is { } line)
             comment = comment is null ? $"{line.File}:{line.Line}" : $"{comment}  {line.File}:{line.Line}";
         string body = $"{address:x8}:  {column,-8}  {text}";
-        return comment is null ? body : $"{body.PadRight(CommentColumn + 22)}; {comment}";
+        return comment is null ? body : $"{body.PadRight(CommentColumn)}; {comment}";
     }
 
     /// <summary>Data bytes as a quoted string when they all look like text (printable ASCII,

@@ -9,6 +9,12 @@ internal sealed class ObjectBuilder
 {
     public const long AddressSpaceEnd = 1L << 32;
 
+    /// <summary>At most this many bytes are emitted in all (see AssemblyOptions).</summary>
+    private readonly long maximumProgramBytes;
+    private long emittedBytes;
+
+    public ObjectBuilder(long maximumProgramBytes) => this.maximumProgramBytes = maximumProgramBytes;
+
     internal sealed class Region
     {
         public required uint Start;
@@ -35,11 +41,20 @@ internal sealed class ObjectBuilder
         pendingOrigin = (line, column);
     }
 
+    /// <summary>Checks that <paramref name="count"/> more bytes may be emitted here.</summary>
+    public void CheckRoom(long count)
+    {
+        if (Location + count > AddressSpaceEnd)
+            throw new AssemblyException($"the location counter passes the end of the address space (0x{Location:x8} + {count} bytes)", 0);
+        if (emittedBytes + count > maximumProgramBytes)
+            throw new AssemblyException($"the program would exceed {maximumProgramBytes} bytes", 0);
+    }
+
     public void Emit(ReadOnlySpan<byte> bytes, LogicalLine line)
     {
         if (bytes.Length == 0) return;
-        if (Location + bytes.Length > AddressSpaceEnd)
-            throw new AssemblyException($"the location counter passes the end of the address space (0x{Location:x8} + {bytes.Length} bytes)", 0);
+        CheckRoom(bytes.Length);
+        emittedBytes += bytes.Length;
         if (open is null)
         {
             var (originLine, column) = pendingOrigin ?? (line, 1);

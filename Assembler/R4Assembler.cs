@@ -12,6 +12,10 @@ public sealed class AssemblyOptions
 {
     /// <summary>Symbols defined before the first line (-D NAME=VALUE).</summary>
     public IReadOnlyDictionary<string, long> Defines { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>The most bytes a program may emit in all: a guard against a mistyped
+    /// <c>.space</c> filling the host's memory, far above any RAM size a guest uses.</summary>
+    public long MaximumProgramBytes { get; init; } = 256L << 20;
 }
 
 public sealed class AssemblyResult
@@ -73,7 +77,7 @@ public static class R4Assembler
         var files = new SourceFiles();
         string fullPath = Path.GetFullPath(fileName);
         files.Add(fullPath, source);
-        var shared = new PassShared(files, options?.Defines ?? new Dictionary<string, long>());
+        var shared = new PassShared(files, options ?? new AssemblyOptions());
 
         IReadOnlyDictionary<string, SymbolDefinition>? previous = null;
         AssemblyPass pass;
@@ -90,7 +94,8 @@ public static class R4Assembler
         } while (!settled && passes < MaximumPasses);
 
         var diagnostics = pass.Diagnostics;
-        if (!settled)
+        // Other errors are the likelier cause of moving addresses; report them alone.
+        if (!settled && diagnostics.Count == 0)
             diagnostics.Add(new AssemblyDiagnostic(fileName, 0, 0,
                 $"addresses still change after {MaximumPasses} passes (a .if or .org depends on addresses that keep moving)", ""));
         string listing = pass.Listing.Render();

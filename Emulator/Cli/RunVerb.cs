@@ -5,6 +5,7 @@ using CommandLine;
 using CommandLine.Text;
 using R4.Isa.Image;
 using R4.Machine;
+using R4.Monitor;
 
 namespace R4.Cli;
 
@@ -44,6 +45,9 @@ public sealed class RunVerb
     [Option("engine", Default = "jit", HelpText = "Execution engine: jit (x86-64 JIT beside the interpreter; the interpreter where the JIT is unavailable) or interp.")]
     public string Engine { get; set; } = "jit";
 
+    [Option("layout", Default = "native", HelpText = "Run natively or under the monitor: native|ring012|ring013|ring3 (see docs/monitor.md).")]
+    public string Layout { get; set; } = "native";
+
     [Option('D', "define", HelpText = "Define a symbol when the guest is an assembly source: -D NAME=VALUE. Repeatable.")]
     public IEnumerable<string> Defines { get; set; } = [];
 
@@ -54,12 +58,15 @@ public sealed class RunVerb
         new("Run with statistics and a bounded budget", new RunVerb { Guest = "Guests/examples/compute.asm", Stats = true, MaxInstructions = 10_000_000 }),
         new("Trace a guest to a file, console input from a file", new RunVerb { Guest = "kernel.elf", TraceFile = "trace.txt", Input = "keys.txt" }),
         new("Override a define and the memory size", new RunVerb { Guest = "Guests/examples/compute.asm", Defines = ["N=5000"], Memory = "64M" }),
+        new("Run under the monitor, guest kernel in ring 1 and user in ring 2, with exit counts", new RunVerb { Guest = "Guests/examples/syscalls.asm", Layout = "ring012", Stats = true }),
     ];
 
     public int Execute(TextWriter output, TextWriter error, Stream? consoleOutputStream = null, Stream? consoleInputStream = null)
     {
         if (!GuestLoader.TryParseSize(Memory, out ulong memoryBytes) || memoryBytes % 4096 != 0 || memoryBytes > 1UL << 31)
             throw new UserError($"--mem {Memory}: give a size that is a multiple of 4 KiB, at most 2 GiB (e.g. 16M)", ExitCodes.Usage);
+        if (!Layouts.TryParse(Layout, out var layout))
+            throw new UserError($"--layout {Layout}: give one of {Layouts.Names}", ExitCodes.Usage);
         var costs = CostTable.Default;
         if (Costs is not null)
         {
@@ -94,7 +101,7 @@ public sealed class RunVerb
             DiskImagePath = Disk,
             Engine = engine,
         };
-        using var machine = new R4Machine(options);
+        using var machine = GuestMachine.Create(options, layout);
         machine.Load(image);
         if (traceWriter is not null)
             machine.Trace = new TextTraceSink(traceWriter, image);
@@ -113,9 +120,9 @@ public sealed class RunVerb
         if (result.Reason != StopReason.PowerOff)
             error.WriteLine($"r4: {Describe(result, image)}");
         if (Stats)
-            StatsReport.WriteSummary(error, result, machine.Statistics);
+            StatsReport.WriteSummary(error, result, machine.Statistics, layout.Name, machine.Exits);
         if (StatsJson is not null)
-            GuestLoader.WriteAtomically(StatsJson, StatsReport.ToJson(result, machine.Statistics));
+            GuestLoader.WriteAtomically(StatsJson, StatsReport.ToJson(result, machine.Statistics, layout.Name, machine.Exits));
         return exitCode;
     }
 

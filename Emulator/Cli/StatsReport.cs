@@ -2,12 +2,13 @@
 using System.Text.Json;
 using R4.Isa;
 using R4.Machine;
+using R4.Monitor;
 
 namespace R4.Cli;
 
 public static class StatsReport
 {
-    public static void WriteSummary(TextWriter error, RunResult result, MachineStatistics stats)
+    public static void WriteSummary(TextWriter error, RunResult result, MachineStatistics stats, string layout = "native", ExitAccounting? exits = null)
     {
         double mips = stats.HostSeconds > 0 ? stats.Instructions / stats.HostSeconds / 1e6 : 0;
         error.WriteLine($"stop:          {result.Reason} (exit status {result.ExitStatus})");
@@ -18,9 +19,13 @@ public static class StatsReport
         for (int v = 0; v < Vectors.Count; v++)
             if (stats.TrapsByVector[v] != 0)
                 error.WriteLine($"trap {Vectors.Name(v),-8} {stats.TrapsByVector[v],12:N0}  {Vectors.Describe(v)}");
+        if (exits is null) return;
+        error.WriteLine($"monitor exits ({layout}): {exits.TotalExits:N0} exits, {exits.ModelledCycles:N0} cycles");
+        foreach (var (cause, count) in exits.ByName())
+            error.WriteLine($"  {cause,-16} {count,12:N0}");
     }
 
-    public static byte[] ToJson(RunResult result, MachineStatistics stats)
+    public static byte[] ToJson(RunResult result, MachineStatistics stats, string layout = "native", ExitAccounting? exits = null)
     {
         var traps = new SortedDictionary<int, long>();
         for (int v = 0; v < Vectors.Count; v++)
@@ -35,7 +40,15 @@ public static class StatsReport
             ["traps"] = traps.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value),
             ["tlbMisses"] = stats.TlbMisses,
             ["tlbFlushes"] = stats.TlbFlushes,
+            ["layout"] = layout,
+            // every layout has the key, so scripts compare layouts without special cases
+            ["exits"] = (exits?.ByName() ?? []).ToDictionary(kv => kv.Key, kv => kv.Value),
         };
+        if (exits is not null)
+        {
+            document["exitsTotal"] = exits.TotalExits;
+            document["monitorCycles"] = exits.ModelledCycles;
+        }
         return JsonSerializer.SerializeToUtf8Bytes(document, new JsonSerializerOptions { WriteIndented = true });
     }
 }

@@ -8,14 +8,19 @@ namespace R4.Machine;
 
 public sealed class R4Machine : IDisposable
 {
-    public R4Machine(MachineOptions options)
+    public R4Machine(MachineOptions options) : this(options, options.MemoryBytes, memory => new PhysicalMemoryDma(memory)) { }
+
+    /// <summary>A machine whose RAM is <paramref name="physicalMemoryBytes"/> (a host may keep
+    /// memory of its own above what it shows a guest) and whose disk reaches memory through
+    /// <paramref name="dmaMemory"/> (e.g. a monitor's guest partition).</summary>
+    public R4Machine(MachineOptions options, uint physicalMemoryBytes, Func<PhysicalMemory, IDmaMemory> dmaMemory)
     {
         Options = options;
-        if (options.MemoryBytes == 0 || options.MemoryBytes % Isa.PageBits.PageSize != 0)
-            throw new ArgumentException($"RAM size {options.MemoryBytes} bytes: give a non-zero multiple of 4096", nameof(options));
-        Memory = new PhysicalMemory(options.MemoryBytes);
+        if (physicalMemoryBytes == 0 || physicalMemoryBytes % Isa.PageBits.PageSize != 0)
+            throw new ArgumentException($"RAM size {physicalMemoryBytes} bytes: give a non-zero multiple of 4096", nameof(options));
+        Memory = new PhysicalMemory(physicalMemoryBytes);
         Interrupts = new InterruptRequests();
-        Bus = new DeviceBus(options, Memory, Interrupts);
+        Bus = new DeviceBus(options, dmaMemory(Memory), Interrupts);
         Cpu = new Cpu(Memory, Bus, Interrupts, options.Costs, Statistics) { Engine = options.Engine };
     }
 
@@ -42,6 +47,7 @@ public sealed class R4Machine : IDisposable
                     $"segment {i} at physical 0x{segment.PhysicalAddress:x8} ({length} bytes) lies outside RAM (0x{Memory.SizeBytes:x} bytes)");
         }
         Memory.Clear();
+        Bus.Reset();   // spec §6a: the timer stopped, no disk request, no interrupt pending
         foreach (var segment in image.Segments)
             Memory.Write(segment.PhysicalAddress, segment.Data);
         Cpu.Reset(image.Entry);

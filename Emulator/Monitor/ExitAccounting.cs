@@ -8,14 +8,15 @@ using R4.Machine;
 
 namespace R4.Monitor;
 
-/// <summary>Why the monitor ran. The privileged mnemonics (and <c>iret</c>, and an <c>int</c>
-/// the hardware could not decide) are emulated instructions; the rest are deliveries.</summary>
+/// <summary>Why the monitor ran. The privileged mnemonics and <c>iret</c> are emulated
+/// instructions; the rest are deliveries into the guest.</summary>
 public enum ExitCause
 {
-    Hlt, Cli, Sti, Tlbflush, Invlpg, Mfcr, Mtcr, In, Out, Iret, Int,
+    Hlt, Cli, Sti, Tlbflush, Invlpg, Mfcr, Mtcr, In, Out, Iret,
     /// <summary>A fault reflected to the guest's own handler (counted by vector too).</summary>
     ReflectedFault,
-    /// <summary>A software interrupt (vector 32..63) reflected to the guest kernel.</summary>
+    /// <summary>A software interrupt (`int`, normally a system call) the monitor delivered to
+    /// the guest kernel itself (in ring012/ring013 only those without a direct gate).</summary>
     SystemCall,
     /// <summary>An external interrupt injected into the guest.</summary>
     Interrupt,
@@ -70,7 +71,7 @@ public sealed class ExitAccounting(CostTable costs)
 
     public void RecordTlbFlush() => TlbFlushes++;
 
-    /// <summary>The exit mnemonic of a privileged instruction (or iret/int) the monitor emulates.</summary>
+    /// <summary>The exit cause of a privileged instruction (or iret) the monitor emulates.</summary>
     public static ExitCause CauseOf(Opcode opcode) => opcode switch
     {
         Opcode.Hlt => ExitCause.Hlt,
@@ -83,7 +84,6 @@ public sealed class ExitAccounting(CostTable costs)
         Opcode.In => ExitCause.In,
         Opcode.Out => ExitCause.Out,
         Opcode.Iret => ExitCause.Iret,
-        Opcode.Int => ExitCause.Int,
         _ => throw new ArgumentOutOfRangeException(nameof(opcode), opcode, "not an instruction the monitor emulates"),
     };
 

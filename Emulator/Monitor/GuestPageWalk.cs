@@ -4,10 +4,9 @@
 // the partition [0, guest RAM). Pure: reads guest-physical words through a delegate, so the
 // shadow pager, the frame builder and the tests share one definition of "what native does".
 using R4.Isa;
+using R4.Machine;
 
 namespace R4.Monitor;
-
-public enum AccessKind { Read, Write, Fetch }
 
 public enum WalkOutcome
 {

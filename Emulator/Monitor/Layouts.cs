@@ -38,6 +38,12 @@ public sealed record Layout
     /// views (one per virtual ring; a view shows only the pages that ring may touch).</summary>
     public required bool TransitionsSwitchViews { get; init; }
 
+    /// <summary>The monitor builds every guest trap frame and emulates every guest <c>iret</c>
+    /// itself, so it can honour a ring map the guest writes. Where hardware moves between guest
+    /// rings through the real ring map, a guest ring map cannot be composed with it and a
+    /// guest that changes rmap is stopped (ring compression, spec §9.2).</summary>
+    public required bool GuestRingMapEmulated { get; init; }
+
     /// <summary>One line for --help and the docs.</summary>
     public required string Summary { get; init; }
 
@@ -96,6 +102,7 @@ public static class Layouts
         ShadowPteRing = [0, 1, 2, 3],
         DirectSystemCalls = false,
         TransitionsSwitchViews = false,
+        GuestRingMapEmulated = false,
         Summary = "no monitor: the guest kernel runs in ring 0, its user code in ring 3",
     };
 
@@ -110,6 +117,7 @@ public static class Layouts
         ShadowPteRing = [1, 1, 1, 2],
         DirectSystemCalls = true,
         TransitionsSwitchViews = false,
+        GuestRingMapEmulated = false,
         Summary = "guest kernel in ring 1, user in ring 2; system calls and their iret in hardware",
     };
 
@@ -124,6 +132,7 @@ public static class Layouts
         ShadowPteRing = [1, 1, 1, 3],
         DirectSystemCalls = true,
         TransitionsSwitchViews = false,
+        GuestRingMapEmulated = false,
         Summary = "guest kernel in ring 1, user in ring 3; system calls and their iret in hardware",
     };
 
@@ -139,6 +148,7 @@ public static class Layouts
         ShadowPteRing = [3, 3, 3, 3],
         DirectSystemCalls = false,
         TransitionsSwitchViews = true,
+        GuestRingMapEmulated = true,
         Summary = "guest kernel and user in ring 3; every transition through the monitor, kernel/user shadow views",
     };
 

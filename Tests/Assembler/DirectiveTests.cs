@@ -29,6 +29,15 @@ public class DirectiveTests
     }
 
     [Fact]
+    public void AnErrorInAFillDoesNotMoveTheLayout()
+    {
+        // The fill is a forward reference that does not fit a byte: one error for it, and
+        // the .space keeps its size, so the passes settle and report nothing else.
+        var errors = Asm.Errors(".space 300, y\ny = . + 4");
+        Assert.Equal("t.asm:1:13: error: value 304 does not fit in 8 bits (-128..255)", Assert.Single(errors).Split('\n')[0]);
+    }
+
+    [Fact]
     public void AlignPadsWithZerosToAPowerOfTwo()
     {
         var result = Asm.Ok(".byte 1\n.align 4\na: .byte 2\n.align 16\nb: .align 16\nc: .byte 3\n.align 1");
@@ -55,6 +64,17 @@ public class DirectiveTests
         var bytes = Asm.Ok(".org 0x10\n.byte 1\n.org 0x14\n.byte 2\n.org 0x12\n.byte 3").ToFlatBinary(out uint baseAddress);
         Assert.Equal(0x10u, baseAddress);
         Assert.Equal(new byte[] { 1, 0, 3, 0, 2 }, bytes);
+    }
+
+    [Fact]
+    public void ToElfWritesTheImage()
+    {
+        var result = Asm.Ok(".org 0x1000\n_start: li r1, 0x12345678\n.loop: jmp .loop\nN = 3\n.org 0x2000\n.asciz \"x\"");
+        var image = Elf32.Read(result.ToElf(), "t.elf");
+        Assert.Equal(0x1000u, image.Entry);
+        Assert.Equal(result.Image!.Segments.Select(s => (s.VirtualAddress, Convert.ToHexString(s.Data))),
+            image.Segments.Select(s => (s.VirtualAddress, Convert.ToHexString(s.Data))));
+        Assert.Equal(0x1008u, image.Lookup("_start.loop"));
     }
 
     [Fact]

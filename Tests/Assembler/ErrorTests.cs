@@ -77,6 +77,8 @@ public class ErrorTests
         ["RegisterInExpression", " .word 1 + r3", "e.asm:1:12: error: register 'r3' cannot be used in an expression\n .word 1 + r3\n           ^"],
         ["LayoutNeedsEarlierValue", " .org later\nlater:", "e.asm:1:7: error: 'later' is defined after this line, but '.org' needs a value known here\n .org later\n      ^"],
         ["UndefinedSymbol", " beq r1, r2, nowhere", "e.asm:1:14: error: undefined symbol 'nowhere'\n beq r1, r2, nowhere\n             ^"],
+        ["UndefinedSymbolSuggestsTheCase", "main: nop\n jmp Main", "e.asm:2:6: error: undefined symbol 'Main' (did you mean 'main'?)\n jmp Main\n     ^"],
+        ["UndefinedLocalSuggestsTheLocal", "main: nop\n.loop: jmp .lop", "e.asm:2:12: error: undefined symbol '.lop' (did you mean '.loop'?)\n.loop: jmp .lop\n           ^"],
         ["MisalignedInstruction", " .byte 1\n nop", "e.asm:2:2: error: instruction at 0x00000001 is not 4-byte aligned (put '.align 4' before it)\n nop\n ^"],
         ["SymbolDefinedTwice", "x: nop\nx: nop", "e.asm:2:1: error: symbol 'x' is already defined at e.asm:1\nx: nop\n^"],
         ["AddressSpaceEnd", " .org 0xFFFFFFFC\n .word 1, 2", "e.asm:2:2: error: the location counter passes the end of the address space (0xfffffffc + 8 bytes)\n .word 1, 2\n ^"],
@@ -88,7 +90,8 @@ public class ErrorTests
         ["AsciiNeedsString", " .ascii 5", "e.asm:1:9: error: '.ascii' expects a string in double quotes, found '5'\n .ascii 5\n        ^"],
         ["AscizNeedsOperand", " .asciz", "e.asm:1:8: error: '.asciz' expects a string in double quotes\n .asciz\n       ^"],
         ["SpaceOperands", " .space", "e.asm:1:2: error: '.space' expects a size and an optional fill byte, got 0 operands\n .space\n ^"],
-        ["SpaceSize", " .space -1", "e.asm:1:9: error: '.space' size -1 is out of range (0..4294967296)\n .space -1\n        ^"],
+        ["SpaceSize", " .space -1", "e.asm:1:9: error: '.space' size -1 is negative\n .space -1\n        ^"],
+        ["SpaceBeyondAddressSpace", " .org 0xFFFFFFF0\n .space 17", "e.asm:2:2: error: the location counter passes the end of the address space (0xfffffff0 + 17 bytes)\n .space 17\n ^"],
         ["AlignPowerOfTwo", " .align 3", "e.asm:1:9: error: alignment 3 is not a power of two between 1 and 65536\n .align 3\n        ^"],
         ["EquNeedsName", " .equ 5, 3", "e.asm:1:7: error: '.equ' expects a symbol name first, found '5'\n .equ 5, 3\n      ^"],
         ["DirectiveOperandCount", " .equ X", "e.asm:1:2: error: '.equ' expects 2 operands, got 1\n .equ X\n ^"],
@@ -111,6 +114,14 @@ public class ErrorTests
     {
         _ = name;
         Assert.Equal(expected, Asm.Error(source, "e.asm"));
+    }
+
+    [Fact]
+    public void ProgramTooLarge()
+    {
+        var result = R4Assembler.AssembleText(" .space 1000\n .byte 1", "e.asm", new AssemblyOptions { MaximumProgramBytes = 1000 });
+        Assert.Equal("e.asm:2:2: error: the program would exceed 1000 bytes\n .byte 1\n ^", Assert.Single(result.Errors).Format());
+        Assert.Equal(256L << 20, new AssemblyOptions().MaximumProgramBytes);
     }
 
     [Fact]

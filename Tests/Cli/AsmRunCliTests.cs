@@ -141,6 +141,30 @@ public sealed class AsmRunCliTests : IDisposable
         Assert.Equal((7, "hello, R4\n", "", ""), (run.ExitCode, run.Console, run.Stderr, run.Stdout));
     }
 
+    [Theory]
+    [InlineData("Guests/examples/hello.asm", 0)]
+    [InlineData("Guests/examples/syscalls.asm", 42)]
+    [InlineData("Guests/examples/compute.asm", 0)]
+    [InlineData("Guests/examples/broken/broken.asm", 255)]
+    public void TheExampleGuestsPrintTheirExpectedOutput(string guest, int status)
+    {
+        string path = RepositoryPaths.Combine(guest);
+        var run = cli.Run("run", "--max-instructions", "50000000", path);
+        Assert.Equal(File.ReadAllText(Path.ChangeExtension(path, ".expected")), run.Console);
+        Assert.Equal((status, "", ""), (run.ExitCode, run.Stderr, run.Stdout));
+    }
+
+    [Fact]
+    public void StatsSummaryGoesToStandardError()
+    {
+        var run = cli.Run("run", "--stats", cli.Write("hello.asm", Hello));
+        Assert.Equal((7, "hello, R4\n", ""), (run.ExitCode, run.Console, run.Stdout));
+        var lines = run.Stderr.Split('\n');
+        Assert.Equal("stop:          PowerOff (exit status 7)", lines[0]);
+        Assert.Equal("instructions:  56", lines[1]);
+        Assert.StartsWith("cycles:        ", lines[2]);
+    }
+
     [Fact]
     public void RunOfTheAssembledElfBehavesTheSame()
     {
@@ -167,11 +191,10 @@ public sealed class AsmRunCliTests : IDisposable
     [Fact]
     public void TheInstructionLimitStopsTheGuestWithADiagnostic()
     {
-        var run = cli.Run("run", "--max-instructions", "100", "--stats-json", cli.PathOf("s.json"), cli.Write("spin.asm", Spin));
+        string source = cli.Write("spin.asm", Spin);
+        var run = cli.Run("run", "--max-instructions", "100", "--stats-json", cli.PathOf("s.json"), source);
         Assert.Equal(124, run.ExitCode);
-        var lines = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.StartsWith("r4: instruction limit reached at pc 0x00001004 (spin)", lines[0]);
+        Assert.Equal($"r4: instruction limit reached at pc 0x00001004 (spin) at {source}:5\n", run.Stderr);
         using var stats = JsonDocument.Parse(File.ReadAllBytes(cli.PathOf("s.json")));
         Assert.Equal(100ul, stats.RootElement.GetProperty("instructions").GetUInt64());
         Assert.Equal("InstructionLimit", stats.RootElement.GetProperty("stopReason").GetString());
@@ -279,6 +302,22 @@ public sealed class AsmRunCliTests : IDisposable
         Assert.Equal("", bad.Console);
         var missing = cli.Run("run", "--costs", cli.PathOf("nope.json"), source);
         Assert.Equal((66, $"r4: cannot read '{cli.PathOf("nope.json")}': no such file\n"), (missing.ExitCode, missing.Stderr));
+    }
+
+    [Fact]
+    public void OutputsThatCannotBeWrittenAndAMissingDiskAreNamed()
+    {
+        string source = cli.Write("hello.asm", Hello);
+        string nowhere = cli.PathOf(Path.Combine("no", "such", "dir", "x.elf"));
+        var asm = cli.Run("asm", source, "-o", nowhere);
+        Assert.Equal(73, asm.ExitCode);
+        Assert.StartsWith($"r4: cannot write '{nowhere}': ", asm.Stderr);
+        var trace = cli.Run("run", "--trace-file", nowhere, source);
+        Assert.Equal(73, trace.ExitCode);
+        Assert.StartsWith($"r4: cannot write '{nowhere}': ", trace.Stderr);
+        var disk = cli.Run("run", "--disk", cli.PathOf("none.img"), source);
+        Assert.Equal((66, $"r4: cannot read disk image '{cli.PathOf("none.img")}': no such file\n"), (disk.ExitCode, disk.Stderr));
+        Assert.Equal("", disk.Console);
     }
 
     [Fact]

@@ -54,14 +54,16 @@ public sealed class DisasmCliTests : IDisposable
         Assert.Contains("00000040:  52000000  nop\n00000044:  ab        .byte 0xab\n", run.Stdout);
     }
 
-    [Fact]
-    public void AMalformedElfIsBadInputNamingTheFile()
+    [Theory]
+    [InlineData("disasm")]
+    [InlineData("run")]
+    public void AMalformedElfIsBadInputNamingTheFile(string verb)
     {
         byte[] elf = Elf32.Write(new ProgramImage(0, []));
         elf[18] = 0x28; // e_machine: ARM
         elf[19] = 0;
         string path = cli.Write("arm.elf", elf);
-        var run = cli.Run("disasm", path);
+        var run = cli.Run(verb, path);
         Assert.Equal(65, run.ExitCode);
         Assert.Equal($"r4: {path}: ELF header offset 18 (e_machine): 0x0028 is not R4 (0x5234)\n", run.Stderr);
         Assert.Equal("", run.Stdout);

@@ -157,3 +157,36 @@ public class BrokenOutputTests
         Assert.True(bus.PowerOffRequested);
     }
 }
+
+public class ResetTests
+{
+    [Fact]
+    public void ResetStopsTheTimerIdlesTheDiskDisablesTheConsoleIrqAndPowersOn()
+    {
+        string image = Path.Combine(Path.GetTempPath(), $"r4-disk-{Guid.NewGuid():N}.img");
+        File.WriteAllBytes(image, new byte[512]);
+        try
+        {
+            using var bench = new DeviceTestBench(input: "ab"u8.ToArray(), diskImagePath: image);
+            bench.Bus.Out(Ports.TimerPeriod, 10, 0);
+            bench.Bus.Out(Ports.DiskCount, 1, 1);
+            bench.Bus.Out(Ports.DiskCommand, Ports.DiskCommandRead, 2);
+            bench.Bus.Out(Ports.ConsoleStatus, 1, 3);
+            bench.Bus.Out(Ports.Power, 9, 4);
+            bench.Interrupts.Raise(Vectors.Timer);
+
+            bench.Bus.Reset();
+            Assert.Equal(0UL, bench.Interrupts.PendingMask);
+            Assert.Equal(ulong.MaxValue, bench.Bus.NextEventInstret);
+            Assert.False(bench.Bus.CanInterrupt);
+            Assert.False(bench.Bus.PowerOffRequested);
+            Assert.Equal(0u, bench.Bus.In(Ports.TimerPeriod, 0));
+            Assert.Equal(0u, bench.Bus.In(Ports.DiskStatus, 0));
+            Assert.Equal(0u, bench.Bus.In(Ports.DiskCount, 0));
+            bench.Interrupts.Acknowledge(Vectors.ConsoleInput);
+            Assert.Equal(0UL, bench.Interrupts.PendingMask); // the console line was de-asserted too
+            Assert.Equal((uint)'a', bench.Bus.In(Ports.ConsoleData, 0)); // input is not rewound or lost
+        }
+        finally { File.Delete(image); }
+    }
+}

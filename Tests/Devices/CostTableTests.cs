@@ -24,9 +24,9 @@ public sealed class CostTableTests : IDisposable
         var d = CostTable.Default;
         Assert.Equal([1, 3, 20, 2, 2, 2, 1, 1, 5, 5, 30], d.CyclesByClass);
         Assert.Equal(
-            (30, 20, 20, 50, 400, 50, 100, 200, 100),
+            (30, 20, 20, 50, 400, 50, 200),
             (d.TrapCycles, d.IretCycles, d.TlbMissCycles, d.TlbFlushCycles, d.MonitorExitCycles,
-             d.MonitorEmulationCycles, d.MonitorReflectionCycles, d.ShadowPageFillCycles, d.PageTableSwitchCycles));
+             d.MonitorEmulationCycles, d.ShadowPageFillCycles));
         Assert.Equal(20, d.CyclesFor(CostClass.Divide));
         Assert.Equal(30, d["portIo"]);
     }
@@ -36,7 +36,7 @@ public sealed class CostTableTests : IDisposable
     {
         Assert.Equal(
             ["alu", "multiply", "divide", "load", "store", "stack", "branch", "jump", "system", "privileged", "portIo",
-             "trap", "iret", "tlbMiss", "tlbFlush", "monitorExit", "monitorEmulation", "monitorReflection", "shadowPageFill", "pageTableSwitch"],
+             "trap", "iret", "tlbMiss", "tlbFlush", "monitorExit", "monitorEmulation", "shadowPageFill"],
             CostTable.Keys);
     }
 

@@ -194,6 +194,63 @@ public class DisassemblerTests
     }
 
     [Fact]
+    public void AnyWordFormatsAndOnlyNonInstructionsBecomeDotWord()
+    {
+        var random = new Random(7);
+        for (int n = 0; n < 200_000; n++)
+        {
+            uint word = (uint)random.NextInt64(0, 1L << 32);
+            if (n % 2 == 0) word = (word & 0x00FFFFFF) | (uint)InstructionTable.All[random.Next(InstructionTable.All.Count)].Code << 24;
+            string text = Assembler.Disassembler.Format(word, (uint)random.NextInt64(0, 1L << 32));
+            Assert.Equal(!InstructionCodec.TryDecode(word, out _), text.StartsWith(".word "));
+        }
+    }
+
+    [Fact]
+    public void RandomImagesDisassembleWithEveryLabelShownOnce()
+    {
+        var random = new Random(11);
+        for (int n = 0; n < 300; n++)
+        {
+            var segments = new List<ImageSegment>();
+            uint address = (uint)random.Next(0, 64);
+            for (int i = random.Next(0, 4); i > 0; i--)
+            {
+                byte[] data = new byte[random.Next(0, 24)];
+                random.NextBytes(data);
+                uint memory = (uint)(data.Length + random.Next(0, 3) * random.Next(0, 9));
+                segments.Add(new ImageSegment(address, address, data, memory, (SegmentFlags)random.Next(8)));
+                address += memory + (uint)random.Next(0, 3);
+            }
+            var labels = Enumerable.Range(0, random.Next(0, 8))
+                .Select(i => new ImageSymbol("l" + i, (uint)random.Next(0, (int)address + 4), SymbolKind.Label)).ToList();
+            var image = new ProgramImage(0, segments, labels);
+            var lines = Assembler.Disassembler.DisassembleImage(image).ToList();
+            foreach (var label in labels)
+            {
+                bool inside = segments.Any(s => label.Value >= s.VirtualAddress && label.Value < s.VirtualAddress + s.MemorySize);
+                int shown = lines.Count(l => l == label.Name + ":");
+                if (inside) Assert.Equal(1, shown);
+                else Assert.True(shown <= 1);
+            }
+            // Every address of every segment is covered by exactly one listing line.
+            int covered = lines.Sum(l => CoveredBytes(l));
+            Assert.True(segments.Sum(s => (long)s.MemorySize) == covered,
+                string.Join("\n", segments.Select(s => $"seg {s.VirtualAddress:x} data {s.Data.Length} mem {s.MemorySize}")) + "\n" + string.Join("\n", lines));
+        }
+    }
+
+    /// <summary>How many bytes a listing line stands for: 4 per word, one per .byte value, n for .space n.</summary>
+    private static int CoveredBytes(string line)
+    {
+        if (line.Length < 10 || line[8] != ':') return 0;
+        string text = line[21..];
+        if (text.StartsWith(".space ")) return int.Parse(text[7..].Split(' ')[0]);
+        if (text.StartsWith(".byte ")) return text.Split(';')[0].Split(',').Length;
+        return 4;
+    }
+
+    [Fact]
     public void DataSegmentsShowWords()
     {
         var image = new ProgramImage(0, [new ImageSegment(0x100, 0x100, Word(0x01123000), 4, SegmentFlags.Read)]);

@@ -9,7 +9,7 @@ namespace R4.Tests.Machine;
 
 public class FuzzTests
 {
-    private const uint RamBytes = 64 << 10;
+    internal const uint RamBytes = 16 << 10;
     private const ulong Budget = 2_000;
 
     /// <summary>False while Devices/ is still the stub that throws (in/out are then replaced by nop).</summary>
@@ -52,7 +52,7 @@ public class FuzzTests
     private static uint RandomAddress(Random random) =>
         random.Next(8) == 0 ? (uint)random.NextInt64(0, 1L << 32) : (uint)random.Next((int)RamBytes) & ~3u;
 
-    private static void Randomize(R4Machine m, Random random)
+    internal static void Randomize(R4Machine m, Random random)
     {
         var cpu = m.Cpu;
         var bytes = new byte[RamBytes];

@@ -68,3 +68,38 @@ public class SelfModifyingCodeTests
         Assert.Equal(101u, m.Reg(1));
     }
 }
+
+public class DiskDmaIntoCodeTests
+{
+    [Fact]
+    public void DiskReadOverExecutedCodeIsSeenByTheNextCall()
+    {
+        string disk = Path.Combine(Path.GetTempPath(), $"r4-dma-{Guid.NewGuid():N}.img");
+        var sector = new byte[Ports.SectorSize];
+        BitConverter.TryWriteBytes(sector.AsSpan(0), InstructionCodec.Encode(Opcode.Addi, 1, 1, imm: 100));
+        BitConverter.TryWriteBytes(sector.AsSpan(4), InstructionCodec.Encode(Opcode.Jr, rs: Registers.LinkRegister));
+        File.WriteAllBytes(disk, sector);
+        try
+        {
+            var p = new ProgramBuilder()
+                .Jump(Opcode.Call, "target")
+                .Emit(Opcode.Out, rs: 0, imm: Ports.DiskSector)
+                .Li(2, 0x2000).Emit(Opcode.Out, rs: 2, imm: Ports.DiskAddress)
+                .Li(2, 1).Emit(Opcode.Out, rs: 2, imm: Ports.DiskCount)
+                .Emit(Opcode.Out, rs: 2, imm: Ports.DiskCommand)   // 1 = read
+                .Label("poll").Emit(Opcode.In, 6, imm: Ports.DiskStatus).Emit(Opcode.Andi, 7, 6, imm: 1).Branch(Opcode.Bne, 7, 0, "poll")
+                .Jump(Opcode.Call, "target")
+                .PowerOff()
+                .At(0x2000).Label("target").Emit(Opcode.Addi, 1, 1, imm: 1).Emit(Opcode.Jr, rs: Registers.LinkRegister);
+            using var m = new R4Machine(new MachineOptions { MemoryBytes = MachineHarness.SmallMemoryBytes, DiskImagePath = disk });
+            m.Load(p.Image());
+            MachineHarness.AssertPoweredOff(m.Run(100_000));
+            Assert.Equal(0u, m.Reg(6) & Ports.DiskStatusError);
+            Assert.Equal(101u, m.Reg(1));
+        }
+        finally
+        {
+            File.Delete(disk);
+        }
+    }
+}

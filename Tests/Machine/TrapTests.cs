@@ -183,4 +183,22 @@ public class TrapTests
         public void Trap(ulong instret, int vector, uint errorCode, uint savedPc, int fromRing, int toRing) =>
             Traps.Add((instret, vector, errorCode, savedPc, fromRing, toRing));
     }
+
+    [Fact]
+    public void HandlerThatFaultsForeverShutsDownInsteadOfHanging()
+    {
+        // The #UD handler is the undefined word itself: every trap pushes a frame and faults
+        // again without retiring anything; with 16 MiB of stack below sp that would take a
+        // million traps before the stack left RAM. Instret never moves, so no instruction
+        // limit could stop it either.
+        var m = MachineHarness.Create(16 << 20);
+        m.Load(new ProgramBuilder().Word(0).Image());
+        m.Cpu.SetGate(Vectors.UndefinedInstruction, new Gate(0x1000, Gate.MakeFlags(0, 3, false)));
+        m.Cpu.SetRegister(Registers.StackPointer, 16 << 20);
+        var result = m.Run(1000);
+        Assert.Equal(StopReason.Shutdown, result.Reason);
+        Assert.Equal("trap loop: 100,000 traps without retiring an instruction (last #UD at pc 0x00001000)", result.Diagnostic);
+        Assert.Equal(0ul, m.Statistics.Instructions);
+        Assert.Equal(100_000, m.Statistics.TrapsByVector[Vectors.UndefinedInstruction]);
+    }
 }

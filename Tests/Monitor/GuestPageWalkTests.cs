@@ -2,6 +2,7 @@
 // for each access — translation, #PF error codes (present, write, fetch, ring), and #MC for
 // directory, table and data accesses outside the partition.
 using R4.Isa;
+using R4.Machine;
 using R4.Monitor;
 
 namespace R4.Tests.Monitor;

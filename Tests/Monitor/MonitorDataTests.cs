@@ -28,17 +28,6 @@ public class MonitorDataTests
     }
 
     [Fact]
-    public void GateFlagsDecode()
-    {
-        var gate = new Gate(0x1234, Gate.MakeFlags(targetRing: 1, dpl: 3, interruptGate: true));
-        Assert.Equal(0x3Du, gate.Flags);
-        Assert.True(gate.Present);
-        Assert.True(gate.IsInterruptGate);
-        Assert.Equal(1, gate.TargetRing);
-        Assert.Equal(3, gate.Dpl);
-    }
-
-    [Fact]
     public void MonitorMemorySitsAboveThePartition()
     {
         var map = new MonitorMemoryMap(1 << 20, viewCount: 4, poolPages: 10);

@@ -60,6 +60,9 @@ public static class Elf32
     {
         ArgumentNullException.ThrowIfNull(image);
         var segments = image.Segments;
+        // e_phnum is 16 bits, and section indices from 0xFF00 up are reserved.
+        if (segments.Count > ShnLoreserve - 5)
+            throw new ArgumentException($"{segments.Count} segments are more than an ELF32 file without extended numbering holds", nameof(image));
         var output = new ByteWriter();
 
         output.Skip(HeaderSize + ProgramHeaderSize * segments.Count);
@@ -134,9 +137,9 @@ public static class Elf32
         Put32(span, 36, 0);
         Put16(span, 40, HeaderSize);
         Put16(span, 42, ProgramHeaderSize);
-        Put16(span, 44, checked((ushort)segments.Count));
+        Put16(span, 44, (ushort)segments.Count);
         Put16(span, 46, SectionHeaderSize);
-        Put16(span, 48, checked((ushort)headers.Count));
+        Put16(span, 48, (ushort)headers.Count);
         Put16(span, 50, (ushort)shstrtabIndex);
         for (int i = 0; i < segments.Count; i++)
         {

@@ -50,14 +50,11 @@ public sealed class CostTable
     public int TlbFlushCycles { get; init; } = 50;
     /// <summary>The monitor: a world switch out of the guest into the monitor and back.</summary>
     public int MonitorExitCycles { get; init; } = 400;
-    /// <summary>The monitor: emulating one privileged instruction against the virtual CPU.</summary>
+    /// <summary>The monitor: emulating one privileged instruction against the virtual CPU, or
+    /// building the guest's frame for a reflected fault, system call or interrupt.</summary>
     public int MonitorEmulationCycles { get; init; } = 50;
-    /// <summary>The monitor: reflecting a fault, system call or interrupt into the guest (building its frame).</summary>
-    public int MonitorReflectionCycles { get; init; } = 100;
     /// <summary>The monitor: filling one shadow page-table entry from the guest's tables.</summary>
     public int ShadowPageFillCycles { get; init; } = 200;
-    /// <summary>The monitor (ring3 layout): switching between the kernel-view and user-view shadow page tables.</summary>
-    public int PageTableSwitchCycles { get; init; } = 100;
 
     // The JSON keys, in the order ToJson writes them: the cost classes, then the events.
     private static readonly (string Key, Func<CostTable, int> Get)[] Events =
@@ -68,9 +65,7 @@ public sealed class CostTable
         ("tlbFlush", t => t.TlbFlushCycles),
         ("monitorExit", t => t.MonitorExitCycles),
         ("monitorEmulation", t => t.MonitorEmulationCycles),
-        ("monitorReflection", t => t.MonitorReflectionCycles),
         ("shadowPageFill", t => t.ShadowPageFillCycles),
-        ("pageTableSwitch", t => t.PageTableSwitchCycles),
     ];
 
     /// <summary>Every key a cost file may use, in ToJson order.</summary>
@@ -188,9 +183,7 @@ public sealed class CostTable
             TlbFlushCycles = Value("tlbFlush"),
             MonitorExitCycles = Value("monitorExit"),
             MonitorEmulationCycles = Value("monitorEmulation"),
-            MonitorReflectionCycles = Value("monitorReflection"),
             ShadowPageFillCycles = Value("shadowPageFill"),
-            PageTableSwitchCycles = Value("pageTableSwitch"),
         };
     }
 

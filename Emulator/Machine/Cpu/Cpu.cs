@@ -19,9 +19,9 @@ public sealed unsafe partial class Cpu : IDisposable
     private readonly MachineStatistics statistics;
 
     // The fetch page: the virtual page the interpreter is executing in, its physical page and
-    // decoded block. None is virtual page 0 with noCodeBlock, a block of NotDecoded ops whose
-    // decode exit refills the fetch page instead (an aligned base, so that a misaligned pc
-    // never passes the fast loop's page check and always reaches the #AC of the refill).
+    // decoded block. None is noCodeBlock (a page of NotDecoded ops, never executed: entering
+    // the fast loop with it refills the fetch page first, so a misaligned pc always reaches
+    // the #AC of the refill).
     private uint codeVirtualBase;
     private uint codePhysicalBase;
     private DecodedOp* codeBlock;
@@ -35,8 +35,8 @@ public sealed unsafe partial class Cpu : IDisposable
         this.costs = costs;
         this.statistics = statistics;
         st = (CpuState*)NativeMemory.AllocZeroed((nuint)sizeof(CpuState));
-        noCodeBlock = (DecodedOp*)NativeMemory.Alloc(DecodedCodeCache.OpsPerPage, (nuint)sizeof(DecodedOp));
-        for (int i = 0; i < DecodedCodeCache.OpsPerPage; i++) noCodeBlock[i] = new DecodedOp { Op = DecodedOp.NotDecoded };
+        noCodeBlock = (DecodedOp*)NativeMemory.Alloc(DecodedCodeCache.OpsPerPage + 1, (nuint)sizeof(DecodedOp));
+        for (int i = 0; i <= DecodedCodeCache.OpsPerPage; i++) noCodeBlock[i] = new DecodedOp { Op = DecodedOp.NotDecoded };
         codeBlock = noCodeBlock;
         code = new DecodedCodeCache(memory.SizeBytes);
         memory.CodeCache = code;
@@ -74,6 +74,8 @@ public sealed unsafe partial class Cpu : IDisposable
         DropFetchPage();
         stop = null;
         finalStop = null;
+        trapsWithoutProgress = 0;
+        lastTrapInstret = ulong.MaxValue;
     }
 
     // ---- registers and control registers -------------------------------------------------

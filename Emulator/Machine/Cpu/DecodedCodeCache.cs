@@ -1,5 +1,6 @@
 // The decoded-code cache: for each physical page that has been executed, 1024 DecodedOps
-// (one per word), decoded lazily on first execution. Any write into such a page (a store,
+// (one per word, decoded lazily on first execution) and a PageEnd sentinel, so sequential
+// execution needs no page check. Any write into such a page (a store,
 // DMA, the loader, the monitor) resets the written words to NotDecoded, so self-modifying
 // code and freshly loaded programs are always seen as they are in RAM. A per-page
 // generation counts invalidations of decoded words, so the JIT can tell when a page's
@@ -40,8 +41,9 @@ public sealed unsafe class DecodedCodeCache : IDisposable
         var block = blocks[page];
         if (block == null)
         {
-            block = (DecodedOp*)NativeMemory.Alloc(OpsPerPage, (nuint)sizeof(DecodedOp));
+            block = (DecodedOp*)NativeMemory.AllocZeroed(OpsPerPage + 1, (nuint)sizeof(DecodedOp));
             MarkAllNotDecoded(block);
+            block[OpsPerPage].Op = DecodedOp.PageEnd;   // never invalidated: no word maps to it
             blocks[page] = block;
             PageHasCode[page] = 1;
         }

@@ -15,7 +15,11 @@ public struct DecodedOp
     /// Not an R4 opcode; <see cref="Opcode.Invalid"/> (0) marks words that are not instructions.</summary>
     public const byte NotDecoded = 0xFF;
 
-    /// <summary>The <see cref="Opcode"/> byte, <see cref="Opcode.Invalid"/> or <see cref="NotDecoded"/>.</summary>
+    /// <summary>The sentinel after the last word of every decoded page: running into it means
+    /// execution fell through to the next page (the interpreter fetches that page).</summary>
+    public const byte PageEnd = 0xFE;
+
+    /// <summary>The <see cref="Opcode"/> byte, <see cref="Opcode.Invalid"/>, <see cref="NotDecoded"/> or <see cref="PageEnd"/>.</summary>
     public byte Op;
     /// <summary>Destination register (A field); 16 (discard) when the instruction writes r0.</summary>
     public byte Rd;

@@ -1,10 +1,11 @@
 // The interpreter: one loop, one switch on the opcode. Hot state lives in locals (pc,
 // instret, cycles, the register pointer, RAM, the TLB, the fetch page); the loop makes no
 // calls: it returns whenever an instruction needs a slow path (boundary work, fetch-page
-// refill, decoding, faults, TLB misses, system instructions), after storing the locals
-// into CpuState, and Interpret runs that slow path and enters the loop again. Per instruction the fast path pays one compare
-// against NextEventInstret (instruction limit, device deadlines, pending interrupts and
-// tracing all fold into it), one fetch-page check and, for memory, one TLB compare.
+// refill, decoding, faults, TLB misses, system instructions), after storing the locals into
+// CpuState, and Interpret runs that slow path and enters the loop again. Per instruction
+// the fast path pays one compare against NextEventInstret (instruction limit, device
+// deadlines, pending interrupts and tracing all fold into it), one fetch-page check and,
+// for memory, one TLB compare.
 using System.Runtime.CompilerServices;
 using R4.Isa;
 
@@ -36,29 +37,26 @@ public sealed unsafe partial class Cpu
 
     // What the fast loop hands to its slow path.
     private DecodedOp* exitOp;
-    private uint exitOffset;
     private int exitFaultVector;
 
     /// <summary>Alternates the fast loop with the slow path its exit asks for, until a stop.
     /// Keeping every call out of the fast loop lets the JIT keep its state in registers.</summary>
     private void Interpret()
     {
-        while (stop is null && st->Instret < interpreterYieldInstret)
+        while (stop is null)
         {
             switch (RunFastLoop())
             {
                 case LoopExit.Boundary:
-                    if (st->Instret >= st->NextEventInstret) OnBoundary();   // else only the JIT's yield point
+                    if (st->Instret < st->NextEventInstret) return;   // only the JIT's yield point (Jit/JitDispatcher.cs)
+                    OnBoundary();
                     break;
                 case LoopExit.Refetch: RefillFetchPage(); break;
                 case LoopExit.Fault: RaiseFault(exitFaultVector, 0, 0); break;
                 case LoopExit.SlowMemory: ExecuteMemorySlow(*exitOp); break;
                 case LoopExit.SystemInstruction: ExecuteSystem(*exitOp); break;
-                case LoopExit.Decode when codeBlock == noCodeBlock:
-                    RefillFetchPage();
-                    break;
                 case LoopExit.Decode:
-                    *exitOp = DecodedOp.Decode(*(uint*)(Memory.Base + codePhysicalBase + exitOffset), costs);
+                    *exitOp = DecodedOp.Decode(*(uint*)(Memory.Base + codePhysicalBase + 4 * (uint)(exitOp - codeBlock)), costs);
                     break;
             }
         }
@@ -80,12 +78,12 @@ public sealed unsafe partial class Cpu
         DecodedOp* d = null;
         LoopExit exit;
 
+        offset = pc - codeBase;
+        if ((offset & 0xFFFFF003u) != 0 || block == noCodeBlock) { exit = LoopExit.Refetch; goto Leave; }   // another page, a misaligned pc, or none
+        d = block + (offset >> 2);
         while (true)
         {
             if (instret >= stopAt) { exit = LoopExit.Boundary; goto Leave; }
-            offset = pc - codeBase;
-            if ((offset & 0xFFFFF003u) != 0) { exit = LoopExit.Refetch; goto Leave; }   // another page, or a misaligned pc
-            d = block + (offset >> 2);
             switch (d->Op)
             {
                 case (byte)Opcode.Add: r[d->Rd] = r[d->Rs] + r[d->Rt]; break;
@@ -236,21 +234,21 @@ public sealed unsafe partial class Cpu
                     break;
                 }
 
-                case (byte)Opcode.Beq: pc += r[d->Rs] == r[d->Rt] ? (uint)d->Imm : 4u; goto Retire;
-                case (byte)Opcode.Bne: pc += r[d->Rs] != r[d->Rt] ? (uint)d->Imm : 4u; goto Retire;
-                case (byte)Opcode.Blt: pc += (int)r[d->Rs] < (int)r[d->Rt] ? (uint)d->Imm : 4u; goto Retire;
-                case (byte)Opcode.Bge: pc += (int)r[d->Rs] >= (int)r[d->Rt] ? (uint)d->Imm : 4u; goto Retire;
-                case (byte)Opcode.Bltu: pc += r[d->Rs] < r[d->Rt] ? (uint)d->Imm : 4u; goto Retire;
-                case (byte)Opcode.Bgeu: pc += r[d->Rs] >= r[d->Rt] ? (uint)d->Imm : 4u; goto Retire;
-                case (byte)Opcode.Jmp: pc += (uint)d->Imm; goto Retire;
-                case (byte)Opcode.Call: r[Registers.LinkRegister] = pc + 4; pc += (uint)d->Imm; goto Retire;
-                case (byte)Opcode.Jr: pc = r[d->Rs]; goto Retire;
+                case (byte)Opcode.Beq: if (r[d->Rs] == r[d->Rt]) { pc += (uint)d->Imm; goto Jumped; } break;
+                case (byte)Opcode.Bne: if (r[d->Rs] != r[d->Rt]) { pc += (uint)d->Imm; goto Jumped; } break;
+                case (byte)Opcode.Blt: if ((int)r[d->Rs] < (int)r[d->Rt]) { pc += (uint)d->Imm; goto Jumped; } break;
+                case (byte)Opcode.Bge: if ((int)r[d->Rs] >= (int)r[d->Rt]) { pc += (uint)d->Imm; goto Jumped; } break;
+                case (byte)Opcode.Bltu: if (r[d->Rs] < r[d->Rt]) { pc += (uint)d->Imm; goto Jumped; } break;
+                case (byte)Opcode.Bgeu: if (r[d->Rs] >= r[d->Rt]) { pc += (uint)d->Imm; goto Jumped; } break;
+                case (byte)Opcode.Jmp: pc += (uint)d->Imm; goto Jumped;
+                case (byte)Opcode.Call: r[Registers.LinkRegister] = pc + 4; pc += (uint)d->Imm; goto Jumped;
+                case (byte)Opcode.Jr: pc = r[d->Rs]; goto Jumped;
                 case (byte)Opcode.Callr:
                 {
                     uint target = r[d->Rs];
                     r[Registers.LinkRegister] = pc + 4;
                     pc = target;
-                    goto Retire;
+                    goto Jumped;
                 }
 
                 case (byte)Opcode.Nop: break;
@@ -275,20 +273,31 @@ public sealed unsafe partial class Cpu
                 case DecodedOp.NotDecoded:
                     exit = LoopExit.Decode;
                     goto Leave;
+                case DecodedOp.PageEnd:   // fell through into the next page
+                    exit = LoopExit.Refetch;
+                    goto Leave;
                 default:
                     exitFaultVector = Vectors.UndefinedInstruction;
                     exit = LoopExit.Fault;
                     goto Leave;
             }
+            // Sequential: the next entry of the page (or its PageEnd sentinel).
             pc += 4;
-        Retire:
             instret++;
             cycles += d->Cycles;   // still valid if the instruction overwrote itself (only Op is reset)
+            d++;
+            continue;
+
+        Jumped:
+            instret++;
+            cycles += d->Cycles;
+            offset = pc - codeBase;
+            if ((offset & 0xFFFFF003u) != 0) { exit = LoopExit.Refetch; goto Leave; }   // another page, or a misaligned pc
+            d = block + (offset >> 2);
         }
 
     Leave:
         exitOp = d;
-        exitOffset = offset;
         st->Pc = pc;
         st->Instret = instret;
         st->Cycles = cycles;
@@ -344,13 +353,15 @@ public sealed unsafe partial class Cpu
                     Stop(StopReason.InstructionLimit, 0, null);
                     return false;
                 }
+                if (Bus.Console.Interactive && next == Bus.Console.NextEventInstret)
+                    Bus.Console.WaitForHostInput(TimeSpan.FromMilliseconds(50));   // a person is typing: let time pass with the clock
                 if (next > st->Instret) st->Instret = next;
                 Bus.Tick(st->Instret);
                 if (Bus.PowerOffRequested) { Stop(StopReason.PowerOff, Bus.ExitStatus, null); return false; }
                 continue;
             }
             if (!Bus.CanInterrupt) { Stop(StopReason.Deadlock, 0, null); return false; }
-            Thread.Sleep(1);   // an interactive console: wait for the user to type
+            if (!Bus.Console.WaitForHostInput(TimeSpan.FromMilliseconds(50))) Thread.Sleep(1);
             Bus.Tick(st->Instret);
         }
     }

@@ -64,6 +64,21 @@ public sealed unsafe partial class Cpu
         Deliver(failure.Vector, failure.Error, savedPc, TrapOrigin.Fault, savedPc, allowHost: true, cause);
     }
 
+    /// <summary>Traps delivered since an instruction last retired: a handler whose first
+    /// instruction faults again, forever, would never let time (and so the instruction
+    /// limit) advance; past <see cref="MaxTrapsWithoutProgress"/> the machine shuts down.</summary>
+    private ulong trapsWithoutProgress, lastTrapInstret = ulong.MaxValue;
+    public const ulong MaxTrapsWithoutProgress = 100_000;
+
+    private bool NoteTrapAndCheckProgress(int vector)
+    {
+        trapsWithoutProgress = st->Instret == lastTrapInstret ? trapsWithoutProgress + 1 : 1;
+        lastTrapInstret = st->Instret;
+        if (trapsWithoutProgress < MaxTrapsWithoutProgress) return true;
+        Stop(StopReason.Shutdown, 0, $"trap loop: {MaxTrapsWithoutProgress:N0} traps without retiring an instruction (last {Vectors.Name(vector)} at pc 0x{st->Pc:x8})");
+        return false;
+    }
+
     /// <summary>Checks the gate, switches stacks and pushes the frame, all or nothing.</summary>
     private bool TryPushFrame(int vector, uint error, uint savedPc, out DeliveryFailure failure)
     {
@@ -117,6 +132,7 @@ public sealed unsafe partial class Cpu
         statistics.TrapsByVector[vector]++;
         st->Cycles += (ulong)costs.TrapCycles;
         Trace?.Trap(st->Instret, vector, error, savedPc, cpl, target);
+        NoteTrapAndCheckProgress(vector);
         return true;
     }
 

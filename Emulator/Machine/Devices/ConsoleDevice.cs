@@ -100,6 +100,15 @@ public sealed class ConsoleDevice : IDisposable
         UpdateInterruptLevel();
     }
 
+    /// <summary>Reset: the input IRQ disabled. Input already read stays read (the host's
+    /// streams are not rewound); buffered output is kept and written on the next flush.</summary>
+    public void Reset()
+    {
+        InputInterruptEnabled = false;
+        lastSampleInstret = 0;
+        UpdateInterruptLevel();
+    }
+
     /// <summary>Interactive input: takes in what was typed since the last sample.</summary>
     public void Tick(ulong instret)
     {

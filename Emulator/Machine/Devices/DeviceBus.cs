@@ -80,6 +80,19 @@ public sealed class DeviceBus : IDisposable
         UpdateNextEvent();
     }
 
+    /// <summary>The devices' part of a machine reset (spec 6a; instret restarts at 0): the timer
+    /// stopped, the disk idle with its registers 0, the console input IRQ disabled, power on,
+    /// no interrupt requested. The streams and the disk image stay as they are.</summary>
+    public void Reset()
+    {
+        Timer.Reset();
+        Disk.Reset();
+        Console.Reset();
+        Power.Reset();
+        Interrupts.Clear();
+        UpdateNextEvent();
+    }
+
     /// <summary>The earliest instret at which <see cref="Tick"/> must run (ulong.MaxValue: none).</summary>
     public ulong NextEventInstret => nextEventInstret;
 

@@ -94,6 +94,14 @@ public sealed class DiskDevice : IDisposable
     public static ulong LatencyInstructions(uint sectorCount) =>
         CommandLatencyInstructions + sectorCount * SectorLatencyInstructions;
 
+    /// <summary>Reset: registers 0, idle, no error; a request in flight is dropped untransferred.</summary>
+    public void Reset()
+    {
+        SectorRegister = AddressRegister = CountRegister = CommandRegister = 0;
+        Busy = Error = false;
+        CompletionInstret = ulong.MaxValue;
+    }
+
     public uint Read(ushort port) => port switch
     {
         Ports.DiskSector => SectorRegister,

@@ -45,6 +45,13 @@ public sealed class InterruptRequests
         }
     }
 
+    /// <summary>Drops every request and de-asserts every line (machine reset).</summary>
+    public void Clear()
+    {
+        PendingMask = 0;
+        assertedLevels = 0;
+    }
+
     /// <summary>The lowest requested vector, or -1.</summary>
     public int Lowest() => PendingMask == 0 ? -1 : BitOperations.TrailingZeroCount(PendingMask);
 }

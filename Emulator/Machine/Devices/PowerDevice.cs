@@ -8,6 +8,9 @@ public sealed class PowerDevice
     public bool PowerOffRequested { get; private set; }
     public uint ExitStatus { get; private set; }
 
+    /// <summary>Reset: powered on again.</summary>
+    public void Reset() => (PowerOffRequested, ExitStatus) = (false, 0);
+
     public void Write(uint value)
     {
         if (PowerOffRequested)

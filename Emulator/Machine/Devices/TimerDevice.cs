@@ -24,6 +24,9 @@ public sealed class TimerDevice(InterruptRequests interrupts)
 
     public bool Running => PeriodInstructions != 0;
 
+    /// <summary>Reset: stopped (spec 6a).</summary>
+    public void Reset() => WritePeriod(0, 0);
+
     public void WritePeriod(uint periodInstructions, ulong instret)
     {
         PeriodInstructions = periodInstructions;

@@ -26,9 +26,12 @@ namespace R4.Machine.Jit;
 
 internal static unsafe class CodeGenerator
 {
+    /// <summary>pc was set by a jump: the fetch page is checked before the next boundary (as the interpreter does after a jump).</summary>
     public const int ExitContinue = 0;
     public const int ExitInterpretOne = 1;
     public const int ExitNoRoom = 2;
+    /// <summary>Execution fell through to pc sequentially: the boundary comes before the fetch-page check.</summary>
+    public const int ExitSequential = 3;
 
     // Host register roles while generated code runs (the trampoline loads them from a JitContext):
     // rdi = JitContext*, rbx = CpuState*, rbp = TLB entries, r12 = instret, r13 = cycles,
@@ -225,11 +228,11 @@ internal static unsafe class CodeGenerator
                     Exit(block.Length, cycles, block.EndOffset, ExitInterpretOne);
                     break;
                 case BlockEnd.PageEnd:
-                    Exit(block.Length, cycles, block.EndOffset, ExitContinue);
+                    Exit(block.Length, cycles, block.EndOffset, ExitSequential);
                     break;
                 case BlockEnd.FallThrough:
                     Account(block.Length, cycles);
-                    Goto(block.EndOffset);
+                    Goto(block.EndOffset, sequential: true);
                     break;
             }
         }
@@ -267,8 +270,9 @@ internal static unsafe class CodeGenerator
             a.jmp(exitAddress);
         }
 
-        /// <summary>Continues at <paramref name="offset"/>: a jump inside the region, else an exit.</summary>
-        private void Goto(int offset)
+        /// <summary>Continues at <paramref name="offset"/>: a jump inside the region or to an earlier
+        /// region's block, else an exit (<paramref name="sequential"/>: reached by falling through).</summary>
+        private void Goto(int offset, bool sequential = false)
         {
             if (InnerLabels.TryGetValue(offset, out var label))
                 a.jmp(label);
@@ -277,7 +281,7 @@ internal static unsafe class CodeGenerator
                 WriteBack();
                 a.jmp((ulong)compiledEntries[offset >> 2]);
             }
-            else Exit(0, 0, offset, ExitContinue);
+            else Exit(0, 0, offset, sequential ? ExitSequential : ExitContinue);
         }
 
         /// <summary>A label for an out-of-line exit that hands instruction <paramref name="index"/> to the interpreter.</summary>
@@ -308,7 +312,7 @@ internal static unsafe class CodeGenerator
                         case Opcode.Bltu: a.jb(taken); break;
                         default: a.jae(taken); break;
                     }
-                    Goto(offset + 4);
+                    Goto(offset + 4, sequential: true);
                     a.Label(ref taken);
                     Goto(offset + d.Imm);
                     break;

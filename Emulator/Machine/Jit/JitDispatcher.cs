@@ -37,16 +37,23 @@ public sealed unsafe partial class Cpu
         return true;
     }
 
+    /// <summary>The order of checks is the interpreter's: on entering its loop, after a slow path
+    /// and after a jump it checks the fetch page first (a fetch fault comes before a boundary);
+    /// after falling through into the next page the boundary comes first.</summary>
     private void RunCompiled(JitEngine engine)
     {
+        bool fellThrough = false;
         while (stop is null)
         {
+            if (!fellThrough && !EnsureFetchPage()) continue;   // the fetch faulted and the fault was delivered
+            fellThrough = false;
             if (st->Instret >= st->NextEventInstret) { OnBoundary(); continue; }
-            if (!EnsureFetchPage()) continue;   // the fetch faulted and the fault was delivered
+            if (!EnsureFetchPage()) continue;
             uint offset = st->Pc - codeVirtualBase;
             nint entry = engine.EntryFor(codePhysicalBase, offset, st->Cpl, codeBlock);
             int exit = engine.Execute(entry, codeVirtualBase);
             if (exit == CodeGenerator.ExitContinue) continue;
+            if (exit == CodeGenerator.ExitSequential) { fellThrough = true; continue; }
             interpreterYieldInstret = exit == CodeGenerator.ExitInterpretOne ? st->Instret + 1 : st->NextEventInstret;
             Interpret();
             interpreterYieldInstret = ulong.MaxValue;

@@ -5,7 +5,8 @@
 ; through a trap (it runs with interrupts off, start to finish), so a process that is not
 ; running is always stopped in user mode, its registers in the trap frame at the top of its
 ; kernel stack. schedule() picks the next runnable process, loads its page directory
-; (ptbr) and kernel stack (ksp0), and returns its frame; trap_common resumes it with iret.
+; (ptbr) and kernel stack (ksp0), restarts the timer for its time slice, and returns its
+; frame; trap_common resumes it with iret.
 
 proc_table:   .space NPROC * PROC_BYTES
 cur_proc:     .word 0           ; the running process, 0 when idle
@@ -166,7 +167,9 @@ schedule:
 .same_space:
     ldw r1, [r6 + P_KSTACK_TOP]     ; its next trap lands on its own kernel stack
     mtcr ksp0, r1
-    addi r1, r1, -TF_BYTES
+    li r2, TIME_SLICE_INSTRUCTIONS  ; and it gets a whole time slice: rewriting the period
+    out PORT_TIMER_PERIOD, r2       ; restarts it, so however long the kernel just took,
+    addi r1, r1, -TF_BYTES          ; user code always makes progress (no interrupt storm)
     ret
 
 ; idle — nothing to run but someone sleeps: wait for the timer with interrupts on, on the
@@ -176,13 +179,21 @@ idle:
     la r1, cur_proc
     stw zero, [r1]
     la sp, idle_stack_top
+    li r1, TIME_SLICE_INSTRUCTIONS  ; the clock must run for the sleepers' ticks
+    out PORT_TIMER_PERIOD, r1
     sti
     hlt
     jmp idle
 
 all_exited:
+    la r2, free_frames              ; every frame a process had must be back
+    ldw r2, [r2]
+    la r3, boot_free_frames
+    ldw r3, [r3]
+    la r1, msg_leak
+    bne r2, r3, panic
     la r1, msg_all_exited
-    call kputs
+    call kprintf
     out PORT_POWER, zero            ; exit status 0
     hlt                             ; (IE is 0: hlt powers off too)
 
@@ -259,7 +270,8 @@ proc_release_current:
 msg_created:    .asciz "[kernel] pid %u: %s\n"
 msg_killed:     .asciz "[kernel] pid %u killed: "
 msg_killed_pc:  .asciz " pc=0x%x\n"
-msg_all_exited: .asciz "[kernel] all processes exited, powering off\n"
+msg_all_exited: .asciz "[kernel] all processes exited, %u frames free, powering off\n"
+msg_leak:       .asciz "frames leaked: %u free, %u before the first process\n"
 msg_table_full: .asciz "process table full\n"
 msg_no_memory:  .asciz "out of memory creating %s\n"
 .align 4

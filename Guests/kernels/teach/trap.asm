@@ -32,7 +32,7 @@ ivt_table:
     gate trap_mc, KERNEL_GATE           ; 9  machine check
     .space 6 * GATE_BYTES               ; 10..15 reserved
     gate trap_timer, KERNEL_GATE        ; 16 timer
-    gate trap_console, KERNEL_GATE      ; 17 console input (never enabled: a stray one panics)
+    gate trap_console, KERNEL_GATE      ; 17 console input (never enabled: one would panic)
     gate trap_disk, KERNEL_GATE         ; 18 disk (no disk driver: likewise)
     .space 13 * GATE_BYTES              ; 19..31 reserved
     gate trap_syscall, SYSCALL_GATE     ; 32 system call: the one gate user code may `int` to
@@ -70,6 +70,11 @@ trap_df:
 trap_mc:
     trap_entry VEC_MC
 trap_timer:
+    ; First stop the timer: it stays off while the kernel works, and schedule() restarts it
+    ; for the next slice. A period that ended in here would leave a request latched that
+    ; fires the moment user code resumes; with a slice shorter than the kernel's path the
+    ; user would never run again (an interrupt storm). `out` needs no free register: r0.
+    out PORT_TIMER_PERIOD, zero
     trap_entry VEC_TIMER
 trap_console:
     trap_entry VEC_CONSOLE
@@ -130,8 +135,10 @@ trap:
     beq r8, r2, .syscall
     li r2, VEC_TIMER
     beq r8, r2, .timer
-    ; Everything else is a fault (or a device we never enabled). Who was running? The
-    ; saved status says: CPL 0 means the kernel itself faulted, which is a kernel bug.
+    bgeu r8, r2, .kernel_fault          ; an interrupt from a device we never enabled is
+                                        ; the kernel's bug, whoever was running
+    ; Everything else is a fault. Who was running? The saved status says: CPL 0 means
+    ; the kernel itself faulted, which is a kernel bug.
     ldw r2, [r7 + TF_STATUS]
     andi r2, r2, STATUS_CPL_MASK
     beqz r2, .kernel_fault
@@ -155,7 +162,7 @@ trap:
 .timer:
     ; One tick: wake sleepers, then preempt — round robin to the next runnable process.
     ; From user code this is the time slice ending; from the kernel it can only be the
-    ; idle loop's `hlt`, which waits for exactly this.
+    ; idle loop's `hlt`, which waits for exactly this. (The stub stopped the timer.)
     call clock_tick
     call schedule
     jmp .out
@@ -237,6 +244,11 @@ panic_trap:
     mov r1, r7
     call print_trap_cause
     la r1, msg_in_kernel
+    ldw r2, [r7 + TF_STATUS]
+    andi r2, r2, STATUS_CPL_MASK
+    beqz r2, .where
+    la r1, msg_in_user                  ; (an unexpected interrupt of user code)
+.where:
     ldw r2, [r7 + TF_PC]
     jmp panic_finish
 
@@ -284,4 +296,5 @@ msg_fetch: .asciz "fetch)"
 msg_vector: .asciz "unexpected vector %u"
 msg_panic: .asciz "[kernel] panic: "
 msg_in_kernel: .asciz " in kernel mode, pc=0x%x\n"
+msg_in_user:   .asciz " in user mode, pc=0x%x\n"
 .align 4

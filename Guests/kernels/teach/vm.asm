@@ -13,6 +13,9 @@
 free_list:    .word 0           ; first free frame, 0 when the pool is exhausted
 kernel_pt:    .word 0           ; the page table of the kernel window, shared by every process
 kernel_pgdir: .word 0           ; a directory with only the kernel window (used when no process runs)
+free_frames:  .word 0           ; frames on the free list
+boot_free_frames: .word 0       ; ... once the kernel's own tables were built: when every
+                                ; process is gone, all their frames must be back (no leak)
 
 ; kfree(r1 = frame) — give a frame back to the pool
 kfree:
@@ -20,6 +23,10 @@ kfree:
     ldw r3, [r2]
     stw r3, [r1]
     stw r1, [r2]
+    la r2, free_frames
+    ldw r3, [r2]
+    addi r3, r3, 1
+    stw r3, [r2]
     ret
 
 ; kalloc() -> r1 = a zeroed frame, or 0 when none is left
@@ -28,6 +35,10 @@ kalloc:
     ldw r1, [r2]
     beqz r1, .done
     ldw r3, [r1]
+    stw r3, [r2]
+    la r2, free_frames
+    ldw r3, [r2]
+    addi r3, r3, -1
     stw r3, [r2]
     mov r4, r1
     addi r5, r1, PAGE_SIZE
@@ -75,6 +86,10 @@ kvm_init:
     call uvm_create
     la r2, kernel_pgdir
     stw r1, [r2]
+    la r2, free_frames
+    ldw r3, [r2]
+    la r2, boot_free_frames
+    stw r3, [r2]
     ldw lr, [sp + 0]
     ldw r7, [sp + 4]
     addi sp, sp, 8

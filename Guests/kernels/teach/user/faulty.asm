@@ -77,3 +77,23 @@ fault_exec_stack:               ; jump into the stack: its pages are not executa
 fault_exec_stack_text: .asciz "exec: jumping into the stack\n"
 .align 4
 fault_exec_stack_end:
+
+.align PAGE_SIZE
+fault_breakpoint:               ; brk: #BP, whose saved pc is the NEXT instruction
+    print fault_breakpoint_text
+    brk
+fault_breakpoint_after:
+    sys_exit 1
+fault_breakpoint_text: .asciz "breakpoint: executing brk with no debugger\n"
+.align 4
+fault_breakpoint_end:
+
+.align PAGE_SIZE
+fault_fake_irq:                 ; int 16 from ring 3: the timer's gate has DPL 0, so #GP
+    print fault_fake_irq_text
+fault_fake_irq_site:
+    int VEC_TIMER
+    sys_exit 1
+fault_fake_irq_text: .asciz "fake irq: int 16, pretending to be the timer\n"
+.align 4
+fault_fake_irq_end:

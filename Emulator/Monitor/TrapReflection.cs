@@ -1,0 +1,127 @@
+// Delivery of traps into the guest through the guest's own gates (spec §5.2), done by the
+// monitor against the virtual CPU — the same rules as the machine's TrapDelivery, step for
+// step, so that the guest sees exactly the native frame and the native escalation: gate
+// present and target ring <= CPL else #GP; stack from the guest's ksp<t>; four words
+// (error, saved pc, saved status with the CPL through the guest's reverse ring map, old sp);
+// IE cleared by interrupt gates; a fault while delivering an int or interrupt is delivered as
+// a fault; a fault while delivering a fault is #DF; a fault while delivering #DF shuts the
+// machine down. Frames are written through the guest's tables, never through the shadow, so
+// a shadow miss can never turn into a guest-visible double fault.
+using R4.Isa;
+using R4.Machine;
+
+namespace R4.Monitor;
+
+public sealed partial class VirtualMachineMonitor
+{
+    private enum TrapOrigin { Fault, Software, External }
+
+    private readonly record struct DeliveryFailure(int Vector, uint Error, uint Address, string Reason);
+
+    /// <summary>Reflects a hardware fault the guest owns (saved pc = the faulting instruction).</summary>
+    private void ReflectFault(int vector, uint errorCode, uint savedPc)
+    {
+        CountExit(ExitCause.ReflectedFault, vector);
+        RaiseGuestFault(vector, errorCode, _cpu.GetControl(ControlRegister.Fault), savedPc);
+    }
+
+    /// <summary>An external interrupt taken at the boundary before <paramref name="savedPc"/>.</summary>
+    private void InjectInterrupt(int vector, uint savedPc)
+    {
+        CountExit(ExitCause.Interrupt);
+        Deliver(vector, 0, savedPc, TrapOrigin.External, savedPc, context: null);
+    }
+
+    /// <summary>A fault of the guest instruction at <paramref name="pc"/>: `fault` = the address
+    /// for #PF and #AC, saved pc = the instruction (the machine's RaiseFault).</summary>
+    private void RaiseGuestFault(int vector, uint errorCode, uint faultAddress, uint pc)
+    {
+        if (vector is Vectors.PageFault or Vectors.Alignment)
+            Guest.Fault = faultAddress;
+        Deliver(vector, errorCode, pc, TrapOrigin.Fault, pc, context: null);
+    }
+
+    private void Deliver(int vector, uint error, uint savedPc, TrapOrigin origin, uint nestedFaultPc, string? context)
+    {
+        if (TryPushFrame(vector, error, savedPc, out var failure) || _stopped) return;
+
+        string cause = $"{Vectors.Name(vector)}: {failure.Reason}";
+        if (context is not null) cause = context + "; then " + cause;
+        if (origin != TrapOrigin.Fault)
+            RaiseNestedFault(failure, nestedFaultPc, cause);
+        else if (vector == Vectors.DoubleFault)
+        {
+            // exactly the machine's triple-fault stop: same reason, same pc, same diagnostic
+            _stopped = true;
+            CountExit(ExitCause.Stop);
+            StopDiagnostic = $"triple fault: {cause}";
+            _cpu.RequestStop(StopReason.Shutdown, 0, StopDiagnostic);
+        }
+        else
+            Deliver(Vectors.DoubleFault, 0, savedPc, TrapOrigin.Fault, savedPc, cause);
+    }
+
+    private void RaiseNestedFault(DeliveryFailure failure, uint savedPc, string cause)
+    {
+        if (failure.Vector is Vectors.PageFault or Vectors.Alignment)
+            Guest.Fault = failure.Address;
+        Deliver(failure.Vector, failure.Error, savedPc, TrapOrigin.Fault, savedPc, cause);
+    }
+
+    /// <summary>Checks the guest gate, switches to the guest's kernel stack and pushes the
+    /// frame, all or nothing; on success the virtual CPU is in the handler.</summary>
+    private bool TryPushFrame(int vector, uint error, uint savedPc, out DeliveryFailure failure)
+    {
+        failure = default;
+        var gate = Guest.Gates[vector];
+        int cpl = Guest.Cpl;
+        if (!gate.Present)
+        {
+            failure = new(Vectors.GeneralProtection, 0, 0, $"gate {vector} not present");
+            return false;
+        }
+        int target = gate.TargetRing;
+        if (target > cpl)
+        {
+            failure = new(Vectors.GeneralProtection, 0, 0, $"gate {vector} targets ring {target}, less privileged than CPL {cpl}");
+            return false;
+        }
+        if (!Layout.HostsVirtualRing(target))
+        {
+            StopForRingCompression($"gate {vector} enters", target, _cpu.Pc);
+            failure = new(Vectors.GeneralProtection, 0, 0, "ring compression");
+            return false;
+        }
+        uint oldSp = _cpu.GetRegister(Registers.StackPointer);
+        uint newSp = target < cpl ? Guest.KernelStackPointers[target] : oldSp;
+        uint frame = newSp - 16;
+        if ((frame & 3) != 0)
+        {
+            failure = new(Vectors.Alignment, 0, frame, $"misaligned stack 0x{newSp:x8}");
+            return false;
+        }
+        Span<uint> physical = stackalloc uint[4];
+        for (int i = 0; i < 4; i++)
+        {
+            uint va = frame + (uint)(4 * i);
+            var walk = Walk(va, target, AccessKind.Write);
+            if (!walk.Succeeded)
+            {
+                int fault = walk.Outcome == WalkOutcome.PageFault ? Vectors.PageFault : Vectors.MachineCheck;
+                failure = new(fault, walk.ErrorCode, va, $"frame push at 0x{va:x8} raised {Vectors.Name(fault)}");
+                return false;
+            }
+            physical[i] = walk.PhysicalAddress;
+        }
+        uint savedStatus = (Guest.InterruptEnable ? StatusBits.InterruptEnable : 0) | (uint)RingMap.Reverse(Guest.Rmap, cpl);
+        ReadOnlySpan<uint> words = [error, savedPc, savedStatus, oldSp];
+        for (int i = 0; i < 4; i++)
+            _cpu.TryWritePhysical32(physical[i], words[i]);
+        _cpu.SetRegister(Registers.StackPointer, frame);
+        Guest.Cpl = target;
+        if (gate.IsInterruptGate) Guest.InterruptEnable = false;
+        _cpu.Pc = gate.Handler;
+        _cpu.AddCycles((ulong)_cpu.Costs.TrapCycles);
+        return true;
+    }
+}

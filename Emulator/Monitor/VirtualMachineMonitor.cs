@@ -1,0 +1,304 @@
+// The monitor (spec §9): the machine's ring-0 host. Every trap whose real gate enters ring 0
+// arrives in OnTrap, which keeps the virtual CPU in step with the real one, dispatches the
+// exit by cause — hidden or guest page fault, #GP of a privileged instruction / iret / int,
+// #DF of a brk, a fault to reflect, an interrupt to inject — and leaves the real CPU in the
+// state that mirrors the virtual one (real ring of the virtual CPL, real IE = virtual IE,
+// the shadow view of the virtual CPL). Emulation of instructions is in PrivilegedEmulation.cs,
+// delivery into the guest in TrapReflection.cs. Nothing here asks which layout it runs under:
+// every difference between layouts comes from the Layout record.
+using R4.Isa;
+using R4.Machine;
+
+namespace R4.Monitor;
+
+public sealed partial class VirtualMachineMonitor : IRing0Host
+{
+    /// <summary>Consecutive fills of the same page at the same pc after which the monitor
+    /// gives up (the fill did not make the access succeed: a monitor bug, never a guest's).</summary>
+    private const int MaxRepeatedFills = 4;
+
+    private readonly Cpu _cpu;
+    private int _currentView = -1;
+    private uint _lastFillPc, _lastFillAddress;
+    private int _repeatedFills;
+    private bool _stopped;
+
+    public VirtualMachineMonitor(Cpu cpu, Layout layout, MonitorMemoryMap map)
+    {
+        if (!layout.Monitored) throw new ArgumentException($"layout {layout.Name} runs without a monitor", nameof(layout));
+        if (cpu.Memory.SizeBytes < map.MachineRamBytes)
+            throw new ArgumentException($"machine RAM 0x{cpu.Memory.SizeBytes:x} is smaller than the monitor's map needs (0x{map.MachineRamBytes:x})", nameof(map));
+        _cpu = cpu;
+        Layout = layout;
+        Map = map;
+        Exits = new ExitAccounting(cpu.Costs);
+        Shadow = new ShadowPaging(cpu.Memory, layout, map);
+        VectorTable = new ShadowVectorTable(layout, map);
+        Devices = new VirtualDevices(cpu.Bus);
+    }
+
+    public Layout Layout { get; }
+    public MonitorMemoryMap Map { get; }
+    public VirtualCpu Guest { get; } = new();
+    public ExitAccounting Exits { get; }
+    public ShadowPaging Shadow { get; }
+    public ShadowVectorTable VectorTable { get; }
+    public VirtualDevices Devices { get; }
+
+    /// <summary>Brings <see cref="Guest"/>'s CPL and IE up to date with what hardware did since
+    /// the last exit (a direct system call, a hardware iret). Call between runs before reading
+    /// <see cref="Guest"/> (the debugger, the tests).</summary>
+    public void RefreshFromHardware() => SyncFromReal();
+
+    /// <summary>Why the monitor stopped the guest, or null.</summary>
+    public string? StopDiagnostic { get; private set; }
+
+    /// <summary>Puts the guest in its reset state (spec §6a: virtual ring 0, IE 0, paging off,
+    /// identity rmap, no gates) on the real CPU — real ring of the guest kernel, real paging on
+    /// through an empty shadow, the layout's ring map, the monitor's gates — and installs the
+    /// monitor as the CPU's ring-0 host. Call after the machine loaded the guest image.</summary>
+    public void Reset()
+    {
+        Guest.Reset();
+        _stopped = false;
+        StopDiagnostic = null;
+        _repeatedFills = 0;
+        Shadow.DropAll();
+        _cpu.SetControl(ControlRegister.Rmap, Layout.RealRmap);
+        VectorTable.Install(_cpu, Guest.Gates);
+        UpdateRealKernelStacks();
+        _currentView = -1;
+        ApplyVirtualState();
+        _cpu.Ring0Host = this;
+    }
+
+    public void OnTrap(Cpu cpu, int vector, uint errorCode, uint savedPc)
+    {
+        if (_stopped) return;
+        SyncFromReal();
+        switch (vector)
+        {
+            case Vectors.PageFault:
+                HandlePageFault(errorCode, savedPc);
+                break;
+            case Vectors.GeneralProtection:
+                HandleGeneralProtection(savedPc);
+                break;
+            case Vectors.DoubleFault:
+                HandleDoubleFault(savedPc);
+                break;
+            case < Vectors.Timer:
+                _repeatedFills = 0;
+                ReflectFault(vector, errorCode, savedPc);
+                break;
+            default:
+                _repeatedFills = 0;
+                InjectInterrupt(vector, savedPc);
+                break;
+        }
+        if (!_stopped) ApplyVirtualState();
+    }
+
+    // ---- the virtual CPU against the real one ---------------------------------------------
+
+    /// <summary>Reads back what hardware may have changed since the last exit: where real
+    /// rings tell guest rings apart, a direct system call or a hardware iret changed the CPL;
+    /// an interrupt gate cleared IE.</summary>
+    private void SyncFromReal()
+    {
+        if (!Layout.TransitionsSwitchViews)
+            Guest.Cpl = Layout.VirtualRingOfReal(_cpu.Cpl);
+        Guest.InterruptEnable = _cpu.InterruptsEnabled;
+    }
+
+    /// <summary>Makes the real CPU run the virtual state: the real ring of the virtual CPL,
+    /// real IE = virtual IE (so interrupts arrive exactly where native takes them), and the
+    /// shadow view of the virtual CPL.</summary>
+    private void ApplyVirtualState()
+    {
+        uint realStatus = (uint)Layout.RealRingOfVirtual[Guest.Cpl] | (Guest.InterruptEnable ? StatusBits.InterruptEnable : 0);
+        if (_cpu.Status != realStatus) _cpu.Status = realStatus;
+        int view = Layout.ViewOf(Guest.Cpl);
+        if (view != _currentView)
+        {
+            if (_currentView >= 0) Exits.RecordPageTableSwitch();
+            _cpu.SetControl(ControlRegister.Ptbr, Shadow.RealPtbr(view));
+            _currentView = view;
+        }
+    }
+
+    /// <summary>Hardware loads ksp&lt;R&gt; when a direct gate enters real ring R below the
+    /// user's: that must be the guest's ksp of the virtual ring R hosts.</summary>
+    private void UpdateRealKernelStacks()
+    {
+        for (int virtualRing = 0; virtualRing < 3; virtualRing++)
+        {
+            int real = Layout.RealRingOfVirtual[virtualRing];
+            if (real is > 0 and < 3)
+                _cpu.SetControl((ControlRegister)((int)ControlRegister.Ksp0 + real), Guest.KernelStackPointers[virtualRing]);
+        }
+    }
+
+    /// <summary>Stops the VM with a diagnostic naming the cause and the guest pc.</summary>
+    private void StopGuest(string cause, uint guestPc)
+    {
+        if (_stopped) return;
+        _stopped = true;
+        CountExit(ExitCause.Stop);
+        StopDiagnostic = $"monitor ({Layout.Name}): {cause} at guest pc 0x{guestPc:x8}";
+        _cpu.RequestStop(StopReason.Shutdown, 0, StopDiagnostic);
+    }
+
+    private void StopForRingCompression(string what, int ring, uint guestPc) =>
+        StopGuest($"{what} ring {ring}, which layout {Layout.Name} has no ring for (ring compression, spec §9.2)", guestPc);
+
+    private void CountExit(ExitCause cause, int vector = -1) => _cpu.AddCycles((ulong)Exits.RecordExit(cause, vector));
+
+    // ---- the guest's memory, through the guest's own tables ---------------------------------
+
+    private GuestTranslation Walk(uint virtualAddress, int ring, AccessKind access) =>
+        GuestPageWalk.Translate(Guest.Ptbr, virtualAddress, ring, access, Map.GuestRamBytes, ReadGuestPhysical);
+
+    private uint ReadGuestPhysical(uint physicalAddress)
+    {
+        _cpu.TryReadPhysical32(physicalAddress, out uint value);
+        return value;
+    }
+
+    /// <summary>Reads a guest word as code of <paramref name="ring"/> would; on failure the
+    /// fault native would raise (vector, #PF error code).</summary>
+    private bool TryReadGuest(uint virtualAddress, int ring, AccessKind access, out uint value, out int faultVector, out uint errorCode)
+    {
+        value = 0;
+        errorCode = 0;
+        if ((virtualAddress & 3) != 0)
+        {
+            faultVector = Vectors.Alignment;
+            return false;
+        }
+        var walk = Walk(virtualAddress, ring, access);
+        if (!walk.Succeeded)
+        {
+            faultVector = walk.Outcome == WalkOutcome.PageFault ? Vectors.PageFault : Vectors.MachineCheck;
+            errorCode = walk.ErrorCode;
+            return false;
+        }
+        faultVector = -1;
+        value = ReadGuestPhysical(walk.PhysicalAddress);
+        return true;
+    }
+
+    /// <summary>The instruction at <paramref name="pc"/> as the guest's current ring fetches it.</summary>
+    private bool TryFetchGuestInstruction(uint pc, out DecodedInstruction instruction)
+    {
+        instruction = default;
+        return TryReadGuest(pc, Guest.Cpl, AccessKind.Fetch, out uint word, out _, out _) &&
+               InstructionCodec.TryDecode(word, out instruction);
+    }
+
+    // ---- exits by cause -----------------------------------------------------------------------
+
+    /// <summary>A real #PF. The monitor walks the guest's tables for the same access: if they
+    /// allow it the fault was hidden (the shadow lacked the page) and the shadow is filled and
+    /// the instruction retried; otherwise the guest gets the #PF (or #MC) native would give.</summary>
+    private void HandlePageFault(uint hardwareError, uint savedPc)
+    {
+        uint address = _cpu.GetControl(ControlRegister.Fault);
+        var access = (hardwareError & PageBits.ErrorFetch) != 0 ? AccessKind.Fetch
+                   : (hardwareError & PageBits.ErrorWrite) != 0 ? AccessKind.Write
+                   : AccessKind.Read;
+        int ring = Guest.Cpl;
+        // A direct gate's frame push faulted: the access was the gate's (kernel) ring writing
+        // the kernel stack, and native raises the fault on the `int` itself, as here.
+        if (access == AccessKind.Write && TryFetchGuestInstruction(savedPc, out var instruction) &&
+            instruction.Opcode == Opcode.Int && VectorTable.IsDirect(instruction.Imm, Guest.Gates[instruction.Imm]))
+            ring = Guest.Gates[instruction.Imm].TargetRing;
+
+        var walk = Walk(address, ring, access);
+        switch (walk.Outcome)
+        {
+            case WalkOutcome.Translated:
+                FillShadow(address, walk, savedPc);
+                break;
+            case WalkOutcome.PageFault:
+                _repeatedFills = 0;
+                CountExit(ExitCause.ReflectedFault, Vectors.PageFault);
+                RaiseGuestFault(Vectors.PageFault, walk.ErrorCode, address, savedPc);
+                break;
+            default:
+                _repeatedFills = 0;
+                CountExit(ExitCause.ReflectedFault, Vectors.MachineCheck);
+                RaiseGuestFault(Vectors.MachineCheck, 0, address, savedPc);
+                break;
+        }
+    }
+
+    private void FillShadow(uint address, in GuestTranslation walk, uint savedPc)
+    {
+        if (savedPc == _lastFillPc && (address & PageBits.FrameMask) == _lastFillAddress)
+        {
+            if (++_repeatedFills >= MaxRepeatedFills)
+            {
+                StopGuest($"shadow fill of page 0x{address & PageBits.FrameMask:x8} did not resolve the page fault", savedPc);
+                return;
+            }
+        }
+        else
+        {
+            (_lastFillPc, _lastFillAddress, _repeatedFills) = (savedPc, address & PageBits.FrameMask, 0);
+        }
+        CountExit(ExitCause.ShadowFill);
+        uint entry = Shadow.ShadowEntryFor(walk, _currentView);
+        if (entry == 0)
+        {
+            StopGuest($"shadow view {_currentView} cannot show page 0x{address & PageBits.FrameMask:x8}", savedPc);
+            return;
+        }
+        if (Shadow.Fill(_currentView, address, entry))
+            _cpu.InvalidatePage(address);
+        else
+        {
+            _cpu.FlushTlb();
+            Exits.RecordTlbFlush();
+        }
+    }
+
+    /// <summary>A real #GP: the instruction at the saved pc says why. A privileged instruction
+    /// in virtual ring 0, an iret in virtual ring &lt;= 2 and any `int` are emulated; anything
+    /// else is the guest's own #GP.</summary>
+    private void HandleGeneralProtection(uint savedPc)
+    {
+        _repeatedFills = 0;
+        if (!TryFetchGuestInstruction(savedPc, out var instruction))
+        {
+            ReflectFault(Vectors.GeneralProtection, 0, savedPc);
+            return;
+        }
+        switch (instruction.Opcode)
+        {
+            case Opcode.Int:
+                EmulateInt(instruction.Imm, savedPc);
+                return;
+            case Opcode.Iret when Guest.Cpl <= 2:
+                EmulateIret(savedPc);
+                return;
+            default:
+                if (instruction.Info.IsPrivileged && Guest.Cpl == 0)
+                    EmulatePrivileged(instruction, savedPc);
+                else
+                    ReflectFault(Vectors.GeneralProtection, 0, savedPc);
+                return;
+        }
+    }
+
+    /// <summary>A real #DF: raised only by a `brk` (the real #BP gate is absent so that the
+    /// monitor sees the brk before it retires); emulated against the guest's gate.</summary>
+    private void HandleDoubleFault(uint savedPc)
+    {
+        _repeatedFills = 0;
+        if (TryFetchGuestInstruction(savedPc, out var instruction) && instruction.Opcode == Opcode.Brk)
+            EmulateBrk(savedPc);
+        else
+            ReflectFault(Vectors.DoubleFault, 0, savedPc);
+    }
+}

@@ -1,0 +1,119 @@
+// Runs one guest image under a layout with captured console and diagnostics, and compares
+// monitored runs with the native one: console output, stop reason / exit status / pc /
+// diagnostic, guest-visible CPU state (registers, pc, instret, virtual CPL and IE) and the
+// per-instruction trace, naming the first differing instruction when traces part.
+using System.Text;
+using R4.Assembler;
+using R4.Isa;
+using R4.Isa.Image;
+using R4.Machine;
+using R4.Monitor;
+
+namespace R4.Tests.Monitor;
+
+public sealed record GuestRun(
+    Layout Layout, RunResult Result, string Console, string Diagnostics, GuestState State,
+    InstructionTraceRecorder? Trace, ExitSnapshot? Exits, MachineStatistics Statistics);
+
+/// <summary>Exit counts copied out of a finished run.</summary>
+public sealed record ExitSnapshot(long Total, IReadOnlyDictionary<string, long> ByName, IReadOnlyDictionary<ExitCause, long> ByCause)
+{
+    public long Count(string name) => ByName.GetValueOrDefault(name);
+}
+
+public static class MonitorHarness
+{
+    public const uint GuestRamBytes = 1 << 20;
+
+    public static GuestRun Run(ProgramImage image, Layout layout, ulong maxInstructions = 2_000_000, bool trace = true,
+        uint memoryBytes = GuestRamBytes, byte[]? input = null, string? diskImage = null, Action<GuestMachine>? inspect = null)
+    {
+        using var console = new MemoryStream();
+        var diagnostics = new StringWriter();
+        var options = new MachineOptions
+        {
+            MemoryBytes = memoryBytes,
+            ConsoleInput = new MemoryStream(input ?? [], writable: false),
+            ConsoleOutput = console,
+            Diagnostics = diagnostics,
+            DiskImagePath = diskImage,
+        };
+        using var machine = GuestMachine.Create(options, layout);
+        machine.Load(image);
+        var recorder = trace ? new InstructionTraceRecorder() : null;
+        machine.Trace = recorder;
+        var result = machine.Run(maxInstructions);
+        machine.Machine.Bus.Flush();
+        recorder?.Finish();
+        inspect?.Invoke(machine);
+        ExitSnapshot? exits = machine.Exits is { } e
+            ? new ExitSnapshot(e.TotalExits, e.ByName().ToDictionary(kv => kv.Key, kv => kv.Value), Enum.GetValues<ExitCause>().ToDictionary(c => c, c => e[c]))
+            : null;
+        return new GuestRun(layout, result, Encoding.Latin1.GetString(console.ToArray()), diagnostics.ToString(),
+            machine.CaptureState(), recorder, exits, machine.Statistics);
+    }
+
+    /// <summary>Runs natively and under every monitored layout; asserts each monitored run
+    /// shows the guest exactly the native machine. Returns all four runs (native first).</summary>
+    public static IReadOnlyList<GuestRun> AssertEquivalent(ProgramImage image, ulong maxInstructions = 2_000_000,
+        uint memoryBytes = GuestRamBytes, byte[]? input = null, string? diskImage = null, IEnumerable<Layout>? layouts = null)
+    {
+        var native = Run(image, Layouts.Native, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage);
+        var runs = new List<GuestRun> { native };
+        foreach (var layout in layouts ?? Layouts.MonitoredLayouts)
+        {
+            var run = Run(image, layout, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage,
+                inspect: AssertMonitorMemoryIntact);
+            AssertSameAsNative(native, run, image);
+            runs.Add(run);
+        }
+        return runs;
+    }
+
+    public static void AssertSameAsNative(GuestRun native, GuestRun run, ProgramImage image)
+    {
+        string name = run.Layout.Name;
+        if (native.Trace is not null && run.Trace is not null &&
+            TraceComparison.FirstDivergence(native.Trace, run.Trace) is { } divergence)
+            Assert.Fail($"{name}: {divergence.Describe((word, pc) => R4.Assembler.Disassembler.Format(word, pc, image), "native", name)}");
+        Assert.Equal(native.Console, run.Console);
+        Assert.Equal(native.Result, run.Result);
+        Assert.Equal(native.State, run.State);
+    }
+
+    /// <summary>The monitor's own memory after a run: the shadow vector table holds exactly the
+    /// gates the monitor computed, and no shadow entry of any view maps a frame outside the
+    /// guest partition.</summary>
+    public static void AssertMonitorMemoryIntact(GuestMachine machine)
+    {
+        var monitor = machine.Monitor!;
+        var cpu = machine.Cpu;
+        var map = monitor.Map;
+        for (int v = 0; v < Vectors.Count; v++)
+        {
+            var expected = monitor.VectorTable.RealGate(v, monitor.Guest.Gates[v]);
+            Assert.True(cpu.TryReadPhysical32(map.GateTableAddress + (uint)(8 * v), out uint handler));
+            Assert.True(cpu.TryReadPhysical32(map.GateTableAddress + (uint)(8 * v) + 4, out uint flags));
+            Assert.Equal(expected, new Gate(handler, flags));
+            Assert.Equal(expected, cpu.GetGate(v));
+        }
+        for (int view = 0; view < map.ViewCount; view++)
+        {
+            for (uint slot = 0; slot < 1024; slot++)
+            {
+                Assert.True(cpu.TryReadPhysical32(map.DirectoryAddress(view) + slot * 4, out uint directoryEntry));
+                if ((directoryEntry & PageBits.Present) == 0) continue;
+                uint table = directoryEntry & PageBits.FrameMask;
+                Assert.InRange(table, map.PoolAddress, map.MachineRamBytes - 4096);
+                for (uint i = 0; i < 1024; i++)
+                {
+                    Assert.True(cpu.TryReadPhysical32(table + i * 4, out uint entry));
+                    if ((entry & PageBits.Present) == 0) continue;
+                    Assert.True((entry & PageBits.FrameMask) < map.GuestRamBytes,
+                        $"view {view} maps 0x{(slot << 22) | (i << 12):x8} to frame 0x{entry & PageBits.FrameMask:x8}, outside the partition");
+                    Assert.NotEqual(0, (int)((entry & PageBits.RingMask) >> PageBits.RingShift));
+                }
+            }
+        }
+    }
+}
