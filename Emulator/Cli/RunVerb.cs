@@ -42,6 +42,9 @@ public sealed class RunVerb : IDefinesSymbols
     [Option("trace-file", HelpText = "Write the trace to this file instead of stderr (implies --trace).")]
     public string? TraceFile { get; set; }
 
+    [Option("engine", Default = "jit", HelpText = "Execution engine: jit (x86-64 JIT beside the interpreter; the interpreter where the JIT is unavailable) or interp.")]
+    public string Engine { get; set; } = "jit";
+
     [Option("layout", Default = "native", HelpText = "Run natively or under the monitor: native|ring012|ring013|ring3 (see docs/monitor.md).")]
     public string Layout { get; set; } = "native";
 
@@ -72,6 +75,12 @@ public sealed class RunVerb : IDefinesSymbols
             try { costs = CostTable.LoadJson(Costs); }
             catch (CostTableException e) { throw new UserError(e.Message, ExitCodes.BadInput); }
         }
+        var engine = Engine.ToLowerInvariant() switch
+        {
+            "jit" => ExecutionEngine.Jit,
+            "interp" or "interpreter" => ExecutionEngine.Interpreter,
+            _ => throw new UserError($"--engine {Engine}: give 'jit' or 'interp'", ExitCodes.Usage),
+        };
         if (Disk is not null && !File.Exists(Disk))
             throw new UserError($"cannot read disk image '{Disk}': no such file", ExitCodes.CannotOpen);
 
@@ -90,6 +99,7 @@ public sealed class RunVerb : IDefinesSymbols
             ConsoleOutput = consoleOutput,
             Diagnostics = error,
             DiskImagePath = Disk,
+            Engine = engine,
         };
         using var machine = GuestMachine.Create(options, layout);
         machine.Load(image);

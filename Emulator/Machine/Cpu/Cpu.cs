@@ -19,11 +19,13 @@ public sealed unsafe partial class Cpu : IDisposable
     private readonly MachineStatistics statistics;
 
     // The fetch page: the virtual page the interpreter is executing in, its physical page and
-    // decoded block. CodeVirtualBase = 1 (never a page address, and misaligned) means none.
-    private const uint NoCodePage = 1;
-    private uint codeVirtualBase = NoCodePage;
+    // decoded block. None is noCodeBlock (a page of NotDecoded ops, never executed: entering
+    // the fast loop with it refills the fetch page first, so a misaligned pc always reaches
+    // the #AC of the refill).
+    private uint codeVirtualBase;
     private uint codePhysicalBase;
     private DecodedOp* codeBlock;
+    private readonly DecodedOp* noCodeBlock;
 
     public Cpu(PhysicalMemory memory, DeviceBus bus, InterruptRequests interrupts, CostTable costs, MachineStatistics statistics)
     {
@@ -33,6 +35,9 @@ public sealed unsafe partial class Cpu : IDisposable
         this.costs = costs;
         this.statistics = statistics;
         st = (CpuState*)NativeMemory.AllocZeroed((nuint)sizeof(CpuState));
+        noCodeBlock = (DecodedOp*)NativeMemory.Alloc(DecodedCodeCache.OpsPerPage + 1, (nuint)sizeof(DecodedOp));
+        for (int i = 0; i <= DecodedCodeCache.OpsPerPage; i++) noCodeBlock[i] = new DecodedOp { Op = DecodedOp.NotDecoded };
+        codeBlock = noCodeBlock;
         code = new DecodedCodeCache(memory.SizeBytes);
         memory.CodeCache = code;
         Mmu = new Mmu(memory, st, costs);
@@ -266,16 +271,20 @@ public sealed unsafe partial class Cpu : IDisposable
 
     private void DropFetchPage()
     {
-        codeVirtualBase = NoCodePage;
-        codeBlock = null;
+        codeVirtualBase = 0;
+        codePhysicalBase = 0;
+        codeBlock = noCodeBlock;
     }
 
     public void Dispose()
     {
         if (st == null) return;
+        jit?.Dispose();
+        jit = null;
         Mmu.Dispose();
         code.Dispose();
         NativeMemory.Free(st);
+        NativeMemory.Free(noCodeBlock);
         st = null;
     }
 }

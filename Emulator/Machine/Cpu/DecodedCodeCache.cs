@@ -2,7 +2,9 @@
 // (one per word, decoded lazily on first execution) and a PageEnd sentinel, so sequential
 // execution needs no page check. Any write into such a page (a store,
 // DMA, the loader, the monitor) resets the written words to NotDecoded, so self-modifying
-// code and freshly loaded programs are always seen as they are in RAM.
+// code and freshly loaded programs are always seen as they are in RAM. A per-page
+// generation counts invalidations of decoded words, so the JIT can tell when a page's
+// compiled blocks are stale.
 using System.Runtime.InteropServices;
 using R4.Isa;
 
@@ -19,12 +21,16 @@ public sealed unsafe class DecodedCodeCache : IDisposable
     public DecodedOp** Blocks => blocks;
     /// <summary>One byte per physical page: 1 when the page has a decoded block.</summary>
     public byte* PageHasCode { get; private set; }
+    /// <summary>One counter per physical page, incremented whenever a decoded word of the page
+    /// is invalidated (the JIT drops the page's compiled blocks when it changes).</summary>
+    public uint* PageGeneration { get; private set; }
 
     public DecodedCodeCache(uint memoryBytes)
     {
         pageCount = memoryBytes >> PageBits.PageShift;
         blocks = (DecodedOp**)NativeMemory.AllocZeroed(pageCount, (nuint)sizeof(DecodedOp*));
         PageHasCode = (byte*)NativeMemory.AllocZeroed(pageCount);
+        PageGeneration = (uint*)NativeMemory.AllocZeroed(pageCount, sizeof(uint));
     }
 
     /// <summary>The decoded block of a physical page inside RAM, created on first use.</summary>
@@ -48,9 +54,25 @@ public sealed unsafe class DecodedCodeCache : IDisposable
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public void InvalidateWord(uint physicalAddress)
     {
-        var block = blocks[physicalAddress >> PageBits.PageShift];
-        if (block != null)
-            block[(physicalAddress >> 2) & (OpsPerPage - 1)].Op = DecodedOp.NotDecoded;
+        uint page = physicalAddress >> PageBits.PageShift;
+        var block = blocks[page];
+        if (block == null) return;
+        DecodedOp* slot = block + ((physicalAddress >> 2) & (OpsPerPage - 1));
+        if (slot->Op == DecodedOp.NotDecoded) return;
+        slot->Op = DecodedOp.NotDecoded;
+        PageGeneration[page]++;
+    }
+
+    /// <summary>InvalidateWord for a page known to have a decoded block, small enough to inline
+    /// into the interpreter's store cases.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public void InvalidateCodePageWord(uint physicalAddress)
+    {
+        uint page = physicalAddress >> PageBits.PageShift;
+        DecodedOp* slot = blocks[page] + ((physicalAddress >> 2) & (OpsPerPage - 1));
+        if (slot->Op == DecodedOp.NotDecoded) return;
+        slot->Op = DecodedOp.NotDecoded;
+        PageGeneration[page]++;
     }
 
     public void InvalidateRange(uint physicalAddress, uint length)
@@ -63,8 +85,14 @@ public sealed unsafe class DecodedCodeCache : IDisposable
             if (block == null) continue;
             ulong pageStart = page << PageBits.PageShift;
             ulong from = Math.Max(pageStart, physicalAddress), to = Math.Min(pageStart + PageBits.PageSize, end);
+            bool changed = false;
             for (ulong a = from & ~3UL; a < to; a += 4)
-                block[(a >> 2) & (OpsPerPage - 1)].Op = DecodedOp.NotDecoded;
+            {
+                DecodedOp* slot = block + ((a >> 2) & (OpsPerPage - 1));
+                changed |= slot->Op != DecodedOp.NotDecoded;
+                slot->Op = DecodedOp.NotDecoded;
+            }
+            if (changed) PageGeneration[page]++;
         }
     }
 
@@ -81,7 +109,9 @@ public sealed unsafe class DecodedCodeCache : IDisposable
             if (blocks[i] != null) NativeMemory.Free(blocks[i]);
         NativeMemory.Free(blocks);
         NativeMemory.Free(PageHasCode);
+        NativeMemory.Free(PageGeneration);
         blocks = null;
         PageHasCode = null;
+        PageGeneration = null;
     }
 }

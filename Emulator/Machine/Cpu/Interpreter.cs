@@ -26,7 +26,7 @@ public sealed unsafe partial class Cpu
         stop = null;
         limitInstret = st->Instret + Math.Min(maxInstructions, ulong.MaxValue - st->Instret);
         RequestBoundary();
-        Interpret();
+        if (!TryRunJit()) Interpret();
         var result = stop!;
         if (result.Reason is StopReason.PowerOff or StopReason.Shutdown) finalStop = result;
         return result;
@@ -47,7 +47,10 @@ public sealed unsafe partial class Cpu
         {
             switch (RunFastLoop())
             {
-                case LoopExit.Boundary: OnBoundary(); break;
+                case LoopExit.Boundary:
+                    if (st->Instret < st->NextEventInstret) return;   // only the JIT's yield point (Jit/JitDispatcher.cs)
+                    OnBoundary();
+                    break;
                 case LoopExit.Refetch: RefillFetchPage(); break;
                 case LoopExit.Fault: RaiseFault(exitFaultVector, 0, 0); break;
                 case LoopExit.SlowMemory: ExecuteMemorySlow(*exitOp); break;
@@ -68,7 +71,7 @@ public sealed unsafe partial class Cpu
         TlbEntry* tlb = Mmu.Entries;
         byte* codePages = code.PageHasCode;
         uint pc = st->Pc;
-        ulong instret = st->Instret, cycles = st->Cycles, stopAt = st->NextEventInstret;
+        ulong instret = st->Instret, cycles = st->Cycles, stopAt = Math.Min(st->NextEventInstret, interpreterYieldInstret);
         uint readBit = 1u << st->Cpl;   // the TLB permission bit of a read at CPL; a write's is readBit << 4
         uint codeBase = codeVirtualBase, offset = 0;
         DecodedOp* block = codeBlock;
@@ -76,7 +79,7 @@ public sealed unsafe partial class Cpu
         LoopExit exit;
 
         offset = pc - codeBase;
-        if ((offset & 0xFFFFF003u) != 0) { exit = LoopExit.Refetch; goto Leave; }   // another page, or a misaligned pc
+        if ((offset & 0xFFFFF003u) != 0 || block == noCodeBlock) { exit = LoopExit.Refetch; goto Leave; }   // another page, a misaligned pc, or none
         d = block + (offset >> 2);
         while (true)
         {
@@ -186,7 +189,7 @@ public sealed unsafe partial class Cpu
                     if ((((e->Tag ^ va) & 0xFFFFF003u) | ((readBit << 4) & ~e->Perms)) != 0) { exit = LoopExit.SlowMemory; goto Leave; }
                     uint pa = e->Frame | (va & 0xFFF);
                     *(uint*)(ram + pa) = r[d->Rt];
-                    if (codePages[pa >> PageBits.PageShift] != 0) code.Blocks[pa >> PageBits.PageShift][(pa >> 2) & (DecodedCodeCache.OpsPerPage - 1)].Op = DecodedOp.NotDecoded;
+                    if (codePages[pa >> PageBits.PageShift] != 0) code.InvalidateCodePageWord(pa);
                     break;
                 }
                 case (byte)Opcode.Sth:
@@ -196,7 +199,7 @@ public sealed unsafe partial class Cpu
                     if ((((e->Tag ^ va) & 0xFFFFF001u) | ((readBit << 4) & ~e->Perms)) != 0) { exit = LoopExit.SlowMemory; goto Leave; }
                     uint pa = e->Frame | (va & 0xFFF);
                     *(ushort*)(ram + pa) = (ushort)r[d->Rt];
-                    if (codePages[pa >> PageBits.PageShift] != 0) code.Blocks[pa >> PageBits.PageShift][(pa >> 2) & (DecodedCodeCache.OpsPerPage - 1)].Op = DecodedOp.NotDecoded;
+                    if (codePages[pa >> PageBits.PageShift] != 0) code.InvalidateCodePageWord(pa);
                     break;
                 }
                 case (byte)Opcode.Stb:
@@ -206,7 +209,7 @@ public sealed unsafe partial class Cpu
                     if ((((e->Tag ^ va) & 0xFFFFF000u) | ((readBit << 4) & ~e->Perms)) != 0) { exit = LoopExit.SlowMemory; goto Leave; }
                     uint pa = e->Frame | (va & 0xFFF);
                     *(ram + pa) = (byte)r[d->Rt];
-                    if (codePages[pa >> PageBits.PageShift] != 0) code.Blocks[pa >> PageBits.PageShift][(pa >> 2) & (DecodedCodeCache.OpsPerPage - 1)].Op = DecodedOp.NotDecoded;
+                    if (codePages[pa >> PageBits.PageShift] != 0) code.InvalidateCodePageWord(pa);
                     break;
                 }
                 case (byte)Opcode.Push:
@@ -217,7 +220,7 @@ public sealed unsafe partial class Cpu
                     uint pa = e->Frame | (va & 0xFFF);
                     *(uint*)(ram + pa) = r[d->Rs];   // push sp stores the old sp
                     r[Registers.StackPointer] = va;
-                    if (codePages[pa >> PageBits.PageShift] != 0) code.Blocks[pa >> PageBits.PageShift][(pa >> 2) & (DecodedCodeCache.OpsPerPage - 1)].Op = DecodedOp.NotDecoded;
+                    if (codePages[pa >> PageBits.PageShift] != 0) code.InvalidateCodePageWord(pa);
                     break;
                 }
                 case (byte)Opcode.Pop:
@@ -363,7 +366,7 @@ public sealed unsafe partial class Cpu
         }
     }
 
-    private bool EnsureFetchPage() => ((st->Pc - codeVirtualBase) & 0xFFFFF003u) == 0 || RefillFetchPage();
+    private bool EnsureFetchPage() => (codeBlock != noCodeBlock && ((st->Pc - codeVirtualBase) & 0xFFFFF003u) == 0) || RefillFetchPage();
 
     /// <summary>Translates pc for a fetch at CPL and makes its page the fetch page; on #AC,
     /// #PF or #MC delivers the fault and returns false.</summary>

@@ -1,0 +1,578 @@
+// The JIT's code generator: turns a region of basic blocks (BlockDiscovery) into x86-64
+// with Iced's Assembler. Code generation is driven by the instruction table: the opcode
+// picks the operation, the operand form (through DecodedOp) the operands, the flags the
+// block ends. Guest registers stay in CpuState (addressed from rbx); the generated code
+// never calls out, so it only needs the fixed host registers below.
+//
+// Within a region the (up to four) most used guest registers live in host registers r8d..r11d:
+// loaded when the region is entered from outside (each block has an outer entry that loads
+// them and an inner entry that jumps between blocks use), written back to CpuState at every
+// way out of the region. Jumps to blocks of the same page that earlier regions compiled go
+// straight to their outer entries. Outer entries and exit stubs are placed after all blocks,
+// so the hot code stays dense.
+//
+// Equivalence with the interpreter: every block first checks instret + length <=
+// NextEventInstret (else it exits so the interpreter can step to the event precisely);
+// instret and cycles advance by constants at block ends; loads and stores do the
+// interpreter's one-compare TLB test inline and exit *before* the instruction on a miss,
+// a permission failure or a store into a decoded code word; div/rem by zero exits
+// likewise. An exit writes pc and says whether the interpreter must run the instruction
+// at pc (ExitInterpretOne), step to the next event (ExitNoRoom), or nothing (ExitContinue).
+using Iced.Intel;
+using R4.Isa;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace R4.Machine.Jit;
+
+internal static unsafe class CodeGenerator
+{
+    /// <summary>pc was set by a jump: the fetch page is checked before the next boundary (as the interpreter does after a jump).</summary>
+    public const int ExitContinue = 0;
+    public const int ExitInterpretOne = 1;
+    public const int ExitNoRoom = 2;
+    /// <summary>Execution fell through to pc sequentially: the boundary comes before the fetch-page check.</summary>
+    public const int ExitSequential = 3;
+
+    // Host register roles while generated code runs (the trampoline loads them from a JitContext):
+    // rdi = JitContext*, rbx = CpuState*, rbp = TLB entries, r12 = instret, r13 = cycles,
+    // r14 = NextEventInstret, r15 = RAM base; r8d..r11d cache guest registers within a block;
+    // rax, rcx, rdx, rsi are scratch.
+
+    /// <summary>Assembles the entry trampoline (SysV: rdi = JitContext*, rsi = block address;
+    /// returns the exit kind in eax) followed by the shared exit path.</summary>
+    public static byte[] Trampoline(ulong rip, out ulong exitAddress)
+    {
+        var a = new Assembler(64);
+        a.push(rbx); a.push(rbp); a.push(r12); a.push(r13); a.push(r14); a.push(r15);
+        a.mov(rbx, __qword_ptr[rdi + JitContext.OffsetState]);
+        a.mov(rbp, __qword_ptr[rdi + JitContext.OffsetTlb]);
+        a.mov(r15, __qword_ptr[rdi + JitContext.OffsetRam]);
+        a.mov(r12, __qword_ptr[rbx + CpuState.OffsetInstret]);
+        a.mov(r13, __qword_ptr[rbx + CpuState.OffsetCycles]);
+        a.mov(r14, __qword_ptr[rbx + CpuState.OffsetNextEventInstret]);
+        a.jmp(rsi);
+        var exit = a.CreateLabel();
+        a.Label(ref exit);
+        a.mov(__qword_ptr[rbx + CpuState.OffsetInstret], r12);
+        a.mov(__qword_ptr[rbx + CpuState.OffsetCycles], r13);
+        a.pop(r15); a.pop(r14); a.pop(r13); a.pop(r12); a.pop(rbp); a.pop(rbx);
+        a.ret();
+        var bytes = Assemble(a, rip, out var result);
+        exitAddress = result.GetLabelRIP(exit);
+        return bytes;
+    }
+
+    private static byte[] Assemble(Assembler a, ulong rip, out AssemblerResult result)
+    {
+        var stream = new MemoryStream();
+        result = a.Assemble(new StreamCodeWriter(stream), rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
+        return stream.ToArray();
+    }
+
+    /// <summary>Compiles <paramref name="blocks"/> (all in one page, run at <paramref name="cpl"/>)
+    /// as code placed at <paramref name="rip"/>; <paramref name="entries"/> receives each block's
+    /// start offset and code address.</summary>
+    public static byte[] Region(IReadOnlyList<JitBlock> blocks, DecodedOp* page, int cpl, nint[] compiledEntries,
+        ulong exitAddress, ulong rip, out List<(int Offset, ulong Address)> entries)
+    {
+        var g = new RegionEmitter(new Assembler(64), page, cpl, compiledEntries, exitAddress);
+        g.ChooseCachedRegisters(blocks);
+        foreach (var block in blocks)
+        {
+            var outer = g.A.CreateLabel();
+            g.Labels[block.Start] = outer;
+            // Iced allows one label per instruction: without loads the two entries are one.
+            g.InnerLabels[block.Start] = g.LoadsAtEntry(block) ? g.A.CreateLabel() : outer;
+        }
+        foreach (var block in blocks)
+            g.Block(block);
+        g.ColdCode();
+        var bytes = Assemble(g.A, rip, out var result);
+        entries = new List<(int, ulong)>(blocks.Count);
+        foreach (var (offset, label) in g.Labels)
+            entries.Add((offset, result.GetLabelRIP(label)));
+        return bytes;
+    }
+
+    private sealed class RegionEmitter(Assembler a, DecodedOp* page, int cpl, nint[] compiledEntries, ulong exitAddress)
+    {
+        public Assembler A => a;
+        /// <summary>Outer entries (load the cached registers), by block start offset.</summary>
+        public readonly Dictionary<int, Label> Labels = new();
+        /// <summary>Inner entries (cached registers already loaded), by block start offset.</summary>
+        public readonly Dictionary<int, Label> InnerLabels = new();
+        private readonly List<Action> stubs = new();
+        private readonly uint readBit = Tlb.PermissionBit(AccessKind.Read, cpl);
+        private readonly uint writeBit = Tlb.PermissionBit(AccessKind.Write, cpl);
+
+        private static readonly AssemblerRegister32[] CacheRegisters = [r8d, r9d, r10d, r11d];
+        /// <summary>Guest register (index) to host register for the region; null = in CpuState.</summary>
+        private readonly AssemblerRegister32?[] cached = new AssemblerRegister32?[CpuState.DiscardRegister + 1];
+        /// <summary>Cached guest registers the region writes (written back at every way out).</summary>
+        private readonly List<int> dirty = new();
+
+        private static AssemblerMemoryOperand Slot(int register) => __dword_ptr[rbx + (CpuState.OffsetRegisters + 4 * register)];
+
+        /// <summary>Loads guest register <paramref name="register"/> into <paramref name="host"/>.</summary>
+        private void Get(AssemblerRegister32 host, int register)
+        {
+            if (cached[register] is { } c) a.mov(host, c); else a.mov(host, Slot(register));
+        }
+
+        /// <summary>A host register holding guest <paramref name="register"/>: its cache register, or
+        /// <paramref name="scratch"/> loaded from CpuState.</summary>
+        private AssemblerRegister32 Source(int register, AssemblerRegister32 scratch)
+        {
+            if (cached[register] is { } c) return c;
+            a.mov(scratch, Slot(register));
+            return scratch;
+        }
+
+        private void Set(int register, AssemblerRegister32 host)
+        {
+            if (cached[register] is { } c) a.mov(c, host); else a.mov(Slot(register), host);
+        }
+
+        private void WriteBack()
+        {
+            foreach (int register in dirty) a.mov(Slot(register), cached[register]!.Value);
+        }
+
+        /// <summary>Picks the region's most used registers for r8d..r11d.</summary>
+        public void ChooseCachedRegisters(IReadOnlyList<JitBlock> blocks)
+        {
+            var uses = new int[CpuState.DiscardRegister + 1];
+            var written = new bool[CpuState.DiscardRegister + 1];
+            foreach (var block in blocks)
+            for (int i = 0; i < block.Length; i++)
+            {
+                DecodedOp d = page[(block.Start >> 2) + i];
+                var info = InstructionTable.Get((Opcode)d.Op);
+                switch (info.Form)
+                {
+                    case OperandForm.RdRsRt: uses[d.Rs]++; uses[d.Rt]++; break;
+                    case OperandForm.RtMemory: case OperandForm.Branch: uses[d.Rs]++; uses[d.Rt]++; break;
+                    case OperandForm.RdRsSimm16: case OperandForm.RdRsUimm16: case OperandForm.RdRsShift: case OperandForm.RdMemory:
+                    case OperandForm.Rs:
+                        uses[d.Rs]++;
+                        break;
+                }
+                if ((info.Flags & InstructionFlags.WritesRd) != 0) { uses[d.Rd]++; written[d.Rd] = true; }
+                if (info.Opcode is Opcode.Push or Opcode.Pop) { uses[Registers.StackPointer] += 2; written[Registers.StackPointer] = true; }
+                if (info.Opcode is Opcode.Call or Opcode.Callr) { uses[Registers.LinkRegister]++; written[Registers.LinkRegister] = true; }
+            }
+            uses[0] = 0;   // r0 reads as 0 from CpuState; writes go to the discard slot
+            uses[CpuState.DiscardRegister] = 0;
+            var order = Enumerable.Range(0, uses.Length).Where(r => uses[r] >= 2).OrderByDescending(r => uses[r]).ThenBy(r => r).Take(CacheRegisters.Length).ToArray();
+            for (int k = 0; k < order.Length; k++)
+            {
+                cached[order[k]] = CacheRegisters[k];
+                if (written[order[k]]) dirty.Add(order[k]);
+            }
+        }
+
+        /// <summary>True when the block's outer entry loads cached registers (every block does when
+        /// the region caches any: even an immediate exit writes them back).</summary>
+        public bool LoadsAtEntry(JitBlock block) => cached.Any(c => c is not null);
+
+        public void Block(JitBlock block)
+        {
+            if (LoadsAtEntry(block))
+            {
+                var inner = InnerLabels[block.Start];
+                a.Label(ref inner);
+                InnerLabels[block.Start] = inner;
+                stubs.Add(() =>
+                {
+                    var outer = Labels[block.Start];
+                    a.Label(ref outer);
+                    Labels[block.Start] = outer;
+                    for (int r = 0; r < cached.Length; r++)
+                        if (cached[r] is { } host) a.mov(host, Slot(r));
+                    a.jmp(inner);
+                });
+            }
+            else
+            {
+                var entry = Labels[block.Start];
+                a.Label(ref entry);
+                Labels[block.Start] = entry;
+                InnerLabels[block.Start] = entry;
+            }
+            if (block.Length > 0)
+            {
+                var noRoom = a.CreateLabel();
+                a.lea(rax, __[r12 + block.Length]);
+                a.cmp(rax, r14);
+                a.ja(noRoom);
+                stubs.Add(() => { a.Label(ref noRoom); Exit(0, 0, block.Start, ExitNoRoom); });
+            }
+            long cycles = 0;
+            for (int i = 0; i < block.Length; i++)
+            {
+                int offset = block.Start + 4 * i;
+                DecodedOp d = page[offset >> 2];
+                bool last = i == block.Length - 1;
+                if (last && block.End == BlockEnd.ControlFlow)
+                {
+                    cycles += d.Cycles;
+                    ControlFlow(d, offset, block.Length, cycles);
+                    break;
+                }
+                Instruction(d, offset, i, cycles);
+                cycles += d.Cycles;
+            }
+            switch (block.End)
+            {
+                case BlockEnd.Interpret:
+                    Exit(block.Length, cycles, block.EndOffset, ExitInterpretOne);
+                    break;
+                case BlockEnd.PageEnd:
+                    Exit(block.Length, cycles, block.EndOffset, ExitSequential);
+                    break;
+                case BlockEnd.FallThrough:
+                    Account(block.Length, cycles);
+                    Goto(block.EndOffset, sequential: true);
+                    break;
+            }
+        }
+
+        /// <summary>Emits the outer entries and exit stubs of every block, after all blocks.</summary>
+        public void ColdCode()
+        {
+            for (int i = 0; i < stubs.Count; i++) stubs[i]();   // stubs may add stubs
+            stubs.Clear();
+        }
+
+        private void Account(int instructions, long cycles)
+        {
+            if (instructions == 0) return;
+            a.add(r12, instructions);
+            if (cycles <= int.MaxValue) a.add(r13, (int)cycles);
+            else { a.mov(rax, cycles); a.add(r13, rax); }
+        }
+
+        /// <summary>eax = the page's virtual base + <paramref name="offset"/>.</summary>
+        private void VirtualAddress(int offset)
+        {
+            a.mov(eax, __dword_ptr[rdi + JitContext.OffsetVirtualBase]);
+            if (offset != 0) a.add(eax, offset);
+        }
+
+        /// <summary>Leaves the generated code with pc = the page's virtual base + <paramref name="pcOffset"/>.</summary>
+        private void Exit(int retired, long cycles, int pcOffset, int kind)
+        {
+            WriteBack();
+            Account(retired, cycles);
+            VirtualAddress(pcOffset);
+            a.mov(__dword_ptr[rbx + CpuState.OffsetPc], eax);
+            a.mov(eax, kind);
+            a.jmp(exitAddress);
+        }
+
+        /// <summary>Continues at <paramref name="offset"/>: a jump inside the region or to an earlier
+        /// region's block, else an exit (<paramref name="sequential"/>: reached by falling through).</summary>
+        private void Goto(int offset, bool sequential = false)
+        {
+            if (InnerLabels.TryGetValue(offset, out var label))
+                a.jmp(label);
+            else if (offset is >= 0 and < PageBits.PageSize && compiledEntries[offset >> 2] != 0)
+            {
+                WriteBack();
+                a.jmp((ulong)compiledEntries[offset >> 2]);
+            }
+            else Exit(0, 0, offset, sequential ? ExitSequential : ExitContinue);
+        }
+
+        /// <summary>A label for an out-of-line exit that hands instruction <paramref name="index"/> to the interpreter.</summary>
+        private Label InterpretStub(int index, long cyclesBefore, int offset)
+        {
+            var label = a.CreateLabel();
+            stubs.Add(() => { a.Label(ref label); Exit(index, cyclesBefore, offset, ExitInterpretOne); });
+            return label;
+        }
+
+        private void ControlFlow(DecodedOp d, int offset, int length, long cycles)
+        {
+            var op = (Opcode)d.Op;
+            switch (op)
+            {
+                case Opcode.Beq: case Opcode.Bne: case Opcode.Blt: case Opcode.Bge: case Opcode.Bltu: case Opcode.Bgeu:
+                {
+                    Account(length, cycles);
+                    Get(eax, d.Rs);
+                    a.cmp(eax, Source(d.Rt, ecx));
+                    var taken = a.CreateLabel();
+                    switch (op)
+                    {
+                        case Opcode.Beq: a.je(taken); break;
+                        case Opcode.Bne: a.jne(taken); break;
+                        case Opcode.Blt: a.jl(taken); break;
+                        case Opcode.Bge: a.jge(taken); break;
+                        case Opcode.Bltu: a.jb(taken); break;
+                        default: a.jae(taken); break;
+                    }
+                    Goto(offset + 4, sequential: true);
+                    a.Label(ref taken);
+                    Goto(offset + d.Imm);
+                    break;
+                }
+                case Opcode.Jmp:
+                    Account(length, cycles);
+                    Goto(offset + d.Imm);
+                    break;
+                case Opcode.Call:
+                    VirtualAddress(offset + 4);
+                    Set(Registers.LinkRegister, eax);
+                    Account(length, cycles);
+                    Goto(offset + d.Imm);
+                    break;
+                case Opcode.Jr:
+                case Opcode.Callr:
+                    Get(ecx, d.Rs);   // callr reads its target before writing lr
+                    a.mov(__dword_ptr[rbx + CpuState.OffsetPc], ecx);
+                    if (op == Opcode.Callr)
+                    {
+                        VirtualAddress(offset + 4);
+                        Set(Registers.LinkRegister, eax);
+                    }
+                    WriteBack();
+                    Account(length, cycles);
+                    a.mov(eax, ExitContinue);
+                    a.jmp(exitAddress);
+                    break;
+                default:
+                    throw new InvalidOperationException($"{op} is not a branch or jump");
+            }
+        }
+
+        private void Instruction(DecodedOp d, int offset, int index, long cyclesBefore)
+        {
+            var op = (Opcode)d.Op;
+            switch (op)
+            {
+                case Opcode.Add: Binary(d, () => a.add(eax, Source(d.Rt, ecx))); break;
+                case Opcode.Sub: Binary(d, () => a.sub(eax, Source(d.Rt, ecx))); break;
+                case Opcode.And: Binary(d, () => a.and(eax, Source(d.Rt, ecx))); break;
+                case Opcode.Or: Binary(d, () => a.or(eax, Source(d.Rt, ecx))); break;
+                case Opcode.Xor: Binary(d, () => a.xor(eax, Source(d.Rt, ecx))); break;
+                case Opcode.Mul: Binary(d, () => a.imul(eax, Source(d.Rt, ecx))); break;
+                case Opcode.Shl: Shift(d, () => a.shl(eax, cl)); break;
+                case Opcode.Shr: Shift(d, () => a.shr(eax, cl)); break;
+                case Opcode.Sar: Shift(d, () => a.sar(eax, cl)); break;
+                case Opcode.Mulh:
+                    Get(eax, d.Rs);
+                    a.movsxd(rax, eax);
+                    Get(ecx, d.Rt);
+                    a.movsxd(rcx, ecx);
+                    a.imul(rax, rcx);
+                    a.shr(rax, 32);
+                    Set(d.Rd, eax);
+                    break;
+                case Opcode.Mulhu:
+                    Get(eax, d.Rs);   // 32-bit moves zero-extend into rax and rcx
+                    Get(ecx, d.Rt);
+                    a.imul(rax, rcx);
+                    a.shr(rax, 32);
+                    Set(d.Rd, eax);
+                    break;
+                case Opcode.Div: case Opcode.Rem: case Opcode.Divu: case Opcode.Remu:
+                    Divide(d, op, InterpretStub(index, cyclesBefore, offset));
+                    break;
+                case Opcode.Slt: Compare(d, () => a.cmp(eax, Source(d.Rt, ecx)), signed: true); break;
+                case Opcode.Sltu: Compare(d, () => a.cmp(eax, Source(d.Rt, ecx)), signed: false); break;
+
+                case Opcode.Addi: Binary(d, () => a.add(eax, d.Imm)); break;
+                case Opcode.Andi: Binary(d, () => a.and(eax, d.Imm)); break;
+                case Opcode.Ori: Binary(d, () => a.or(eax, d.Imm)); break;
+                case Opcode.Xori: Binary(d, () => a.xor(eax, d.Imm)); break;
+                case Opcode.Slti: Compare(d, () => a.cmp(eax, d.Imm), signed: true); break;
+                case Opcode.Sltiu: Compare(d, () => a.cmp(eax, d.Imm), signed: false); break;
+                case Opcode.Shli: Binary(d, () => a.shl(eax, (byte)d.Imm)); break;
+                case Opcode.Shri: Binary(d, () => a.shr(eax, (byte)d.Imm)); break;
+                case Opcode.Sari: Binary(d, () => a.sar(eax, (byte)d.Imm)); break;
+                case Opcode.Lui:
+                    if (cached[d.Rd] is { } host) a.mov(host, d.Imm); else a.mov(Slot(d.Rd), d.Imm);
+                    break;
+                case Opcode.Nop: break;
+                case Opcode.Rdtick:
+                    a.lea(rax, __[r12 + index]);
+                    Set(d.Rd, eax);
+                    break;
+
+                case Opcode.Ldw: case Opcode.Ldh: case Opcode.Ldhu: case Opcode.Ldb: case Opcode.Ldbu:
+                    Load(d, op, InterpretStub(index, cyclesBefore, offset));
+                    break;
+                case Opcode.Stw: case Opcode.Sth: case Opcode.Stb:
+                    Store(d, op, InterpretStub(index, cyclesBefore, offset));
+                    break;
+                case Opcode.Push:
+                {
+                    var slow = InterpretStub(index, cyclesBefore, offset);
+                    Get(eax, Registers.StackPointer);
+                    a.sub(eax, 4);
+                    Translate(0xFFFFF003u, writeBit, slow);
+                    CheckCodeStore(slow);
+                    Get(ecx, d.Rs);   // push sp stores the old sp
+                    a.mov(__dword_ptr[r15 + rdx], ecx);
+                    Set(Registers.StackPointer, eax);
+                    break;
+                }
+                case Opcode.Pop:
+                {
+                    var slow = InterpretStub(index, cyclesBefore, offset);
+                    Get(eax, Registers.StackPointer);
+                    Translate(0xFFFFF003u, readBit, slow);
+                    a.mov(ecx, __dword_ptr[r15 + rdx]);
+                    a.add(eax, 4);
+                    Set(Registers.StackPointer, eax);
+                    Set(d.Rd, ecx);   // pop sp leaves sp = the loaded word
+                    break;
+                }
+                default:
+                    throw new InvalidOperationException($"{op} cannot be compiled (block discovery should have ended the block)");
+            }
+        }
+
+        private void Binary(DecodedOp d, Action operation)
+        {
+            Get(eax, d.Rs);
+            operation();
+            Set(d.Rd, eax);
+        }
+
+        private void Shift(DecodedOp d, Action operation)
+        {
+            Get(ecx, d.Rt);
+            Get(eax, d.Rs);
+            operation();   // x86 masks the count to 5 bits, as R4 does
+            Set(d.Rd, eax);
+        }
+
+        private void Compare(DecodedOp d, Action compare, bool signed)
+        {
+            Get(eax, d.Rs);
+            compare();
+            if (signed) a.setl(al); else a.setb(al);
+            a.movzx(eax, al);
+            Set(d.Rd, eax);
+        }
+
+        private void Divide(DecodedOp d, Opcode op, Label divideByZero)
+        {
+            bool remainder = op is Opcode.Rem or Opcode.Remu;
+            Get(ecx, d.Rt);
+            a.test(ecx, ecx);
+            a.jz(divideByZero);
+            Get(eax, d.Rs);
+            var done = a.CreateLabel();
+            if (op is Opcode.Div or Opcode.Rem)
+            {
+                // INT_MIN / -1 would fault on x86; R4 defines it (INT_MIN, remainder 0).
+                var general = a.CreateLabel();
+                a.cmp(ecx, -1);
+                a.jne(general);
+                if (remainder) a.xor(eax, eax); else a.neg(eax);
+                a.jmp(done);
+                a.Label(ref general);
+                a.cdq();
+                a.idiv(ecx);
+            }
+            else
+            {
+                a.xor(edx, edx);
+                a.div(ecx);
+            }
+            if (remainder) a.mov(eax, edx);
+            a.Label(ref done);
+            Set(d.Rd, eax);
+        }
+
+        /// <summary>eax = va on entry; leaves rdx = the physical address, or jumps to <paramref name="miss"/>
+        /// when the TLB entry's tag, the alignment or the permission bit does not match.</summary>
+        private void Translate(uint tagAndAlignMask, uint permissionBit, Label miss)
+        {
+            a.mov(ecx, eax);
+            a.shr(ecx, 8);
+            a.and(ecx, (int)(Tlb.IndexMask << 4));   // entry index * 16 bytes
+            a.mov(edx, __dword_ptr[rbp + rcx]);   // Tag
+            a.xor(edx, eax);
+            a.and(edx, unchecked((int)tagAndAlignMask));
+            a.jnz(miss);
+            a.test(__dword_ptr[rbp + rcx + 8], unchecked((int)permissionBit));   // Perms
+            a.jz(miss);
+            a.mov(edx, eax);
+            a.and(edx, 0xFFF);
+            a.or(edx, __dword_ptr[rbp + rcx + 4]);   // Frame
+        }
+
+        private static uint AlignMask(Opcode op) => op switch
+        {
+            Opcode.Ldw or Opcode.Stw => 0xFFFFF003u,
+            Opcode.Ldh or Opcode.Ldhu or Opcode.Sth => 0xFFFFF001u,
+            _ => 0xFFFFF000u,
+        };
+
+        private void EffectiveAddress(DecodedOp d)
+        {
+            Get(eax, d.Rs);
+            if (d.Imm != 0) a.add(eax, d.Imm);
+        }
+
+        private void Load(DecodedOp d, Opcode op, Label slow)
+        {
+            EffectiveAddress(d);
+            Translate(AlignMask(op), readBit, slow);
+            switch (op)
+            {
+                case Opcode.Ldw: a.mov(eax, __dword_ptr[r15 + rdx]); break;
+                case Opcode.Ldh: a.movsx(eax, __word_ptr[r15 + rdx]); break;
+                case Opcode.Ldhu: a.movzx(eax, __word_ptr[r15 + rdx]); break;
+                case Opcode.Ldb: a.movsx(eax, __byte_ptr[r15 + rdx]); break;
+                default: a.movzx(eax, __byte_ptr[r15 + rdx]); break;
+            }
+            Set(d.Rd, eax);
+        }
+
+        private void Store(DecodedOp d, Opcode op, Label slow)
+        {
+            EffectiveAddress(d);
+            Translate(AlignMask(op), writeBit, slow);
+            CheckCodeStore(slow);
+            Get(ecx, d.Rt);
+            switch (op)
+            {
+                case Opcode.Stw: a.mov(__dword_ptr[r15 + rdx], ecx); break;
+                case Opcode.Sth: a.mov(__word_ptr[r15 + rdx], cx); break;
+                default: a.mov(__byte_ptr[r15 + rdx], cl); break;
+            }
+        }
+
+        /// <summary>rdx = the physical address of a store: when it lands on a word the decoded-code
+        /// cache holds (code that may be compiled), the interpreter performs the store instead,
+        /// which invalidates the word and so the page's compiled blocks.</summary>
+        private void CheckCodeStore(Label slow)
+        {
+            var codePage = a.CreateLabel();
+            var back = a.CreateLabel();
+            a.mov(ecx, edx);
+            a.shr(ecx, 12);
+            a.mov(rsi, __qword_ptr[rdi + JitContext.OffsetCodePages]);
+            a.cmp(__byte_ptr[rsi + rcx], 0);
+            a.jne(codePage);
+            a.Label(ref back);
+            stubs.Add(() =>
+            {
+                a.Label(ref codePage);
+                a.mov(rsi, __qword_ptr[rdi + JitContext.OffsetDecodedBlocks]);
+                a.mov(rsi, __qword_ptr[rsi + rcx * 8]);
+                a.mov(ecx, edx);
+                a.and(ecx, PageBits.PageSize - 4);
+                a.shl(ecx, (byte)(System.Numerics.BitOperations.Log2((uint)sizeof(DecodedOp)) - 2));   // word index * sizeof(DecodedOp)
+                a.cmp(__byte_ptr[rsi + rcx], DecodedOp.NotDecoded);
+                a.jne(slow);
+                a.jmp(back);
+            });
+        }
+    }
+}

@@ -1,0 +1,146 @@
+// The JIT engine beside the interpreter: the block cache and the call into generated code.
+// Compiled regions are keyed by physical page and CPL (the ring's permission bits are baked
+// into loads and stores; paging needs no key because every access goes through the shared
+// TLB inline, and pc is computed from the page's virtual base passed at entry, so one
+// physical page mapped at several addresses shares its code). A page's regions are dropped
+// when its generation in the decoded-code cache changes, i.e. when a store, DMA, the
+// loader or the monitor overwrote one of its decoded words.
+using System.Runtime.InteropServices;
+using R4.Isa;
+
+namespace R4.Machine.Jit;
+
+/// <summary>What the trampoline loads into host registers (see CodeGenerator).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct JitContext
+{
+    public CpuState* State;
+    public TlbEntry* Tlb;
+    public byte* Ram;
+    public byte* CodePages;
+    public DecodedOp** DecodedBlocks;
+    public uint VirtualBase;
+
+    public static readonly int OffsetState = (int)Marshal.OffsetOf<JitContext>(nameof(State));
+    public static readonly int OffsetTlb = (int)Marshal.OffsetOf<JitContext>(nameof(Tlb));
+    public static readonly int OffsetRam = (int)Marshal.OffsetOf<JitContext>(nameof(Ram));
+    public static readonly int OffsetCodePages = (int)Marshal.OffsetOf<JitContext>(nameof(CodePages));
+    public static readonly int OffsetDecodedBlocks = (int)Marshal.OffsetOf<JitContext>(nameof(DecodedBlocks));
+    public static readonly int OffsetVirtualBase = (int)Marshal.OffsetOf<JitContext>(nameof(VirtualBase));
+}
+
+internal sealed unsafe class JitEngine : IDisposable
+{
+    /// <summary>Executable arena per machine (reserved, touched only as code is written).</summary>
+    private const int ArenaBytes = 32 << 20;
+
+    /// <summary>The compiled entry points of one physical page, per CPL, valid for one generation.</summary>
+    private sealed class CompiledPage(uint generation)
+    {
+        public readonly uint Generation = generation;
+        public readonly nint[]?[] EntriesByRing = new nint[]?[4];
+    }
+
+    private readonly ExecutableMemory arena;
+    private readonly JitContext* context;
+    private readonly DecodedCodeCache code;
+    private readonly byte* ram;
+    private readonly CostTable costs;
+    private readonly nint trampoline;
+    private readonly ulong exitAddress;
+    private readonly nuint trampolineBytes;
+    private CompiledPage?[] pages;
+
+    /// <summary>When set (environment variable R4_JIT_DUMP), every compiled region's bytes are appended there.</summary>
+    private static readonly string? DumpPath = Environment.GetEnvironmentVariable("R4_JIT_DUMP");
+
+    /// <summary>Regions compiled so far (for tests and statistics).</summary>
+    public int RegionsCompiled { get; private set; }
+
+    private JitEngine(ExecutableMemory arena, CpuState* state, TlbEntry* tlb, byte* ram, DecodedCodeCache code, CostTable costs, uint memoryBytes)
+    {
+        this.arena = arena;
+        this.code = code;
+        this.ram = ram;
+        this.costs = costs;
+        pages = new CompiledPage?[memoryBytes >> PageBits.PageShift];
+        context = (JitContext*)NativeMemory.AllocZeroed((nuint)sizeof(JitContext));
+        context->State = state;
+        context->Tlb = tlb;
+        context->Ram = ram;
+        context->CodePages = code.PageHasCode;
+        context->DecodedBlocks = code.Blocks;
+        var bytes = CodeGenerator.Trampoline(arena.NextAddress, out exitAddress);
+        trampoline = arena.Append(bytes);
+        trampolineBytes = arena.Used;
+    }
+
+    /// <summary>True on platforms where the JIT can run (Linux x64).</summary>
+    public static bool IsSupported => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
+
+    /// <summary>A JIT for this CPU, or null when executable memory is not available.</summary>
+    public static JitEngine? TryCreate(CpuState* state, TlbEntry* tlb, byte* ram, DecodedCodeCache code, CostTable costs, uint memoryBytes)
+    {
+        if (!IsSupported) return null;
+        var arena = ExecutableMemory.TryCreate(ArenaBytes);
+        return arena is null ? null : new JitEngine(arena, state, tlb, ram, code, costs, memoryBytes);
+    }
+
+    /// <summary>The code address for the instruction at <paramref name="offset"/> of the physical page
+    /// <paramref name="pageBase"/> (whose decoded block is <paramref name="decodedPage"/>) at CPL
+    /// <paramref name="cpl"/>, compiling a region from there when there is none.</summary>
+    public nint EntryFor(uint pageBase, uint offset, int cpl, DecodedOp* decodedPage)
+    {
+        uint pageNumber = pageBase >> PageBits.PageShift;
+        uint generation = code.PageGeneration[pageNumber];
+        var page = pages[pageNumber];
+        if (page is null || page.Generation != generation)
+            pages[pageNumber] = page = new CompiledPage(generation);
+        var entries = page.EntriesByRing[cpl] ??= new nint[DecodedCodeCache.OpsPerPage];
+        nint entry = entries[offset >> 2];
+        if (entry != 0) return entry;
+        return Compile(page, entries, pageBase, (int)offset, cpl, decodedPage);
+    }
+
+    private nint Compile(CompiledPage page, nint[] entries, uint pageBase, int offset, int cpl, DecodedOp* decodedPage)
+    {
+        var blocks = BlockDiscovery.Discover(decodedPage, ram + pageBase, offset, costs, entries);
+        var bytes = CodeGenerator.Region(blocks, decodedPage, cpl, entries, exitAddress, arena.NextAddress, out var labels);
+        if ((nuint)bytes.Length > arena.FreeBytes)
+        {
+            // Arena full: forget every compiled page (no generated code is running now) and
+            // assemble again for the new address.
+            Array.Clear(pages);
+            arena.ResetTo(trampolineBytes);
+            pages[pageBase >> PageBits.PageShift] = page;
+            Array.Clear(page.EntriesByRing);
+            page.EntriesByRing[cpl] = entries;
+            Array.Clear(entries);
+            bytes = CodeGenerator.Region(blocks, decodedPage, cpl, entries, exitAddress, arena.NextAddress, out labels);
+        }
+        nint at = arena.Append(bytes);
+        if (DumpPath is not null) File.AppendAllText(DumpPath, $"region 0x{pageBase + (uint)offset:x8} ring {cpl} at 0x{at:x}: {Convert.ToHexString(bytes)}\n");
+        foreach (var (blockOffset, address) in labels)
+            entries[blockOffset >> 2] = (nint)address;
+        RegionsCompiled++;
+        return entries[offset >> 2];
+    }
+
+    /// <summary>Runs generated code from <paramref name="entry"/> until it exits; returns the exit
+    /// kind (CodeGenerator.Exit*). CpuState holds pc, instret and cycles afterwards.</summary>
+    public int Execute(nint entry, uint virtualBase)
+    {
+        context->VirtualBase = virtualBase;
+        return ((delegate* unmanaged<JitContext*, nint, int>)trampoline)(context, entry);
+    }
+
+    private bool disposed;
+
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        arena.Dispose();
+        NativeMemory.Free(context);
+    }
+}

@@ -1,0 +1,30 @@
+// Differential test (3): every bundled guest that has a golden .expected file (examples,
+// bench, the teaching kernels) runs on the interpreter and on the JIT; console output, exit
+// status, instret, cycles, registers, statistics and RAM must match.
+using R4.Machine;
+using R4.Tests.Guests;
+
+namespace R4.Tests.Jit;
+
+public class GuestTests
+{
+    public static IEnumerable<object[]> Guests =>
+        Directory.EnumerateFiles(RepositoryPaths.Combine("Guests"), "*.expected", SearchOption.AllDirectories)
+            .Select(expected => Path.ChangeExtension(expected, ".asm"))
+            .Where(File.Exists)
+            .Select(asm => Path.GetRelativePath(RepositoryPaths.Root, asm).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal)
+            .Select(path => new object[] { path });
+
+    [Theory]
+    [MemberData(nameof(Guests))]
+    public void GuestRunsTheSameOnBothEngines(string guest)
+    {
+        var image = GuestRunner.Assemble(guest);
+        int regions = Differential.RunBoth(16 << 20, m => m.Load(image), [GuestRunner.DefaultBudgetInstructions], guest);
+        Assert.True(regions > 0, $"{guest}: the JIT compiled nothing");
+    }
+
+    [Fact]
+    public void TheGuestListIsNotEmpty() => Assert.True(Guests.Count() >= 10, $"only {Guests.Count()} guests found");
+}
