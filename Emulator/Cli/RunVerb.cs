@@ -108,7 +108,7 @@ public sealed class RunVerb : IDefinesSymbols
             _ => throw new InvalidOperationException($"unknown stop reason {result.Reason}"),
         };
         if (result.Reason != StopReason.PowerOff)
-            error.WriteLine($"r4: {Describe(result, image)}");
+            error.WriteLine($"r4: {Describe(result, image, stoppedByMonitor: machine.Monitor?.StopDiagnostic is not null)}");
         if (Stats)
             StatsReport.WriteSummary(error, result, machine.Statistics, layout.Name, machine.Exits);
         if (StatsJson is not null)
@@ -116,7 +116,7 @@ public sealed class RunVerb : IDefinesSymbols
         return exitCode;
     }
 
-    private static string Describe(RunResult result, ProgramImage image)
+    private static string Describe(RunResult result, ProgramImage image, bool stoppedByMonitor)
     {
         string where = $"pc 0x{result.Pc:x8}";
         string? symbol = image.Symbolize(result.Pc);
@@ -126,7 +126,7 @@ public sealed class RunVerb : IDefinesSymbols
         string cause = result.Reason switch
         {
             StopReason.InstructionLimit => "instruction limit reached",
-            StopReason.Shutdown => "machine shut down (triple fault)",
+            StopReason.Shutdown => stoppedByMonitor ? "guest stopped by the monitor" : "machine shut down (triple fault)",
             StopReason.Deadlock => "halted with interrupts enabled and no interrupt source left",
             _ => result.Reason.ToString(),
         };
