@@ -300,7 +300,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
             case Opcode.Int:
                 EmulateInt(instruction.Imm, savedPc);
                 return;
-            case Opcode.Iret when Guest.Cpl <= 2:
+            case Opcode.Iret when Guest.Cpl <= 2 && RingMap.Reverse(Guest.Rmap, Guest.Cpl) != 3:
                 EmulateIret(savedPc);
                 return;
             default:
