@@ -23,7 +23,7 @@ public static class Program
             settings.AllowMultiInstance = true;
             settings.CaseInsensitiveEnumValues = true;
         });
-        var parsed = parser.ParseArguments<AsmVerb, DisasmVerb, RunVerb, IsaDocVerb>(args);
+        var parsed = parser.ParseArguments<AsmVerb, DisasmVerb, RunVerb, IsaDocVerb, DebugVerb>(args);
         try
         {
             return parsed.MapResult(
@@ -31,6 +31,7 @@ public static class Program
                 (DisasmVerb verb) => verb.Execute(output, error),
                 (RunVerb verb) => verb.Execute(output, error, consoleOutput, consoleInput),
                 (IsaDocVerb verb) => verb.Execute(output, error),
+                (DebugVerb verb) => verb.Execute(output, error, consoleInput),
                 errors => errors.All(e => e.Tag is ErrorType.HelpRequestedError or ErrorType.VersionRequestedError or ErrorType.HelpVerbRequestedError)
                     ? ExitCodes.Success
                     : ExitCodes.Usage);
