@@ -146,10 +146,19 @@ internal sealed partial class AssemblyPass : IExpressionScope
         {
             if (Symbols.TryGetFromPreviousPass(qualified, out _))
                 throw new AssemblyException($"'{name}' is defined after this line, but '{layoutDirective}' needs a value known here", column);
-            throw new AssemblyException($"undefined symbol '{name}'", column);
+            throw Undefined(name, qualified, column);
         }
         if (Symbols.TryGetFromPreviousPass(qualified, out value)) return value;
-        throw new AssemblyException($"undefined symbol '{name}'", column);
+        throw Undefined(name, qualified, column);
+    }
+
+    /// <summary>"undefined symbol 'x'", with the closest known name when one is near
+    /// (a local label is suggested in the form it was referred to).</summary>
+    private AssemblyException Undefined(string name, string qualified, int column)
+    {
+        string prefix = qualified[..^name.Length];
+        var candidates = Symbols.AllNames().Select(n => prefix.Length > 0 && n.StartsWith(prefix, StringComparison.Ordinal) ? n[prefix.Length..] : n);
+        return new AssemblyException($"undefined symbol '{name}'" + Suggestions.DidYouMean(name, candidates), column);
     }
 
     public bool IsDefined(string name, int column) => Symbols.IsDefinedNow(QualifyReference(name, column));

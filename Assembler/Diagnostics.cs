@@ -62,7 +62,8 @@ internal static class Suggestions
             int d = EditDistance(lower, candidate.ToLowerInvariant());
             if (d < bestDistance) { bestDistance = d; best = candidate; }
         }
-        int allowed = word.Length <= 3 ? 1 : 2;
+        // Short names only get a suggestion for a difference of case (or one edit from 3 letters).
+        int allowed = word.Length <= 2 ? 0 : word.Length <= 4 ? 1 : 2;
         return best is not null && bestDistance <= allowed ? $" (did you mean '{best}'?)" : "";
     }
 

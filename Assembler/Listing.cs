@@ -3,7 +3,7 @@
 //   address   code                        line  source
 //   00001000  20100005                       3  start:  addi r1, r0, 5
 //   00001004  29100001 2211ffff              4          li r1, 0x1ffff
-//                                           12+         push \reg      (macro expansion line)
+//                                           12+         push r3        (a macro body line, expanded)
 // Lines from another file than the previous listed line are preceded by "==> file".
 // Data shows at most 8 bytes followed by "...".
 using System.Text;

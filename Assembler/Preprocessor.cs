@@ -348,7 +348,11 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
     {
         var includer = frames.Last(f => f.FullPath is not null);
         string fullPath = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(includer.FullPath!) ?? "", name));
-        string display = Path.Combine(Path.GetDirectoryName(includer.DisplayName) ?? "", name);
+        // Messages name an included file as the main file was named: absolute, or relative to
+        // the current folder (normalized, so "a/../lib/x.inc" reads "lib/x.inc").
+        string display = Path.IsPathRooted(includer.DisplayName)
+            ? fullPath
+            : Path.GetRelativePath(Directory.GetCurrentDirectory(), fullPath);
         var chain = frames.Where(f => f.FullPath is not null).ToList();
         int first = chain.FindIndex(f => f.FullPath == fullPath);
         if (first >= 0)

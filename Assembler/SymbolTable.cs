@@ -50,6 +50,10 @@ internal sealed class SymbolTable(IReadOnlyDictionary<string, long> defines, IRe
         return true;
     }
 
+    /// <summary>Every name known in this pass, the -D defines and the previous pass.</summary>
+    public IEnumerable<string> AllNames() =>
+        current.Keys.Concat(defines.Keys).Concat(previousPass?.Keys ?? []).Distinct();
+
     /// <summary>True when every symbol has the same value as in <paramref name="other"/>.</summary>
     public bool SameValuesAs(IReadOnlyDictionary<string, SymbolDefinition>? other) =>
         other is not null && other.Count == current.Count &&

@@ -46,5 +46,10 @@ public static class Program
             error.WriteLine($"r4: {e.Message}");
             return ExitCodes.BadInput;
         }
+        catch (R4.Machine.Devices.DiskImageException e)
+        {
+            error.WriteLine($"r4: {e.Message}");
+            return ExitCodes.CannotOpen;
+        }
     }
 }

@@ -47,6 +47,7 @@ public sealed class R4Machine : IDisposable
                     $"segment {i} at physical 0x{segment.PhysicalAddress:x8} ({length} bytes) lies outside RAM (0x{Memory.SizeBytes:x} bytes)");
         }
         Memory.Clear();
+        Bus.Reset();   // spec §6a: the timer stopped, no disk request, no interrupt pending
         foreach (var segment in image.Segments)
             Memory.Write(segment.PhysicalAddress, segment.Data);
         Cpu.Reset(image.Entry);

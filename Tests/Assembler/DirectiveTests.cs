@@ -67,6 +67,17 @@ public class DirectiveTests
     }
 
     [Fact]
+    public void ToElfWritesTheImage()
+    {
+        var result = Asm.Ok(".org 0x1000\n_start: li r1, 0x12345678\n.loop: jmp .loop\nN = 3\n.org 0x2000\n.asciz \"x\"");
+        var image = Elf32.Read(result.ToElf(), "t.elf");
+        Assert.Equal(0x1000u, image.Entry);
+        Assert.Equal(result.Image!.Segments.Select(s => (s.VirtualAddress, Convert.ToHexString(s.Data))),
+            image.Segments.Select(s => (s.VirtualAddress, Convert.ToHexString(s.Data))));
+        Assert.Equal(0x1008u, image.Lookup("_start.loop"));
+    }
+
+    [Fact]
     public void EmptyProgramHasNoSegmentsAndEntryZero()
     {
         var result = Asm.Ok("; nothing\nX = 1");

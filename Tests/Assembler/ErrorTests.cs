@@ -77,6 +77,8 @@ public class ErrorTests
         ["RegisterInExpression", " .word 1 + r3", "e.asm:1:12: error: register 'r3' cannot be used in an expression\n .word 1 + r3\n           ^"],
         ["LayoutNeedsEarlierValue", " .org later\nlater:", "e.asm:1:7: error: 'later' is defined after this line, but '.org' needs a value known here\n .org later\n      ^"],
         ["UndefinedSymbol", " beq r1, r2, nowhere", "e.asm:1:14: error: undefined symbol 'nowhere'\n beq r1, r2, nowhere\n             ^"],
+        ["UndefinedSymbolSuggestsTheCase", "main: nop\n jmp Main", "e.asm:2:6: error: undefined symbol 'Main' (did you mean 'main'?)\n jmp Main\n     ^"],
+        ["UndefinedLocalSuggestsTheLocal", "main: nop\n.loop: jmp .lop", "e.asm:2:12: error: undefined symbol '.lop' (did you mean '.loop'?)\n.loop: jmp .lop\n           ^"],
         ["MisalignedInstruction", " .byte 1\n nop", "e.asm:2:2: error: instruction at 0x00000001 is not 4-byte aligned (put '.align 4' before it)\n nop\n ^"],
         ["SymbolDefinedTwice", "x: nop\nx: nop", "e.asm:2:1: error: symbol 'x' is already defined at e.asm:1\nx: nop\n^"],
         ["AddressSpaceEnd", " .org 0xFFFFFFFC\n .word 1, 2", "e.asm:2:2: error: the location counter passes the end of the address space (0xfffffffc + 8 bytes)\n .word 1, 2\n ^"],

@@ -148,6 +148,23 @@ public class PreprocessorTests
     }
 
     [Fact]
+    public void MacroDefinedInAnIncludeReportsItsBodyLineInThatFile()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("main.asm", ".include \"m.inc\"\nnop\n  load r1, 5\n  load r2, 70000");
+        dir.Write("m.inc", "; macros\n.macro load r, v\n  addi \\r, r0, \\v\n.endm");
+        var result = R4.Assembler.R4Assembler.AssembleFile(dir.PathOf("main.asm"));
+        Assert.Equal(
+            $"{dir.PathOf("m.inc")}:3:16: error: immediate 70000 does not fit in signed 16 bits (-32768..32767) (in macro 'load' expanded at {dir.PathOf("main.asm")}:4)\n" +
+            "  addi r2, r0, 70000\n" +
+            "               ^",
+            Assert.Single(result.Errors).Format());
+        dir.Write("main.asm", ".include \"m.inc\"\nnop\n  load r1, 5");
+        var image = R4.Assembler.R4Assembler.AssembleFile(dir.PathOf("main.asm")).Image!;
+        Assert.Equal(new R4.Isa.Image.SourceLine(4, dir.PathOf("m.inc"), 3), image.Lines[1]);
+    }
+
+    [Fact]
     public void AssembleTextResolvesIncludesFromTheGivenFileName()
     {
         using var dir = new TempDirectory();

@@ -27,6 +27,23 @@ public class HaltTests
     }
 
     [Fact]
+    public void LoadResetsTheDevicesSoATimerFromAnEarlierRunIsStopped()
+    {
+        // First run: start the timer (period 100), then power off with IE = 0.
+        var starter = new ProgramBuilder().Li(1, 100).Emit(Opcode.Out, rs: 1, imm: Ports.TimerPeriod).PowerOff();
+        var m = MachineHarness.Load(starter);
+        Assert.Equal(StopReason.PowerOff, m.Run(1000).Reason);
+        // Second image on the same machine: sti; hlt. Spec §6a: the timer is stopped at reset,
+        // so nothing can interrupt and the machine deadlocks instead of taking IRQ 16.
+        var waiter = new ProgramBuilder().Emit(Opcode.Sti).Emit(Opcode.Hlt).Emit(Opcode.Nop);
+        m.Load(waiter.Image());
+        var result = m.Run(1000);
+        Assert.Equal(StopReason.Deadlock, result.Reason);
+        Assert.Equal(0, m.Statistics.TrapsByVector[Vectors.Timer]);
+        Assert.Equal(0ul, m.Interrupts.PendingMask);
+    }
+
+    [Fact]
     public void PendingInterruptIsTakenAfterStiLowestVectorFirst()
     {
         var p = new ProgramBuilder().Emit(Opcode.Nop).Emit(Opcode.Sti).Label("next").Emit(Opcode.Nop).PowerOff();
