@@ -93,7 +93,7 @@ public sealed class DebugSession : IDisposable
         _commands.Add("finish", ["fin"], "finish", "run until the current function returns (to [fp+4], or lr)", _ => Finish());
         _commands.Add("continue", ["c"], "continue", "run until a stop point hits or the machine stops", _ => Continue());
         _commands.Add("until-instret", [], "until-instret N", "run until N instructions have retired", UntilInstret);
-        _commands.Add("registers", ["regs"], "regs", "the registers (same as info registers)", _ => Print(_views.Registers()));
+        _commands.Add("registers", ["regs"], "registers", "the registers (same as info registers)", _ => Print(_views.Registers()));
         _commands.Add("x", [], "x/NF ADDR (F = w words, b bytes)", "examine virtual memory through the guest's page tables", a => Examine(a, physical: false));
         _commands.Add("xp", [], "xp/NF PADDR", "examine physical memory", a => Examine(a, physical: true));
         _commands.Add("disassemble", ["disas"], "disassemble [ADDR] [N]", "N instructions from ADDR (default: pc, 8) with source lines", Disassemble);

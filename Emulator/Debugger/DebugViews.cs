@@ -161,18 +161,15 @@ public sealed class DebugViews(DebugTarget target)
 
     /// <summary>Frame #0 is pc. Then the frame-pointer chain of docs/debugging.md: a function that
     /// keeps a frame does `push lr; push fp; mov fp, sp`, so [fp] = the caller's fp and [fp+4] =
-    /// the return address; the chain ends at fp = 0. Without a frame (fp = 0), #1 is lr.</summary>
+    /// the return address; the chain ends at fp = 0. A leaf (or a function before its prologue)
+    /// has no frame of its own: when lr points into another function than pc's and differs from
+    /// the frame's return address, lr is shown first, as the leaf's return.</summary>
     public IEnumerable<string> Backtrace(int maxFrames = 32)
     {
         yield return $"#0  {Where(Cpu.Pc)}";
-        uint fp = Cpu.GetRegister(Isa.Registers.FramePointer);
         int n = 1;
-        if (fp == 0)
-        {
-            uint lr = Cpu.GetRegister(Isa.Registers.LinkRegister);
-            if (lr != 0) yield return $"#1  {Where(lr)}  (from lr; no frame pointer)";
-            yield break;
-        }
+        if (LeafReturnAddress() is { } lr) yield return $"#{n++}  {Where(lr)}  (from lr)";
+        uint fp = Cpu.GetRegister(Isa.Registers.FramePointer);
         var seen = new HashSet<uint>();
         while (fp != 0 && n < maxFrames && seen.Add(fp))
         {
@@ -185,12 +182,24 @@ public sealed class DebugViews(DebugTarget target)
         }
     }
 
-    /// <summary>The return address of the current function: [fp+4] with a frame, else lr.</summary>
+    /// <summary>lr, when the current function has no frame of its own (see <see cref="Backtrace"/>).</summary>
+    private uint? LeafReturnAddress()
+    {
+        uint lr = Cpu.GetRegister(Isa.Registers.LinkRegister), fp = Cpu.GetRegister(Isa.Registers.FramePointer);
+        if (lr == 0) return null;
+        if (fp == 0) return lr;
+        uint? frameReturn = TryReadVirtual(fp + 4, 4) is { } b ? BitConverter.ToUInt32(b) : null;
+        return lr != frameReturn && FunctionOf(lr) != FunctionOf(Cpu.Pc) ? lr : null;
+    }
+
+    private string? FunctionOf(uint address) => target.Image.LabelAtOrBelow(address)?.Name.Split('.')[0];
+
+    /// <summary>The return address of the current function: lr for a leaf, else [fp+4].</summary>
     public uint ReturnAddress()
     {
+        if (LeafReturnAddress() is { } lr) return lr;
         uint fp = Cpu.GetRegister(Isa.Registers.FramePointer);
-        if (fp != 0 && TryReadVirtual(fp + 4, 4) is { } b) return BitConverter.ToUInt32(b);
-        return Cpu.GetRegister(Isa.Registers.LinkRegister);
+        return TryReadVirtual(fp + 4, 4) is { } b ? BitConverter.ToUInt32(b) : Cpu.GetRegister(Isa.Registers.LinkRegister);
     }
 
     // ---- page-table walk ---------------------------------------------------------------------

@@ -99,7 +99,8 @@ public sealed class VectorCatchpoint(int number, int vector) : StopPoint(number)
             report.Append($", address 0x{views.FaultRegister:x8}");
         else if (t.ErrorCode != 0)
             report.Append($", error 0x{t.ErrorCode:x}");
-        report.Append($"\n  trapped at pc {views.Where(t.SavedPc)}, ring {t.FromRing}\n  handler at pc {views.Where(c.Pc)}");
+        string ring = views.Monitor is { } m ? $"ring {m.Layout.VirtualRingOfReal(t.FromRing)} (real {t.FromRing})" : $"ring {t.FromRing}";
+        report.Append($"\n  trapped at pc {views.Where(t.SavedPc)}, {ring}\n  handler at pc {views.Where(c.Pc)}");
         return report.ToString();
     }
 }
@@ -111,7 +112,7 @@ public sealed class RingCatchpoint(int number) : StopPoint(number)
     public override string What => "ring change";
     public override string? Check(AttemptContext c, DebugViews views) =>
         c.PreviousRing >= 0 && c.PreviousRing != c.Ring
-            ? $"Catchpoint {Number} (ring {c.PreviousRing} -> {c.Ring}), at pc {views.Where(c.Pc)}"
+            ? $"Catchpoint {Number} ({(views.Monitor is null ? "" : "real ")}ring {c.PreviousRing} -> {c.Ring}), at pc {views.Where(c.Pc)}"
             : null;
 }
 
