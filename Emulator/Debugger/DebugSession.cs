@@ -18,10 +18,10 @@ public sealed class DebugSession : IDisposable
 
     public const string Prompt = "(r4) ";
 
-    public DebugSession(DebugMachineSetup setup, TextWriter output)
+    public DebugSession(DebugMachineSetup setup, TextWriter output, int checkpointIntervalAttempts = 4096)
     {
         _out = output;
-        _target = new DebugTarget(setup, output);
+        _target = new DebugTarget(setup, output, checkpointIntervalAttempts);
         _views = new DebugViews(_target);
         _target.Restarted += () => _points.Rebaseline(_views);
         RegisterCommands();

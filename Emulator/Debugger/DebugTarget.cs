@@ -4,6 +4,10 @@
 // travels backwards by re-executing deterministically from reset (spec §7) to an earlier
 // attempt number, replaying the recorded console input, suppressing console output already
 // shown, and re-applying the user's `set reg`/`set mem` edits at the attempt they were made.
+// Re-execution runs at full interpreter speed (no trace) up to the nearest checkpoint: every
+// CheckpointIntervalAttempts-th attempt records its instret and its index among the attempts
+// at that instret (faults retire nothing, so one instret can see several attempts); the
+// machine stops exactly at that instret, and a traced run covers the last stretch.
 using R4.Isa.Image;
 using R4.Machine;
 using R4.Monitor;
@@ -21,6 +25,8 @@ public sealed class AttemptContext
 {
     public ulong Attempt { get; internal set; }
     public ulong Instret { get; internal set; }
+    /// <summary>How many attempts before this one had the same instret (a fault, then its handler).</summary>
+    public int IndexAtInstret { get; internal set; }
     public int Ring { get; internal set; }
     public uint Pc { get; internal set; }
     public uint Word { get; internal set; }
@@ -37,10 +43,13 @@ public sealed class DebugTarget : IDisposable
     private readonly ReplayingConsoleStream _console;
     private readonly List<(ulong Attempt, Action<DebugTarget> Edit)> _edits = [];
     private AttemptSink _sink = null!;
+    // Checkpoint n: (instret, index at instret) of attempt n * CheckpointIntervalAttempts.
+    private readonly List<(ulong Instret, int IndexAtInstret)> _checkpoints = [];
 
-    public DebugTarget(DebugMachineSetup setup, TextWriter consoleText)
+    public DebugTarget(DebugMachineSetup setup, TextWriter consoleText, int checkpointIntervalAttempts = 4096)
     {
         _setup = setup;
+        CheckpointIntervalAttempts = checkpointIntervalAttempts;
         _console = new ReplayingConsoleStream(consoleText);
         Restart();
         RunUntil(_ => true);   // stop before the first instruction
@@ -53,6 +62,12 @@ public sealed class DebugTarget : IDisposable
     /// <summary>Raised after the machine was rebuilt from reset (before it runs), so stop
     /// points can take their baselines from the fresh machine.</summary>
     public event Action? Restarted;
+
+    /// <summary>Every this many attempts, the instret is recorded so re-execution can run fast to it.</summary>
+    public int CheckpointIntervalAttempts { get; }
+
+    /// <summary>How many re-executions ran untraced to a checkpoint.</summary>
+    public int FastForwards { get; private set; }
 
     /// <summary>How many times the machine was rebuilt from reset for time travel.</summary>
     public int Reexecutions { get; private set; }
@@ -83,6 +98,7 @@ public sealed class DebugTarget : IDisposable
     /// re-applies it at this attempt.</summary>
     public void Edit(Action<DebugTarget> edit)
     {
+        TruncateCheckpoints(Position);   // later checkpoints were recorded without this edit
         _edits.Add((Position, edit));
         edit(this);
     }
@@ -93,6 +109,8 @@ public sealed class DebugTarget : IDisposable
     public void TravelTo(ulong target, Action<AttemptContext>? observe = null)
     {
         target = Math.Max(target, 1);
+        foreach (var (attempt, _) in _edits.Where(e => e.Attempt > target).ToList())
+            TruncateCheckpoints(attempt);   // recorded with an edit that is now forgotten
         _edits.RemoveAll(e => e.Attempt > target);
         Restart();
         Reexecutions++;
@@ -104,15 +122,42 @@ public sealed class DebugTarget : IDisposable
         RunTo(target, observe);
     }
 
+    private void TruncateCheckpoints(ulong lastValidAttempt)
+    {
+        int keep = (int)Math.Min((ulong)_checkpoints.Count, lastValidAttempt / (ulong)CheckpointIntervalAttempts);
+        _checkpoints.RemoveRange(keep, _checkpoints.Count - keep);
+    }
+
     private void RunTo(ulong target, Action<AttemptContext>? observe)
     {
         if (Final is not null || _sink.Context.Attempt >= target) return;
+        if (observe is null) FastForwardTowards(target);
         RunUntil(c =>
         {
             if (c.Attempt >= target) return true;
             observe?.Invoke(c);
             return false;
         });
+    }
+
+    /// <summary>Runs untraced to the last checkpoint at or before <paramref name="target"/> that
+    /// lies ahead, stopping at the boundary where its instret is reached: the next attempt
+    /// announced is then the first at that instret.</summary>
+    private void FastForwardTowards(ulong target)
+    {
+        ulong interval = (ulong)CheckpointIntervalAttempts;
+        ulong n = Math.Min(target / interval, (ulong)_checkpoints.Count);
+        if (n == 0) return;
+        var (instret, indexAtInstret) = _checkpoints[(int)n - 1];
+        ulong firstAttemptAtInstret = n * interval - (ulong)indexAtInstret;
+        if (firstAttemptAtInstret <= _sink.Context.Attempt + 1 || instret <= Cpu.Instret) return;
+        Guest.Trace = null;
+        FastForwards++;
+        var result = Guest.Run(instret - Cpu.Instret);
+        Guest.Trace = _sink;
+        if (result.Reason != StopReason.InstructionLimit || Cpu.Instret != instret)
+            throw new InvalidOperationException($"re-execution diverged: expected instret {instret}, reached {Cpu.Instret} ({result.Reason})");
+        _sink.ResumeAt(firstAttemptAtInstret - 1);
     }
 
     private void Restart()
@@ -132,7 +177,7 @@ public sealed class DebugTarget : IDisposable
         };
         Guest = GuestMachine.Create(options, _setup.Layout);
         Guest.Load(_setup.Image);
-        _sink = new AttemptSink(Guest.Cpu);
+        _sink = new AttemptSink(Guest.Cpu, this);
         Guest.Trace = _sink;
         Restarted?.Invoke();
     }
@@ -141,13 +186,25 @@ public sealed class DebugTarget : IDisposable
 
     /// <summary>Counts attempts and asks the predicate before each; stops the run by a host
     /// stop request, so the machine halts before the instruction (nothing of it executed).</summary>
-    private sealed class AttemptSink(Cpu cpu) : ITraceSink
+    private sealed class AttemptSink(Cpu cpu, DebugTarget owner) : ITraceSink
     {
         public AttemptContext Context { get; } = new();
         public Func<AttemptContext, bool>? StopBefore;
         public bool StoppedByDebugger;
         // After a stop, the next Run announces the same attempt again: not a new one.
         private bool _announcedAgain;
+        // After a fast-forward, the attempt before the next one was never seen.
+        private bool _unknownPrevious;
+
+        /// <summary>The next attempt announced is number <paramref name="lastAttempt"/> + 1, the first at its instret.</summary>
+        public void ResumeAt(ulong lastAttempt)
+        {
+            Context.Attempt = lastAttempt;
+            Context.PreviousPc = null;
+            Context.PreviousRing = -1;
+            Context.Traps.Clear();
+            _unknownPrevious = true;
+        }
 
         public void Instruction(ulong instret, int ring, uint pc, uint word)
         {
@@ -158,13 +215,19 @@ public sealed class DebugTarget : IDisposable
                 Context.Word = word;
                 return;
             }
-            if (Context.Attempt > 0)
+            if (Context.Attempt > 0 && !_unknownPrevious)
             {
                 Context.PreviousPc = Context.Pc;
                 Context.PreviousRing = Context.Ring;
             }
+            Context.IndexAtInstret = Context.Attempt > 0 && !_unknownPrevious && Context.Instret == instret ? Context.IndexAtInstret + 1 : 0;
+            _unknownPrevious = false;
             Context.Attempt++;
             Context.Instret = instret;
+            var checkpoints = owner._checkpoints;
+            if (Context.Attempt % (ulong)owner.CheckpointIntervalAttempts == 0 &&
+                Context.Attempt / (ulong)owner.CheckpointIntervalAttempts == (ulong)checkpoints.Count + 1)
+                checkpoints.Add((instret, Context.IndexAtInstret));
             Context.Ring = ring;
             Context.Pc = pc;
             Context.Word = word;

@@ -474,16 +474,17 @@ Catchpoint 4 (real ring 1 -> 2), at pc 0x0000201c <user_main.next+0x10> at broke
     /// included), recording the state at every stop, then reverse-steps back one at a time:
     /// each state must come back exactly.</summary>
     [Theory]
-    [InlineData("native")]
-    [InlineData("ring012")]
-    [InlineData("ring3")]
-    public void ReverseStepiReturnsToExactlyThePreviousStateAtEveryStep(string layoutName)
+    [InlineData("native", 4096)]
+    [InlineData("native", 7)]
+    [InlineData("ring012", 5)]
+    [InlineData("ring3", 3)]
+    public void ReverseStepiReturnsToExactlyThePreviousStateAtEveryStep(string layoutName, int checkpointIntervalAttempts)
     {
         var image = R4Assembler.AssembleFile(Guest("broken")).Image!;
         Assert.True(Layouts.TryParse(layoutName, out var layout));
         var setup = new DebugMachineSetup(image, layout, 1 << 20, CostTable.Default, [], null);
         var transcript = new StringWriter();
-        using var session = new DebugSession(setup, transcript);
+        using var session = new DebugSession(setup, transcript, checkpointIntervalAttempts);
         var states = new List<string>();
         while (session.Target.Final is null)
         {
@@ -498,7 +499,40 @@ Catchpoint 4 (real ring 1 -> 2), at pc 0x0000201c <user_main.next+0x10> at broke
             Assert.Equal(states[i], Snapshot(session.Target));
         }
         Assert.Equal(1UL, session.Target.Position);
+        if (checkpointIntervalAttempts < 100) Assert.True(session.Target.FastForwards > states.Count / 2, $"{session.Target.FastForwards} fast-forwards");
         Assert.DoesNotContain("error", transcript.ToString());
+    }
+
+    /// <summary>The teaching kernel with timer interrupts, faults and a console: states seen
+    /// while stepping forward in big strides come back exactly when travelling back, with
+    /// re-execution running untraced to checkpoints (interrupts then arrive at the same instret).</summary>
+    [Theory]
+    [InlineData("native")]
+    [InlineData("ring013")]
+    public void ReverseExecutionThroughTimerInterruptsMatchesTheForwardRun(string layoutName)
+    {
+        var image = R4Assembler.AssembleFile(RepositoryPaths.Combine("Guests", "kernels", "teach", "faults.asm")).Image!;
+        Assert.True(Layouts.TryParse(layoutName, out var layout));
+        var setup = new DebugMachineSetup(image, layout, 16 << 20, CostTable.Default, [], null);
+        var transcript = new StringWriter();
+        using var session = new DebugSession(setup, transcript, checkpointIntervalAttempts: 1000);
+        var states = new List<string>();
+        while (session.Target.Final is null)
+        {
+            states.Add(Snapshot(session.Target));
+            session.Execute("si 9973");
+        }
+        Assert.Equal(0u, session.Target.Final!.ExitStatus);
+        for (int i = states.Count - 1; i >= 0; i--)
+        {
+            session.Execute($"rsi {session.Target.Position - (1 + (ulong)i * 9973)}");
+            Assert.Equal(1 + (ulong)i * 9973, session.Target.Position);
+            Assert.Equal(states[i], Snapshot(session.Target));
+        }
+        Assert.True(session.Target.FastForwards > 10, $"{session.Target.FastForwards} fast-forwards");
+        // Re-executed console output is not shown again.
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(transcript.ToString(), "teach kernel booting"));
+        Assert.DoesNotContain(transcript.ToString().Split('\n'), line => line.StartsWith("error:"));
     }
 
     private static string Snapshot(DebugTarget target)
@@ -511,6 +545,22 @@ Catchpoint 4 (real ring 1 -> 2), at pc 0x0000201c <user_main.next+0x10> at broke
         cpu.Memory.Read(0, ram);
         text.Append($" ram={Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(ram))}");
         return text.ToString();
+    }
+
+    public void Dispose() => _cli.Dispose();
+}
+
+public sealed class TraceTrapLineTests : IDisposable
+{
+    private readonly CliHarness _cli = new();
+
+    [Fact]
+    public void PageFaultTraceLineDecodesTheErrorAndNamesTheAddressAndSourceLine()
+    {
+        var run = _cli.Run("run", "--trace", RepositoryPaths.Combine("Guests", "examples", "broken", "broken.asm"));
+        Assert.Equal(255, run.ExitCode);
+        var trap = run.Stderr.Split('\n').Single(l => l.Contains(" trap #PF"));
+        Assert.Equal("       148 trap #PF page fault error=0x9 [page present, read, ring violation] address=0x00001330 saved pc=0x0000200c (user_main.next) at broken.asm:135 ring 3->0", trap);
     }
 
     public void Dispose() => _cli.Dispose();
