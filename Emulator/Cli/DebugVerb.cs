@@ -10,7 +10,7 @@ using R4.Monitor;
 namespace R4.Cli;
 
 [Verb("debug", HelpText = "Debug a guest: breakpoints, watchpoints, catchpoints, stepping, reverse execution (see docs/debugging.md).")]
-public sealed class DebugVerb
+public sealed class DebugVerb : IDefinesSymbols
 {
     [Value(0, MetaName = "guest", Required = true, HelpText = "The guest: an assembly source, an ELF image or a flat binary.")]
     public string Guest { get; set; } = "";

@@ -11,7 +11,7 @@ using R4.Monitor;
 namespace R4.Cli;
 
 [Verb("run", HelpText = "Run a guest (.asm source, ELF image or flat binary) on the R4 machine.")]
-public sealed class RunVerb
+public sealed class RunVerb : IDefinesSymbols
 {
     [Value(0, MetaName = "guest", Required = true, HelpText = "The guest: an assembly source, an ELF image or a flat binary.")]
     public string Guest { get; set; } = "";
