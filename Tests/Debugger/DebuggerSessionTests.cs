@@ -565,3 +565,26 @@ public sealed class TraceTrapLineTests : IDisposable
 
     public void Dispose() => _cli.Dispose();
 }
+
+/// <summary>docs/debugging.md shows a real transcript: it must be what the tool prints now.</summary>
+public sealed class DebuggingDocTests
+{
+    [Fact]
+    public void WalkthroughTranscriptIsWhatTheDebuggerPrints()
+    {
+        string doc = File.ReadAllText(RepositoryPaths.Combine("docs", "debugging.md")).Replace("\r\n", "\n");
+        int start = doc.IndexOf("```\nr4 debug: ", StringComparison.Ordinal);
+        Assert.True(start >= 0, "no transcript block in docs/debugging.md");
+        start += 4;
+        string documented = doc[start..doc.IndexOf("\n```", start, StringComparison.Ordinal)];
+
+        var stdout = new StringWriter { NewLine = "\n" };
+        var stderr = new StringWriter { NewLine = "\n" };
+        int exit = R4.Cli.Program.Run(["debug", RepositoryPaths.Combine("Guests", "examples", "broken", "broken.asm"),
+            "--commands", RepositoryPaths.Combine("docs", "debugging-walkthrough.txt")], stdout, stderr, null, null);
+        Assert.Equal(0, exit);
+        Assert.Equal("", stderr.ToString());
+        string root = RepositoryPaths.Root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        Assert.Equal(documented, stdout.ToString().Replace(root, "").Replace('\\', '/').TrimEnd('\n'));
+    }
+}
