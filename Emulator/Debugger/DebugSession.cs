@@ -260,6 +260,8 @@ public sealed class DebugSession : IDisposable
     private string DescribeFinal(RunResult final)
     {
         string where = _views.Where(final.Pc);
+        if (_target.Current.Attempt > 0 && _target.Current.Pc != final.Pc)
+            where += $", after the instruction at {_views.Where(_target.Current.Pc)}";
         string text = final.Reason switch
         {
             StopReason.PowerOff => $"Machine powered off, exit status {final.ExitStatus}, at pc {where}",

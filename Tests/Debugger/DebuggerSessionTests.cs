@@ -253,16 +253,16 @@ Breakpoint 1, 0x00001100 <syscall_entry> at broken.asm:82
 (r4) c
 one
 kernel: page fault at pc 0x0000200c, address 0x00001330, error 0x00000009
-Machine powered off, exit status 255, at pc 0x00001178 <kputc> at kprintf.inc:13
+Machine powered off, exit status 255, at pc 0x00001178 <kputc> at kprintf.inc:13, after the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
 (r4) rc
 Breakpoint 1, 0x00001100 <syscall_entry> at broken.asm:82
 => 0x00001100 <syscall_entry>:  push r2  ; broken.asm:82
 (r4) c
-Machine powered off, exit status 255, at pc 0x00001178 <kputc> at kprintf.inc:13
+Machine powered off, exit status 255, at pc 0x00001178 <kputc> at kprintf.inc:13, after the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
 (r4) rsi 3
 => 0x000012e8 <kprintf.done+0x14>:  jr lr  ; kprintf.inc:130
 (r4) si 3
-Machine powered off, exit status 255, at pc 0x00001178 <kputc> at kprintf.inc:13
+Machine powered off, exit status 255, at pc 0x00001178 <kputc> at kprintf.inc:13, after the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
 """;
         Assert.Equal(expected, Debug("broken", script));
     }
@@ -450,6 +450,77 @@ Catchpoint 4 (real ring 1 -> 2), at pc 0x0000201c <user_main.next+0x10> at broke
 """;
         Assert.Equal(expected, Debug("broken", script, "ring012"));
     }
+    [Fact]
+    public void CatchSystemCallAndRingChangesTemporaryBreakpointsAndStopsAfterPowerOff()
+    {
+        const string script = """
+catch syscall
+catch ring
+info b
+c
+c
+delete 2
+c
+until-instret 120
+x/8b lines
+tbreak user_main.next
+c
+info b
+disassemble
+info monitor
+""";
+        const string expected = """
+=> 0x00001000 <_start>:  lui sp, 0x1  ; broken.asm:23
+(r4) catch syscall
+Catchpoint 1: vector 32 (int 32)
+(r4) catch ring
+Catchpoint 2: ring change
+(r4) info b
+Num  Type    Hits  What
+1    catch   0     vector 32 (int 32)
+2    catch   0     ring change
+(r4) c
+Catchpoint 2 (ring 0 -> 3), at pc 0x00002000 <user_begin> at broken.asm:132
+=> 0x00002000 <user_begin>:  lui r7, 0x0  ; broken.asm:132
+(r4) c
+Catchpoint 1 (int 32 system call)
+  trapped at pc 0x0000201c <user_main.next+0x10> at broken.asm:139, ring 3
+  handler at pc 0x00001100 <syscall_entry> at broken.asm:82
+Catchpoint 2 (ring 3 -> 0), at pc 0x00001100 <syscall_entry> at broken.asm:82
+=> 0x00001100 <syscall_entry>:  push r2  ; broken.asm:82
+(r4) delete 2
+Deleted 2
+(r4) c
+one
+kernel: page fault at pc 0x0000200c, address 0x00001330, error 0x00000009
+Machine powered off, exit status 255, at pc 0x00001178 <kputc> at kprintf.inc:13, after the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
+(r4) until-instret 120
+error: until-instret: instret is already 788
+(r4) x/8b lines
+0x00002034 <lines>: 0x4c 0x20 0x00 0x00 0x04 0x00 0x00 0x00
+(r4) tbreak user_main.next
+Temporary breakpoint 3 at 0x0000200c <user_main.next> at broken.asm:135
+(r4) c
+The machine has stopped (Machine powered off, exit status 255, at pc 0x00001178 <kputc> at kprintf.inc:13, after the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114); use reverse-stepi or reverse-continue to go back.
+(r4) info b
+Num  Type    Hits  What
+1    catch   1     vector 32 (int 32)
+3    tbreak  0     user_main.next -> 0000200c
+(r4) disassemble
+   0x00001178 <kputc>:  out 0x00, r1  ; kprintf.inc:13
+   0x0000117c <kputc+0x4>:  jr lr  ; kprintf.inc:14
+   0x00001180 <kputs>:  addi r2, r1, 0  ; kprintf.inc:17
+   0x00001184 <kputs.loop>:  ldbu r1, [r2]  ; kprintf.inc:19
+   0x00001188 <kputs.loop+0x4>:  beq r1, r0, 0x00001198  ; <kputs.done>  ; kprintf.inc:20
+   0x0000118c <kputs.loop+0x8>:  out 0x00, r1  ; kprintf.inc:21
+   0x00001190 <kputs.loop+0xc>:  addi r2, r2, 1  ; kprintf.inc:22
+   0x00001194 <kputs.loop+0x10>:  jmp 0x00001184  ; <kputs.loop>  ; kprintf.inc:23
+(r4) info monitor
+not under a monitor (layout native)
+""";
+        Assert.Equal(expected, Debug("broken", script));
+    }
+
     [Fact]
     public void CommandsFromRedirectedInputArePromptedAndRun()
     {
