@@ -3,6 +3,7 @@
 using System.Text.Json;
 using CommandLine;
 using CommandLine.Text;
+using R4.Isa;
 using R4.Isa.Image;
 using R4.Machine;
 using R4.Monitor;
@@ -104,7 +105,7 @@ public sealed class RunVerb : IDefinesSymbols
         using var machine = GuestMachine.Create(options, layout);
         machine.Load(image);
         if (traceWriter is not null)
-            machine.Trace = new TextTraceSink(traceWriter, image);
+            machine.Trace = new TextTraceSink(traceWriter, image) { FaultAddress = () => machine.Cpu.GetControl(ControlRegister.Fault) };
         var result = machine.Run(MaxInstructions ?? ulong.MaxValue);
         consoleOutput.Flush();
         traceWriter?.Flush();

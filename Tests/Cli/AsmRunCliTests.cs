@@ -288,7 +288,7 @@ public sealed class AsmRunCliTests : IDisposable
         var run = cli.Run("run", "--trace", "--stats-json", json, cli.Write("brk.asm", Breakpoint));
         Assert.Equal(3, run.ExitCode);
         var trap = run.Stderr.Split('\n').Single(l => l.Contains(" trap "));
-        Assert.Matches(@"^ +\d+ trap #BP breakpoint error=0x0 saved pc=0x[0-9a-f]{8} \(at_brk\+0x4\) ring 0->0$", trap);
+        Assert.Matches(@"^ +\d+ trap #BP breakpoint error=0x0 saved pc=0x[0-9a-f]{8} \(at_brk\+0x4\)( at \S+:\d+)? ring 0->0$", trap);
         using var stats = JsonDocument.Parse(File.ReadAllBytes(json));
         var traps = stats.RootElement.GetProperty("traps");
         Assert.Equal(["3"], traps.EnumerateObject().Select(p => p.Name));

@@ -1,0 +1,273 @@
+// What the debugger shows of a stopped machine: addresses as symbol+offset and file:line,
+// registers, control registers decoded, memory (virtual through the guest's own page tables,
+// never the TLB, so looking changes nothing), disassembly with source lines, the frame-pointer
+// backtrace, the page-table walk and, under a layout, the monitor's view.
+using System.Text;
+using R4.Assembler;
+using R4.Isa;
+using R4.Machine;
+using R4.Monitor;
+
+namespace R4.Debugger;
+
+public sealed class DebugViews(DebugTarget target)
+{
+    private Cpu Cpu => target.Cpu;
+    public VirtualMachineMonitor? Monitor => target.Guest.Monitor;
+    private uint GuestRamBytes => target.Guest.GuestRamBytes;
+
+    /// <summary>The page directory register the guest believes in (virtual under a monitor).</summary>
+    public uint GuestPtbr => Monitor?.Guest.Ptbr ?? Cpu.GetControl(ControlRegister.Ptbr);
+
+    /// <summary>The `fault` register the guest sees.</summary>
+    public uint FaultRegister => Monitor?.Guest.Fault ?? Cpu.GetControl(ControlRegister.Fault);
+
+    // ---- naming addresses ------------------------------------------------------------------
+
+    /// <summary>"0x00001040 <user_main+0x10> at broken.asm:97".</summary>
+    public string Where(uint address, bool withLine = true)
+    {
+        var text = new StringBuilder($"0x{address:x8}");
+        if (target.Image.Symbolize(address) is { } symbol) text.Append($" <{symbol}>");
+        if (withLine && target.Image.LineAt(address) is { } line) text.Append($" at {Path.GetFileName(line.File)}:{line.Line}");
+        return text.ToString();
+    }
+
+    /// <summary>The current instruction: "=> 0x... <sym>:  ldw r2, [r7]    ; file:line".</summary>
+    public string CurrentInstruction() => DisassemblyLine(Cpu.Pc);
+
+    public string DisassemblyLine(uint address)
+    {
+        string marker = address == Cpu.Pc && target.Final is null ? "=>" : "  ";
+        string symbol = target.Image.Symbolize(address) is { } s ? $" <{s}>" : "";
+        string text = TryReadVirtual(address, 4) is { } b
+            ? Disassembler.Format(BitConverter.ToUInt32(b), address, target.Image)
+            : "<unmapped>";
+        string line = target.Image.LineAt(address) is { } l ? $"  ; {Path.GetFileName(l.File)}:{l.Line}" : "";
+        return $"{marker} 0x{address:x8}{symbol}:  {text}{line}".TrimEnd();
+    }
+
+    public IEnumerable<string> Disassemble(uint start, int count)
+    {
+        for (int i = 0; i < count; i++) yield return DisassemblyLine(start + 4u * (uint)i);
+    }
+
+    // ---- memory ------------------------------------------------------------------------------
+
+    /// <summary>Translates through the guest's tables as ring 0 reading (no TLB, no side effects).</summary>
+    public GuestTranslation Translate(uint va, int ring = 0, AccessKind access = AccessKind.Read) =>
+        GuestPageWalk.Translate(GuestPtbr, va, ring, access, GuestRamBytes, ReadPhysicalWord);
+
+    private uint ReadPhysicalWord(uint pa) => Cpu.TryReadPhysical32(pa, out uint v) ? v : 0;
+
+    public byte[]? TryReadVirtual(uint va, int length)
+    {
+        var bytes = new byte[length];
+        for (int i = 0; i < length; i++)
+        {
+            var t = Translate(va + (uint)i);
+            if (!t.Succeeded) return null;
+            Cpu.Memory.Read(t.PhysicalAddress, bytes.AsSpan(i, 1));
+        }
+        return bytes;
+    }
+
+    public byte[]? TryReadPhysical(uint pa, int length)
+    {
+        if ((ulong)pa + (ulong)length > GuestRamBytes) return null;
+        var bytes = new byte[length];
+        Cpu.Memory.Read(pa, bytes);
+        return bytes;
+    }
+
+    /// <summary>x/Nw, x/Nb (virtual) and xp/Nw, xp/Nb (physical): four words or eight bytes a line.</summary>
+    public IEnumerable<string> Examine(uint address, int count, int unitBytes, bool physical)
+    {
+        int perLine = unitBytes == 4 ? 4 : 8;
+        for (int i = 0; i < count; i += perLine)
+        {
+            uint lineAddress = address + (uint)(i * unitBytes);
+            var text = new StringBuilder(physical ? $"0x{lineAddress:x8}:" : $"{Where(lineAddress, withLine: false)}:");
+            for (int j = i; j < Math.Min(count, i + perLine); j++)
+            {
+                uint a = address + (uint)(j * unitBytes);
+                var bytes = physical ? TryReadPhysical(a, unitBytes) : TryReadVirtual(a, unitBytes);
+                text.Append(bytes is null ? (unitBytes == 4 ? " ??????????" : " ????")
+                    : unitBytes == 4 ? $" 0x{BitConverter.ToUInt32(bytes):x8}" : $" 0x{bytes[0]:x2}");
+            }
+            yield return text.ToString();
+        }
+    }
+
+    // ---- registers ---------------------------------------------------------------------------
+
+    public IEnumerable<string> Registers()
+    {
+        for (int row = 0; row < 4; row++)
+        {
+            var line = new StringBuilder();
+            for (int col = 0; col < 4; col++)
+            {
+                int r = row * 4 + col;
+                line.Append($"{Isa.Registers.Name(r),-3} 0x{Cpu.GetRegister(r):x8}   ");
+            }
+            yield return line.ToString().TrimEnd();
+        }
+        yield return $"pc  {Where(Cpu.Pc)}";
+        yield return $"instret {Cpu.Instret}  ring {GuestRing}{(Monitor is null ? "" : $" (real {Cpu.Cpl})")}  ie {(GuestInterruptEnable ? 1 : 0)}";
+    }
+
+    public int GuestRing
+    {
+        get
+        {
+            if (Monitor is null) return Cpu.Cpl;
+            Monitor.RefreshFromHardware();
+            return Monitor.Guest.Cpl;
+        }
+    }
+
+    private bool GuestInterruptEnable
+    {
+        get
+        {
+            if (Monitor is null) return Cpu.InterruptsEnabled;
+            Monitor.RefreshFromHardware();
+            return Monitor.Guest.InterruptEnable;
+        }
+    }
+
+    /// <summary>Control registers as the guest sees them (virtual under a monitor), decoded.</summary>
+    public IEnumerable<string> ControlRegisters(bool real = false)
+    {
+        Monitor?.RefreshFromHardware();
+        foreach (var cr in Enum.GetValues<ControlRegister>())
+        {
+            uint value = real || Monitor is null ? Cpu.GetControl(cr) : Monitor.Guest.Read(cr);
+            yield return $"{Isa.ControlRegisters.Name(cr),-9} 0x{value:x8}  {DecodeControl(cr, value)}".TrimEnd();
+        }
+    }
+
+    private string DecodeControl(ControlRegister cr, uint value) => cr switch
+    {
+        ControlRegister.Status => $"cpl={value & StatusBits.CplMask} ie={((value & StatusBits.InterruptEnable) != 0 ? 1 : 0)}",
+        ControlRegister.Ptbr => (value & PageBits.PtbrEnable) != 0 ? $"paging on, directory 0x{value & PageBits.FrameMask:x8}" : "paging off",
+        ControlRegister.Rmap => $"forward {string.Join(",", Enumerable.Range(0, 4).Select(v => RingMap.Forward(value, v)))} reverse {string.Join(",", Enumerable.Range(0, 4).Select(v => RingMap.Reverse(value, v)))}",
+        ControlRegister.Ivt or ControlRegister.Fault => target.Image.Symbolize(value) is { } s ? $"<{s}>" : "",
+        _ => "",
+    };
+
+    // ---- backtrace -----------------------------------------------------------------------------
+
+    /// <summary>Frame #0 is pc. Then the frame-pointer chain of docs/debugging.md: a function that
+    /// keeps a frame does `push lr; push fp; mov fp, sp`, so [fp] = the caller's fp and [fp+4] =
+    /// the return address; the chain ends at fp = 0. A leaf (or a function before its prologue)
+    /// has no frame of its own: when lr points into another function than pc's and differs from
+    /// the frame's return address, lr is shown first, as the leaf's return.</summary>
+    public IEnumerable<string> Backtrace(int maxFrames = 32)
+    {
+        yield return $"#0  {Where(Cpu.Pc)}";
+        int n = 1;
+        if (LeafReturnAddress() is { } lr) yield return $"#{n++}  {Where(lr)}  (from lr)";
+        uint fp = Cpu.GetRegister(Isa.Registers.FramePointer);
+        var seen = new HashSet<uint>();
+        while (fp != 0 && n < maxFrames && seen.Add(fp))
+        {
+            var frame = TryReadVirtual(fp, 8);
+            if (frame is null) { yield return $"#{n}  <frame at 0x{fp:x8} unreadable>"; yield break; }
+            uint returnAddress = BitConverter.ToUInt32(frame, 4);
+            yield return $"#{n}  {Where(returnAddress)}  (frame 0x{fp:x8})";
+            fp = BitConverter.ToUInt32(frame, 0);
+            n++;
+        }
+    }
+
+    /// <summary>lr, when the current function has no frame of its own (see <see cref="Backtrace"/>).</summary>
+    private uint? LeafReturnAddress()
+    {
+        uint lr = Cpu.GetRegister(Isa.Registers.LinkRegister), fp = Cpu.GetRegister(Isa.Registers.FramePointer);
+        if (lr == 0) return null;
+        if (fp == 0) return lr;
+        uint? frameReturn = TryReadVirtual(fp + 4, 4) is { } b ? BitConverter.ToUInt32(b) : null;
+        return lr != frameReturn && FunctionOf(lr) != FunctionOf(Cpu.Pc) ? lr : null;
+    }
+
+    private string? FunctionOf(uint address) => target.Image.LabelAtOrBelow(address)?.Name.Split('.')[0];
+
+    /// <summary>The return address of the current function: lr for a leaf, else [fp+4].</summary>
+    public uint ReturnAddress()
+    {
+        if (LeafReturnAddress() is { } lr) return lr;
+        uint fp = Cpu.GetRegister(Isa.Registers.FramePointer);
+        return TryReadVirtual(fp + 4, 4) is { } b ? BitConverter.ToUInt32(b) : Cpu.GetRegister(Isa.Registers.LinkRegister);
+    }
+
+    // ---- page-table walk ---------------------------------------------------------------------
+
+    public IEnumerable<string> PageWalk(uint va)
+    {
+        uint ptbr = GuestPtbr;
+        yield return $"pt 0x{va:x8}: ptbr 0x{ptbr:x8}{(Monitor is null ? "" : " (the guest's)")}, directory index {va >> 22}, table index {(va >> 12) & 0x3FF}, offset 0x{va & 0xFFF:x3}";
+        if ((ptbr & PageBits.PtbrEnable) == 0)
+        {
+            yield return va < GuestRamBytes ? $"paging off: physical 0x{va:x8}, every ring may read, write and execute"
+                : $"paging off: physical 0x{va:x8} is outside RAM (#MC)";
+            yield break;
+        }
+        uint pdeAddress = (ptbr & PageBits.FrameMask) + (va >> 22) * 4;
+        if (pdeAddress >= GuestRamBytes) { yield return $"directory entry at 0x{pdeAddress:x8} is outside RAM: #MC"; yield break; }
+        uint pde = ReadPhysicalWord(pdeAddress);
+        yield return $"directory entry [0x{pdeAddress:x8}] = 0x{pde:x8}: {((pde & PageBits.Present) != 0 ? $"present, table at 0x{pde & PageBits.FrameMask:x8}" : "not present")}";
+        if ((pde & PageBits.Present) == 0) { yield return "walk fails at the directory: #PF (page not present)"; yield break; }
+        uint pteAddress = (pde & PageBits.FrameMask) + ((va >> 12) & 0x3FF) * 4;
+        if (pteAddress >= GuestRamBytes) { yield return $"table entry at 0x{pteAddress:x8} is outside RAM: #MC"; yield break; }
+        uint pte = ReadPhysicalWord(pteAddress);
+        yield return $"table entry     [0x{pteAddress:x8}] = 0x{pte:x8}: {DescribePte(pte)}";
+        if ((pte & PageBits.Present) == 0) { yield return "walk fails at the table: #PF (page not present)"; yield break; }
+        uint pa = (pte & PageBits.FrameMask) | (va & 0xFFF);
+        yield return $"physical 0x{pa:x8}{(pa >= GuestRamBytes ? " (outside RAM: #MC)" : "")}";
+        for (int ring = 0; ring < 4; ring++)
+        {
+            string Allowed(AccessKind kind, string letter) =>
+                GuestPageWalk.Translate(ptbr, va, ring, kind, GuestRamBytes, ReadPhysicalWord) is var t && t.Succeeded ? letter
+                    : t.Outcome == WalkOutcome.PageFault ? "-" : "!";
+            yield return $"  ring {ring}: {Allowed(AccessKind.Read, "r")}{Allowed(AccessKind.Write, "w")}{Allowed(AccessKind.Fetch, "x")}";
+        }
+    }
+
+    public static string DescribePte(uint pte)
+    {
+        if ((pte & PageBits.Present) == 0) return "not present";
+        var parts = new List<string> { $"frame 0x{pte & PageBits.FrameMask:x8}", "present" };
+        parts.Add((pte & PageBits.Writable) != 0 ? "writable" : "read-only");
+        if ((pte & PageBits.Executable) != 0) parts.Add("executable");
+        parts.Add($"ring {(pte & PageBits.RingMask) >> PageBits.RingShift}");
+        return string.Join(", ", parts);
+    }
+
+    // ---- the monitor ---------------------------------------------------------------------------
+
+    public IEnumerable<string> MonitorInfo(uint? address)
+    {
+        if (Monitor is not { } m)
+        {
+            yield return "not under a monitor (layout native)";
+            yield break;
+        }
+        m.RefreshFromHardware();
+        yield return $"layout {m.Layout.Name}: {m.Layout.Summary}";
+        yield return $"ring: virtual {m.Guest.Cpl}, real {Cpu.Cpl}; ie: virtual {(m.Guest.InterruptEnable ? 1 : 0)}, real {(Cpu.InterruptsEnabled ? 1 : 0)}";
+        yield return "virtual control registers:";
+        foreach (var cr in Enum.GetValues<ControlRegister>())
+            yield return $"  {Isa.ControlRegisters.Name(cr),-9} 0x{m.Guest.Read(cr):x8}   real 0x{Cpu.GetControl(cr):x8}";
+        if (address is { } va)
+        {
+            int view = m.Layout.ViewOf(m.Guest.Cpl);
+            uint shadow = m.Shadow.EntryOf(view, va);
+            var guest = Translate(va);
+            yield return $"0x{va:x8}: guest {(guest.Succeeded ? $"entry 0x{guest.PageEntry:x8} -> physical 0x{guest.PhysicalAddress:x8}" : guest.Outcome.ToString())}; shadow entry (view {view}) 0x{shadow:x8}: {DescribePte(shadow)}";
+        }
+        var exits = m.Exits.ByName();
+        yield return $"exits: {m.Exits.TotalExits} total" + (exits.Count == 0 ? "" : ": " + string.Join(", ", exits.Select(e => $"{e.Key} {e.Value}")));
+    }
+}

@@ -1,0 +1,168 @@
+// Breakpoints, watchpoints and catchpoints: the numbered list `info breakpoints` shows, and the
+// check run before every attempt while the guest runs under the debugger. A check returns the
+// stop report (or null). Watchpoints and exit/fault catchpoints compare against a baseline taken
+// at the previous attempt, so they say which instruction wrote or trapped.
+using System.Text;
+using R4.Isa;
+using R4.Monitor;
+
+namespace R4.Debugger;
+
+public abstract class StopPoint(int number)
+{
+    public int Number { get; } = number;
+    public bool Temporary { get; init; }
+    public int Hits { get; set; }
+    public abstract string Kind { get; }
+    public abstract string What { get; }
+    /// <summary>The report when the attempt in <paramref name="c"/> must stop, else null.</summary>
+    public abstract string? Check(AttemptContext c, DebugViews views);
+    /// <summary>Takes the current state as the reference for later changes.</summary>
+    public virtual void Rebaseline(DebugViews views) { }
+}
+
+public sealed class Breakpoint(int number, uint address, string source) : StopPoint(number)
+{
+    public uint Address { get; } = address;
+    public override string Kind => Temporary ? "tbreak" : "break";
+    public override string What => $"{source} -> {Address:x8}";
+    public override string? Check(AttemptContext c, DebugViews views) =>
+        c.Pc == Address ? $"{(Temporary ? "Temporary breakpoint" : "Breakpoint")} {Number}, {views.Where(c.Pc)}" : null;
+}
+
+/// <summary>A write watchpoint on <c>Length</c> bytes at a virtual address of the current
+/// address space: reports a change of the bytes, old and new, and the pc that wrote them.</summary>
+public sealed class Watchpoint(int number, uint address, int length) : StopPoint(number)
+{
+    private byte[]? _old;
+    public uint Address { get; } = address;
+    public int Length { get; } = length;
+    public override string Kind => "watch";
+    public override string What => $"{Address:x8} ({Length} byte{(Length == 1 ? "" : "s")})";
+
+    public override void Rebaseline(DebugViews views) => _old = views.TryReadVirtual(Address, Length);
+
+    public override string? Check(AttemptContext c, DebugViews views)
+    {
+        var now = views.TryReadVirtual(Address, Length);
+        bool changed = _old is null ? now is not null : now is null || !now.AsSpan().SequenceEqual(_old);
+        if (!changed) return null;
+        var report = new StringBuilder();
+        report.Append($"Watchpoint {Number}: {views.Where(Address, withLine: false)} ({Length} bytes)\n");
+        report.Append($"Old value = {Format(_old)}\nNew value = {Format(now)}\n");
+        report.Append(c.PreviousPc is { } writer ? $"written by pc {views.Where(writer)}" : "written before the first instruction");
+        _old = now;
+        return report.ToString();
+    }
+
+    private static string Format(byte[]? bytes)
+    {
+        if (bytes is null) return "<unmapped>";
+        if (bytes.Length is 1 or 2 or 4)
+        {
+            uint value = 0;
+            for (int i = bytes.Length - 1; i >= 0; i--) value = value << 8 | bytes[i];
+            return $"0x{value.ToString("x" + bytes.Length * 2)}";
+        }
+        return string.Join(" ", bytes.Select(b => b.ToString("x2")));
+    }
+}
+
+/// <summary>`catch vector N`: a trap of vector N delivered to the guest (natively: any delivery;
+/// under a monitor: a hardware delivery into a guest ring, or a fault the monitor reflected).</summary>
+public sealed class VectorCatchpoint(int number, int vector) : StopPoint(number)
+{
+    private long _reflected;
+    public int Vector { get; } = vector;
+    public override string Kind => "catch";
+    public override string What => $"vector {Vector} ({Vectors.Name(Vector)})";
+
+    public override void Rebaseline(DebugViews views) => _reflected = views.Monitor?.Exits.ReflectedFaults(Vector) ?? 0;
+
+    public override string? Check(AttemptContext c, DebugViews views)
+    {
+        ObservedTrap? caught = null;
+        foreach (var trap in c.Traps)
+            if (trap.Vector == Vector && (views.Monitor is null || trap.ToRing != 0)) caught = trap;
+        if (views.Monitor is { } monitor)
+        {
+            long reflected = monitor.Exits.ReflectedFaults(Vector);
+            if (reflected != _reflected && caught is null)
+                caught = c.Traps.LastOrDefault(t => t.Vector == Vector);
+            _reflected = reflected;
+        }
+        if (caught is not { } t) return null;
+        var report = new StringBuilder($"Catchpoint {Number} ({Vectors.Name(t.Vector)} {Vectors.Describe(t.Vector)})");
+        if (t.Vector == Vectors.PageFault)
+            report.Append($", error 0x{t.ErrorCode:x} ({PageBits.DescribeError(t.ErrorCode)}), address 0x{views.FaultRegister:x8}");
+        else if (t.Vector == Vectors.Alignment)
+            report.Append($", address 0x{views.FaultRegister:x8}");
+        else if (t.ErrorCode != 0)
+            report.Append($", error 0x{t.ErrorCode:x}");
+        string ring = views.Monitor is { } m ? $"ring {m.Layout.VirtualRingOfReal(t.FromRing)} (real {t.FromRing})" : $"ring {t.FromRing}";
+        report.Append($"\n  trapped at pc {views.Where(t.SavedPc)}, {ring}\n  handler at pc {views.Where(c.Pc)}");
+        return report.ToString();
+    }
+}
+
+/// <summary>`catch ring`: any change of the (real) ring between two instructions.</summary>
+public sealed class RingCatchpoint(int number) : StopPoint(number)
+{
+    public override string Kind => "catch";
+    public override string What => "ring change";
+    public override string? Check(AttemptContext c, DebugViews views) =>
+        c.PreviousRing >= 0 && c.PreviousRing != c.Ring
+            ? $"Catchpoint {Number} ({(views.Monitor is null ? "" : "real ")}ring {c.PreviousRing} -> {c.Ring}), at pc {views.Where(c.Pc)}"
+            : null;
+}
+
+/// <summary>`catch exit [CAUSE]`: a monitor exit, of one cause or any.</summary>
+public sealed class ExitCatchpoint(int number, ExitCause? cause) : StopPoint(number)
+{
+    private long _count;
+    public override string Kind => "catch";
+    public override string What => cause is { } c ? $"monitor exit {ExitAccounting.NameOf(c)}" : "any monitor exit";
+
+    private long Count(VirtualMachineMonitor m) => cause is { } c ? m.Exits[c] : m.Exits.TotalExits;
+
+    public override void Rebaseline(DebugViews views) => _count = views.Monitor is { } m ? Count(m) : 0;
+
+    public override string? Check(AttemptContext c, DebugViews views)
+    {
+        if (views.Monitor is not { } m) return null;
+        long now = Count(m);
+        if (now == _count) return null;
+        _count = now;
+        string causes = string.Join(", ", c.Traps.Where(t => t.ToRing == 0).Select(t => Vectors.Name(t.Vector)));
+        return $"Catchpoint {Number} (monitor exit{(cause is { } k ? " " + ExitAccounting.NameOf(k) : "")}{(causes.Length > 0 ? ", trap " + causes : "")}) after pc {(c.PreviousPc is { } p ? views.Where(p) : "?")}\n  now at pc {views.Where(c.Pc)}";
+    }
+}
+
+/// <summary>The numbered list of stop points.</summary>
+public sealed class StopPointList
+{
+    private readonly List<StopPoint> _points = [];
+    private int _nextNumber = 1;
+
+    public IReadOnlyList<StopPoint> All => _points;
+    public int NextNumber() => _nextNumber++;
+    public void Add(StopPoint point) => _points.Add(point);
+    public bool Delete(int number) => _points.RemoveAll(p => p.Number == number) > 0;
+    public void Rebaseline(DebugViews views) { foreach (var p in _points) p.Rebaseline(views); }
+
+    /// <summary>Checks every point (all of them, so each baseline stays current) and returns
+    /// the reports of those that hit; temporary breakpoints that hit are deleted.</summary>
+    public List<string> Check(AttemptContext c, DebugViews views, bool countHits = true)
+    {
+        var reports = new List<string>();
+        foreach (var p in _points.ToArray())
+        {
+            if (p.Check(c, views) is not { } report) continue;
+            reports.Add(report);
+            if (!countHits) continue;
+            p.Hits++;
+            if (p.Temporary) _points.Remove(p);
+        }
+        return reports;
+    }
+}

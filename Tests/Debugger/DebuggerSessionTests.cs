@@ -1,0 +1,661 @@
+// Scripted `r4 debug --commands` sessions with exact transcripts (through the CLI), and the
+// time-travel property: reverse-stepi returns to exactly the state seen before (registers,
+// control registers, instret, memory) at every step of a run that traps, including under a monitor.
+using R4.Assembler;
+using R4.Debugger;
+using R4.Isa;
+using R4.Machine;
+using R4.Monitor;
+using R4.Tests.Cli;
+
+namespace R4.Tests.Debugger;
+
+public sealed class DebuggerSessionTests : IDisposable
+{
+    private readonly CliHarness _cli = new();
+
+    private static string Guest(string which) => which == "calls"
+        ? RepositoryPaths.Combine("Tests", "Debugger", "calls.asm")
+        : RepositoryPaths.Combine("Guests", "examples", "broken", "broken.asm");
+
+    /// <summary>The transcript after the banner line of `r4 debug GUEST --commands SCRIPT`.</summary>
+    private string Debug(string guest, string script, string layout = "native")
+    {
+        string path = _cli.Write("session.txt", script + "\n");
+        var run = _cli.Run("debug", Guest(guest), "--layout", layout, "--commands", path);
+        Assert.Equal("", run.Stderr);
+        Assert.Equal(0, run.ExitCode);
+        var lines = run.Stdout.Split('\n').ToList();
+        Assert.StartsWith("r4 debug: ", lines[0]);
+        return string.Join("\n", lines.Skip(1)).TrimEnd('\n');
+    }
+
+    [Fact]
+    public void BreakpointsBySymbolAndFileLineStepNextFinishAndBacktrace()
+    {
+        const string script = """
+break mul_self
+b calls.asm:9
+info breakpoints
+c
+bt
+finish
+next
+next
+regs
+stepi
+tbreak square
+c
+info b
+next
+regs
+""";
+        const string expected = """
+=> 0x00001000 <_start>:  ori sp, r0, 0x8000  ; calls.asm:5
+(r4) break mul_self
+Breakpoint 1 at 0x00001050 <mul_self> at calls.asm:25
+(r4) b calls.asm:9
+Breakpoint 2 at 0x00001014 <_start+0x14> at calls.asm:9
+(r4) info breakpoints
+Num  Type    Hits  What
+1    break   0     mul_self -> 00001050
+2    break   0     calls.asm:9 -> 00001014
+(r4) c
+Breakpoint 1, 0x00001050 <mul_self> at calls.asm:25
+=> 0x00001050 <mul_self>:  mul r1, r1, r1  ; calls.asm:25
+(r4) bt
+#0  0x00001050 <mul_self> at calls.asm:25
+#1  0x00001044 <square+0x10> at calls.asm:21  (from lr)
+#2  0x0000100c <_start+0xc> at calls.asm:8  (frame 0x00007ff8)
+(r4) finish
+Run till exit to 0x00001044 <square+0x10> at calls.asm:21
+=> 0x00001044 <square+0x10>:  pop fp  ; calls.asm:21
+(r4) next
+=> 0x00001048 <square+0x14>:  pop lr  ; calls.asm:22
+(r4) next
+=> 0x0000104c <square+0x18>:  jr lr  ; calls.asm:23
+(r4) regs
+r0  0x00000000   r1  0x00000019   r2  0x00000000   r3  0x00000000
+r4  0x00000000   r5  0x00000000   r6  0x00000000   r7  0x00000000
+r8  0x00000000   r9  0x00000000   r10 0x00000000   r11 0x00000000
+r12 0x00000000   fp  0x00000000   sp  0x00008000   lr  0x0000100c
+pc  0x0000104c <square+0x18> at calls.asm:23
+instret 11  ring 0  ie 0
+(r4) stepi
+=> 0x0000100c <_start+0xc>:  lui r2, 0x0  ; calls.asm:8
+(r4) tbreak square
+Temporary breakpoint 3 at 0x00001034 <square> at calls.asm:17
+(r4) c
+Breakpoint 2, 0x00001014 <_start+0x14> at calls.asm:9
+=> 0x00001014 <_start+0x14>:  stw r1, [r2]  ; calls.asm:9
+(r4) info b
+Num  Type    Hits  What
+1    break   1     mul_self -> 00001050
+2    break   1     calls.asm:9 -> 00001014
+3    tbreak  0     square -> 00001034
+(r4) next
+=> 0x00001018 <_start+0x18>:  addi r1, r0, 7  ; calls.asm:10
+(r4) regs
+r0  0x00000000   r1  0x00000019   r2  0x00001058   r3  0x00000000
+r4  0x00000000   r5  0x00000000   r6  0x00000000   r7  0x00000000
+r8  0x00000000   r9  0x00000000   r10 0x00000000   r11 0x00000000
+r12 0x00000000   fp  0x00000000   sp  0x00008000   lr  0x0000100c
+pc  0x00001018 <_start+0x18> at calls.asm:10
+instret 15  ring 0  ie 0
+""";
+        Assert.Equal(expected, Debug("calls", script));
+    }
+
+    [Fact]
+    public void WatchpointReportsOldAndNewValueAndTheWritingPcAndReverseContinueReturnsToTheEarlierWrite()
+    {
+        const string script = """
+watch result
+c
+c
+rc
+info b
+c
+""";
+        const string expected = """
+=> 0x00001000 <_start>:  ori sp, r0, 0x8000  ; calls.asm:5
+(r4) watch result
+Watchpoint 1: 0x00001058 <result> (4 bytes)
+(r4) c
+Watchpoint 1: 0x00001058 <result> (4 bytes)
+Old value = 0x00000000
+New value = 0x00000019
+written by pc 0x00001014 <_start+0x14> at calls.asm:9
+=> 0x00001018 <_start+0x18>:  addi r1, r0, 7  ; calls.asm:10
+(r4) c
+Watchpoint 1: 0x00001058 <result> (4 bytes)
+Old value = 0x00000019
+New value = 0x00000031
+written by pc 0x00001028 <_start+0x28> at calls.asm:13
+=> 0x0000102c <_start+0x2c>:  addi r1, r0, 0  ; calls.asm:14
+(r4) rc
+Watchpoint 1: 0x00001058 <result> (4 bytes)
+Old value = 0x00000000
+New value = 0x00000019
+written by pc 0x00001014 <_start+0x14> at calls.asm:9
+=> 0x00001018 <_start+0x18>:  addi r1, r0, 7  ; calls.asm:10
+(r4) info b
+Num  Type    Hits  What
+1    watch   2     00001058 (4 bytes)
+(r4) c
+Watchpoint 1: 0x00001058 <result> (4 bytes)
+Old value = 0x00000019
+New value = 0x00000031
+written by pc 0x00001028 <_start+0x28> at calls.asm:13
+=> 0x0000102c <_start+0x2c>:  addi r1, r0, 0  ; calls.asm:14
+""";
+        Assert.Equal(expected, Debug("calls", script));
+    }
+
+    [Fact]
+    public void CatchPageFaultDecodesTheErrorBitsThenBacktracePageWalkAndMemory()
+    {
+        const string script = """
+catch pf
+c
+bt
+pt 0x1330
+pt 0x20000
+pt 0x400000
+x/4w bytes_written
+xp/8b 0x2000
+info cr
+""";
+        const string expected = """
+=> 0x00001000 <_start>:  lui sp, 0x1  ; broken.asm:23
+(r4) catch pf
+Catchpoint 1: vector 6 (#PF)
+(r4) c
+one
+Catchpoint 1 (#PF page fault), error 0x9 (page present, read, ring violation), address 0x00001330
+  trapped at pc 0x0000200c <user_main.next> at broken.asm:135, ring 3
+  handler at pc 0x00001158 <fault_handler> at broken.asm:108
+=> 0x00001158 <fault_handler>:  lui r1, 0x0  ; broken.asm:108
+(r4) bt
+#0  0x00001158 <fault_handler> at broken.asm:108
+#1  0x00001098 <_start+0x98> at broken.asm:53  (from lr)
+(r4) pt 0x1330
+pt 0x00001330: ptbr 0x00010001, directory index 0, table index 1, offset 0x330
+directory entry [0x00010000] = 0x00011001: present, table at 0x00011000
+table entry     [0x00011004] = 0x00001007: frame 0x00001000, present, writable, executable, ring 0
+physical 0x00001330
+  ring 0: rwx
+  ring 1: ---
+  ring 2: ---
+  ring 3: ---
+(r4) pt 0x20000
+pt 0x00020000: ptbr 0x00010001, directory index 0, table index 32, offset 0x000
+directory entry [0x00010000] = 0x00011001: present, table at 0x00011000
+table entry     [0x00011080] = 0x0002001b: frame 0x00020000, present, writable, ring 3
+physical 0x00020000
+  ring 0: rw-
+  ring 1: rw-
+  ring 2: rw-
+  ring 3: rw-
+(r4) pt 0x400000
+pt 0x00400000: ptbr 0x00010001, directory index 1, table index 0, offset 0x000
+directory entry [0x00010004] = 0x00000000: not present
+walk fails at the directory: #PF (page not present)
+(r4) x/4w bytes_written
+0x00001328 <bytes_written>: 0x00000004 0x00000000 0x00000000 0x00000000
+(r4) xp/8b 0x2000
+0x00002000: 0x00 0x00 0x70 0x29 0x34 0x20 0x77 0x22
+(r4) info cr
+status    0x00000000  cpl=0 ie=0
+ivt       0x00001330  <ivt>
+ptbr      0x00010001  paging on, directory 0x00010000
+ksp0      0x00010000
+ksp1      0x00000000
+ksp2      0x00000000
+fault     0x00001330  <ivt>
+rmap      0x0000e4e4  forward 0,1,2,3 reverse 0,1,2,3
+scratch0  0x00000000
+scratch1  0x00000000
+""";
+        Assert.Equal(expected, Debug("broken", script));
+    }
+
+    [Fact]
+    public void ReverseContinueGoesBackToThePreviousHitWithoutRepeatingConsoleOutput()
+    {
+        const string script = """
+break syscall_entry
+c
+rsi 2
+rc
+c
+c
+rc
+c
+rsi 3
+si 3
+""";
+        const string expected = """
+=> 0x00001000 <_start>:  lui sp, 0x1  ; broken.asm:23
+(r4) break syscall_entry
+Breakpoint 1 at 0x00001100 <syscall_entry> at broken.asm:82
+(r4) c
+Breakpoint 1, 0x00001100 <syscall_entry> at broken.asm:82
+=> 0x00001100 <syscall_entry>:  push r2  ; broken.asm:82
+(r4) rsi 2
+=> 0x00002014 <user_main.next+0x8>:  addi r1, r0, 2  ; broken.asm:137
+(r4) rc
+No earlier stop point hit; back at the first instruction.
+=> 0x00001000 <_start>:  lui sp, 0x1  ; broken.asm:23
+(r4) c
+Breakpoint 1, 0x00001100 <syscall_entry> at broken.asm:82
+=> 0x00001100 <syscall_entry>:  push r2  ; broken.asm:82
+(r4) c
+one
+kernel: page fault at pc 0x0000200c, address 0x00001330, error 0x00000009
+Machine powered off, exit status 255, at pc 0x00001178 <kputc> at kprintf.inc:13, after the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
+(r4) rc
+Breakpoint 1, 0x00001100 <syscall_entry> at broken.asm:82
+=> 0x00001100 <syscall_entry>:  push r2  ; broken.asm:82
+(r4) c
+Machine powered off, exit status 255, at pc 0x00001178 <kputc> at kprintf.inc:13, after the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
+(r4) rsi 3
+=> 0x000012e8 <kprintf.done+0x14>:  jr lr  ; kprintf.inc:130
+(r4) si 3
+Machine powered off, exit status 255, at pc 0x00001178 <kputc> at kprintf.inc:13, after the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
+""";
+        Assert.Equal(expected, Debug("broken", script));
+    }
+
+    [Fact]
+    public void SetRegisterAndMemoryAreKeptAcrossReverseExecution()
+    {
+        const string script = """
+break user_main
+c
+set reg r7 = 0x204c
+set mem 0x1328 = 0x1234
+x/1w 0x1328
+si 2
+info registers
+rsi 2
+info registers
+x/1w 0x1328
+set reg pc = _start
+""";
+        const string expected = """
+=> 0x00001000 <_start>:  lui sp, 0x1  ; broken.asm:23
+(r4) break user_main
+Breakpoint 1 at 0x00002000 <user_begin> at broken.asm:132
+(r4) c
+Breakpoint 1, 0x00002000 <user_begin> at broken.asm:132
+=> 0x00002000 <user_begin>:  lui r7, 0x0  ; broken.asm:132
+(r4) set reg r7 = 0x204c
+r7 = 0x0000204c
+(r4) set mem 0x1328 = 0x1234
+[0x00001328 <bytes_written>] = 0x00001234
+(r4) x/1w 0x1328
+0x00001328 <bytes_written>: 0x00001234
+(r4) si 2
+=> 0x00002008 <user_begin+0x8>:  addi r8, r0, 3  ; broken.asm:133
+(r4) info registers
+r0  0x00000000   r1  0x00021000   r2  0x00021000   r3  0x0000001b
+r4  0x00011000   r5  0x00011080   r6  0x0002001b   r7  0x00002034
+r8  0x00000000   r9  0x00000000   r10 0x00001330   r11 0x00000000
+r12 0x00000000   fp  0x00000000   sp  0x00021000   lr  0x00001098
+pc  0x00002008 <user_begin+0x8> at broken.asm:133
+instret 103  ring 3  ie 0
+(r4) rsi 2
+=> 0x00002000 <user_begin>:  lui r7, 0x0  ; broken.asm:132
+(r4) info registers
+r0  0x00000000   r1  0x00021000   r2  0x00021000   r3  0x0000001b
+r4  0x00011000   r5  0x00011080   r6  0x0002001b   r7  0x0000204c
+r8  0x00000000   r9  0x00000000   r10 0x00001330   r11 0x00000000
+r12 0x00000000   fp  0x00000000   sp  0x00021000   lr  0x00001098
+pc  0x00002000 <user_begin> at broken.asm:132
+instret 101  ring 3  ie 0
+(r4) x/1w 0x1328
+0x00001328 <bytes_written>: 0x00001234
+(r4) set reg pc = _start
+pc = 0x00001000
+=> 0x00001000 <_start>:  lui sp, 0x1  ; broken.asm:23
+""";
+        Assert.Equal(expected, Debug("broken", script));
+    }
+
+    [Fact]
+    public void MistakesAreReportedAndTheSessionGoesOn()
+    {
+        const string script = """
+foo
+s
+break nosuch
+x/3q 0
+until-instret 0
+catch exit
+delete 9
+set reg r99 = 1
+b broken.asm:9999
+""";
+        const string expected = """
+=> 0x00001000 <_start>:  lui sp, 0x1  ; broken.asm:23
+(r4) foo
+error: unknown command 'foo' (try 'help')
+(r4) s
+error: ambiguous command 's': stepi, set
+(r4) break nosuch
+error: no symbol 'nosuch' in the image
+(r4) x/3q 0
+error: x: unit 'q' is not w (words) or b (bytes)
+(r4) until-instret 0
+error: until-instret: instret is already 0
+(r4) catch exit
+error: catch exit: no monitor (use --layout ring012, ring013 or ring3)
+(r4) delete 9
+error: delete: no stop point number 9
+(r4) set reg r99 = 1
+error: 'r99' is not a register (r0..r15, fp, sp, lr, pc)
+(r4) b broken.asm:9999
+error: broken.asm has no code at or after line 9999
+""";
+        Assert.Equal(expected, Debug("broken", script));
+    }
+
+    [Fact]
+    public void MonitorLayoutSessionShowsExitsVirtualStateAndShadowEntries()
+    {
+        const string script = """
+catch exit mtcr
+c
+info monitor
+delete 1
+break user_main
+c
+info monitor 0x2000
+regs
+catch pf
+c
+catch ring
+rsi
+rc
+""";
+        const string expected = """
+=> 0x00001000 <_start>:  lui sp, 0x1  ; broken.asm:23
+(r4) catch exit mtcr
+Catchpoint 1: monitor exit mtcr
+(r4) c
+Catchpoint 1 (monitor exit mtcr, trap #GP) after pc 0x00001034 <_start+0x34> at broken.asm:33
+  now at pc 0x00001038 <_start+0x38> at broken.asm:34
+=> 0x00001038 <_start+0x38>:  lui r1, 0x1  ; broken.asm:34
+(r4) info monitor
+layout ring012: guest kernel in ring 1, user in ring 2; system calls and their iret in hardware
+ring: virtual 0, real 1; ie: virtual 0, real 0
+virtual control registers:
+  status    0x00000000   real 0x00000001
+  ivt       0x00001330   real 0x00000000
+  ptbr      0x00000000   real 0x01001001
+  ksp0      0x00000000   real 0x00000000
+  ksp1      0x00000000   real 0x00000000
+  ksp2      0x00000000   real 0x00000000
+  fault     0x00000000   real 0x00001000
+  rmap      0x0000e4e4   real 0x0000f081
+  scratch0  0x00000000   real 0x00000000
+  scratch1  0x00000000   real 0x00000000
+exits: 2 total: mtcr 1, shadowFill 1
+(r4) delete 1
+Deleted 1
+(r4) break user_main
+Breakpoint 2 at 0x00002000 <user_begin> at broken.asm:132
+(r4) c
+Breakpoint 2, 0x00002000 <user_begin> at broken.asm:132
+=> 0x00002000 <user_begin>:  lui r7, 0x0  ; broken.asm:132
+(r4) info monitor 0x2000
+layout ring012: guest kernel in ring 1, user in ring 2; system calls and their iret in hardware
+ring: virtual 3, real 2; ie: virtual 0, real 0
+virtual control registers:
+  status    0x00000003   real 0x00000002
+  ivt       0x00001330   real 0x00000000
+  ptbr      0x00010001   real 0x01001001
+  ksp0      0x00010000   real 0x00000000
+  ksp1      0x00000000   real 0x00010000
+  ksp2      0x00000000   real 0x00000000
+  fault     0x00000000   real 0x00002000
+  rmap      0x0000e4e4   real 0x0000f081
+  scratch0  0x00000000   real 0x00000000
+  scratch1  0x00000000   real 0x00000000
+0x00002000: guest entry 0x0000201d -> physical 0x00002000; shadow entry (view 0) 0x00002015: frame 0x00002000, present, read-only, executable, ring 2
+exits: 9 total: mtcr 3, shadowFill 6, tlbFlush 1
+(r4) regs
+r0  0x00000000   r1  0x00021000   r2  0x00021000   r3  0x0000001b
+r4  0x00011000   r5  0x00011080   r6  0x0002001b   r7  0x00000000
+r8  0x00000000   r9  0x00000000   r10 0x00001330   r11 0x00000000
+r12 0x00000000   fp  0x00000000   sp  0x00021000   lr  0x00001098
+pc  0x00002000 <user_begin> at broken.asm:132
+instret 101  ring 3 (real 2)  ie 0
+(r4) catch pf
+Catchpoint 3: vector 6 (#PF)
+(r4) c
+one
+Catchpoint 3 (#PF page fault), error 0x9 (page present, read, ring violation), address 0x00001330
+  trapped at pc 0x0000200c <user_main.next> at broken.asm:135, ring 3 (real 2)
+  handler at pc 0x00001158 <fault_handler> at broken.asm:108
+=> 0x00001158 <fault_handler>:  lui r1, 0x0  ; broken.asm:108
+(r4) catch ring
+Catchpoint 4: ring change
+(r4) rsi
+=> 0x0000200c <user_main.next>:  ldw r2, [r7]  ; broken.asm:135
+(r4) rc
+Catchpoint 4 (real ring 1 -> 2), at pc 0x0000201c <user_main.next+0x10> at broken.asm:139
+=> 0x0000201c <user_main.next+0x10>:  addi r7, r7, 8  ; broken.asm:139
+""";
+        Assert.Equal(expected, Debug("broken", script, "ring012"));
+    }
+    [Fact]
+    public void CatchSystemCallAndRingChangesTemporaryBreakpointsAndStopsAfterPowerOff()
+    {
+        const string script = """
+catch syscall
+catch ring
+info b
+c
+c
+delete 2
+c
+until-instret 120
+x/8b lines
+tbreak user_main.next
+c
+info b
+disassemble
+info monitor
+""";
+        const string expected = """
+=> 0x00001000 <_start>:  lui sp, 0x1  ; broken.asm:23
+(r4) catch syscall
+Catchpoint 1: vector 32 (int 32)
+(r4) catch ring
+Catchpoint 2: ring change
+(r4) info b
+Num  Type    Hits  What
+1    catch   0     vector 32 (int 32)
+2    catch   0     ring change
+(r4) c
+Catchpoint 2 (ring 0 -> 3), at pc 0x00002000 <user_begin> at broken.asm:132
+=> 0x00002000 <user_begin>:  lui r7, 0x0  ; broken.asm:132
+(r4) c
+Catchpoint 1 (int 32 system call)
+  trapped at pc 0x0000201c <user_main.next+0x10> at broken.asm:139, ring 3
+  handler at pc 0x00001100 <syscall_entry> at broken.asm:82
+Catchpoint 2 (ring 3 -> 0), at pc 0x00001100 <syscall_entry> at broken.asm:82
+=> 0x00001100 <syscall_entry>:  push r2  ; broken.asm:82
+(r4) delete 2
+Deleted 2
+(r4) c
+one
+kernel: page fault at pc 0x0000200c, address 0x00001330, error 0x00000009
+Machine powered off, exit status 255, at pc 0x00001178 <kputc> at kprintf.inc:13, after the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
+(r4) until-instret 120
+error: until-instret: instret is already 788
+(r4) x/8b lines
+0x00002034 <lines>: 0x4c 0x20 0x00 0x00 0x04 0x00 0x00 0x00
+(r4) tbreak user_main.next
+Temporary breakpoint 3 at 0x0000200c <user_main.next> at broken.asm:135
+(r4) c
+The machine has stopped (Machine powered off, exit status 255, at pc 0x00001178 <kputc> at kprintf.inc:13, after the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114); use reverse-stepi or reverse-continue to go back.
+(r4) info b
+Num  Type    Hits  What
+1    catch   1     vector 32 (int 32)
+3    tbreak  0     user_main.next -> 0000200c
+(r4) disassemble
+   0x00001178 <kputc>:  out 0x00, r1  ; kprintf.inc:13
+   0x0000117c <kputc+0x4>:  jr lr  ; kprintf.inc:14
+   0x00001180 <kputs>:  addi r2, r1, 0  ; kprintf.inc:17
+   0x00001184 <kputs.loop>:  ldbu r1, [r2]  ; kprintf.inc:19
+   0x00001188 <kputs.loop+0x4>:  beq r1, r0, 0x00001198  ; <kputs.done>  ; kprintf.inc:20
+   0x0000118c <kputs.loop+0x8>:  out 0x00, r1  ; kprintf.inc:21
+   0x00001190 <kputs.loop+0xc>:  addi r2, r2, 1  ; kprintf.inc:22
+   0x00001194 <kputs.loop+0x10>:  jmp 0x00001184  ; <kputs.loop>  ; kprintf.inc:23
+(r4) info monitor
+not under a monitor (layout native)
+""";
+        Assert.Equal(expected, Debug("broken", script));
+    }
+
+    [Fact]
+    public void CommandsFromRedirectedInputArePromptedAndRun()
+    {
+        var run = _cli.RunWithInput("b user_main\nc\nquit\n"u8.ToArray(), "debug", Guest("broken"));
+        Assert.Equal(0, run.ExitCode);
+        var lines = run.Stdout.Split('\n');
+        Assert.Equal("(r4) Breakpoint 1 at 0x00002000 <user_begin> at broken.asm:132", lines[2]);
+        Assert.Equal("(r4) Breakpoint 1, 0x00002000 <user_begin> at broken.asm:132", lines[3]);
+        Assert.Equal("=> 0x00002000 <user_begin>:  lui r7, 0x0  ; broken.asm:132", lines[4]);
+        Assert.Equal("(r4) ", lines[5]);
+    }
+
+    [Fact]
+    public void MissingCommandsFileIsAOneLineError()
+    {
+        var run = _cli.Run("debug", Guest("broken"), "--commands", _cli.PathOf("none.txt"));
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Equal($"r4: cannot read '{_cli.PathOf("none.txt")}': no such file\n", run.Stderr);
+    }
+
+    /// <summary>Steps forward through the whole run (traps, ring changes, monitor exits
+    /// included), recording the state at every stop, then reverse-steps back one at a time:
+    /// each state must come back exactly.</summary>
+    [Theory]
+    [InlineData("native", 4096)]
+    [InlineData("native", 7)]
+    [InlineData("ring012", 5)]
+    [InlineData("ring3", 3)]
+    public void ReverseStepiReturnsToExactlyThePreviousStateAtEveryStep(string layoutName, int checkpointIntervalAttempts)
+    {
+        var image = R4Assembler.AssembleFile(Guest("broken")).Image!;
+        Assert.True(Layouts.TryParse(layoutName, out var layout));
+        var setup = new DebugMachineSetup(image, layout, 1 << 20, CostTable.Default, [], null);
+        var transcript = new StringWriter();
+        using var session = new DebugSession(setup, transcript, checkpointIntervalAttempts);
+        var states = new List<string>();
+        while (session.Target.Final is null)
+        {
+            states.Add(Snapshot(session.Target));
+            session.Execute("stepi");
+        }
+        Assert.Equal(StopReason.PowerOff, session.Target.Final!.Reason);
+        Assert.True(states.Count > 150, $"only {states.Count} steps");
+        for (int i = states.Count - 1; i >= 0; i--)
+        {
+            session.Execute("rsi");
+            Assert.Equal(states[i], Snapshot(session.Target));
+        }
+        Assert.Equal(1UL, session.Target.Position);
+        if (checkpointIntervalAttempts < 100) Assert.True(session.Target.FastForwards > states.Count / 2, $"{session.Target.FastForwards} fast-forwards");
+        Assert.DoesNotContain("error", transcript.ToString());
+    }
+
+    /// <summary>The teaching kernel with timer interrupts, faults and a console: states seen
+    /// while stepping forward in big strides come back exactly when travelling back, with
+    /// re-execution running untraced to checkpoints (interrupts then arrive at the same instret).</summary>
+    [Theory]
+    [InlineData("native")]
+    [InlineData("ring013")]
+    public void ReverseExecutionThroughTimerInterruptsMatchesTheForwardRun(string layoutName)
+    {
+        var image = R4Assembler.AssembleFile(RepositoryPaths.Combine("Guests", "kernels", "teach", "faults.asm")).Image!;
+        Assert.True(Layouts.TryParse(layoutName, out var layout));
+        var setup = new DebugMachineSetup(image, layout, 16 << 20, CostTable.Default, [], null);
+        var transcript = new StringWriter();
+        using var session = new DebugSession(setup, transcript, checkpointIntervalAttempts: 1000);
+        var states = new List<string>();
+        while (session.Target.Final is null)
+        {
+            states.Add(Snapshot(session.Target));
+            session.Execute("si 9973");
+        }
+        Assert.Equal(0u, session.Target.Final!.ExitStatus);
+        for (int i = states.Count - 1; i >= 0; i--)
+        {
+            session.Execute($"rsi {session.Target.Position - (1 + (ulong)i * 9973)}");
+            Assert.Equal(1 + (ulong)i * 9973, session.Target.Position);
+            Assert.Equal(states[i], Snapshot(session.Target));
+        }
+        Assert.True(session.Target.FastForwards > 10, $"{session.Target.FastForwards} fast-forwards");
+        // Re-executed console output is not shown again.
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(transcript.ToString(), "teach kernel booting"));
+        Assert.DoesNotContain(transcript.ToString().Split('\n'), line => line.StartsWith("error:"));
+    }
+
+    private static string Snapshot(DebugTarget target)
+    {
+        var cpu = target.Cpu;
+        var text = new System.Text.StringBuilder($"pc={cpu.Pc:x} instret={cpu.Instret} status={cpu.Status:x}");
+        for (int r = 0; r < Registers.Count; r++) text.Append($" r{r}={cpu.GetRegister(r):x}");
+        foreach (var cr in Enum.GetValues<ControlRegister>()) text.Append($" {cr}={cpu.GetControl(cr):x}");
+        var ram = new byte[target.Guest.GuestRamBytes];
+        cpu.Memory.Read(0, ram);
+        text.Append($" ram={Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(ram))}");
+        return text.ToString();
+    }
+
+    public void Dispose() => _cli.Dispose();
+}
+
+public sealed class TraceTrapLineTests : IDisposable
+{
+    private readonly CliHarness _cli = new();
+
+    [Fact]
+    public void PageFaultTraceLineDecodesTheErrorAndNamesTheAddressAndSourceLine()
+    {
+        var run = _cli.Run("run", "--trace", RepositoryPaths.Combine("Guests", "examples", "broken", "broken.asm"));
+        Assert.Equal(255, run.ExitCode);
+        var trap = run.Stderr.Split('\n').Single(l => l.Contains(" trap #PF"));
+        Assert.Equal("       148 trap #PF page fault error=0x9 [page present, read, ring violation] address=0x00001330 saved pc=0x0000200c (user_main.next) at broken.asm:135 ring 3->0", trap);
+    }
+
+    public void Dispose() => _cli.Dispose();
+}
+
+/// <summary>docs/debugging.md shows a real transcript: it must be what the tool prints now.</summary>
+public sealed class DebuggingDocTests
+{
+    [Fact]
+    public void WalkthroughTranscriptIsWhatTheDebuggerPrints()
+    {
+        string doc = File.ReadAllText(RepositoryPaths.Combine("docs", "debugging.md")).Replace("\r\n", "\n");
+        int start = doc.IndexOf("```\nr4 debug: ", StringComparison.Ordinal);
+        Assert.True(start >= 0, "no transcript block in docs/debugging.md");
+        start += 4;
+        string documented = doc[start..doc.IndexOf("\n```", start, StringComparison.Ordinal)];
+
+        var stdout = new StringWriter { NewLine = "\n" };
+        var stderr = new StringWriter { NewLine = "\n" };
+        int exit = R4.Cli.Program.Run(["debug", RepositoryPaths.Combine("Guests", "examples", "broken", "broken.asm"),
+            "--commands", RepositoryPaths.Combine("docs", "debugging-walkthrough.txt")], stdout, stderr, null, null);
+        Assert.Equal(0, exit);
+        Assert.Equal("", stderr.ToString());
+        string root = RepositoryPaths.Root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        Assert.Equal(documented, stdout.ToString().Replace(root, "").Replace('\\', '/').TrimEnd('\n'));
+    }
+}
