@@ -23,13 +23,14 @@ public static class Program
             settings.AllowMultiInstance = true;
             settings.CaseInsensitiveEnumValues = true;
         });
-        var parsed = parser.ParseArguments<AsmVerb, DisasmVerb, RunVerb, IsaDocVerb>(args);
+        var parsed = parser.ParseArguments<AsmVerb, DisasmVerb, RunVerb, CompareVerb, IsaDocVerb>(args);
         try
         {
             return parsed.MapResult(
                 (AsmVerb verb) => verb.Execute(output, error),
                 (DisasmVerb verb) => verb.Execute(output, error),
                 (RunVerb verb) => verb.Execute(output, error, consoleOutput, consoleInput),
+                (CompareVerb verb) => verb.Execute(output, error),
                 (IsaDocVerb verb) => verb.Execute(output, error),
                 errors => errors.All(e => e.Tag is ErrorType.HelpRequestedError or ErrorType.VersionRequestedError or ErrorType.HelpVerbRequestedError)
                     ? ExitCodes.Success
