@@ -6,15 +6,21 @@
 ; registers, pc, status, sp) in its process block, loads the other's, writes ptbr (which
 ; drops every cached translation) and returns with iret into the other process. The kernel
 ; has one kernel stack; ksp0 does not change.
-; Per yield, natively: 1 trap (int 32) + 1 ptbr write + 1 iret, plus the TLB misses the
-; flush causes; about 287 instructions per yield, most of them copying two 18-word trap
-; frames. Each process yields N times: 2N yields, each a switch, plus one more switch
+; With -D SAME_SPACE=1 both processes share one address space (the second one's stack is
+; at other virtual pages) and the kernel, seeing the same ptbr, does not write it: the
+; difference between the two runs is the cost of the address-space switch.
+; Per yield, natively: 1 trap (int 32) + 1 ptbr write (none with SAME_SPACE) + 1 iret,
+; plus the TLB misses the flush causes; 292 instructions per yield (290 with SAME_SPACE),
+; most of them copying two 18-word trap frames. Each process yields N times: 2N yields, each a switch, plus one more switch
 ; when the first process exits.
 ; Whole run: vector-32 traps = 2N + 2 getpid + 3 writes + 2 exits = 2N + 7.
 ; Output: "context switch: 2 processes, N yields each\n", exit status 0.
 
 .if !defined(N)
 .equ N, 10000
+.endif
+.if !defined(SAME_SPACE)
+.equ SAME_SPACE, 0
 .endif
 
 .include "benchkernel.inc"
@@ -27,8 +33,24 @@
 .equ PCB_ALIVE, TF_SIZE + 4
 .equ PCB_SIZE, TF_SIZE + 8
 
+.if SAME_SPACE
+.equ SPACE2_PTBR, PAGE_DIR | PTBR_ENABLE
+.equ USTACK2_TOP, USTACK2_FRAMES + 2 * PAGE_SIZE
+.else
+.equ SPACE2_PTBR, PAGE_DIR2 | PTBR_ENABLE
+.equ USTACK2_TOP, USTACK_TOP
+.endif
+
 bench_init:
     push lr
+.if SAME_SPACE
+    ; One address space: the second stack is mapped at its own (identity) pages.
+    li   r1, USTACK2_FRAMES
+    li   r2, USTACK2_FRAMES + 2 * PAGE_SIZE
+    li   r3, PTE_PRESENT | PTE_WRITABLE | PTE_RING3
+    call map_identity
+    tlbflush
+.else
     ; Address space 2: a copy of address space 1 whose user stack lives in other frames.
     li   r1, PAGE_DIR2
     li   r2, PAGE_TABLE2
@@ -38,6 +60,7 @@ bench_init:
     stw  r2, [r1]
     li   r2, (USTACK2_FRAMES + PAGE_SIZE) | PTE_PRESENT | PTE_WRITABLE | PTE_RING3
     stw  r2, [r1 + 4]
+.endif
     ; Process 1 runs first (its frame is saved at its first yield); process 2 starts
     ; where process 1 did, on its own stack.
     la   r1, pcbs
@@ -46,7 +69,7 @@ bench_init:
     li   r2, 1
     stw  r2, [r1 + PCB_ALIVE]
     addi r1, r1, PCB_SIZE
-    li   r2, PAGE_DIR2 | PTBR_ENABLE
+    li   r2, SPACE2_PTBR
     stw  r2, [r1 + PCB_PTBR]
     li   r2, 1
     stw  r2, [r1 + PCB_ALIVE]
@@ -54,7 +77,7 @@ bench_init:
     stw  r2, [r1 + TF_PC]
     li   r2, USER_RING
     stw  r2, [r1 + TF_STATUS]
-    li   r2, USTACK_TOP
+    li   r2, USTACK2_TOP
     stw  r2, [r1 + TF_SP]
     li   r1, SYS_YIELD
     la   r2, cs_yield
@@ -97,7 +120,12 @@ switch_to:
     mov  r2, r6
     call copy_frame
     ldw  r1, [r5 + PCB_PTBR]
+    la   r2, loaded_ptbr
+    ldw  r3, [r2]
+    beq  r1, r3, .same_space    ; the same address space: keep the TLB
+    stw  r1, [r2]
     mtcr ptbr, r1
+.same_space:
     pop  lr
     ret
 
@@ -171,6 +199,8 @@ cs_getpid:
 .align 4
 current:
     .word 0
+loaded_ptbr:                    ; what the kernel last wrote to ptbr
+    .word PAGE_DIR | PTBR_ENABLE
 pcbs:
     .space 2 * PCB_SIZE
 

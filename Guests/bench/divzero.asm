@@ -27,9 +27,9 @@ bench_init:
 ; #DE: resume after the faulting divide (the saved pc is the divide itself).
 de_entry:
     push r1
-    ldw  r1, [sp + 4 + 4]
+    ldw  r1, [sp + 4 + FRAME_PC]
     addi r1, r1, 4
-    stw  r1, [sp + 4 + 4]
+    stw  r1, [sp + 4 + FRAME_PC]
     pop  r1
     iret
 

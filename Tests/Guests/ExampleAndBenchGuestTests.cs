@@ -75,6 +75,31 @@ public class ExampleAndBenchGuestTests
     }
 
     [Theory]
+    [InlineData("ldw  r1, [zero]", 6, 0x0u, 0x0u)]            // page 0 is not mapped: not present, read
+    [InlineData("stw  r1, [zero + 0x1000]", 6, 0x1000u, 0xBu)] // a kernel page: present, write, ring
+    [InlineData("cli", 5, 0x0u, 0x0u)]                         // privileged in the user ring: #GP
+    public void Bench_kernel_panics_on_an_unexpected_user_trap_with_the_frame_it_got(string faultingInstruction, int vector, uint fault, uint error)
+    {
+        string source = $"""
+            .include "benchkernel.inc"
+            bench_init:
+                ret
+            .include "benchuser.inc"
+            user_main:
+                {faultingInstruction}
+            """;
+        // Assembled as if it lived in Guests/bench, so its includes resolve.
+        var assembly = R4.Assembler.R4Assembler.AssembleText(source, RepositoryPaths.Combine("Guests", "bench", "panic-check.asm"));
+        Assert.True(assembly.Succeeded, string.Join("\n", assembly.Errors.Select(e => e.Format())));
+        uint userMain = assembly.Image!.Lookup("user_main")!.Value;
+
+        var run = GuestRunner.Run(assembly.Image);
+
+        Assert.Equal($"panic: vector {vector} from ring 3 pc=0x{userMain:x8} error=0x{error:x8} fault=0x{fault:x8}\n", run.Text);
+        Assert.Equal(255u, run.Result.ExitStatus);
+    }
+
+    [Theory]
     [InlineData(100, 25)]
     [InlineData(1000, 168)]
     [InlineData(2, 0)]
@@ -217,5 +242,21 @@ public class ExampleAndBenchGuestTests
 
         // Each of the 2 * 40 extra yields switches address space: one ptbr write, one flush.
         Assert.Equal(80ul, fifty.Statistics.TlbFlushes - ten.Statistics.TlbFlushes);
+        // 292 instructions per yield.
+        Assert.Equal(80ul * 292, fifty.Statistics.Instructions - ten.Statistics.Instructions);
+    }
+
+    [Fact]
+    public void Context_switch_in_one_address_space_never_writes_ptbr()
+    {
+        var ten = RunWithDefines("Guests/bench/ctxswitch.asm", ("N", 10), ("SAME_SPACE", 1));
+        var fifty = RunWithDefines("Guests/bench/ctxswitch.asm", ("N", 50), ("SAME_SPACE", 1));
+
+        Assert.Equal("context switch: 2 processes, 50 yields each\n", fifty.Text);
+        Assert.Equal(0u, fifty.Result.ExitStatus);
+        Assert.Equal(2 * 50 + 7, fifty.Statistics.TrapsByVector[32]);
+        Assert.Equal(ten.Statistics.TlbFlushes, fifty.Statistics.TlbFlushes);
+        // the same path minus the ptbr write and the bookkeeping of the loaded ptbr
+        Assert.Equal(80ul * 290, fifty.Statistics.Instructions - ten.Statistics.Instructions);
     }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using R4.Assembler;
 using R4.Isa.Image;
 using R4.Machine;
+using R4.Monitor;
 
 namespace R4.Tests.Guests;
 
@@ -47,6 +48,25 @@ public static class GuestRunner
         machine.Load(image);
         var result = machine.Run(budgetInstructions);
         return new GuestRun(result, output.ToArray(), machine.Statistics);
+    }
+
+    /// <summary>Runs under a layout (native, or deprivileged under the monitor) and also
+    /// returns the guest-visible CPU state at the end and the monitor's exit count (0 native).</summary>
+    public static (GuestRun Run, GuestState State, long MonitorExits) RunUnderLayout(ProgramImage image, Layout layout,
+        ulong budgetInstructions = DefaultBudgetInstructions, uint memoryBytes = 16 << 20)
+    {
+        using var output = new MemoryStream();
+        using var input = new MemoryStream();
+        using var machine = GuestMachine.Create(new MachineOptions
+        {
+            MemoryBytes = memoryBytes,
+            ConsoleInput = input,
+            ConsoleOutput = output,
+            Diagnostics = TextWriter.Null,
+        }, layout);
+        machine.Load(image);
+        var result = machine.Run(budgetInstructions);
+        return (new GuestRun(result, output.ToArray(), machine.Statistics), machine.CaptureState(), machine.Exits?.TotalExits ?? 0);
     }
 
     public static GuestRun AssembleAndRun(string repositoryRelativePath, ulong budgetInstructions = DefaultBudgetInstructions,

@@ -2,10 +2,12 @@
 // exactly its golden output and status; every user program's checksum line agrees with a
 // reference computed here in C#; each kind of user fault kills only its process, at the
 // faulting instruction; the panic path powers off non-zero; runs are deterministic down to
-// every retired instruction; user code runs only in ring 3 and the kernel only in ring 0.
+// every retired instruction; user code runs only in ring 3 and the kernel only in ring 0;
+// under every monitor layout the guest sees the same machine.
 using System.Text;
 using R4.Isa.Image;
 using R4.Machine;
+using R4.Monitor;
 
 namespace R4.Tests.Guests;
 
@@ -86,8 +88,9 @@ public sealed class KernelGuestTests
     public void Each_user_fault_kills_only_its_process_at_the_faulting_instruction()
     {
         var image = GuestRunner.Assemble(Folder + "faults.asm");
-        var run = GuestRunner.Run(image);
         uint Site(string label) => image.Symbols.Single(s => s.Name == label).Value;
+        var idle = new PcWatch(Site("idle"));
+        var run = GuestRunner.Run(image, trace: idle);
         var lines = run.Text.Split('\n');
 
         Assert.Equal(StopReason.PowerOff, run.Result.Reason);
@@ -104,11 +107,13 @@ public sealed class KernelGuestTests
         Assert.Contains($"[kernel] pid 10 killed: general protection pc=0x{Site("fault_fake_irq_site"):x8}", lines);
         // The survivor: bad buffers and an unknown call fail without killing it, its heap
         // grows and shrinks, and it exits normally after all the others died.
-        Assert.Contains("survivor: pid 4, write(kernel address) -1, write(null) -1, call 99 -1, yield 0, heap ok", lines);
+        Assert.Contains("survivor: pid 4, write(kernel address) -1, write(null) -1, call 99 -1, yield 0, sbrk(2 GiB) -1, heap ok", lines);
         Assert.Contains("[kernel] pid 4 exited (status 7)", lines);
         Assert.Equal(9, lines.Count(l => l.Contains(" killed: ")));
         Assert.True(Array.FindIndex(lines, l => l.StartsWith("[kernel] pid 4 exited")) >
                     Array.FindLastIndex(lines, l => l.Contains(" killed: ")), "the survivor outlives every faulting process");
+        // While it sleeps alone, the kernel idles (sti; hlt) until the timer wakes it.
+        Assert.True(idle.Hits > 0, "the idle loop never ran");
     }
 
     [Fact]
@@ -134,6 +139,37 @@ public sealed class KernelGuestTests
         Assert.Equal(0u, clean.Result.ExitStatus);
         Assert.Equal(1u, planted.Result.ExitStatus);
         Assert.Contains("[kernel] panic: page fault at 0x00000004", planted.Text);
+    }
+
+    public static TheoryData<string, string> ImagesAndMonitoredLayouts()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string image in new[] { "kernel", "faults", "panic" })
+            foreach (var layout in Layouts.MonitoredLayouts)
+                data.Add(image, layout.Name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ImagesAndMonitoredLayouts))]
+    public void Under_the_monitor_the_kernel_sees_the_same_machine_as_natively(string name, string layoutName)
+    {
+        // Written for the architecture only (the kernel never assumes its ring), so the
+        // monitor can run it deprivileged: spec 9.2 promises the same output, status,
+        // instruction count and final registers.
+        Assert.True(Layouts.TryParse(layoutName, out var layout));
+        var image = GuestRunner.Assemble(Folder + name + ".asm");
+        var native = GuestRunner.RunUnderLayout(image, Layouts.Native);
+        var monitored = GuestRunner.RunUnderLayout(image, layout);
+
+        Assert.Equal(GuestRunner.Expected(Folder + name + ".expected"), monitored.Run.Output);
+        Assert.Equal(native.Run.Output, monitored.Run.Output);
+        Assert.Equal(native.Run.Result.Reason, monitored.Run.Result.Reason);
+        Assert.Equal(native.Run.Result.ExitStatus, monitored.Run.Result.ExitStatus);
+        Assert.Equal(native.Run.Instructions, monitored.Run.Instructions);
+        Assert.Equal(native.State, monitored.State);
+        Assert.Equal(0, native.MonitorExits);
+        Assert.True(monitored.MonitorExits > 0, "the monitor never ran: the kernel was not deprivileged");
     }
 
     [Theory]
@@ -167,6 +203,14 @@ public sealed class KernelGuestTests
         Assert.Equal([3], rings.UserRings.Order());
         Assert.True(rings.TrapsFromUser > 0);
         Assert.Equal(0, rings.TrapsIntoUser);
+    }
+
+    /// <summary>Counts the instructions retired at one address.</summary>
+    private sealed class PcWatch(uint pc) : ITraceSink
+    {
+        public long Hits { get; private set; }
+        public void Instruction(ulong instret, int ring, uint at, uint word) { if (at == pc) Hits++; }
+        public void Trap(ulong instret, int vector, uint errorCode, uint savedPc, int fromRing, int toRing) { }
     }
 
     /// <summary>Which rings ran code below and above the start of user space.</summary>

@@ -1,10 +1,11 @@
 // Keeps docs/writing-a-kernel.md honest: every complete program in it (an asm block whose
 // first line is "; NAME.asm — ... (exit status N)") assembles, runs, prints exactly the text
-// block that follows it and exits with N; every other asm snippet is a verbatim excerpt of
-// the teaching kernel.
+// block that follows it and exits with N, natively and under every monitor layout; every
+// other asm snippet is a verbatim excerpt of the teaching kernel.
 using System.Text.RegularExpressions;
 using R4.Assembler;
 using R4.Machine;
+using R4.Monitor;
 
 namespace R4.Tests.Guests;
 
@@ -45,11 +46,16 @@ public sealed partial class WritingAKernelDocTests
         // Assembled as if saved under docs/, so its includes resolve like a reader's copy.
         var assembly = R4Assembler.AssembleText(source, RepositoryPaths.Combine("docs", file));
         Assert.True(assembly.Succeeded, string.Join("\n", assembly.Errors.Select(e => e.Format())));
-        var run = GuestRunner.Run(assembly.Image!, budgetInstructions: 1_000_000);
+        // The reader's kernel, too, is written for the architecture only: it must behave the
+        // same natively and deprivileged under each of the monitor's layouts.
+        foreach (var layout in Layouts.All)
+        {
+            var (run, _, _) = GuestRunner.RunUnderLayout(assembly.Image!, layout, budgetInstructions: 1_000_000);
 
-        Assert.Equal(StopReason.PowerOff, run.Result.Reason);
-        Assert.Equal(expected, run.Text);
-        Assert.Equal(status, run.Result.ExitStatus);
+            Assert.True(StopReason.PowerOff == run.Result.Reason, $"{file} under {layout.Name}: {run.Result}");
+            Assert.Equal(expected, run.Text);
+            Assert.Equal(status, run.Result.ExitStatus);
+        }
     }
 
     [Fact]

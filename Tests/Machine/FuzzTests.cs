@@ -9,7 +9,7 @@ namespace R4.Tests.Machine;
 
 public class FuzzTests
 {
-    internal const uint RamBytes = 64 << 10;
+    internal const uint RamBytes = 16 << 10;
     private const ulong Budget = 2_000;
 
     /// <summary>False while Devices/ is still the stub that throws (in/out are then replaced by nop).</summary>

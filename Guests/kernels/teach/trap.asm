@@ -135,8 +135,8 @@ trap:
     beq r8, r2, .syscall
     li r2, VEC_TIMER
     beq r8, r2, .timer
-    li r2, VEC_TIMER                    ; an interrupt from a device we never enabled
-    bgeu r8, r2, .kernel_fault          ; is the kernel's bug, whoever was running
+    bgeu r8, r2, .kernel_fault          ; an interrupt from a device we never enabled is
+                                        ; the kernel's bug, whoever was running
     ; Everything else is a fault. Who was running? The saved status says: CPL 0 means
     ; the kernel itself faulted, which is a kernel bug.
     ldw r2, [r7 + TF_STATUS]

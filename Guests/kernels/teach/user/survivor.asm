@@ -1,7 +1,8 @@
 ; survivor.asm — the healthy process of faults.asm: it checks that bad system calls fail
-; without killing it, sleeps, grows and shrinks its heap, and exits with status 7 while
-; its neighbours die of their faults. It prints one line:
-;   survivor: pid N, write(kernel address) -1, write(null) -1, call 99 -1, yield 0, heap ok
+; without killing it, yields, sleeps, grows and shrinks its heap, and exits with status 7
+; while its neighbours die of their faults. It prints one line:
+;   survivor: pid N, write(kernel address) -1, write(null) -1, call 99 -1, yield 0,
+;             sbrk(2 GiB) -1, heap ok
 
 survivor:
     la r1, survivor_line
@@ -41,6 +42,13 @@ survivor:
     call sput_str
     mov r7, r1
     sys_yield                   ; -> 0
+    mov r2, r1
+    mov r1, r7
+    call sput_signed
+    la r2, survivor_text_sbrk
+    call sput_str
+    mov r7, r1
+    sys_sbrk 0x7FFFFFFF         ; far past USER_HEAP_LIMIT: refused
     mov r2, r1
     mov r1, r7
     call sput_signed
@@ -88,6 +96,7 @@ survivor_text_kernel:   .asciz ", write(kernel address) "
 survivor_text_null:     .asciz ", write(null) "
 survivor_text_unknown:  .asciz ", call 99 "
 survivor_text_yield:    .asciz ", yield "
+survivor_text_sbrk:     .asciz ", sbrk(2 GiB) "
 survivor_text_heap_ok:  .asciz ", heap ok\n"
 survivor_text_heap_bad: .asciz ", heap BROKEN\n"
 .align 4
