@@ -116,7 +116,14 @@ public sealed class CompareCliTests : IDisposable
         Assert.Matches(@"^nullcall +ring3 +exit 0 +1820 +34789 +9\.640 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +63 +34\.62 +12 +14 +38 +mtcr=12 out=29 iret=6 syscall=6 shadowFill=10 pageTableSwitch=12 tlbFlush=1$", lines[5]);
 
         var markdown = CompareNullCall("--format", "markdown");
-        var rows = markdown.Stdout.TrimEnd('\n').Split('\n');
+        var parts = markdown.Stdout.Split("\n\n");
+        Assert.Equal(2, parts.Length);
+        var summary = parts[0].Split('\n');
+        Assert.Equal(3, summary.Length);
+        Assert.Equal("| guest | instructions | native cycles | native host ms | ring012 × cycles | ring013 × cycles | ring3 × cycles | " +
+                     "ring012 × host | ring013 × host | ring3 × host | ring012 exits/1k | ring013 exits/1k | ring3 exits/1k |", summary[0]);
+        Assert.Matches(@"^\| nullcall \| 1820 \| 3609 \| [\d.]+ \| 7\.52 \| 7\.52 \| 9\.64 \| [\d.]+ \| [\d.]+ \| [\d.]+ \| 26\.92 \| 26\.92 \| 34\.62 \|$", summary[2]);
+        var rows = parts[1].TrimEnd('\n').Split('\n');
         Assert.Equal(6, rows.Length);
         Assert.All(rows, row => Assert.Equal(17, row.Count(c => c == '|')));
         Assert.Matches(@"^\| -+ \| -+ \| -+ \| -+: \|", rows[1]);

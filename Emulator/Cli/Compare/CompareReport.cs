@@ -42,7 +42,7 @@ public static class CompareReport
     public static string Format(ExperimentResult result, CompareFormat format) => format switch
     {
         CompareFormat.Table => Table(result, markdown: false),
-        CompareFormat.Markdown => Table(result, markdown: true),
+        CompareFormat.Markdown => Summary(result) + "\n" + Table(result, markdown: true),
         CompareFormat.Csv => Csv(result),
         CompareFormat.Json => Json(result),
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
@@ -75,6 +75,37 @@ public static class CompareReport
             Line(Columns.Select((c, i) => new string('-', widths[i])));
         foreach (var row in rows)
             Line(row.Select((cell, i) => Pad(i, cell)));
+        return text.ToString();
+    }
+
+    /// <summary>The headline pivot (one row per guest, layouts side by side) that heads the
+    /// Markdown report: slowdown vs the baseline in modelled cycles and in host time, and
+    /// monitor exits per 1000 retired instructions.</summary>
+    public static string Summary(ExperimentResult result)
+    {
+        var layouts = result.Layouts.Select(l => l.Name).ToList();
+        string baseline = result.Guests.Count > 0 ? result.Guests[0].Baseline.Layout : layouts[0];
+        var others = layouts.Where(l => l != baseline).ToList();
+        var headings = new List<string> { "guest", "instructions", $"{baseline} cycles", $"{baseline} host ms" };
+        headings.AddRange(others.Select(l => $"{l} × cycles"));
+        headings.AddRange(others.Select(l => $"{l} × host"));
+        headings.AddRange(others.Select(l => $"{l} exits/1k"));
+        var text = new StringBuilder();
+        text.Append("| ").Append(string.Join(" | ", headings)).Append(" |\n");
+        text.Append("| --- |").Append(string.Concat(Enumerable.Repeat(" ---: |", headings.Count - 1))).Append('\n');
+        foreach (var guest in result.Guests)
+        {
+            var runs = guest.Runs.ToDictionary(r => r.Layout);
+            var baseRun = guest.Baseline;
+            var cells = new List<string>
+            {
+                guest.Guest, baseRun.Instructions.ToString(Invariant), baseRun.Cycles.ToString(Invariant), Milliseconds(baseRun.HostSecondsMedian),
+            };
+            cells.AddRange(others.Select(l => guest.CycleSlowdown(runs[l]).ToString("F2", Invariant)));
+            cells.AddRange(others.Select(l => guest.HostSlowdown(runs[l]).ToString("F2", Invariant)));
+            cells.AddRange(others.Select(l => runs[l].ExitsPerThousandInstructions.ToString("F2", Invariant)));
+            text.Append("| ").Append(string.Join(" | ", cells)).Append(" |\n");
+        }
         return text.ToString();
     }
 
