@@ -24,7 +24,7 @@ public static class Program
             settings.CaseInsensitiveEnumValues = true;
         });
         var (rest, defines) = SplitDefines(args);
-        var parsed = parser.ParseArguments<AsmVerb, DisasmVerb, RunVerb, IsaDocVerb, DebugVerb>(rest);
+        var parsed = parser.ParseArguments<AsmVerb, DisasmVerb, RunVerb, CompareVerb, IsaDocVerb, DebugVerb>(rest);
         parsed.WithParsed<IDefinesSymbols>(verb => verb.Defines = defines);
         try
         {
@@ -32,6 +32,7 @@ public static class Program
                 (AsmVerb verb) => verb.Execute(output, error),
                 (DisasmVerb verb) => verb.Execute(output, error),
                 (RunVerb verb) => verb.Execute(output, error, consoleOutput, consoleInput),
+                (CompareVerb verb) => verb.Execute(output, error),
                 (IsaDocVerb verb) => verb.Execute(output, error),
                 (DebugVerb verb) => verb.Execute(output, error, consoleInput),
                 errors => errors.All(e => e.Tag is ErrorType.HelpRequestedError or ErrorType.VersionRequestedError or ErrorType.HelpVerbRequestedError)

@@ -1,0 +1,185 @@
+// `r4 compare`: the layout comparison experiment (issue 5). Runs every guest under every
+// chosen layout, checks that the layouts agree (spec §9.2), and reports per guest × layout
+// what each layout costs: modelled cycles, host time, monitor exits by cause, page-table
+// switches and TLB flushes. Exit status 0 when all layouts agree, 1 when any disagree.
+using CommandLine;
+using CommandLine.Text;
+using R4.Cli.Compare;
+using R4.Machine;
+using R4.Monitor;
+
+namespace R4.Cli;
+
+[Verb("compare", HelpText = "Run guests under several layouts of the monitor, check they agree, and compare their costs.")]
+public sealed class CompareVerb : IDefinesSymbols
+{
+    [Value(0, MetaName = "guest", Min = 1, HelpText = "The guests: assembly sources, ELF images or flat binaries.")]
+    public IEnumerable<string> Guests { get; set; } = [];
+
+    [Option("layouts", Default = "native,ring012,ring013,ring3", HelpText = "Comma-separated layouts to compare; slowdowns are relative to native (else to the first).")]
+    public string LayoutList { get; set; } = "native,ring012,ring013,ring3";
+
+    [Option("repeat", Default = 3, HelpText = "Timed runs per guest and layout; host time is their median (with min and max).")]
+    public int Repeat { get; set; } = 3;
+
+    [Option("warmup", Default = 1, HelpText = "Untimed runs per guest and layout before the timed ones.")]
+    public int Warmup { get; set; } = 1;
+
+    [Option("format", Default = "table", HelpText = "Report format: table|markdown|csv|json.")]
+    public string Format { get; set; } = "table";
+
+    [Option('o', "output", HelpText = "Write the report to this file instead of standard output.")]
+    public string? Output { get; set; }
+
+    [Option("plot", HelpText = "Also draw a grouped bar chart: FILE.svg (or FILE.png when rsvg-convert or ImageMagick is installed).")]
+    public string? Plot { get; set; }
+
+    [Option("plot-metric", Default = "cycles", HelpText = "What the chart shows: cycles (slowdown in modelled cycles), host (slowdown in host time) or exits (per 1000 instructions).")]
+    public string PlotMetricName { get; set; } = "cycles";
+
+    [Option('D', "define", HelpText = "Define a symbol for every assembly-source guest: -D NAME=VALUE. Repeatable.")]
+    public IEnumerable<string> Defines { get; set; } = [];
+
+    [Option("max-instructions", HelpText = "Stop each run after this many retired instructions.")]
+    public ulong? MaxInstructions { get; set; }
+
+    [Option("mem", Default = "16M", HelpText = "Guest RAM size, e.g. 16M.")]
+    public string Memory { get; set; } = "16M";
+
+    [Option("costs", HelpText = "JSON file overriding entries of the cycle cost table (see docs/costs.md).")]
+    public string? Costs { get; set; }
+
+    [Option("progress", HelpText = "Show progress on stderr even when it is not a terminal.")]
+    public bool Progress { get; set; }
+
+    [Usage(ApplicationAlias = "r4")]
+    public static IEnumerable<Example> Examples =>
+    [
+        new("Compare the null system call under every layout", new CompareVerb { Guests = ["Guests/bench/nullcall.asm"], Defines = ["N=10000"] }),
+        new("All microbenchmarks, 5 timed runs, Markdown table and a chart",
+            new CompareVerb { Guests = ["Guests/bench/nullcall.asm", "Guests/bench/compute.asm"], Repeat = 5, Format = "markdown", Plot = "results.svg" }),
+        new("The monitor's host-time overhead on pure computation", new CompareVerb { Guests = ["Guests/bench/compute.asm"], LayoutList = "native,ring012", Repeat = 5 }),
+    ];
+
+    /// <summary>Exit status when at least one layout showed a guest a different machine.</summary>
+    public const int LayoutsDisagree = 1;
+
+    public int Execute(TextWriter output, TextWriter error)
+    {
+        var settings = ParseSettings(error);
+        var format = ParseFormat(Format);
+        var metric = ParseMetric(PlotMetricName);
+        if (Plot is not null && !ComparePlot.IsSvg(Plot) && !ComparePlot.IsPng(Plot))
+            throw new UserError($"--plot {Plot}: give a file ending in .svg or .png", ExitCodes.Usage);
+        if (Plot is not null && ComparePlot.IsPng(Plot) && ComparePlot.FindPngConverter() is null)
+            throw new UserError($"--plot {Plot}: PNG needs rsvg-convert or ImageMagick on PATH and neither was found; use --plot FILE.svg", ExitCodes.Usage);
+
+        var guests = LoadGuests(error);
+        var result = LayoutExperiment.Run(guests, settings);
+        ClearProgress(error, settings);
+
+        string report = CompareReport.Format(result, format);
+        byte[]? chart = Plot is null ? null : ComparePlot.Render(Plot, result, metric);
+        if (Output is null)
+            output.Write(report);
+        else
+            GuestLoader.WriteAtomically(Output, System.Text.Encoding.UTF8.GetBytes(report));
+        if (chart is not null)
+            GuestLoader.WriteAtomically(Plot!, chart);
+
+        foreach (var disagreement in result.Disagreements)
+            error.WriteLine($"r4: {disagreement}");
+        return result.LayoutsAgree ? ExitCodes.Success : LayoutsDisagree;
+    }
+
+    private ExperimentSettings ParseSettings(TextWriter error)
+    {
+        if (Repeat < 1)
+            throw new UserError($"--repeat {Repeat}: give at least 1", ExitCodes.Usage);
+        if (Warmup < 0)
+            throw new UserError($"--warmup {Warmup}: give 0 or more", ExitCodes.Usage);
+        if (!GuestLoader.TryParseSize(Memory, out ulong memoryBytes) || memoryBytes % 4096 != 0 || memoryBytes > 1UL << 31)
+            throw new UserError($"--mem {Memory}: give a size that is a multiple of 4 KiB, at most 2 GiB (e.g. 16M)", ExitCodes.Usage);
+        var layouts = new List<Layout>();
+        foreach (string name in LayoutList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!Layouts.TryParse(name, out var layout))
+                throw new UserError($"--layouts {LayoutList}: '{name}' is not a layout; give some of {Layouts.Names.Replace('|', ',')}", ExitCodes.Usage);
+            if (layouts.Contains(layout))
+                throw new UserError($"--layouts {LayoutList}: '{name}' is given twice", ExitCodes.Usage);
+            layouts.Add(layout);
+        }
+        if (layouts.Count == 0)
+            throw new UserError($"--layouts '{LayoutList}': give at least one of {Layouts.Names.Replace('|', ',')}", ExitCodes.Usage);
+        var costs = CostTable.Default;
+        if (Costs is not null)
+        {
+            if (!File.Exists(Costs))
+                throw new UserError($"cannot read '{Costs}': no such file", ExitCodes.CannotOpen);
+            try { costs = CostTable.LoadJson(Costs); }
+            catch (CostTableException e) { throw new UserError(e.Message, ExitCodes.BadInput); }
+        }
+        bool showProgress = Progress || (ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected);
+        return new ExperimentSettings
+        {
+            Layouts = layouts,
+            Repeat = Repeat,
+            Warmup = Warmup,
+            MaxInstructions = MaxInstructions ?? ulong.MaxValue,
+            MemoryBytes = (uint)memoryBytes,
+            Costs = costs,
+            Progress = showProgress ? ProgressWriter(error, interactive: !Progress || !Console.IsErrorRedirected) : null,
+        };
+    }
+
+    private static Action<int, int, string, string> ProgressWriter(TextWriter error, bool interactive) => (done, total, guest, layout) =>
+    {
+        if (done == total) return;
+        string line = $"r4 compare: run {done + 1}/{total}: {guest} under {layout}";
+        if (interactive)
+            error.Write("\r" + line.PadRight(72));
+        else
+            error.WriteLine(line);
+        error.Flush();
+    };
+
+    private static void ClearProgress(TextWriter error, ExperimentSettings settings)
+    {
+        if (settings.Progress is not null && ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected)
+            error.Write("\r" + new string(' ', 72) + "\r");
+    }
+
+    private List<ExperimentGuest> LoadGuests(TextWriter error)
+    {
+        var paths = Guests.ToList();
+        if (paths.Count == 0)
+            throw new UserError("compare: give at least one guest", ExitCodes.Usage);
+        var names = paths.Select(p => Path.GetFileNameWithoutExtension(p)).ToList();
+        var guests = new List<ExperimentGuest>();
+        for (int i = 0; i < paths.Count; i++)
+        {
+            // Two guests with one file name (a/x.asm, b/x.asm) are told apart by their paths.
+            string name = names.Count(n => n == names[i]) > 1 ? paths[i] : names[i];
+            bool hasDefines = Defines.Any() && GuestLoader.IsAssemblySource(paths[i]);
+            guests.Add(new ExperimentGuest(name, GuestLoader.Load(paths[i], hasDefines ? Defines : [], error)));
+        }
+        return guests;
+    }
+
+    private static CompareFormat ParseFormat(string text) => text.ToLowerInvariant() switch
+    {
+        "table" => CompareFormat.Table,
+        "markdown" or "md" => CompareFormat.Markdown,
+        "csv" => CompareFormat.Csv,
+        "json" => CompareFormat.Json,
+        _ => throw new UserError($"--format {text}: give table, markdown, csv or json", ExitCodes.Usage),
+    };
+
+    private static PlotMetric ParseMetric(string text) => text.ToLowerInvariant() switch
+    {
+        "cycles" => PlotMetric.Cycles,
+        "host" => PlotMetric.Host,
+        "exits" => PlotMetric.Exits,
+        _ => throw new UserError($"--plot-metric {text}: give cycles, host or exits", ExitCodes.Usage),
+    };
+}

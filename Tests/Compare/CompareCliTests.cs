@@ -1,0 +1,284 @@
+// `r4 compare` end to end: the agreement check (a planted difference in each guest-visible
+// field, and a real one — a guest that writes rmap, which ring012/ring013 cannot host), the
+// exact columns of the table, CSV and JSON outputs for a tiny guest (deterministic fields
+// only, never host time), the SVG chart, and the one-line errors with their exit codes.
+using System.Text.Json;
+using System.Xml.Linq;
+using R4.Cli.Compare;
+using R4.Machine;
+using R4.Monitor;
+using R4.Tests.Cli;
+
+namespace R4.Tests.Compare;
+
+public sealed class CompareCliTests : IDisposable
+{
+    private readonly CliHarness cli = new();
+
+    public void Dispose() => cli.Dispose();
+
+    private static readonly string NullCall = CompareTestGuests.BenchPath("nullcall");
+
+    private CliRun CompareNullCall(params string[] more) =>
+        cli.Run(["compare", NullCall, "-D", "N=2", "--repeat", "1", "--warmup", "0", .. more]);
+
+    // ------------------------------------------------------------------ agreement
+
+    public static TheoryData<string, Func<LayoutRun, LayoutRun>, string> PlantedDifferences => new()
+    {
+        { "console", r => r with { ConsoleOutput = [.. r.ConsoleOutput[..^2], (byte)'X', (byte)'\n'] }, "console output differs at byte 25: \"X\\n\" instead of \"s\\n\"" },
+        { "status", r => r with { ExitStatus = 3 }, "exit status 3 instead of 0" },
+        { "stop", r => r with { Reason = StopReason.InstructionLimit }, "stop reason InstructionLimit instead of PowerOff" },
+        { "instret", r => r with { Instructions = r.Instructions + 1 }, "retired instructions 1821 instead of 1820" },
+        { "register", r => r with { FinalState = r.FinalState with { Registers = [.. r.FinalState.Registers.Select((v, i) => i == 9 ? v ^ 0x10 : v)] } }, "final r9 0x" },
+    };
+
+    [Theory]
+    [MemberData(nameof(PlantedDifferences))]
+    public void AgreementCheckNamesGuestLayoutAndWhatDiffers(string what, Func<LayoutRun, LayoutRun> plant, string expected)
+    {
+        _ = what;
+        var runs = CompareTestGuests.Compare(CompareTestGuests.Bench("nullcall", 2)).Runs.ToList();
+        Assert.Empty(LayoutExperiment.CheckAgreement(runs));
+        runs[2] = plant(runs[2]);
+        var disagreement = Assert.Single(LayoutExperiment.CheckAgreement(runs));
+        Assert.Equal(("nullcall", "ring013", "native"), (disagreement.Guest, disagreement.Layout, disagreement.ReferenceLayout));
+        Assert.StartsWith(expected, disagreement.What);
+        Assert.StartsWith("nullcall: ring013 disagrees with native: ", disagreement.ToString());
+    }
+
+    [Fact]
+    public void AGuestThatWritesTheRingMapDisagreesInRing012AndRing013AndExitsWithOne()
+    {
+        string guest = cli.Write("rmapwriter.asm", """
+            .org 0x1000
+                li   r1, 0xE1E1
+                mtcr rmap, r1
+                li   r2, 5
+                out  0xF0, r2
+                hlt
+            """);
+        var run = cli.Run("compare", guest, "--repeat", "1", "--warmup", "0", "--format", "csv");
+        Assert.Equal(1, run.ExitCode);
+        var lines = run.Stderr.TrimEnd('\n').Split('\n');
+        Assert.Equal(4, lines.Length);
+        Assert.StartsWith("r4: rmapwriter: ring012 disagrees with native: stop reason Shutdown instead of PowerOff (monitor (ring012): the guest writes rmap 0xe1e1", lines[0]);
+        Assert.Equal("r4: rmapwriter: ring012 disagrees with native: retired instructions 1 instead of 4", lines[1]);
+        Assert.StartsWith("r4: rmapwriter: ring013 disagrees with native: stop reason Shutdown", lines[2]);
+        Assert.Equal("r4: rmapwriter: ring013 disagrees with native: retired instructions 1 instead of 4", lines[3]);
+        // ring3 emulates the ring map, so it agrees; the report is still written
+        Assert.Contains("rmapwriter,ring3,exit 5,4,", run.Stdout);
+    }
+
+    // ------------------------------------------------------------------ outputs
+
+    private const string CsvHeader =
+        "guest,layout,stop,instructions,cycles,cycle_slowdown,host_ms_median,host_ms_min,host_ms_max,host_slowdown," +
+        "exits,exits_per_1k_instructions,page_table_switches,tlb_flushes,tlb_misses,exits_by_cause";
+
+    /// <summary>The deterministic columns of nullcall with N=2: everything but the host_* columns.</summary>
+    private static readonly string[] ExpectedRows =
+    [
+        "nullcall,native,exit 0,1820,3609,1.000|0,0.00,0,1,4,-",
+        "nullcall,ring012,exit 0,1820,27149,7.523|49,26.92,0,2,16,mtcr=12 out=29 shadowFill=8 tlbFlush=1",
+        "nullcall,ring013,exit 0,1820,27149,7.523|49,26.92,0,2,16,mtcr=12 out=29 shadowFill=8 tlbFlush=1",
+        "nullcall,ring3,exit 0,1820,34789,9.640|63,34.62,12,14,38,mtcr=12 out=29 iret=6 syscall=6 shadowFill=10 pageTableSwitch=12 tlbFlush=1",
+    ];
+
+    [Fact]
+    public void CsvHasExactColumnsAndValuesForATinyGuest()
+    {
+        var run = CompareNullCall("--format", "csv");
+        Assert.Equal((0, ""), (run.ExitCode, run.Stderr));
+        var lines = run.Stdout.TrimEnd('\n').Split('\n');
+        Assert.Equal(CsvHeader, lines[0]);
+        Assert.Equal(string.Join(",", CompareReport.CsvColumns), lines[0]);
+        var rows = lines.Skip(1).Select(line =>
+        {
+            var cells = line.Split(',');
+            Assert.Equal(16, cells.Length);
+            Assert.All(cells[6..10], cell => Assert.Matches(@"^\d+\.\d\d$", cell));   // host time: present, not compared
+            return string.Join(",", cells[..6]) + "|" + string.Join(",", cells[10..]);
+        });
+        Assert.Equal(ExpectedRows, rows);
+    }
+
+    [Fact]
+    public void TableAndMarkdownHaveTheSameColumnsAsCsv()
+    {
+        var table = CompareNullCall("--format", "table");
+        Assert.Equal(0, table.ExitCode);
+        var lines = table.Stdout.TrimEnd('\n').Split('\n');
+        Assert.Equal(6, lines.Length);
+        Assert.Equal(["guest", "layout", "stop", "instructions", "cycles", "×", "cycles", "host", "ms", "min", "max", "×", "host", "exits",
+                      "exits/1k", "instr", "PT", "switches", "TLB", "flushes", "TLB", "misses", "exits", "by", "cause"],
+            lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Matches(@"^nullcall +ring3 +exit 0 +1820 +34789 +9\.640 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +63 +34\.62 +12 +14 +38 +mtcr=12 out=29 iret=6 syscall=6 shadowFill=10 pageTableSwitch=12 tlbFlush=1$", lines[5]);
+
+        var markdown = CompareNullCall("--format", "markdown");
+        var parts = markdown.Stdout.Split("\n\n");
+        Assert.Equal(2, parts.Length);
+        var summary = parts[0].Split('\n');
+        Assert.Equal(3, summary.Length);
+        Assert.Equal("| guest | instructions | native cycles | native host ms | ring012 × cycles | ring013 × cycles | ring3 × cycles | " +
+                     "ring012 × host | ring013 × host | ring3 × host | ring012 exits/1k | ring013 exits/1k | ring3 exits/1k |", summary[0]);
+        Assert.Matches(@"^\| nullcall \| 1820 \| 3609 \| [\d.]+ \| 7\.52 \| 7\.52 \| 9\.64 \| [\d.]+ \| [\d.]+ \| [\d.]+ \| 26\.92 \| 26\.92 \| 34\.62 \|$", summary[2]);
+        var rows = parts[1].TrimEnd('\n').Split('\n');
+        Assert.Equal(6, rows.Length);
+        Assert.All(rows, row => Assert.Equal(17, row.Count(c => c == '|')));
+        Assert.Matches(@"^\| -+ \| -+ \| -+ \| -+: \|", rows[1]);
+        Assert.Matches(@"^\| nullcall \| native  \| exit 0 \| +1820 \| +3609 \| +1\.000 \|", rows[2]);
+    }
+
+    [Fact]
+    public void JsonHasEveryRunWithItsCountersAndAgreement()
+    {
+        string output = cli.PathOf("report.json");
+        var run = CompareNullCall("--format", "json", "-o", output);
+        Assert.Equal((0, "", ""), (run.ExitCode, run.Stdout, run.Stderr));
+        using var json = JsonDocument.Parse(File.ReadAllText(output));
+        var root = json.RootElement;
+        Assert.Equal(["native", "ring012", "ring013", "ring3"], root.GetProperty("layouts").EnumerateArray().Select(e => e.GetString()));
+        Assert.True(root.GetProperty("layoutsAgree").GetBoolean());
+        Assert.Equal(0, root.GetProperty("disagreements").GetArrayLength());
+        var guest = Assert.Single(root.GetProperty("guests").EnumerateArray());
+        Assert.Equal(("nullcall", "native"), (guest.GetProperty("guest").GetString(), guest.GetProperty("baseline").GetString()));
+        var ring3 = guest.GetProperty("runs")[3];
+        Assert.Equal("ring3", ring3.GetProperty("layout").GetString());
+        Assert.Equal(("PowerOff", 0u, 1820ul, 34789ul), (ring3.GetProperty("stopReason").GetString(), ring3.GetProperty("exitStatus").GetUInt32(),
+            ring3.GetProperty("instructions").GetUInt64(), ring3.GetProperty("cycles").GetUInt64()));
+        Assert.Equal(Math.Round(34789.0 / 3609, 6), ring3.GetProperty("cycleSlowdown").GetDouble());
+        Assert.Equal((63, 12, 14ul, 38ul), (ring3.GetProperty("exits").GetInt64(), ring3.GetProperty("pageTableSwitches").GetInt64(),
+            ring3.GetProperty("tlbFlushes").GetUInt64(), ring3.GetProperty("tlbMisses").GetUInt64()));
+        Assert.Equal(Math.Round(63 * 1000.0 / 1820, 6), ring3.GetProperty("exitsPer1000Instructions").GetDouble());
+        Assert.Equal("mtcr=12 out=29 iret=6 syscall=6 shadowFill=10 pageTableSwitch=12 tlbFlush=1",
+            string.Join(" ", ring3.GetProperty("exitsByCause").EnumerateObject().Select(p => $"{p.Name}={p.Value.GetInt64()}")));
+        var host = ring3.GetProperty("hostSeconds");
+        Assert.Equal(1, host.GetProperty("samples").GetArrayLength());
+        Assert.True(host.GetProperty("min").GetDouble() <= host.GetProperty("median").GetDouble());
+        Assert.Empty(guest.GetProperty("runs")[0].GetProperty("exitsByCause").EnumerateObject());
+    }
+
+    [Fact]
+    public void RepeatGivesOneHostSamplePerTimedRunAndMedianBetweenMinAndMax()
+    {
+        var run = CompareNullCall("--format", "json", "--repeat", "3", "--warmup", "1", "--layouts", "native,ring012");
+        Assert.Equal(0, run.ExitCode);
+        using var json = JsonDocument.Parse(run.Stdout);
+        foreach (var layoutRun in json.RootElement.GetProperty("guests")[0].GetProperty("runs").EnumerateArray())
+        {
+            var host = layoutRun.GetProperty("hostSeconds");
+            var samples = host.GetProperty("samples").EnumerateArray().Select(e => e.GetDouble()).Order().ToArray();
+            Assert.Equal(3, samples.Length);
+            Assert.Equal((samples[0], samples[1], samples[2]), (host.GetProperty("min").GetDouble(), host.GetProperty("median").GetDouble(), host.GetProperty("max").GetDouble()));
+        }
+    }
+
+    [Fact]
+    public void SvgIsWellFormedWithOneBarPerGuestAndLayoutAndALegend()
+    {
+        string compute = CompareTestGuests.BenchPath("compute");
+        string plot = cli.PathOf("chart.svg");
+        var run = cli.Run("compare", NullCall, compute, "-D", "N=3", "--repeat", "1", "--warmup", "0", "--layouts", "native,ring013,ring3", "--plot", plot);
+        Assert.Equal((0, ""), (run.ExitCode, run.Stderr));
+        var svg = XDocument.Load(plot);
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        Assert.Equal(ns + "svg", svg.Root!.Name);
+        var bars = svg.Descendants(ns + "rect").Where(r => (string?)r.Attribute("class") == "bar").ToList();
+        Assert.Equal(
+            ["nullcall/native", "nullcall/ring013", "nullcall/ring3", "compute/native", "compute/ring013", "compute/ring3"],
+            bars.Select(b => $"{b.Attribute("data-guest")!.Value}/{b.Attribute("data-layout")!.Value}"));
+        Assert.All(bars, b => Assert.True(double.Parse(b.Attribute("height")!.Value, System.Globalization.CultureInfo.InvariantCulture) > 0));
+        // ring3 is the slowest layout on the null call, so its bar is the tallest of its group
+        double Height(int i) => double.Parse(bars[i].Attribute("height")!.Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Height(2) > Height(1) && Height(1) > Height(0));
+        Assert.Equal(3, svg.Descendants(ns + "rect").Count(r => (string?)r.Attribute("class") == "legend"));
+        var texts = svg.Descendants(ns + "text").Select(t => t.Value).ToList();
+        Assert.Contains("Modelled cycles relative to native, per guest and layout", texts);
+        Assert.Contains("slowdown vs native (modelled cycles, log scale)", texts);
+        Assert.Contains("guest (benchmark)", texts);
+        Assert.Contains("ring013", texts);
+        Assert.Empty(Directory.GetFiles(cli.Folder, "*.tmp-*"));
+    }
+
+    // ------------------------------------------------------------------ errors
+
+    [Theory]
+    [InlineData(64, "--layouts native,ring9", "r4: --layouts native,ring9: 'ring9' is not a layout; give some of native,ring012,ring013,ring3")]
+    [InlineData(64, "--layouts native,native", "r4: --layouts native,native: 'native' is given twice")]
+    [InlineData(64, "--repeat 0", "r4: --repeat 0: give at least 1")]
+    [InlineData(64, "--warmup -1", "r4: --warmup -1: give 0 or more")]
+    [InlineData(64, "--format xml", "r4: --format xml: give table, markdown, csv or json")]
+    [InlineData(64, "--plot chart.gif", "r4: --plot chart.gif: give a file ending in .svg or .png")]
+    [InlineData(64, "--plot-metric speed", "r4: --plot-metric speed: give cycles, host or exits")]
+    [InlineData(64, "--mem 5", "r4: --mem 5: give a size that is a multiple of 4 KiB, at most 2 GiB (e.g. 16M)")]
+    [InlineData(64, "-D 9=1", "r4: -D 9=1: '9' is not a symbol name")]
+    [InlineData(66, "--costs missing.json", "r4: cannot read 'missing.json': no such file")]
+    public void BadArgumentsGetOneLineErrorsAndTheDocumentedExitCode(int exitCode, string arguments, string message)
+    {
+        var run = cli.Run(["compare", NullCall, .. arguments.Split(' ')]);
+        Assert.Equal((exitCode, "", message + "\n"), (run.ExitCode, run.Stdout, run.Stderr));
+    }
+
+    [Fact]
+    public void MissingGuestFileIsCannotOpen()
+    {
+        string missing = cli.PathOf("nope.asm");
+        var run = cli.Run("compare", missing);
+        Assert.Equal((66, $"r4: cannot read '{missing}': no such file\n"), (run.ExitCode, run.Stderr));
+    }
+
+    [Fact]
+    public void AssemblyErrorsAreBadInputAndNothingIsWritten()
+    {
+        string source = cli.Write("bad.asm", ".org 0x1000\n  frob r1\n");
+        string plot = cli.PathOf("chart.svg");
+        var run = cli.Run("compare", source, "--plot", plot, "-o", cli.PathOf("out.csv"));
+        Assert.Equal(65, run.ExitCode);
+        Assert.EndsWith($"r4: {source}: 1 error, nothing written\n", run.Stderr);
+        Assert.Equal(["bad.asm"], Directory.GetFiles(cli.Folder).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void NoGuestIsAUsageError()
+    {
+        var run = cli.Run("compare", "--repeat", "1");
+        Assert.Equal(64, run.ExitCode);
+        Assert.Contains("guest", run.Stderr);
+    }
+
+    [Fact]
+    public void AnUnwritableOutputIsCannotWriteAndLeavesNothing()
+    {
+        string output = Path.Combine(cli.Folder, "no-such-folder", "report.csv");
+        var run = CompareNullCall("-o", output);
+        Assert.Equal(73, run.ExitCode);
+        Assert.StartsWith($"r4: cannot write '{output}': ", run.Stderr);
+        Assert.Single(run.Stderr.TrimEnd('\n').Split('\n'));
+        Assert.False(Directory.Exists(Path.GetDirectoryName(output)));
+    }
+
+    [Fact]
+    public void PngWithoutAWorkingConverterIsAClearErrorAndWritesNothing()
+    {
+        if (ComparePlot.FindPngConverter() is { } converter && ConverterWorks(converter)) return;   // a real converter: nothing to test here
+        string plot = cli.PathOf("chart.png");
+        var run = CompareNullCall("--plot", plot, "--format", "csv");
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Equal("", run.Stdout);
+        Assert.Single(run.Stderr.TrimEnd('\n').Split('\n'));
+        Assert.Contains("use --plot FILE.svg", run.Stderr);
+        Assert.False(File.Exists(plot));
+    }
+
+    private static bool ConverterWorks(ComparePlot.PngConverter converter)
+    {
+        try
+        {
+            var empty = new ExperimentResult([Layouts.Native], [], []);
+            ComparePlot.Render("x.png", empty, PlotMetric.Cycles);
+            return true;
+        }
+        catch (R4.Cli.UserError) { return false; }
+    }
+}
