@@ -7,7 +7,7 @@ using CommandLine.Text;
 namespace R4.Cli;
 
 [Verb("asm", HelpText = "Assemble an R4 source file into an ELF32 executable (or a flat binary).")]
-public sealed class AsmVerb
+public sealed class AsmVerb : IDefinesSymbols
 {
     [Value(0, MetaName = "source", Required = true, HelpText = "The assembly source (.asm).")]
     public string Source { get; set; } = "";

@@ -7,7 +7,7 @@ using R4.Assembler;
 namespace R4.Cli;
 
 [Verb("disasm", HelpText = "Disassemble an image (ELF, flat binary or .asm) or raw instruction words.")]
-public sealed class DisasmVerb
+public sealed class DisasmVerb : IDefinesSymbols
 {
     [Value(0, MetaName = "input", HelpText = "An ELF image, a flat binary or an assembly source.")]
     public string? Input { get; set; }

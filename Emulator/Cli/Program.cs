@@ -23,7 +23,9 @@ public static class Program
             settings.AllowMultiInstance = true;
             settings.CaseInsensitiveEnumValues = true;
         });
-        var parsed = parser.ParseArguments<AsmVerb, DisasmVerb, RunVerb, IsaDocVerb>(args);
+        var (rest, defines) = SplitDefines(args);
+        var parsed = parser.ParseArguments<AsmVerb, DisasmVerb, RunVerb, IsaDocVerb>(rest);
+        parsed.WithParsed<IDefinesSymbols>(verb => verb.Defines = defines);
         try
         {
             return parsed.MapResult(
@@ -51,4 +53,38 @@ public static class Program
             return ExitCodes.CannotOpen;
         }
     }
+
+    /// <summary>Takes every <c>-D NAME=VALUE</c> (also <c>-DNAME=VALUE</c>, <c>--define X</c>,
+    /// <c>--define=X</c>) out of the arguments before CommandLineParser sees them: its
+    /// sequence options would otherwise swallow the positional guest after them
+    /// (<c>r4 run -D N=5 guest.asm</c>). Arguments after <c>--</c> are left alone.</summary>
+    public static (string[] Remaining, List<string> Defines) SplitDefines(string[] args)
+    {
+        var rest = new List<string>(args.Length);
+        var defines = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string arg = args[i];
+            if (arg == "--")
+            {
+                rest.AddRange(args[i..]);
+                break;
+            }
+            if ((arg == "-D" || arg == "--define") && i + 1 < args.Length)
+                defines.Add(args[++i]);
+            else if (arg.StartsWith("--define=", StringComparison.Ordinal))
+                defines.Add(arg["--define=".Length..]);
+            else if (arg.StartsWith("-D", StringComparison.Ordinal) && arg.Length > 2)
+                defines.Add(arg[2..]);
+            else
+                rest.Add(arg);
+        }
+        return (rest.ToArray(), defines);
+    }
+}
+
+/// <summary>A verb that takes <c>-D NAME=VALUE</c> defines (filled in by <see cref="Program.SplitDefines"/>).</summary>
+public interface IDefinesSymbols
+{
+    IEnumerable<string> Defines { get; set; }
 }

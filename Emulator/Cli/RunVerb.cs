@@ -10,7 +10,7 @@ using R4.Monitor;
 namespace R4.Cli;
 
 [Verb("run", HelpText = "Run a guest (.asm source, ELF image or flat binary) on the R4 machine.")]
-public sealed class RunVerb
+public sealed class RunVerb : IDefinesSymbols
 {
     [Value(0, MetaName = "guest", Required = true, HelpText = "The guest: an assembly source, an ELF image or a flat binary.")]
     public string Guest { get; set; } = "";
@@ -118,7 +118,7 @@ public sealed class RunVerb
             _ => throw new InvalidOperationException($"unknown stop reason {result.Reason}"),
         };
         if (result.Reason != StopReason.PowerOff)
-            error.WriteLine($"r4: {Describe(result, image)}");
+            error.WriteLine($"r4: {Describe(result, image, stoppedByMonitor: machine.Monitor?.StopDiagnostic is not null)}");
         if (Stats)
             StatsReport.WriteSummary(error, result, machine.Statistics, layout.Name, machine.Exits);
         if (StatsJson is not null)
@@ -126,7 +126,7 @@ public sealed class RunVerb
         return exitCode;
     }
 
-    private static string Describe(RunResult result, ProgramImage image)
+    private static string Describe(RunResult result, ProgramImage image, bool stoppedByMonitor)
     {
         string where = $"pc 0x{result.Pc:x8}";
         string? symbol = image.Symbolize(result.Pc);
@@ -136,7 +136,7 @@ public sealed class RunVerb
         string cause = result.Reason switch
         {
             StopReason.InstructionLimit => "instruction limit reached",
-            StopReason.Shutdown => "machine shut down (triple fault)",
+            StopReason.Shutdown => stoppedByMonitor ? "guest stopped by the monitor" : "machine shut down (triple fault)",
             StopReason.Deadlock => "halted with interrupts enabled and no interrupt source left",
             _ => result.Reason.ToString(),
         };

@@ -175,7 +175,7 @@ public static class InstructionTable
         Row(Opcode.Nop, "nop", OperandForm.None, CostClass.Alu, InstructionFlags.None, "no operation"),
         Row(Opcode.Rdtick, "rdtick", OperandForm.Rd, CostClass.Alu, Wr, "rd = low 32 bits of the retired-instruction count (this instruction not included)"),
         new(Opcode.Iret, "iret", OperandForm.None, Privilege.Ring2OrBelow, CostClass.System, Cf | Sys,
-            "return from a trap: pc = [sp+4], status = [sp+8], sp = [sp+12]; see the trap rules"),
+            "return from a trap: pc = [sp+4], status = [sp+8], sp = [sp+12]; see the trap rules. #GP at ring 3 and in any ring the ring map's reverse half presents as ring 3"),
 
         Privileged(Opcode.Hlt, "hlt", OperandForm.None, CostClass.Privileged, Sys, "wait for the next interrupt; with IE = 0, power off with exit status 0"),
         Privileged(Opcode.Cli, "cli", OperandForm.None, CostClass.Privileged, Sys, "IE = 0"),

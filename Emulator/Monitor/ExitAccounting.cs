@@ -49,6 +49,15 @@ public sealed class ExitAccounting(CostTable costs)
 
     public long ReflectedFaults(int vector) => _reflectedFaultsByVector[vector];
 
+    /// <summary>Forgets every count (the guest was loaded again).</summary>
+    public void Clear()
+    {
+        Array.Clear(_exitsByCause);
+        Array.Clear(_reflectedFaultsByVector);
+        TotalExits = PageTableSwitches = TlbFlushes = 0;
+        ModelledCycles = 0;
+    }
+
     /// <summary>Records one exit and returns the cycles it costs.</summary>
     public int RecordExit(ExitCause cause, int vector = -1)
     {

@@ -14,12 +14,18 @@ public sealed record MonitorMemoryMap
     /// whole shadow and refills it lazily (each table maps 4 MiB of guest virtual space).</summary>
     public const int DefaultPoolPages = 256;
 
+    /// <summary>The fewest shadow page tables that still guarantee progress: one instruction
+    /// touches at most four pages in four different 4 MiB regions (its fetch, a frame or iret
+    /// read spanning two pages, a direct gate's handler), and a fill must not evict them.</summary>
+    public const int MinimumPoolPages = 4;
+
     public MonitorMemoryMap(uint guestRamBytes, int viewCount, int poolPages = DefaultPoolPages)
     {
         if (guestRamBytes == 0 || guestRamBytes % PageBits.PageSize != 0)
             throw new ArgumentOutOfRangeException(nameof(guestRamBytes), guestRamBytes, "guest RAM must be a positive multiple of 4 KiB");
         if (viewCount is < 1 or > 4) throw new ArgumentOutOfRangeException(nameof(viewCount));
-        if (poolPages < 1) throw new ArgumentOutOfRangeException(nameof(poolPages));
+        if (poolPages < MinimumPoolPages)
+            throw new ArgumentOutOfRangeException(nameof(poolPages), poolPages, $"the monitor needs at least {MinimumPoolPages} shadow page tables");
         GuestRamBytes = guestRamBytes;
         ViewCount = viewCount;
         PoolPages = poolPages;

@@ -25,6 +25,18 @@ public sealed partial class VirtualMachineMonitor
         RaiseGuestFault(vector, errorCode, _cpu.GetControl(ControlRegister.Fault), savedPc);
     }
 
+    /// <summary>The frame push of a direct gate (done by hardware for the `int` at
+    /// <paramref name="pc"/>) failed in the guest's own tables: the int's delivery fault, with
+    /// the machine's own account of it ("int 32: frame push at ... raised #PF").</summary>
+    private void ReflectDirectGatePushFault(int vector, int fault, uint errorCode, uint address, uint pc)
+    {
+        CountExit(ExitCause.ReflectedFault, fault);
+        string reason = fault == Vectors.Alignment
+            ? $"misaligned stack 0x{address + 16:x8}"
+            : $"frame push at 0x{address:x8} raised {Vectors.Name(fault)}";
+        RaiseNestedFault(new DeliveryFailure(fault, errorCode, address, reason), pc, $"{Vectors.Name(vector)}: {reason}");
+    }
+
     /// <summary>An external interrupt taken at the boundary before <paramref name="savedPc"/>.</summary>
     private void InjectInterrupt(int vector, uint savedPc)
     {
@@ -53,9 +65,7 @@ public sealed partial class VirtualMachineMonitor
         {
             // exactly the machine's triple-fault stop: same reason, same pc, same diagnostic
             _stopped = true;
-            CountExit(ExitCause.Stop);
-            StopDiagnostic = $"triple fault: {cause}";
-            _cpu.RequestStop(StopReason.Shutdown, 0, StopDiagnostic);
+            _cpu.RequestStop(StopReason.Shutdown, 0, $"triple fault: {cause}");
         }
         else
             Deliver(Vectors.DoubleFault, 0, savedPc, TrapOrigin.Fault, savedPc, cause);
@@ -75,17 +85,12 @@ public sealed partial class VirtualMachineMonitor
         failure = default;
         var gate = Guest.Gates[vector];
         int cpl = Guest.Cpl;
-        if (!gate.Present)
+        if (gate.RefusalAt(vector, cpl) is { } refusal)
         {
-            failure = new(Vectors.GeneralProtection, 0, 0, $"gate {vector} not present");
+            failure = new(Vectors.GeneralProtection, 0, 0, refusal);
             return false;
         }
         int target = gate.TargetRing;
-        if (target > cpl)
-        {
-            failure = new(Vectors.GeneralProtection, 0, 0, $"gate {vector} targets ring {target}, less privileged than CPL {cpl}");
-            return false;
-        }
         if (!Layout.HostsVirtualRing(target))
         {
             StopForRingCompression($"gate {vector} enters", target, _cpu.Pc);
@@ -113,7 +118,7 @@ public sealed partial class VirtualMachineMonitor
             }
             physical[i] = walk.PhysicalAddress;
         }
-        uint savedStatus = (Guest.InterruptEnable ? StatusBits.InterruptEnable : 0) | (uint)RingMap.Reverse(Guest.Rmap, cpl);
+        uint savedStatus = Gate.SavedStatus(Guest.InterruptEnable, Guest.Rmap, cpl);
         ReadOnlySpan<uint> words = [error, savedPc, savedStatus, oldSp];
         for (int i = 0; i < 4; i++)
             _cpu.TryWritePhysical32(physical[i], words[i]);

@@ -50,7 +50,9 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     /// <see cref="Guest"/> (the debugger, the tests).</summary>
     public void RefreshFromHardware() => SyncFromReal();
 
-    /// <summary>Why the monitor stopped the guest, or null.</summary>
+    /// <summary>Why the monitor itself stopped the guest (ring compression, a fill that did not
+    /// resolve), or null — also null for the guest's own triple fault, which stops the machine
+    /// as natively.</summary>
     public string? StopDiagnostic { get; private set; }
 
     /// <summary>Puts the guest in its reset state (spec §6a: virtual ring 0, IE 0, paging off,
@@ -60,6 +62,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     public void Reset()
     {
         Guest.Reset();
+        Exits.Clear();
         _stopped = false;
         StopDiagnostic = null;
         _repeatedFills = 0;
@@ -86,6 +89,10 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
                 break;
             case Vectors.DoubleFault:
                 HandleDoubleFault(savedPc);
+                break;
+            case Vectors.Alignment when IsDirectGatePush(savedPc, out int pushVector):
+                _repeatedFills = 0;
+                ReflectDirectGatePushFault(pushVector, Vectors.Alignment, 0, cpu.GetControl(ControlRegister.Fault), savedPc);
                 break;
             case < Vectors.Timer:
                 _repeatedFills = 0;
@@ -207,18 +214,22 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         var access = (hardwareError & PageBits.ErrorFetch) != 0 ? AccessKind.Fetch
                    : (hardwareError & PageBits.ErrorWrite) != 0 ? AccessKind.Write
                    : AccessKind.Read;
-        int ring = Guest.Cpl;
-        // A direct gate's frame push faulted: the access was the gate's (kernel) ring writing
-        // the kernel stack, and native raises the fault on the `int` itself, as here.
-        if (access == AccessKind.Write && TryFetchGuestInstruction(savedPc, out var instruction) &&
-            instruction.Opcode == Opcode.Int && VectorTable.IsDirect(instruction.Imm, Guest.Gates[instruction.Imm]))
-            ring = Guest.Gates[instruction.Imm].TargetRing;
+        // A write fault on a direct gate's `int` is its frame push: the access was the gate's
+        // (kernel) ring writing the kernel stack.
+        int pushVector = 0;
+        bool framePush = access == AccessKind.Write && IsDirectGatePush(savedPc, out pushVector);
+        int ring = framePush ? Guest.Gates[pushVector].TargetRing : Guest.Cpl;
 
         var walk = Walk(address, ring, access);
         switch (walk.Outcome)
         {
             case WalkOutcome.Translated:
                 FillShadow(address, walk, savedPc);
+                break;
+            case var _ when framePush:
+                _repeatedFills = 0;
+                int fault = walk.Outcome == WalkOutcome.PageFault ? Vectors.PageFault : Vectors.MachineCheck;
+                ReflectDirectGatePushFault(pushVector, fault, walk.ErrorCode, address, savedPc);
                 break;
             case WalkOutcome.PageFault:
                 _repeatedFills = 0;
@@ -231,6 +242,16 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
                 RaiseGuestFault(Vectors.MachineCheck, 0, address, savedPc);
                 break;
         }
+    }
+
+    /// <summary>True when the `int` at <paramref name="savedPc"/> went through a direct gate:
+    /// a data fault on it is then a fault of the hardware's frame push.</summary>
+    private bool IsDirectGatePush(uint savedPc, out int vector)
+    {
+        vector = 0;
+        if (!TryFetchGuestInstruction(savedPc, out var instruction) || instruction.Opcode != Opcode.Int) return false;
+        vector = instruction.Imm;
+        return VectorTable.IsDirect(vector, Guest.Gates[vector]);
     }
 
     private void FillShadow(uint address, in GuestTranslation walk, uint savedPc)
@@ -279,7 +300,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
             case Opcode.Int:
                 EmulateInt(instruction.Imm, savedPc);
                 return;
-            case Opcode.Iret when Guest.Cpl <= 2:
+            case Opcode.Iret when Guest.Cpl <= 2 && RingMap.Reverse(Guest.Rmap, Guest.Cpl) != 3:
                 EmulateIret(savedPc);
                 return;
             default:

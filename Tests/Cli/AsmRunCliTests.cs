@@ -122,6 +122,21 @@ public sealed class AsmRunCliTests : IDisposable
         Assert.Equal(64, cli.Run("asm", source, "-D", "9lives=1").ExitCode);
     }
 
+    [Theory]
+    [InlineData("-D", "N=0x12", "-D", "FAST")]
+    [InlineData("-DN=0x12", "--define=FAST")]
+    [InlineData("--define", "N=0x12", "-DFAST")]
+    public void DefinesBeforeTheSourceDoNotSwallowIt(params string[] defines)
+    {
+        // CommandLineParser's sequence options take every value after them; the CLI lifts
+        // -D out first, so a define may come before the positional source in any spelling.
+        string source = cli.Write("d.asm", ".org 0\n.if defined(FAST)\n  addi r1, r0, N\n.else\n  nop\n.endif\n");
+        var run = cli.Run(["asm", .. defines, source, "-o", cli.PathOf("d.elf")]);
+        Assert.Equal((0, ""), (run.ExitCode, run.Stderr));
+        var image = Elf32.Read(File.ReadAllBytes(cli.PathOf("d.elf")), "d.elf");
+        Assert.Equal(InstructionCodec.Encode(Opcode.Addi, 1, 0, 0, 0x12), BitConverter.ToUInt32(image.Segments[0].Data));
+    }
+
     [Fact]
     public void DisasmOfASourceAssemblesItFirst()
     {

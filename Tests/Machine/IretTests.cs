@@ -96,10 +96,10 @@ public class IretTests
         // forward[3] = 2: an iret to "ring 3" enters ring 2; reverse[2] = 3: its trap frame says 3.
         uint rmap = (0u | 1u << 2 | 2u << 4 | 2u << 6) | (0u | 1u << 2 | 3u << 4 | 3u << 6) << 8;
         var p = new ProgramBuilder().Li(1, rmap).Emit(Opcode.Mtcr, rs: 1, imm: (int)ControlRegister.Rmap)
-            .EnterRing(3, "user", UserStack).Label("user").Emit(Opcode.Iret).PowerOff();   // iret at ring 2 is allowed
+            .EnterRing(3, "user", UserStack).Label("user").Emit(Opcode.Iret).PowerOff();
         var (m, result) = TrapCatcher.Run(p);
         MachineHarness.AssertPoweredOff(result);
-        // The user's iret reads a frame from garbage stack memory (zeroes): status 0 forwards to ring 0 → #GP.
+        // The user's iret runs in ring 2, which reverse[2] presents as ring 3: #GP, as at ring 3.
         Assert.Equal((uint)Vectors.GeneralProtection, m.Reg(10));
         Assert.Equal(3u, m.Reg(9));   // saved status: real ring 2, reported as 3
         Assert.Equal(rmap, m.Cr(ControlRegister.Rmap));

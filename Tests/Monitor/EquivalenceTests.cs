@@ -326,4 +326,98 @@ public class EquivalenceTests
     }
 
     private const R4.Machine.StopReason StopReasonPowerOff = R4.Machine.StopReason.PowerOff;
+
+    [Fact]
+    public void AnExhaustedShadowPoolIsDroppedAndRefilledWithoutTheGuestNoticing()
+    {
+        var kernel = new TestKernel
+        {
+            KernelInit = """
+                    ; six more 4 MiB regions, one user page each (frames 0x51000.., tables 0x34000..)
+                    li   r1, 1
+                .map:
+                    shli r2, r1, 12
+                    li   r3, 0x33000
+                    add  r3, r3, r2               ; page table of region r1
+                    li   r4, 0x50000 | 0x1F
+                    add  r4, r4, r2               ; frame 0x50000 + r1 * 4 KiB, user, writable
+                    stw  r4, [r3]
+                    ori  r3, r3, 1
+                    shli r4, r1, 2
+                    li   r5, PAGE_DIR
+                    add  r5, r5, r4
+                    stw  r3, [r5]
+                    addi r1, r1, 1
+                    li   r4, 7
+                    bne  r1, r4, .map
+                    tlbflush
+                    ret
+                """,
+            UserMain = """
+                user_main:
+                    li   r9, 3
+                .round:
+                    li   r1, 1
+                .region:
+                    shli r2, r1, 22
+                    ldw  r3, [r2]
+                    add  r3, r3, r1
+                    stw  r3, [r2]
+                    add  r10, r10, r3
+                    addi r1, r1, 1
+                    li   r4, 7
+                    bne  r1, r4, .region
+                    addi r9, r9, -1
+                    bnez r9, .round
+                    mov  r2, r10
+                    li   r1, 9
+                    int  32
+                    li   r1, 1
+                    li   r2, 0
+                    int  32
+                """,
+        };
+        var runs = MonitorHarness.AssertEquivalent(kernel.Build(), shadowPoolPages: MonitorMemoryMap.MinimumPoolPages,
+            inspect: machine => Assert.True(machine.Monitor!.Shadow.Drops > 5, $"{machine.Layout.Name}: {machine.Monitor.Shadow.Drops} drops"));
+        Assert.Equal(" 0000007e\n", runs[0].Console);   // 6 * (1 + ... + 6)
+    }
+
+    private static TestKernel DirectCallOnto(uint kernelStackTop) => new()
+    {
+        KernelInit = $"""
+                li   r1, 0x{kernelStackTop:x}
+                mtcr ksp0, r1
+                ret
+            """,
+        UserMain = """
+            user_main:
+                li   r1, 4
+                int  32
+                mov  r2, r1
+                li   r1, 1
+                int  32
+            """,
+    };
+
+    [Fact]
+    public void ADirectSystemCallOntoAKernelStackTheShadowLacksIsFilledNotFaulted()
+    {
+        // ksp0 on a page no kernel code touched: the hardware frame push of the direct gate
+        // misses the shadow; the monitor must walk it as the kernel's write, not the user's
+        var runs = MonitorHarness.AssertEquivalent(DirectCallOnto(0x1C000).Build());
+        Assert.Equal(7u, runs[0].Result.ExitStatus);
+        Assert.Equal("", runs[0].Console);
+        Assert.All(runs.Skip(1), run => Assert.Equal(0, run.Exits!.Count("fault.PF")));
+    }
+
+    [Theory]
+    [InlineData(0x91000u)]    // the kernel stack is not mapped: #PF, #DF, triple fault
+    [InlineData(0x1C002u)]    // the kernel stack is misaligned: #AC, #DF, triple fault
+    [InlineData(0x100010u)]   // the kernel stack lies outside the partition (not mapped either)
+    public void ADirectSystemCallWhosePushFaultsFailsExactlyAsNative(uint kernelStackTop)
+    {
+        var runs = MonitorHarness.AssertEquivalent(DirectCallOnto(kernelStackTop).Build());
+        Assert.Equal(R4.Machine.StopReason.Shutdown, runs[0].Result.Reason);
+        Assert.StartsWith("triple fault: int 32: ", runs[0].Result.Diagnostic);
+    }
 }

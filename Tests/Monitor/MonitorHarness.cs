@@ -26,7 +26,8 @@ public static class MonitorHarness
     public const uint GuestRamBytes = 1 << 20;
 
     public static GuestRun Run(ProgramImage image, Layout layout, ulong maxInstructions = 2_000_000, bool trace = true,
-        uint memoryBytes = GuestRamBytes, byte[]? input = null, string? diskImage = null, Action<GuestMachine>? inspect = null)
+        uint memoryBytes = GuestRamBytes, byte[]? input = null, string? diskImage = null, Action<GuestMachine>? inspect = null,
+        int shadowPoolPages = MonitorMemoryMap.DefaultPoolPages)
     {
         using var console = new MemoryStream();
         var diagnostics = new StringWriter();
@@ -38,7 +39,7 @@ public static class MonitorHarness
             Diagnostics = diagnostics,
             DiskImagePath = diskImage,
         };
-        using var machine = GuestMachine.Create(options, layout);
+        using var machine = GuestMachine.Create(options, layout, shadowPoolPages);
         machine.Load(image);
         var recorder = trace ? new InstructionTraceRecorder() : null;
         machine.Trace = recorder;
@@ -56,14 +57,15 @@ public static class MonitorHarness
     /// <summary>Runs natively and under every monitored layout; asserts each monitored run
     /// shows the guest exactly the native machine. Returns all four runs (native first).</summary>
     public static IReadOnlyList<GuestRun> AssertEquivalent(ProgramImage image, ulong maxInstructions = 2_000_000,
-        uint memoryBytes = GuestRamBytes, byte[]? input = null, string? diskImage = null, IEnumerable<Layout>? layouts = null)
+        uint memoryBytes = GuestRamBytes, byte[]? input = null, string? diskImage = null, IEnumerable<Layout>? layouts = null,
+        int shadowPoolPages = MonitorMemoryMap.DefaultPoolPages, Action<GuestMachine>? inspect = null)
     {
         var native = Run(image, Layouts.Native, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage);
         var runs = new List<GuestRun> { native };
         foreach (var layout in layouts ?? Layouts.MonitoredLayouts)
         {
             var run = Run(image, layout, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage,
-                inspect: AssertMonitorMemoryIntact);
+                inspect: machine => { AssertMonitorMemoryIntact(machine); inspect?.Invoke(machine); }, shadowPoolPages: shadowPoolPages);
             AssertSameAsNative(native, run, image);
             runs.Add(run);
         }

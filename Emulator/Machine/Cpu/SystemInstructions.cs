@@ -56,7 +56,7 @@ public sealed unsafe partial class Cpu
         var opcode = (Opcode)d.Op;
         int cpl = st->Cpl;
         var privilege = InstructionTable.Get(opcode).Privilege;
-        if (cpl > (int)privilege)
+        if (cpl > (int)privilege || (opcode == Opcode.Iret && IretSeesRing3(cpl)))
         {
             RaiseFault(Vectors.GeneralProtection, 0, 0);
             return;
@@ -148,6 +148,12 @@ public sealed unsafe partial class Cpu
     /// <summary>iret (spec §5.2): pc = [sp+4], status = [sp+8], sp = [sp+12]; the frame's CPL
     /// goes through the forward ring map; returning to a more privileged ring, or changing IE
     /// at CPL &gt; 0, is #GP. Bits of the saved status other than CPL and IE are ignored.</summary>
+    /// <summary>iret is refused at ring 3 and in any real ring the ring map presents as ring 3
+    /// (spec §5.3): code that a monitor runs in ring 1 or 2 but that believes it is user code
+    /// gets the #GP a ring-3 iret gets natively, instead of a same-ring return the guest could
+    /// never make (ring012 runs guest user code in real ring 2). Identity map: ring 3 only.</summary>
+    private bool IretSeesRing3(int cpl) => RingMap.Reverse(st->Control[(int)ControlRegister.Rmap], cpl) == 3;
+
     private void ExecuteIret(DecodedOp d)
     {
         uint* r = st->Registers;

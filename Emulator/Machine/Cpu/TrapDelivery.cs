@@ -85,17 +85,12 @@ public sealed unsafe partial class Cpu
         failure = default;
         var gate = gates[vector];
         int cpl = st->Cpl;
-        if (!gate.Present)
+        if (gate.RefusalAt(vector, cpl) is { } refusal)
         {
-            failure = new(Vectors.GeneralProtection, 0, 0, $"gate {vector} not present");
+            failure = new(Vectors.GeneralProtection, 0, 0, refusal);
             return false;
         }
         int target = gate.TargetRing;
-        if (target > cpl)
-        {
-            failure = new(Vectors.GeneralProtection, 0, 0, $"gate {vector} targets ring {target}, less privileged than CPL {cpl}");
-            return false;
-        }
         uint* r = st->Registers;
         uint oldSp = r[Registers.StackPointer];
         uint newSp = target < cpl ? st->Control[(int)ControlRegister.Ksp0 + target] : oldSp;
@@ -117,8 +112,7 @@ public sealed unsafe partial class Cpu
             }
         }
         uint status = Status;
-        uint savedStatus = (status & StatusBits.InterruptEnable) |
-                           (uint)RingMap.Reverse(st->Control[(int)ControlRegister.Rmap], cpl);
+        uint savedStatus = Gate.SavedStatus((status & StatusBits.InterruptEnable) != 0, st->Control[(int)ControlRegister.Rmap], cpl);
         uint* words = stackalloc uint[4] { error, savedPc, savedStatus, oldSp };
         for (int i = 0; i < 4; i++)
         {

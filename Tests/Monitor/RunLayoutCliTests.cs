@@ -1,0 +1,82 @@
+// `r4 run --layout`: the same console output and exit status in every layout, the monitor's
+// exits in --stats ("monitor exits" block) and --stats-json (layout, exits by cause), the
+// monitor's diagnostic on stderr with exit code 125, and a clear usage error for a bad name.
+using System.Text.Json;
+using R4.Tests.Cli;
+
+namespace R4.Tests.Monitor;
+
+public sealed class RunLayoutCliTests : IDisposable
+{
+    private readonly CliHarness cli = new();
+
+    public void Dispose() => cli.Dispose();
+
+    private string Guest() => cli.Write("guest.asm", new TestKernel
+    {
+        UserMain = """
+            user_main:
+                la   r2, message
+                li   r3, 3
+                li   r1, 2
+                int  32
+                li   r1, 1
+                li   r2, 9
+                int  32
+            message:
+                .ascii "hi\n"
+            """,
+    }.Source());
+
+    [Theory]
+    [InlineData("native")]
+    [InlineData("ring012")]
+    [InlineData("ring013")]
+    [InlineData("ring3")]
+    public void EveryLayoutRunsTheGuestAndReportsItsExits(string layout)
+    {
+        string json = cli.PathOf("stats.json");
+        var run = cli.Run("run", "--layout", layout, "--stats", "--stats-json", json, Guest());
+        Assert.Equal(9, run.ExitCode);
+        Assert.Equal("hi\n", run.Console);
+        using var stats = JsonDocument.Parse(File.ReadAllBytes(json));
+        var root = stats.RootElement;
+        Assert.Equal(layout, root.GetProperty("layout").GetString());
+        var exits = root.GetProperty("exits");
+        if (layout == "native")
+        {
+            Assert.Empty(exits.EnumerateObject());
+            Assert.DoesNotContain("monitor exits", run.Stderr);
+            return;
+        }
+        Assert.Contains($"monitor exits ({layout}):", run.Stderr);
+        // the kernel writes 3 bytes with `out` and powers off with one more
+        Assert.Equal(4, exits.GetProperty("out").GetInt64());
+        Assert.Equal(3, exits.GetProperty("mtcr").GetInt64());   // ivt, ksp0, ptbr
+        Assert.True(exits.GetProperty("shadowFill").GetInt64() > 0);
+        Assert.Equal(layout == "ring3", exits.TryGetProperty("syscall", out _));
+        long total = exits.EnumerateObject().Where(p => p.Name is not ("pageTableSwitch" or "tlbFlush")).Sum(p => p.Value.GetInt64());
+        Assert.Equal(total, root.GetProperty("exitsTotal").GetInt64());
+        Assert.Matches($@"\n  out\s+4\n", run.Stderr);
+    }
+
+    [Fact]
+    public void AMonitorStopIsAShutdownWithTheMonitorsDiagnostic()
+    {
+        string guest = cli.Write("rmap.asm", ".org 0x1000\n.entry start\nstart:\n    li r1, 0x1234\n    mtcr rmap, r1\n    hlt\n");
+        var run = cli.Run("run", "--layout", "ring013", guest);
+        Assert.Equal(125, run.ExitCode);
+        Assert.StartsWith("r4: guest stopped by the monitor at pc 0x00001004 (start+0x4)", run.Stderr);
+        Assert.Contains("monitor (ring013): the guest writes rmap 0x1234", run.Stderr);
+        Assert.Contains("at guest pc 0x00001004", run.Stderr);
+        Assert.Equal(0, cli.Run("run", "--layout", "ring3", guest).ExitCode);
+    }
+
+    [Fact]
+    public void AnUnknownLayoutIsAUsageError()
+    {
+        var run = cli.Run("run", "--layout", "ring2", Guest());
+        Assert.Equal(64, run.ExitCode);
+        Assert.Contains("--layout ring2: give one of native|ring012|ring013|ring3", run.Stderr);
+    }
+}
