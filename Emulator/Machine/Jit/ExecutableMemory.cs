@@ -9,7 +9,7 @@ namespace R4.Machine.Jit;
 internal sealed unsafe partial class ExecutableMemory : IDisposable
 {
     private const int ProtRead = 1, ProtWrite = 2, ProtExec = 4;
-    private const int MapPrivate = 0x02, MapAnonymous = 0x20;
+    private const int MapPrivate = 0x02, MapAnonymous = 0x20, MapNoReserve = 0x4000;
 
     [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
     private static partial nint Mmap(nint address, nuint length, int protection, int flags, int fd, nint offset);
@@ -34,7 +34,7 @@ internal sealed unsafe partial class ExecutableMemory : IDisposable
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return null;
         try
         {
-            nint p = Mmap(0, sizeBytes, ProtRead | ProtWrite | ProtExec, MapPrivate | MapAnonymous, -1, 0);
+            nint p = Mmap(0, sizeBytes, ProtRead | ProtWrite | ProtExec, MapPrivate | MapAnonymous | MapNoReserve, -1, 0);   // pages cost memory only once written
             return p == -1 || p == 0 ? null : new ExecutableMemory(p, sizeBytes);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
