@@ -58,6 +58,17 @@ public class ThroughputBenchmarks
     [Benchmark(OperationsPerInvoke = IrregularInstructions, Description = "(c) 2000 irregular instructions, guest")]
     public ulong IrregularLoopGuest() => RunGuest(irregularImage);
 
+    // The same three guests on the interpreter alone (no JIT): what a host without the JIT
+    // (or a traced run) gets.
+    [Benchmark(OperationsPerInvoke = AluInstructions, Description = "(a) ALU loop, guest, interpreter only")]
+    public ulong AluLoopInterpreter() => RunGuest(aluImage, ExecutionEngine.Interpreter);
+
+    [Benchmark(OperationsPerInvoke = LoadStoreInstructions, Description = "(b) load/store loop, paging on, guest, interpreter only")]
+    public ulong LoadStoreLoopInterpreter() => RunGuest(loadStoreImage, ExecutionEngine.Interpreter);
+
+    [Benchmark(OperationsPerInvoke = IrregularInstructions, Description = "(c) 2000 irregular instructions, guest, interpreter only")]
+    public ulong IrregularLoopInterpreter() => RunGuest(irregularImage, ExecutionEngine.Interpreter);
+
     public static ProgramImage Assemble(string source)
     {
         var result = R4Assembler.AssembleText(source, "benchmark.asm");
@@ -66,9 +77,9 @@ public class ThroughputBenchmarks
         return result.Image!;
     }
 
-    public static ulong RunGuest(ProgramImage image)
+    public static ulong RunGuest(ProgramImage image, ExecutionEngine engine = ExecutionEngine.Jit)
     {
-        using var machine = new R4Machine(new MachineOptions { MemoryBytes = 1 << 20, ConsoleOutput = Stream.Null, Diagnostics = TextWriter.Null });
+        using var machine = new R4Machine(new MachineOptions { MemoryBytes = 1 << 20, ConsoleOutput = Stream.Null, Diagnostics = TextWriter.Null, Engine = engine });
         machine.Load(image);
         var result = machine.Run();
         if (result.Reason != StopReason.PowerOff)
