@@ -30,6 +30,8 @@ public class ThroughputBenchmarks
 
     private ProgramImage aluImage = null!, loadStoreImage = null!, irregularImage = null!;
     private readonly uint[] array = new uint[ThroughputPrograms.LoadStoreArrayWords];
+    private readonly uint[] irregularRegisters = new uint[16];
+    private readonly uint[] irregularBuffer = new uint[ThroughputPrograms.IrregularBufferWords];
 
     [GlobalSetup]
     public void Setup()
@@ -37,6 +39,7 @@ public class ThroughputBenchmarks
         aluImage = Assemble(ThroughputPrograms.AluLoop(AluIterations));
         loadStoreImage = Assemble(ThroughputPrograms.LoadStoreLoop(LoadStorePasses));
         irregularImage = Assemble(ThroughputPrograms.IrregularLoop(IrregularIterations));
+        ThroughputPrograms.IrregularLoopInCSharp(irregularRegisters, irregularBuffer, 1);   // compile outside the measurement
     }
 
     [Benchmark(OperationsPerInvoke = AluInstructions, Description = "(a) ALU loop, guest")]
@@ -57,6 +60,15 @@ public class ThroughputBenchmarks
 
     [Benchmark(OperationsPerInvoke = IrregularInstructions, Description = "(c) 2000 irregular instructions, guest")]
     public ulong IrregularLoopGuest() => RunGuest(irregularImage);
+
+    [Benchmark(OperationsPerInvoke = IrregularInstructions, Description = "(c) 2000 irregular instructions, plain C#")]
+    public uint IrregularLoopCSharp()
+    {
+        Array.Clear(irregularRegisters);
+        Array.Clear(irregularBuffer);
+        ThroughputPrograms.IrregularLoopInCSharp(irregularRegisters, irregularBuffer, IrregularIterations);
+        return irregularRegisters[1];
+    }
 
     // The same three guests on the interpreter alone (no JIT): what a host without the JIT
     // (or a traced run) gets.

@@ -1,6 +1,7 @@
 // The guest programs of the throughput benchmarks, as assembly text, and the same
 // computations written in plain C# for comparison. Each guest runs a fixed number of
 // instructions that the benchmark reports through OperationsPerInvoke.
+using System.Linq.Expressions;
 using System.Text;
 
 namespace R4.Perf;
@@ -113,44 +114,81 @@ public static class ThroughputPrograms
     /// instructions: both paths of a branch retire the same number.</summary>
     public const int IrregularBodyInstructions = 2000;
 
-    public static string IrregularLoop(int iterations)
+    /// <summary>One instruction (or one two-way branch of 3 retired instructions) of the
+    /// irregular body: its mnemonic, registers and immediate or byte offset.</summary>
+    public sealed record IrregularStep(string Mnemonic, int Rd, int Rs, int Rt, int Immediate);
+
+    /// <summary>The body of (c), drawn from a fixed seed: the assembly text and the C#
+    /// version are both made from this one list, so they compute the same thing.</summary>
+    public static IReadOnlyList<IrregularStep> IrregularBody()
     {
         var random = new Random(4242);
-        var body = new StringBuilder();
+        var steps = new List<IrregularStep>();
         string[] alu = ["add", "sub", "and", "or", "xor", "slt", "sltu", "mul", "shl", "shr", "sar"];
         string[] aluImmediate = ["addi", "andi", "ori", "xori", "slti"];
-        int emitted = 0, label = 0;
+        int emitted = 0;
         while (emitted < IrregularBodyInstructions)
         {
             int kind = random.Next(10);
             int rd = 1 + random.Next(9), rs = 1 + random.Next(9), rt = 1 + random.Next(9);
             if (kind < 4)
-                body.AppendLine($"    {alu[random.Next(alu.Length)]} r{rd}, r{rs}, r{rt}");
+                steps.Add(new(alu[random.Next(alu.Length)], rd, rs, rt, 0));
             else if (kind < 6)
-                body.AppendLine($"    {aluImmediate[random.Next(aluImmediate.Length)]} r{rd}, r{rs}, {random.Next(1, 2000)}");
+                steps.Add(new(aluImmediate[random.Next(aluImmediate.Length)], rd, rs, 0, random.Next(1, 2000)));
             else if (kind < 7)
-                body.AppendLine($"    shli r{rd}, r{rs}, {random.Next(32)}");
+                steps.Add(new("shli", rd, rs, 0, random.Next(32)));
             else if (kind < 8)
-                body.AppendLine($"    ldw r{rd}, [r12 + {4 * random.Next(256)}]");
+                steps.Add(new("ldw", rd, 12, 0, 4 * random.Next(256)));
             else if (kind < 9)
-                body.AppendLine($"    stw r{rs}, [r12 + {4 * random.Next(256)}]");
+                steps.Add(new("stw", 0, rs, 0, 4 * random.Next(256)));
             else if (emitted + 3 <= IrregularBodyInstructions)
             {
-                // A data-dependent two-way branch whose paths retire the same number of
-                // instructions (3), so the body's retired count is exact either way.
-                body.AppendLine($"    blt r{rs}, r{rt}, .taken{label}");
-                body.AppendLine($"    addi r{rd}, r{rd}, 1");
-                body.AppendLine($"    jmp .join{label}");
-                body.AppendLine($".taken{label}:");
-                body.AppendLine($"    addi r{rd}, r{rd}, 2");
-                body.AppendLine($"    nop");
-                body.AppendLine($".join{label}:");
-                label++;
+                steps.Add(new("branch", rd, rs, rt, 0));
                 emitted += 2;
             }
             else
-                body.AppendLine($"    nop");
+                steps.Add(new("nop", 0, 0, 0, 0));
             emitted++;
+        }
+        return steps;
+    }
+
+    public static string IrregularLoop(int iterations)
+    {
+        var body = new StringBuilder();
+        int label = 0;
+        foreach (var step in IrregularBody())
+        {
+            switch (step.Mnemonic)
+            {
+                case "addi" or "andi" or "ori" or "xori" or "slti" or "shli":
+                    body.AppendLine($"    {step.Mnemonic} r{step.Rd}, r{step.Rs}, {step.Immediate}");
+                    break;
+                case "ldw":
+                    body.AppendLine($"    ldw r{step.Rd}, [r12 + {step.Immediate}]");
+                    break;
+                case "stw":
+                    body.AppendLine($"    stw r{step.Rs}, [r12 + {step.Immediate}]");
+                    break;
+                case "branch":
+                    // A data-dependent two-way branch whose paths retire the same number of
+                    // instructions (3), so the body's retired count is exact either way.
+                    body.AppendLine($"    blt r{step.Rs}, r{step.Rt}, .taken{label}");
+                    body.AppendLine($"    addi r{step.Rd}, r{step.Rd}, 1");
+                    body.AppendLine($"    jmp .join{label}");
+                    body.AppendLine($".taken{label}:");
+                    body.AppendLine($"    addi r{step.Rd}, r{step.Rd}, 2");
+                    body.AppendLine($"    nop");
+                    body.AppendLine($".join{label}:");
+                    label++;
+                    break;
+                case "nop":
+                    body.AppendLine("    nop");
+                    break;
+                default:
+                    body.AppendLine($"    {step.Mnemonic} r{step.Rd}, r{step.Rs}, r{step.Rt}");
+                    break;
+            }
         }
         return $$"""
             .entry _start
@@ -164,7 +202,81 @@ public static class ThroughputPrograms
                 out  0xF0, zero
             .align 4
             buffer:
-                .space 1024
+                .space {{IrregularBufferWords * 4}}
             """;
+    }
+
+    public const int IrregularBufferWords = 256;
+
+    private static Action<uint[], uint[], int>? irregularLoopInCSharp;
+
+    /// <summary>(c) in plain C#: the same 2000-step body as straight-line C# over local
+    /// variables r1..r9 and the buffer, compiled once (from an expression tree, since the
+    /// body is generated) by the .NET JIT. <paramref name="registers"/> (16 words) holds r0..r15
+    /// in and out; <paramref name="buffer"/> is the guest's 256-word buffer.</summary>
+    public static void IrregularLoopInCSharp(uint[] registers, uint[] buffer, int iterations) =>
+        (irregularLoopInCSharp ??= CompileIrregularLoop())(registers, buffer, iterations);
+
+    private static Action<uint[], uint[], int> CompileIrregularLoop()
+    {
+        var registersIn = Expression.Parameter(typeof(uint[]), "registers");
+        var buffer = Expression.Parameter(typeof(uint[]), "buffer");
+        var iterations = Expression.Parameter(typeof(int), "iterations");
+        var r = Enumerable.Range(0, 10).Select(i => Expression.Variable(typeof(uint), $"r{i}")).ToArray();
+        var counter = Expression.Variable(typeof(int), "counter");
+        var code = new List<Expression>();
+        for (int i = 1; i < 10; i++)
+            code.Add(Expression.Assign(r[i], Expression.ArrayIndex(registersIn, Expression.Constant(i))));
+
+        static Expression Signed(Expression value) => Expression.Convert(value, typeof(int));
+        static Expression Unsigned(Expression value) => Expression.Convert(value, typeof(uint));
+        static Expression Flag(Expression condition) => Expression.Condition(condition, Expression.Constant(1u), Expression.Constant(0u));
+        static Expression ShiftAmount(Expression value) => Signed(Expression.And(value, Expression.Constant(31u)));
+        var body = new List<Expression>();
+        foreach (var step in IrregularBody())
+        {
+            Expression rs = r[step.Rs == 12 ? 0 : step.Rs], rt = r[step.Rt];
+            var immediate = Expression.Constant((uint)step.Immediate);
+            Expression? value = step.Mnemonic switch
+            {
+                "add" => Expression.Add(rs, rt),
+                "sub" => Expression.Subtract(rs, rt),
+                "and" => Expression.And(rs, rt),
+                "or" => Expression.Or(rs, rt),
+                "xor" => Expression.ExclusiveOr(rs, rt),
+                "slt" => Flag(Expression.LessThan(Signed(rs), Signed(rt))),
+                "sltu" => Flag(Expression.LessThan(rs, rt)),
+                "mul" => Expression.Multiply(rs, rt),
+                "shl" => Expression.LeftShift(rs, ShiftAmount(rt)),
+                "shr" => Expression.RightShift(rs, ShiftAmount(rt)),
+                "sar" => Unsigned(Expression.RightShift(Signed(rs), ShiftAmount(rt))),
+                "addi" => Expression.Add(rs, immediate),
+                "andi" => Expression.And(rs, immediate),
+                "ori" => Expression.Or(rs, immediate),
+                "xori" => Expression.ExclusiveOr(rs, immediate),
+                "slti" => Flag(Expression.LessThan(Signed(rs), Expression.Constant(step.Immediate))),
+                "shli" => Expression.LeftShift(rs, Expression.Constant(step.Immediate)),
+                "ldw" => Expression.ArrayIndex(buffer, Expression.Constant(step.Immediate / 4)),
+                _ => null,
+            };
+            if (value is not null)
+                body.Add(Expression.Assign(r[step.Rd], value));
+            else if (step.Mnemonic == "stw")
+                body.Add(Expression.Assign(Expression.ArrayAccess(buffer, Expression.Constant(step.Immediate / 4)), rs));
+            else if (step.Mnemonic == "branch")
+                body.Add(Expression.Assign(r[step.Rd], Expression.Add(r[step.Rd], Expression.Condition(
+                    Expression.LessThan(Signed(rs), Signed(rt)), Expression.Constant(2u), Expression.Constant(1u)))));
+        }
+
+        var done = Expression.Label("done");
+        code.Add(Expression.Assign(counter, iterations));
+        code.Add(Expression.Loop(Expression.Block(
+            Expression.IfThen(Expression.Equal(counter, Expression.Constant(0)), Expression.Break(done)),
+            Expression.Block(body),
+            Expression.PreDecrementAssign(counter)), done));
+        for (int i = 1; i < 10; i++)
+            code.Add(Expression.Assign(Expression.ArrayAccess(registersIn, Expression.Constant(i)), r[i]));
+        return Expression.Lambda<Action<uint[], uint[], int>>(
+            Expression.Block(r.Skip(1).Append(counter), code), registersIn, buffer, iterations).Compile();
     }
 }

@@ -60,4 +60,30 @@ public class ThroughputProgramTests
         // the body, then addi and bne
         Assert.Equal((ulong)(3 * (ThroughputPrograms.IrregularBodyInstructions + 2)), four.Instructions - one.Instructions);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    public void Irregular_loop_in_CSharp_computes_what_the_guest_computes(int iterations)
+    {
+        // The benchmark's plain-C# counterpart of (c) is built from the same step list as the
+        // guest program; both must end with the same registers and buffer.
+        var assembly = R4Assembler.AssembleText(ThroughputPrograms.IrregularLoop(iterations), "benchmark.asm");
+        Assert.True(assembly.Succeeded);
+        using var machine = new R4Machine(new MachineOptions { MemoryBytes = 1 << 20, ConsoleOutput = Stream.Null, Diagnostics = TextWriter.Null });
+        machine.Load(assembly.Image!);
+        Assert.Equal(StopReason.PowerOff, machine.Run(100_000_000).Reason);
+        uint bufferAddress = assembly.Image!.Symbols.Single(symbol => symbol.Name == "buffer").Value;
+        var guestBuffer = new byte[ThroughputPrograms.IrregularBufferWords * 4];
+        machine.Memory.Read(bufferAddress, guestBuffer);
+
+        var registers = new uint[16];
+        var buffer = new uint[ThroughputPrograms.IrregularBufferWords];
+        ThroughputPrograms.IrregularLoopInCSharp(registers, buffer, iterations);
+
+        for (int register = 1; register <= 9; register++)
+            Assert.Equal(machine.Cpu.GetRegister(register), registers[register]);
+        Assert.Equal(guestBuffer, buffer.SelectMany(BitConverter.GetBytes).ToArray());
+        Assert.Contains(registers, value => value != 0);
+    }
 }
