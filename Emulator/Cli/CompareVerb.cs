@@ -55,10 +55,10 @@ public sealed class CompareVerb : IDefinesSymbols
     [Usage(ApplicationAlias = "r4")]
     public static IEnumerable<Example> Examples =>
     [
-        new("Compare the null system call under every layout", new CompareVerb { Guests = ["Guests/bench/nullcall.asm"], Defines = ["N=10000"] }),
-        new("All microbenchmarks, 5 timed runs, Markdown table and a chart",
+        HelpExample.Of("Compare the null system call under every layout", new CompareVerb { Guests = ["Guests/bench/nullcall.asm"], Defines = ["N=10000"] }),
+        HelpExample.Of("All microbenchmarks, 5 timed runs, Markdown table and a chart",
             new CompareVerb { Guests = ["Guests/bench/nullcall.asm", "Guests/bench/compute.asm"], Repeat = 5, Format = "markdown", Plot = "results.svg" }),
-        new("The monitor's host-time overhead on pure computation", new CompareVerb { Guests = ["Guests/bench/compute.asm"], LayoutList = "native,ring012", Repeat = 5 }),
+        HelpExample.Of("The monitor's host-time overhead on pure computation", new CompareVerb { Guests = ["Guests/bench/compute.asm"], LayoutList = "native,ring012", Repeat = 5 }),
     ];
 
     /// <summary>Exit status when at least one layout showed a guest a different machine.</summary>
