@@ -39,7 +39,9 @@ public sealed class ExitAccounting(CostTable costs)
     /// <summary>Switches of the real page directory between shadow views (ring3 layout).</summary>
     public long PageTableSwitches { get; private set; }
 
-    /// <summary>Real TLB flushes and single-page invalidations the monitor issued.</summary>
+    /// <summary>Whole real-TLB flushes the monitor issued for the guest (its tlbflush, its ptbr
+    /// writes, an exhausted shadow pool). Single-page invalidations are not counted; the flush
+    /// of each shadow-view switch is counted as a page-table switch instead.</summary>
     public long TlbFlushes { get; private set; }
 
     /// <summary>Cycles the monitor added to the machine's modelled cycle count.</summary>

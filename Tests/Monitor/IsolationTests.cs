@@ -67,6 +67,25 @@ public class IsolationTests
         Assert.StartsWith("triple fault", runs[0].Result.Diagnostic);
     }
 
+    /// <summary>A kernel routine <paramref name="name"/>(r1 sector, r2 address, r3 count) that
+    /// issues disk command <paramref name="command"/>, polls until it is done and prints the status.</summary>
+    private static string DiskRoutine(string name, int command) => $"""
+        {name}:
+            push lr
+            out  0x20, r1
+            out  0x21, r2
+            out  0x22, r3
+            li   r4, {command}
+            out  0x23, r4
+        .wait:
+            in   r2, 0x24
+            andi r4, r2, 1
+            bnez r4, .wait
+            call puthex
+            pop  lr
+            ret
+        """;
+
     [Fact]
     public void DmaOutsideThePartitionOrPastTheDiskImageSetsTheErrorBitAndMovesNothing()
     {
@@ -114,23 +133,7 @@ public class IsolationTests
                         pop  lr
                         ret
                     """,
-                KernelExtra = """
-                    ; disk_read(r1 sector, r2 address, r3 count): prints the status when done
-                    disk_read:
-                        push lr
-                        out  0x20, r1
-                        out  0x21, r2
-                        out  0x22, r3
-                        li   r4, 1
-                        out  0x23, r4
-                    .wait:
-                        in   r2, 0x24
-                        andi r4, r2, 1
-                        bnez r4, .wait
-                        call puthex
-                        pop  lr
-                        ret
-                    """,
+                KernelExtra = DiskRoutine("disk_read", command: 1),
             };
             var runs = MonitorHarness.AssertEquivalent(kernel.Build(), diskImage: disk);
             Assert.Equal(" 00000000 42424242 00000002 00000002 00000002 00000002 00000002 00000000", runs[0].Console);
@@ -142,6 +145,77 @@ public class IsolationTests
                     Assert.Equal(0x43434343u, last);
                     if (machine.Monitor is not null) MonitorHarness.AssertMonitorMemoryIntact(machine);
                 });
+        }
+        finally
+        {
+            File.Delete(disk);
+        }
+    }
+
+    /// <summary>The other direction of DMA: a disk write whose source is monitor memory (which
+    /// would copy the shadow structures out to the host's file), straddles the partition's end,
+    /// or targets sectors past the image gets the error bit, and the host's image file keeps
+    /// its size and every byte but the one good write's.</summary>
+    [Fact]
+    public void DiskWritesFromMonitorMemoryOrPastTheImageLeaveTheHostFileUntouched()
+    {
+        var original = new byte[3 * 512];
+        for (int i = 0; i < original.Length; i++) original[i] = (byte)(i / 512 + 0x41);
+        var kernel = new TestKernel
+        {
+            KernelInit = """
+                    push lr
+                    li   r1, 0x50000
+                    li   r2, 0x5a5a5a5a
+                    li   r3, 0x50200
+                .fill:
+                    stw  r2, [r1]
+                    addi r1, r1, 4
+                    bltu r1, r3, .fill
+                    li   r1, 0
+                    li   r2, 0x100000             ; the monitor's shadow vector table
+                    li   r3, 1
+                    call disk_write
+                    li   r1, 2
+                    li   r2, 0x101000             ; a shadow page directory
+                    li   r3, 1
+                    call disk_write
+                    li   r1, 0
+                    li   r2, 0xFFE00              ; straddles the end of the partition
+                    li   r3, 2
+                    call disk_write
+                    li   r1, 3                    ; past the 3-sector image
+                    li   r2, 0x50000
+                    li   r3, 1
+                    call disk_write
+                    li   r1, 2                    ; sectors 2..3: the end of the image and past it
+                    li   r2, 0x50000
+                    li   r3, 2
+                    call disk_write
+                    li   r1, 1                    ; the one good write
+                    li   r2, 0x50000
+                    li   r3, 1
+                    call disk_write
+                    pop  lr
+                    ret
+                """,
+            KernelExtra = DiskRoutine("disk_write", command: 2),
+        };
+        var expectedFile = (byte[])original.Clone();
+        expectedFile.AsSpan(512, 512).Fill(0x5A);
+        string disk = Path.GetTempFileName();
+        try
+        {
+            foreach (var layout in Layouts.All)
+            {
+                File.WriteAllBytes(disk, original);
+                var run = MonitorHarness.Run(kernel.Build(), layout, trace: false, diskImage: disk, inspect: machine =>
+                {
+                    if (machine.Monitor is not null) MonitorHarness.AssertMonitorMemoryIntact(machine);
+                });
+                Assert.Equal(" 00000002 00000002 00000002 00000002 00000002 00000000", run.Console);
+                Assert.Equal(expectedFile, File.ReadAllBytes(disk));
+            }
         }
         finally
         {
