@@ -1,0 +1,224 @@
+// What a demanding user meets at the edges of `r4`: inputs that are directories or binary
+// files, outputs that cannot be written (checked before a run, never half-written), defines
+// given to an image, and the one-line stop diagnostics (deadlock, triple fault with a
+// decoded page fault) that must name the pc, its symbol and its source line.
+using R4.Isa;
+using R4.Isa.Image;
+
+namespace R4.Tests.Cli;
+
+public sealed class CliInputAndStopTests : IDisposable
+{
+    private readonly CliHarness cli = new();
+
+    public void Dispose() => cli.Dispose();
+
+    private const string PowerOff7 = ".org 0x1000\nstart:\n  li r1, 7\n  out 0xF0, r1\n";
+
+    [Fact]
+    public void AsmWritesNeitherImageNorListingWhenTheListingCannotBeWritten()
+    {
+        string source = cli.Write("p.asm", PowerOff7);
+        string image = cli.PathOf("p.elf");
+        string folder = cli.PathOf("no-such-folder");
+        string listing = Path.Combine(folder, "p.lst");
+        var run = cli.Run("asm", source, "-o", image, "-l", listing);
+        Assert.Equal((73, $"r4: cannot write '{listing}': no such directory '{folder}'\n"), (run.ExitCode, run.Stderr));
+        Assert.False(File.Exists(image));
+        Assert.Empty(Directory.GetFiles(cli.Folder).Where(f => f.Contains(".tmp-")));
+    }
+
+    [Fact]
+    public void AsmIntoAnExistingFileKeepsItWhenTheSourceHasErrors()
+    {
+        string source = cli.Write("bad.asm", "start: addd r1, r2, r3\n  li r1\n");
+        string image = cli.Write("keep.elf", "old");
+        string listing = cli.Write("keep.lst", "old listing");
+        var run = cli.Run("asm", source, "-o", image, "-l", listing);
+        Assert.Equal(65, run.ExitCode);
+        Assert.EndsWith($"r4: {source}: 2 errors, nothing written\n", run.Stderr);
+        Assert.Equal(("old", "old listing"), (File.ReadAllText(image), File.ReadAllText(listing)));
+    }
+
+    [Fact]
+    public void AsmOfABinaryFileSaysItIsNotSourceText()
+    {
+        string binary = cli.Write("image.bin", [0x52, 0, 0, 0, 0x52, 0, 0, 0]);
+        var run = cli.Run("asm", binary);
+        Assert.Equal(65, run.ExitCode);
+        Assert.Equal($"{binary}: error: cannot read '{binary}': it is not a text file (a NUL byte at character 1; " +
+                     "an image or a flat binary is run with 'r4 run' and read with 'r4 disasm')\n" +
+                     $"r4: {binary}: 1 error, nothing written\n", run.Stderr);
+        Assert.False(File.Exists(cli.PathOf("image.elf")));
+    }
+
+    [Fact]
+    public void AnIncludedBinaryFileIsAnErrorAtTheInclude()
+    {
+        cli.Write("data.bin", [1, 0, 2]);
+        string source = cli.Write("main.asm", "start: nop\n  .include \"data.bin\"\n");
+        var run = cli.Run("asm", source);
+        Assert.Equal(65, run.ExitCode);
+        Assert.StartsWith($"{source}:2:12: error: cannot read include 'data.bin': it is not a text file (a NUL byte at character 1;", run.Stderr);
+    }
+
+    [Theory]
+    [InlineData("asm", "")]
+    [InlineData("run", "")]
+    [InlineData("disasm", "")]
+    [InlineData("run", "--costs")]
+    [InlineData("run", "--input")]
+    [InlineData("run", "--disk")]
+    public void ADirectoryGivenAsAnInputIsNamedAsOne(string verb, string option)
+    {
+        string folder = Directory.CreateDirectory(cli.PathOf("folder.asm")).FullName;
+        string[] args = option.Length == 0 ? [verb, folder] : [verb, option, folder, cli.Write("p.asm", PowerOff7)];
+        var run = cli.Run(args);
+        string what = option == "--disk" ? "disk image " : "";
+        Assert.Equal((66, $"r4: cannot read {what}'{folder}': it is a directory\n", ""), (run.ExitCode, run.Stderr, run.Console));
+    }
+
+    [Theory]
+    [InlineData("--stats-json")]
+    [InlineData("--trace-file")]
+    public void AnOutputThatCannotBeWrittenStopsTheRunBeforeItStarts(string option)
+    {
+        string source = cli.Write("hello.asm", ".org 0x1000\nstart:\n  li r1, 'x'\n  out 0x00, r1\n  out 0xF0, r0\n");
+        var intoFolder = cli.Run("run", option, cli.Folder, source);
+        Assert.Equal((73, $"r4: cannot write '{cli.Folder}': it is a directory\n", ""), (intoFolder.ExitCode, intoFolder.Stderr, intoFolder.Console));
+        string folder = cli.PathOf("missing");
+        string path = Path.Combine(folder, "out.txt");
+        var intoNowhere = cli.Run("run", option, path, source);
+        Assert.Equal((73, $"r4: cannot write '{path}': no such directory '{folder}'\n", ""), (intoNowhere.ExitCode, intoNowhere.Stderr, intoNowhere.Console));
+    }
+
+    [Theory]
+    [InlineData("run")]
+    [InlineData("disasm")]
+    public void DefinesGivenToAnImageAreAUsageError(string verb)
+    {
+        string source = cli.Write("p.asm", PowerOff7);
+        Assert.Equal(0, cli.Run("asm", source).ExitCode);
+        string image = cli.PathOf("p.elf");
+        var run = cli.Run(verb, "-D", "N=5", image);
+        Assert.Equal((64, $"r4: {image}: -D defines apply to assembly sources (.asm, .s, .inc, .r4) only, not to images\n", ""),
+            (run.ExitCode, run.Stderr, run.Console));
+    }
+
+    [Theory]
+    [InlineData("native")]
+    [InlineData("ring012")]
+    [InlineData("ring3")]
+    public void ADeadlockNamesTheHltItsSymbolAndSourceLine(string layout)
+    {
+        string source = cli.Write("idle.asm", ".org 0x1000\nstart:\n  sti\nidle:\n  hlt\n");
+        var run = cli.Run("run", "--layout", layout, source);
+        Assert.Equal(123, run.ExitCode);
+        Assert.Equal($"r4: halted with interrupts enabled and no interrupt source left: hlt at pc 0x00001004 (idle) at {source}:5\n", run.Stderr);
+    }
+
+    /// <summary>Paging on with 0..4 MiB identity-mapped for ring 0, no vector table; the
+    /// store to 4 MiB faults, and neither #PF nor #DF has a gate.</summary>
+    private const string StoreOutsideTheMap = """
+        .org 0x1000
+        start:
+            li r1, 0x10000          ; page directory
+            li r2, 0x11000 | 1
+            stw r2, [r1]
+            li r1, 0x11000          ; one table: frames 0..1023, present, writable, executable, ring 0
+            li r3, 7
+            li r4, 0x400000
+        fill:
+            stw r3, [r1]
+            addi r1, r1, 4
+            addi r3, r3, 0x1000
+            bltu r3, r4, fill
+            li r1, 0x10001
+            mtcr ptbr, r1
+            li r2, 0x400000
+        store:
+            stw r1, [r2]
+        """;
+
+    [Theory]
+    [InlineData("native")]
+    [InlineData("ring012")]
+    [InlineData("ring013")]
+    [InlineData("ring3")]
+    public void ATripleFaultFromAPageFaultDecodesItsErrorBitsAndAddress(string layout)
+    {
+        string source = cli.Write("pf.asm", StoreOutsideTheMap);
+        var run = cli.Run("run", "--layout", layout, source);
+        Assert.Equal(125, run.ExitCode);
+        Assert.Equal($"r4: machine shut down (triple fault) at pc 0x00001040 (store) at {source}:18: triple fault: " +
+                     "#PF [page not present, write] at 0x00400000: gate 6 not present; then #DF: gate 8 not present\n", run.Stderr);
+    }
+
+    [Fact]
+    public void AFaultingFramePushIsDecodedToo()
+    {
+        // The #PF handler's address is not mapped: its fetch faults, and each delivery pushes
+        // a frame lower, until the push reaches the unmapped page 0x5000 itself.
+        string source = cli.Write("push.asm", StoreOutsideTheMap.Replace("store:\n    stw r1, [r2]", """
+            li r2, 0x11000 + 5 * 4
+            stw r0, [r2]            ; unmap page 0x5000
+            la r10, vectors
+            li r1, 0x5000           ; the #PF handler: in the unmapped page
+            stw r1, [r10 + 6 * 8]
+            li r1, 0x30             ; present, interrupt gate, ring 0
+            stw r1, [r10 + 6 * 8 + 4]
+            mtcr ivt, r10
+            li sp, 0x6100
+            li r2, 0x400000
+        store:
+            stw r1, [r2]
+        .align 8
+        vectors:
+            .space 512
+        """));
+        Assert.Contains("vectors:", File.ReadAllText(source));
+        var run = cli.Run("run", source);
+        Assert.Equal(125, run.ExitCode);
+        Assert.Equal("r4: machine shut down (triple fault) at pc 0x00005000: triple fault: #PF [page not present, fetch] at 0x00005000: " +
+                     "frame push at 0x00005ff0 raised #PF [page not present, write]; then #DF: gate 8 not present\n", run.Stderr);
+    }
+
+    [Fact]
+    public void AnAddressPastTheImageIsNotNamedAfterItsLastLabel()
+    {
+        var image = new ProgramImage(0x1000,
+            [new ImageSegment(0x1000, 0x1000, new byte[8], 16, SegmentFlags.Read | SegmentFlags.Execute)],
+            [new ImageSymbol("code", 0x1000, SymbolKind.Label), new ImageSymbol("bss", 0x1008, SymbolKind.Label), new ImageSymbol("end", 0x1010, SymbolKind.Label)]);
+        Assert.Equal("code+0x4", image.Symbolize(0x1004));
+        Assert.Equal("bss+0x4", image.Symbolize(0x100C));    // in memory, past the file bytes
+        Assert.Equal("end", image.Symbolize(0x1010));         // a label just past the segment: exact only
+        Assert.Null(image.Symbolize(0x1014));
+        Assert.Null(image.Symbolize(0x5000));
+        Assert.Null(image.Symbolize(0x0FFC));
+    }
+
+    [Theory]
+    [InlineData("asm", "  r4 asm Guests/examples/hello.asm\n")]
+    [InlineData("disasm", "  r4 disasm hello.elf\n")]
+    [InlineData("run", "  r4 run Guests/examples/hello.asm\n")]
+    [InlineData("debug", "  r4 debug Guests/examples/broken/broken.asm\n")]
+    [InlineData("compare", "  r4 compare -D N=10000 Guests/bench/nullcall.asm\n")]
+    [InlineData("isa-doc", "  r4 isa-doc -o docs/isa.md\n")]
+    public void HelpExamplesShowOnlyTheOptionsTheyUse(string verb, string example)
+    {
+        var run = cli.Run(verb, "--help");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains(example, run.Stderr);
+        foreach (string defaulted in new[] { "--engine jit ", "--layout native ", "--mem 16M ", "--base 0 ", "--repeat 3 " })
+            Assert.DoesNotContain(defaulted, run.Stderr);
+    }
+
+    [Fact]
+    public void IsaDocWritesTheSameReferenceToAFile()
+    {
+        string path = cli.PathOf("isa.md");
+        var run = cli.Run("isa-doc", "-o", path);
+        Assert.Equal((0, "", ""), (run.ExitCode, run.Stdout, run.Stderr));
+        Assert.Equal(IsaReference.GenerateMarkdown(), File.ReadAllText(path));
+    }
+}
