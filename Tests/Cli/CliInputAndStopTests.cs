@@ -221,4 +221,78 @@ public sealed class CliInputAndStopTests : IDisposable
         Assert.Equal((0, "", ""), (run.ExitCode, run.Stdout, run.Stderr));
         Assert.Equal(IsaReference.GenerateMarkdown(), File.ReadAllText(path));
     }
+
+    [Fact]
+    public void AFlatBinarySpanningMostOfTheAddressSpaceIsRefusedWithoutACrash()
+    {
+        string source = cli.Write("far.asm", "nop\n.org 0xF0000000\nnop\n");
+        var run = cli.Run("asm", source, "--flat", "-o", cli.PathOf("far.bin"));
+        Assert.Equal((65, $"r4: {source}: a flat binary would span 0x00000000..0xf0000003 (4026531844 bytes, gaps zero-filled), more than 256 MiB; " +
+                          "write an ELF image instead (it keeps each region as a segment of its own); nothing written\n"), (run.ExitCode, run.Stderr));
+        Assert.False(File.Exists(cli.PathOf("far.bin")));
+        Assert.Equal(0, cli.Run("asm", source, "-o", cli.PathOf("far.elf")).ExitCode);
+    }
+
+    [Fact]
+    public void AFlatBinaryRunsFromItsBaseAndAsmSaysWhenTheEntryIsNotItsFirstByte()
+    {
+        string first = cli.Write("first.asm", ".org 0x1000\nstart: la r1, status\n  ldw r1, [r1]\n  out 0xF0, r1\nstatus: .word 9\n");
+        var asm = cli.Run("asm", first, "--flat", "-o", cli.PathOf("first.bin"));
+        Assert.Equal((0, ""), (asm.ExitCode, asm.Stderr));
+        var run = cli.Run("run", "--base", "0x1000", cli.PathOf("first.bin"));
+        Assert.Equal((9, ""), (run.ExitCode, run.Stderr));
+
+        string later = cli.Write("later.asm", ".org 0x1000\nmsg: .word 0\n_start: li r1, 5\n  out 0xF0, r1\n");
+        var note = cli.Run("asm", later, "--flat", "-o", cli.PathOf("later.bin"));
+        Assert.Equal((0, $"r4: note: {later}: the entry point 0x00001004 is not the first byte of the flat binary (0x00001000); " +
+                         "a flat binary runs from its first byte (r4 run --base 0x00001000), so put the entry code first or write an ELF image\n"),
+            (note.ExitCode, note.Stderr));
+        Assert.True(File.Exists(cli.PathOf("later.bin")));
+    }
+
+    [Theory]
+    [InlineData("0x1002", "--base 0x1002: give a 4-aligned address (e.g. 0x1000)")]
+    [InlineData("zz", "--base zz: give a 4-aligned address (e.g. 0x1000)")]
+    public void ABadBaseIsAUsageError(string value, string message)
+    {
+        var run = cli.Run("run", "--base", value, cli.Write("p.bin", [0x52, 0, 0, 0]));
+        Assert.Equal((64, $"r4: {message}\n"), (run.ExitCode, run.Stderr));
+    }
+
+    [Fact]
+    public void BaseWithASourceOrAnElfIsAUsageError()
+    {
+        string source = cli.Write("p.asm", PowerOff7);
+        Assert.Equal((64, $"r4: {source}: --base applies to flat binaries only (a source places itself with .org)\n"),
+            Pair(cli.Run("run", "--base", "0x1000", source)));
+        Assert.Equal(0, cli.Run("asm", source).ExitCode);
+        string image = cli.PathOf("p.elf");
+        Assert.Equal((64, $"r4: {image}: --base applies to flat binaries only (an ELF image has its own addresses)\n"),
+            Pair(cli.Run("run", "--base", "0x1000", image)));
+    }
+
+    private static (int, string) Pair(CliRun run) => (run.ExitCode, run.Stderr);
+
+    [Theory]
+    [InlineData(new[] { "run", "p.asm", "--bogus" }, "r4 run: Option 'bogus' is unknown")]
+    [InlineData(new[] { "run" }, "r4 run: missing the guest (r4 run GUEST ...)")]
+    [InlineData(new[] { "asm" }, "r4 asm: missing the source (r4 asm SOURCE ...)")]
+    [InlineData(new[] { "run", "p.asm", "--max-instructions", "-1" }, "r4 run: --max-instructions: give a whole number, 0 or more (decimal digits)")]
+    [InlineData(new[] { "compare", "--repeat", "1" }, "r4 compare: missing the guest (r4 compare GUEST ...)")]
+    public void AWrongCommandLineIsAShortMessageNotTheWholeHelp(string[] args, string message)
+    {
+        string verb = args[0];
+        var run = cli.Run(args);
+        Assert.Equal((64, $"{message}\nr4 {verb}: see 'r4 {verb} --help' for its options and examples\n"), (run.ExitCode, run.Stderr));
+    }
+
+    [Fact]
+    public void AnUnknownVerbListsTheVerbs()
+    {
+        var run = cli.Run("frobnicate");
+        Assert.Equal(64, run.ExitCode);
+        Assert.Contains("Verb 'frobnicate' is not recognized.", run.Stderr);
+        Assert.Contains("  disasm ", run.Stderr);
+        Assert.Contains("  isa-doc ", run.Stderr);
+    }
 }
