@@ -117,14 +117,7 @@ public sealed class RunVerb : IDefinesSymbols
         consoleOutput.Flush();
         traceWriter?.Flush();
 
-        int exitCode = result.Reason switch
-        {
-            StopReason.PowerOff => (int)(result.ExitStatus & 0xFF),
-            StopReason.InstructionLimit => ExitCodes.InstructionLimit,
-            StopReason.Shutdown => ExitCodes.Shutdown,
-            StopReason.Deadlock => ExitCodes.Deadlock,
-            _ => throw new InvalidOperationException($"unknown stop reason {result.Reason}"),
-        };
+        int exitCode = ExitCodeOf(result);
         if (result.Reason != StopReason.PowerOff)
             error.WriteLine($"r4: {Describe(result, image, stoppedByMonitor: machine.Monitor?.StopDiagnostic is not null)}");
         if (Stats)
@@ -133,6 +126,16 @@ public sealed class RunVerb : IDefinesSymbols
             GuestLoader.WriteAtomically(StatsJson, StatsReport.ToJson(result, machine.Statistics, layout.Name, machine.Exits));
         return exitCode;
     }
+
+    /// <summary>The process exit code for a stop: the guest's power-off status (low 8 bits), or a host code.</summary>
+    public static int ExitCodeOf(RunResult result) => result.Reason switch
+    {
+        StopReason.PowerOff => (int)(result.ExitStatus & 0xFF),
+        StopReason.InstructionLimit => ExitCodes.InstructionLimit,
+        StopReason.Shutdown => ExitCodes.Shutdown,
+        StopReason.Deadlock => ExitCodes.Deadlock,
+        _ => throw new InvalidOperationException($"unknown stop reason {result.Reason}"),
+    };
 
     public static string Describe(RunResult result, ProgramImage image, bool stoppedByMonitor)
     {

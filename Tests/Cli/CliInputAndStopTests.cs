@@ -295,4 +295,23 @@ public sealed class CliInputAndStopTests : IDisposable
         Assert.Contains("  disasm ", run.Stderr);
         Assert.Contains("  isa-doc ", run.Stderr);
     }
+
+    [Fact]
+    public void AStopThatIsNotAPowerOffHasNoExitStatusButItsExitCode()
+    {
+        string json = cli.PathOf("s.json");
+        var run = cli.Run("run", "--max-instructions", "10", "--stats", "--stats-json", json, cli.Write("spin.asm", ".org 0x1000\nspin: jmp spin\n"));
+        Assert.Equal(124, run.ExitCode);
+        Assert.Contains("\nstop:          InstructionLimit (no exit status; r4 exits 124)\n", run.Stderr);
+        using var stats = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(json));
+        var root = stats.RootElement;
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, root.GetProperty("exitStatus").ValueKind);
+        Assert.Equal(124, root.GetProperty("exitCode").GetInt32());
+        Assert.Equal(10ul, root.GetProperty("instructions").GetUInt64());
+
+        var off = cli.Run("run", "--stats-json", json, cli.Write("off.asm", PowerOff7));
+        Assert.Equal(7, off.ExitCode);
+        using var offStats = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(json));
+        Assert.Equal((7u, 7), (offStats.RootElement.GetProperty("exitStatus").GetUInt32(), offStats.RootElement.GetProperty("exitCode").GetInt32()));
+    }
 }
