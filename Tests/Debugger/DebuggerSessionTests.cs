@@ -776,6 +776,44 @@ not under a monitor (layout native)
         Assert.DoesNotContain(transcript.ToString().Split('\n'), line => line.StartsWith("error:"));
     }
 
+    /// <summary>Catchpoints on vectors are about the guest's traps, not the monitor's: under
+    /// every layout they stop at the same instructions with the same reports as natively — also
+    /// where the monitor, not the hardware, delivers (ring3 system calls, injected timer
+    /// interrupts, reflected faults) — and never for its own exits (hidden page faults,
+    /// emulated privileged instructions).</summary>
+    [Theory]
+    [InlineData("ring012")]
+    [InlineData("ring013")]
+    [InlineData("ring3")]
+    public void VectorCatchpointsStopWhereTheyStopNativelyUnderEveryLayout(string layoutName)
+    {
+        string native = CatchEveryGuestTrap(Layouts.Native);
+        Assert.True(Layouts.TryParse(layoutName, out var layout));
+        string monitored = CatchEveryGuestTrap(layout);
+
+        var stops = native.Split('\n').Where(l => l.StartsWith("Catchpoint ")).ToList();
+        Assert.Equal(1, stops.Count(l => l.Contains("(#UD ")));
+        Assert.Equal(1, stops.Count(l => l.Contains("(#DE ")));
+        Assert.Equal(1, stops.Count(l => l.Contains("(#BP ")));
+        Assert.Equal(1, stops.Count(l => l.Contains("(#AC ")));
+        // the three killed processes' (null, kernel page, stack fetch) and the survivor's
+        // demand-zero stack and heap pages: the guest kernel's own page faults
+        Assert.Equal(6, stops.Count(l => l.Contains("(#PF ")));
+        Assert.Equal(21, stops.Count(l => l.Contains("(int 32 ")));
+        Assert.Equal(13, stops.Count(l => l.Contains("(timer ")));
+        Assert.Equal(native, System.Text.RegularExpressions.Regex.Replace(monitored, @" \(real \d\)", ""));
+    }
+
+    private static string CatchEveryGuestTrap(Layout layout)
+    {
+        var image = R4Assembler.AssembleFile(RepositoryPaths.Combine("Guests", "kernels", "teach", "faults.asm")).Image!;
+        var transcript = new StringWriter { NewLine = "\n" };
+        using var session = new DebugSession(new DebugMachineSetup(image, layout, 16 << 20, CostTable.Default, [], null), transcript);
+        session.RunScript(["catch syscall", "catch timer", "catch pf", "catch gp", "catch ud", "catch de", "catch bp", "catch ac"]);
+        while (session.Target.Final is null) session.RunScript(["continue", "info registers"]);
+        return transcript.ToString();
+    }
+
     private static string Snapshot(DebugTarget target)
     {
         var cpu = target.Cpu;
