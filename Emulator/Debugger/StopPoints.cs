@@ -133,15 +133,24 @@ public sealed class VectorCatchpoint(int number, int vector) : StopPoint(number)
     }
 }
 
-/// <summary>`catch ring`: any change of the (real) ring between two instructions.</summary>
+/// <summary>`catch ring`: any change of the guest's ring between two instructions — under a
+/// monitor the virtual ring (in ring3 the real ring never changes), with the real rings beside it.</summary>
 public sealed class RingCatchpoint(int number) : StopPoint(number)
 {
+    private int _ring = -1;
     public override string Kind => "catch";
     public override string What => "ring change";
-    public override string? Check(AttemptContext c, DebugViews views) =>
-        c.PreviousRing >= 0 && c.PreviousRing != c.Ring
-            ? $"Catchpoint {Number} ({(views.Monitor is null ? "" : "real ")}ring {c.PreviousRing} -> {c.Ring}), at pc {views.Where(c.Pc)}"
-            : null;
+
+    public override void Rebaseline(DebugViews views) => _ring = views.GuestRing;
+
+    public override string? Check(AttemptContext c, DebugViews views)
+    {
+        int before = _ring, now = views.GuestRing;
+        _ring = now;
+        if (before < 0 || before == now) return null;
+        string real = views.Monitor is null ? "" : c.PreviousRing >= 0 ? $"; real ring {c.PreviousRing} -> {c.Ring}" : $"; real ring {c.Ring}";
+        return $"Catchpoint {Number} (ring {before} -> {now}{real}), at pc {views.Where(c.Pc)}";
+    }
 }
 
 /// <summary>`catch exit [CAUSE]`: a monitor exit, of one cause or any.</summary>
