@@ -809,6 +809,39 @@ not under a monitor (layout native)
         Assert.Equal(native, System.Text.RegularExpressions.Regex.Replace(monitored, @" \(real \d\)|; real ring \d( -> \d)?", ""));
     }
 
+    [Fact]
+    public void InterruptStopsARunawayContinueAndAnInterruptAtThePromptIsIgnored()
+    {
+        var assembly = R4Assembler.AssembleText("""
+            .org 0x1000
+            .entry start
+            start:
+                li r1, 0
+            spin:
+                addi r1, r1, 1
+                jmp spin
+            """, "spin.asm");
+        Assert.True(assembly.Succeeded);
+        var transcript = new StringWriter { NewLine = "\n" };
+        using var session = new DebugSession(new DebugMachineSetup(assembly.Image!, Layouts.Native, 1 << 20, CostTable.Default, [], null), transcript);
+
+        session.Target.Interrupt();              // Ctrl-C at the prompt: not for the next run
+        session.Execute("stepi 3");
+        Assert.Equal(4UL, session.Target.Position);
+        var running = Task.Run(() => session.Execute("continue"));
+        while (session.Target.Cpu.Instret < 10_000) Thread.Sleep(1);   // (a read of a counter, racy but harmless)
+        session.Target.Interrupt();
+        Assert.True(running.Wait(TimeSpan.FromSeconds(30)), "continue did not stop");
+
+        var lines = transcript.ToString().Split('\n');
+        Assert.Matches(@"^Interrupted at instret \d+\.$", lines[^3]);
+        Assert.Matches(@"^=> 0x0000100[48] <spin(\+0x4)?>:", lines[^2]);
+        Assert.Null(session.Target.Final);
+        ulong position = session.Target.Position;
+        session.Execute("stepi");                // and the session goes on
+        Assert.Equal(position + 1, session.Target.Position);
+    }
+
     private static string CatchEveryGuestTrap(Layout layout)
     {
         var image = R4Assembler.AssembleFile(RepositoryPaths.Combine("Guests", "kernels", "teach", "faults.asm")).Image!;
