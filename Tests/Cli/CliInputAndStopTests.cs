@@ -314,4 +314,15 @@ public sealed class CliInputAndStopTests : IDisposable
         using var offStats = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(json));
         Assert.Equal((7u, 7), (offStats.RootElement.GetProperty("exitStatus").GetUInt32(), offStats.RootElement.GetProperty("exitCode").GetInt32()));
     }
+
+    [Theory]
+    [InlineData("run")]
+    [InlineData("disasm")]
+    public void ASourceWithAnotherExtensionIsNotRunAsAFlatBinary(string verb)
+    {
+        string text = cli.Write("prog.txt", PowerOff7);
+        var run = cli.Run(verb, text);
+        Assert.Equal((65, $"r4: {text}: this is text, not an ELF image or a flat binary; an assembly source is recognised by its extension (.asm, .s, .inc, .r4)\n", ""),
+            (run.ExitCode, run.Stderr, run.Stdout + run.Console));
+    }
 }
