@@ -74,10 +74,16 @@ public sealed class CompareVerb : IDefinesSymbols
         if (Plot is not null && ComparePlot.IsPng(Plot) && ComparePlot.FindPngConverter() is null)
             throw new UserError($"--plot {Plot}: PNG needs rsvg-convert or ImageMagick on PATH and neither was found; use --plot FILE.svg", ExitCodes.Usage);
 
+        // Everything that can be checked before the (possibly long) experiment is checked now.
+        if (Output is not null && Plot is not null && Path.GetFullPath(Output) == Path.GetFullPath(Plot))
+            throw new UserError($"--output and --plot both name '{Plot}': give two files", ExitCodes.Usage);
+        if (Output is not null) GuestLoader.CheckWritable(Output);
+        if (Plot is not null) GuestLoader.CheckWritable(Plot);
         var guests = LoadGuests(error);
         var result = LayoutExperiment.Run(guests, settings);
         ClearProgress(error, settings);
 
+        // Both made in memory before either is written: a chart that cannot be made leaves no report behind.
         string report = CompareReport.Format(result, format);
         byte[]? chart = Plot is null ? null : ComparePlot.Render(Plot, result, metric);
         if (Output is null)

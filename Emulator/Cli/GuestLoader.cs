@@ -53,7 +53,10 @@ public static class GuestLoader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            string reason = e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message;
+            string reason = Directory.Exists(path) ? "is a directory"
+                          : e is FileNotFoundException or DirectoryNotFoundException ? "no such file"
+                          : e is UnauthorizedAccessException ? "permission denied"
+                          : e.Message;
             throw new UserError($"cannot read '{path}': {reason}", ExitCodes.CannotOpen);
         }
     }
@@ -130,7 +133,42 @@ public static class GuestLoader
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw new UserError($"cannot write '{path}': {e.Message}", ExitCodes.CannotWrite);
+            throw new UserError($"cannot write '{path}': {WriteFailure(full, e)}", ExitCodes.CannotWrite);
         }
+    }
+
+    /// <summary>Fails now — before a long run whose result would then be lost — when
+    /// <paramref name="path"/> cannot be written: its folder is missing, it is a folder, or
+    /// the folder refuses a new file (probed with a temporary file, removed at once).</summary>
+    public static void CheckWritable(string path)
+    {
+        string full;
+        try { full = Path.GetFullPath(path); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new UserError($"cannot write '{path}': not a valid file name", ExitCodes.CannotWrite);
+        }
+        string probe = full + ".tmp-" + Environment.ProcessId;
+        try
+        {
+            if (Directory.Exists(full)) throw new IOException("is a directory");
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write)) { }
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserError($"cannot write '{path}': {WriteFailure(full, e)}", ExitCodes.CannotWrite);
+        }
+    }
+
+    /// <summary>Why a write to <paramref name="full"/> failed, in words that name the user's
+    /// path rather than the temporary file.</summary>
+    private static string WriteFailure(string full, Exception e)
+    {
+        string? folder = Path.GetDirectoryName(full);
+        if (Directory.Exists(full)) return "is a directory";
+        if (folder is not null && !Directory.Exists(folder)) return $"no such directory '{folder}'";
+        if (e is UnauthorizedAccessException) return "permission denied";
+        return e.Message;
     }
 }
