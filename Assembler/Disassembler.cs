@@ -108,6 +108,14 @@ public static class Disassembler
             while (nextLabel < labels.Length && labels[nextLabel].Value == address)
                 yield return $"{labels[nextLabel++].Name}:";
             if (address >= end) break;
+            // A run of zero words (a .space, a stack, a table not filled in yet) is one line.
+            ulong limit = Math.Min(dataEnd, nextLabel < labels.Length ? labels[nextLabel].Value : ulong.MaxValue);
+            if (ZeroRunBytes(segment, address, limit) is var zeros and >= MinimumZeroRunBytes)
+            {
+                yield return ZeroRunLine(image, (uint)address, zeros);
+                address += zeros;
+                continue;
+            }
             // A piece stops at the next label, the next 4-byte boundary or the end of the file bytes.
             ulong stop = address < dataEnd ? Math.Min(dataEnd, (address & ~3UL) + 4) : end;
             if (nextLabel < labels.Length && labels[nextLabel].Value < stop) stop = labels[nextLabel].Value;
@@ -116,6 +124,27 @@ public static class Disassembler
                 : $"{address:x8}:  {"",-8}  .space {stop - address}";
             address = stop;
         }
+    }
+
+    /// <summary>Zero bytes from this many up are shown as one ".space" line.</summary>
+    private const int MinimumZeroRunBytes = 16;
+
+    /// <summary>The length of the run of whole zero words at a 4-aligned <paramref name="address"/>, below <paramref name="limit"/>.</summary>
+    private static ulong ZeroRunBytes(ImageSegment segment, ulong address, ulong limit)
+    {
+        if (address % 4 != 0) return 0;
+        ulong length = 0;
+        while (address + length + 4 <= limit && BitConverter.ToUInt32(segment.Data, (int)(address + length - segment.VirtualAddress)) == 0)
+            length += 4;
+        return length;
+    }
+
+    private static string ZeroRunLine(ProgramImage image, uint address, ulong length)
+    {
+        string body = $"{address:x8}:  {"",-8}  .space {length}";
+        string comment = $"{length} zero bytes, 0x{address:x8}..0x{address + length - 1:x8}";
+        if (image.LineAt(address) is { } line) comment += $"  {line.File}:{line.Line}";
+        return $"{body.PadRight(CommentColumn)}; {comment}";
     }
 
     private static string DataLine(ProgramImage image, ImageSegment segment, uint address, int length, bool code)

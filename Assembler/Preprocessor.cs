@@ -42,8 +42,20 @@ internal sealed class SourceFiles
     public string[] Read(string fullPath)
     {
         if (!linesByPath.TryGetValue(fullPath, out var lines))
-            linesByPath[fullPath] = lines = SplitLines(File.ReadAllText(fullPath));
+            linesByPath[fullPath] = lines = SplitLines(ReadText(fullPath));
         return lines;
+    }
+
+    /// <summary>A source file's text; a file that holds a NUL byte is not assembly source (an
+    /// image or a flat binary, most likely), which <see cref="NotSourceTextException"/> says.</summary>
+    public static string ReadText(string path)
+    {
+        if (Directory.Exists(path)) throw new NotSourceTextException("it is a directory");
+        string text = File.ReadAllText(path);
+        int nul = text.IndexOf('\0');
+        if (nul >= 0)
+            throw new NotSourceTextException($"it is not a text file (a NUL byte at character {nul}; an image or a flat binary is run with 'r4 run' and read with 'r4 disasm')");
+        return text;
     }
 
     private static string[] SplitLines(string text)
@@ -58,6 +70,9 @@ internal sealed class SourceFiles
     public static string DescribeReadError(Exception e) =>
         e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message;
 }
+
+/// <summary>A file that exists but cannot be assembly source (a directory, a binary file).</summary>
+internal sealed class NotSourceTextException(string message) : IOException(message);
 
 internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
 {

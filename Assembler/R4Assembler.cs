@@ -62,7 +62,7 @@ public static class R4Assembler
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = SourceFiles.ReadText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {

@@ -27,9 +27,9 @@ public sealed class AsmVerb : IDefinesSymbols
     [Usage(ApplicationAlias = "r4")]
     public static IEnumerable<Example> Examples =>
     [
-        new("Assemble to hello.elf", new AsmVerb { Source = "Guests/examples/hello.asm" }),
-        new("Assemble with a define and a listing", new AsmVerb { Source = "Guests/examples/compute.asm", Defines = ["N=1000"], Listing = "compute.lst" }),
-        new("Write a flat binary", new AsmVerb { Source = "hello.asm", Flat = true, Output = "hello.bin" }),
+        HelpExample.Of("Assemble to hello.elf", new AsmVerb { Source = "Guests/examples/hello.asm" }),
+        HelpExample.Of("Assemble with a define and a listing", new AsmVerb { Source = "Guests/examples/compute.asm", Defines = ["N=1000"], Listing = "compute.lst" }),
+        HelpExample.Of("Write a flat binary", new AsmVerb { Source = "hello.asm", Flat = true, Output = "hello.bin" }),
     ];
 
     public int Execute(TextWriter output, TextWriter error)
@@ -37,9 +37,10 @@ public sealed class AsmVerb : IDefinesSymbols
         var result = GuestLoader.Assemble(Source, Defines, error);
         string outputPath = Output ?? Path.ChangeExtension(Source, Flat ? ".bin" : ".elf");
         byte[] bytes = Flat ? result.ToFlatBinary(out _) : result.ToElf();
-        GuestLoader.WriteAtomically(outputPath, bytes);
-        if (Listing is not null)
-            GuestLoader.WriteAtomically(Listing, Encoding.UTF8.GetBytes(result.Listing));
+        if (Listing is null)
+            GuestLoader.WriteAtomically(outputPath, bytes);
+        else
+            GuestLoader.WriteAllAtomically((outputPath, bytes), (Listing, Encoding.UTF8.GetBytes(result.Listing)));
         return ExitCodes.Success;
     }
 }

@@ -55,10 +55,10 @@ public sealed class CompareVerb : IDefinesSymbols
     [Usage(ApplicationAlias = "r4")]
     public static IEnumerable<Example> Examples =>
     [
-        new("Compare the null system call under every layout", new CompareVerb { Guests = ["Guests/bench/nullcall.asm"], Defines = ["N=10000"] }),
-        new("All microbenchmarks, 5 timed runs, Markdown table and a chart",
+        HelpExample.Of("Compare the null system call under every layout", new CompareVerb { Guests = ["Guests/bench/nullcall.asm"], Defines = ["N=10000"] }),
+        HelpExample.Of("All microbenchmarks, 5 timed runs, Markdown table and a chart",
             new CompareVerb { Guests = ["Guests/bench/nullcall.asm", "Guests/bench/compute.asm"], Repeat = 5, Format = "markdown", Plot = "results.svg" }),
-        new("The monitor's host-time overhead on pure computation", new CompareVerb { Guests = ["Guests/bench/compute.asm"], LayoutList = "native,ring012", Repeat = 5 }),
+        HelpExample.Of("The monitor's host-time overhead on pure computation", new CompareVerb { Guests = ["Guests/bench/compute.asm"], LayoutList = "native,ring012", Repeat = 5 }),
     ];
 
     /// <summary>Exit status when at least one layout showed a guest a different machine.</summary>
@@ -77,8 +77,8 @@ public sealed class CompareVerb : IDefinesSymbols
         // Everything that can be checked before the (possibly long) experiment is checked now.
         if (Output is not null && Plot is not null && Path.GetFullPath(Output) == Path.GetFullPath(Plot))
             throw new UserError($"--output and --plot both name '{Plot}': give two files", ExitCodes.Usage);
-        if (Output is not null) GuestLoader.CheckWritable(Output);
-        if (Plot is not null) GuestLoader.CheckWritable(Plot);
+        if (Output is not null) GuestLoader.RequireWritablePath(Output);
+        if (Plot is not null) GuestLoader.RequireWritablePath(Plot);
         var guests = LoadGuests(error);
         var result = LayoutExperiment.Run(guests, settings);
         ClearProgress(error, settings);

@@ -33,8 +33,8 @@ public sealed class DebugVerb : IDefinesSymbols
     [Usage(ApplicationAlias = "r4")]
     public static IEnumerable<Example> Examples =>
     [
-        new("Debug the broken example interactively", new DebugVerb { Guest = "Guests/examples/broken/broken.asm" }),
-        new("Replay a debugging session from a file under the ring3 layout", new DebugVerb { Guest = "kernel.asm", Commands = "session.txt", Layout = "ring3" }),
+        HelpExample.Of("Debug the broken example interactively", new DebugVerb { Guest = "Guests/examples/broken/broken.asm" }),
+        HelpExample.Of("Replay a debugging session from a file under the ring3 layout", new DebugVerb { Guest = "kernel.asm", Commands = "session.txt", Layout = "ring3" }),
     ];
 
     public int Execute(TextWriter output, TextWriter error, Stream? consoleInputStream = null)

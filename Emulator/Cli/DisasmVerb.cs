@@ -12,7 +12,7 @@ public sealed class DisasmVerb : IDefinesSymbols
     [Value(0, MetaName = "input", HelpText = "An ELF image, a flat binary or an assembly source.")]
     public string? Input { get; set; }
 
-    [Option('w', "words", HelpText = "Disassemble these instruction words instead (hex, e.g. 0x01123000).")]
+    [Option('w', "words", HelpText = "Disassemble these instruction words instead, in hex with or without 0x (e.g. 0x01123000 or 20110005, as listings print them).")]
     public IEnumerable<string> Words { get; set; } = [];
 
     [Option("base", Default = "0", HelpText = "Address of the first word (for --words and flat binaries).")]
@@ -24,8 +24,9 @@ public sealed class DisasmVerb : IDefinesSymbols
     [Usage(ApplicationAlias = "r4")]
     public static IEnumerable<Example> Examples =>
     [
-        new("Disassemble an image with its symbols", new DisasmVerb { Input = "hello.elf" }),
-        new("Decode raw words", new DisasmVerb { Words = ["0x01123000", "0x20110005"] }),
+        HelpExample.Of("Disassemble an image with its symbols", new DisasmVerb { Input = "hello.elf" }),
+        HelpExample.Of("Decode raw words (hex, as a listing shows them)", new DisasmVerb { Words = ["0x01123000", "20110005"] }),
+        HelpExample.Of("Disassemble a flat binary made from code at 0x1000", new DisasmVerb { Input = "hello.bin", Base = "0x1000" }),
     ];
 
     public int Execute(TextWriter output, TextWriter error)
@@ -34,12 +35,13 @@ public sealed class DisasmVerb : IDefinesSymbols
             throw new UserError($"--base {Base}: not an address", ExitCodes.Usage);
         if (Words.Any())
         {
+            // every word is checked before any is printed
+            var words = Words.Select(text => TryParseHexWord(text, out uint word) ? word
+                : throw new UserError($"--words {text}: not a 32-bit word in hex (1 to 8 hex digits, e.g. 0x01123000)", ExitCodes.Usage)).ToArray();
             uint address = (uint)baseAddress;
-            foreach (string text in Words)
+            foreach (uint word in words)
             {
-                if (!GuestLoader.TryParseNumber(text, out long word) || word < 0 || word > uint.MaxValue)
-                    throw new UserError($"--words {text}: not a 32-bit word", ExitCodes.Usage);
-                output.WriteLine($"{address:x8}:  {(uint)word:x8}  {Disassembler.Format((uint)word, address)}");
+                output.WriteLine($"{address:x8}:  {word:x8}  {Disassembler.Format(word, address)}");
                 address += 4;
             }
             return ExitCodes.Success;
@@ -52,6 +54,16 @@ public sealed class DisasmVerb : IDefinesSymbols
         foreach (string line in Disassembler.DisassembleImage(image))
             output.WriteLine(line);
         return ExitCodes.Success;
+    }
+
+    /// <summary>A word as listings and traces print it: hex digits, 0x optional, '_' allowed.</summary>
+    public static bool TryParseHexWord(string text, out uint word)
+    {
+        string digits = text.Trim().Replace("_", "");
+        if (digits.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) digits = digits[2..];
+        word = 0;
+        return digits.Length is >= 1 and <= 8 && uint.TryParse(digits, System.Globalization.NumberStyles.AllowHexSpecifier,
+            System.Globalization.CultureInfo.InvariantCulture, out word);
     }
 
     private static bool Elf32Sniff(string path) => R4.Isa.Image.Elf32.LooksLikeElf(GuestLoader.ReadAll(path));

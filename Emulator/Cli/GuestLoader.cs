@@ -19,11 +19,10 @@ public static class GuestLoader
         if (IsAssemblySource(path))
             return Assemble(path, defines, error).Image!;
         byte[] bytes = ReadAll(path);
-        if (Elf32.LooksLikeElf(bytes))
-            return Elf32.Read(bytes, path);
+        // An image is already assembled: a define would silently change nothing.
         if (defines.Any())
-            throw new UserError($"{path}: -D defines apply to assembly sources only", ExitCodes.Usage);
-        return FlatImage(bytes, 0);
+            throw new UserError($"{path}: -D defines apply to assembly sources (.asm, .s, .inc, .r4) only, not to images", ExitCodes.Usage);
+        return Elf32.LooksLikeElf(bytes) ? Elf32.Read(bytes, path) : FlatImage(bytes, 0);
     }
 
     /// <summary>A flat binary: its bytes at <paramref name="baseAddress"/>, entry at the base.</summary>
@@ -33,8 +32,7 @@ public static class GuestLoader
 
     public static AssemblyResult Assemble(string path, IEnumerable<string> defines, TextWriter error)
     {
-        if (!File.Exists(path))
-            throw new UserError($"cannot read '{path}': no such file", ExitCodes.CannotOpen);
+        RequireReadableFile(path);
         var result = R4Assembler.AssembleFile(path, new AssemblyOptions { Defines = ParseDefines(defines) });
         if (!result.Succeeded)
         {
@@ -53,12 +51,55 @@ public static class GuestLoader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            string reason = Directory.Exists(path) ? "is a directory"
-                          : e is FileNotFoundException or DirectoryNotFoundException ? "no such file"
-                          : e is UnauthorizedAccessException ? "permission denied"
-                          : e.Message;
-            throw new UserError($"cannot read '{path}': {reason}", ExitCodes.CannotOpen);
+            throw new UserError($"cannot read '{path}': {DescribeReadError(path, e)}", ExitCodes.CannotOpen);
         }
+    }
+
+    /// <summary>Fails with "cannot read" (exit 66) unless <paramref name="path"/> is an existing
+    /// file; <paramref name="what"/> names the input in the message ("disk image").</summary>
+    public static void RequireReadableFile(string path, string? what = null)
+    {
+        string name = what is null ? $"'{path}'" : $"{what} '{path}'";
+        if (Directory.Exists(path))
+            throw new UserError($"cannot read {name}: it is a directory", ExitCodes.CannotOpen);
+        if (!File.Exists(path))
+            throw new UserError($"cannot read {name}: no such file", ExitCodes.CannotOpen);
+    }
+
+    private static string DescribeReadError(string path, Exception e) =>
+        Directory.Exists(path) ? "it is a directory"
+        : e is FileNotFoundException or DirectoryNotFoundException ? "no such file"
+        : e is UnauthorizedAccessException ? "permission denied"
+        : e.Message;
+
+    /// <summary>Why a file cannot be written at <paramref name="path"/>, in the user's terms
+    /// (never the name of a temporary file).</summary>
+    private static string DescribeWriteError(string path, Exception e)
+    {
+        string full = Path.GetFullPath(path);
+        string? folder = Path.GetDirectoryName(full);
+        if (Directory.Exists(full)) return "it is a directory";
+        if (folder is not null && !Directory.Exists(folder)) return $"no such directory '{folder}'";
+        if (e is UnauthorizedAccessException) return "permission denied";
+        return e.Message;
+    }
+
+    /// <summary>Fails with "cannot write" (exit 73) when <paramref name="path"/> names a directory
+    /// or a file in a folder that does not exist: checked before a run, so that a run's result
+    /// is not lost to an output that could never have been written.</summary>
+    public static void RequireWritablePath(string path)
+    {
+        string full;
+        try { full = Path.GetFullPath(path); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new UserError($"cannot write '{path}': {e.Message}", ExitCodes.CannotWrite);
+        }
+        string? folder = Path.GetDirectoryName(full);
+        if (Directory.Exists(full))
+            throw new UserError($"cannot write '{path}': it is a directory", ExitCodes.CannotWrite);
+        if (folder is not null && !Directory.Exists(folder))
+            throw new UserError($"cannot write '{path}': no such directory '{folder}'", ExitCodes.CannotWrite);
     }
 
     /// <summary>Parses <c>NAME=VALUE</c> (or <c>NAME</c>, meaning 1); VALUE is decimal, 0x hex or 0b binary, maybe negative.</summary>
@@ -121,54 +162,41 @@ public static class GuestLoader
     }
 
     /// <summary>Writes a file whole or not at all: a temporary file renamed into place.</summary>
-    public static void WriteAtomically(string path, byte[] bytes)
+    public static void WriteAtomically(string path, byte[] bytes) => WriteAllAtomically((path, bytes));
+
+    /// <summary>Writes several files all or none: every one goes to a temporary file first, and
+    /// only when all of them are written are they renamed into place (so `r4 asm -o OUT
+    /// --listing BAD` leaves no OUT behind).</summary>
+    public static void WriteAllAtomically(params (string Path, byte[] Bytes)[] files)
     {
-        string full = Path.GetFullPath(path);
-        string temp = full + ".tmp-" + Environment.ProcessId;
+        var written = new List<(string Temp, string Full, string Path)>();
         try
         {
-            File.WriteAllBytes(temp, bytes);
-            File.Move(temp, full, overwrite: true);
+            foreach (var (path, bytes) in files)
+            {
+                string full = Path.GetFullPath(path);
+                if (Directory.Exists(full)) throw new UserError($"cannot write '{path}': it is a directory", ExitCodes.CannotWrite);
+                string temp = full + ".tmp-" + Environment.ProcessId;
+                try { File.WriteAllBytes(temp, bytes); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+                {
+                    throw new UserError($"cannot write '{path}': {DescribeWriteError(path, e)}", ExitCodes.CannotWrite);
+                }
+                written.Add((temp, full, path));
+            }
+            foreach (var (temp, full, path) in written)
+            {
+                try { File.Move(temp, full, overwrite: true); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new UserError($"cannot write '{path}': {DescribeWriteError(path, e)}", ExitCodes.CannotWrite);
+                }
+            }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        finally
         {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw new UserError($"cannot write '{path}': {WriteFailure(full, e)}", ExitCodes.CannotWrite);
+            foreach (var (temp, _, _) in written)
+                try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
-    }
-
-    /// <summary>Fails now — before a long run whose result would then be lost — when
-    /// <paramref name="path"/> cannot be written: its folder is missing, it is a folder, or
-    /// the folder refuses a new file (probed with a temporary file, removed at once).</summary>
-    public static void CheckWritable(string path)
-    {
-        string full;
-        try { full = Path.GetFullPath(path); }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            throw new UserError($"cannot write '{path}': not a valid file name", ExitCodes.CannotWrite);
-        }
-        string probe = full + ".tmp-" + Environment.ProcessId;
-        try
-        {
-            if (Directory.Exists(full)) throw new IOException("is a directory");
-            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write)) { }
-            File.Delete(probe);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UserError($"cannot write '{path}': {WriteFailure(full, e)}", ExitCodes.CannotWrite);
-        }
-    }
-
-    /// <summary>Why a write to <paramref name="full"/> failed, in words that name the user's
-    /// path rather than the temporary file.</summary>
-    private static string WriteFailure(string full, Exception e)
-    {
-        string? folder = Path.GetDirectoryName(full);
-        if (Directory.Exists(full)) return "is a directory";
-        if (folder is not null && !Directory.Exists(folder)) return $"no such directory '{folder}'";
-        if (e is UnauthorizedAccessException) return "permission denied";
-        return e.Message;
     }
 }

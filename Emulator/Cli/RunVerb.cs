@@ -55,11 +55,13 @@ public sealed class RunVerb : IDefinesSymbols
     [Usage(ApplicationAlias = "r4")]
     public static IEnumerable<Example> Examples =>
     [
-        new("Run a bundled guest", new RunVerb { Guest = "Guests/examples/hello.asm" }),
-        new("Run with statistics and a bounded budget", new RunVerb { Guest = "Guests/examples/compute.asm", Stats = true, MaxInstructions = 10_000_000 }),
-        new("Trace a guest to a file, console input from a file", new RunVerb { Guest = "kernel.elf", TraceFile = "trace.txt", Input = "keys.txt" }),
-        new("Override a define and the memory size", new RunVerb { Guest = "Guests/examples/compute.asm", Defines = ["N=5000"], Memory = "64M" }),
-        new("Run under the monitor, guest kernel in ring 1 and user in ring 2, with exit counts", new RunVerb { Guest = "Guests/examples/syscalls.asm", Layout = "ring012", Stats = true }),
+        HelpExample.Of("Run a bundled guest", new RunVerb { Guest = "Guests/examples/hello.asm" }),
+        HelpExample.Of("Run with statistics and a bounded budget", new RunVerb { Guest = "Guests/examples/compute.asm", Stats = true, MaxInstructions = 10_000_000 }),
+        HelpExample.Of("Trace the first 20 instructions (and every trap) on stderr", new RunVerb { Guest = "Guests/examples/syscalls.asm", Trace = true, MaxInstructions = 20 }),
+        HelpExample.Of("Write the run's statistics as JSON, with a cost table of your own", new RunVerb { Guest = "Guests/examples/compute.asm", StatsJson = "stats.json", Costs = "costs.json" }),
+        HelpExample.Of("Trace a guest to a file, console input from a file", new RunVerb { Guest = "kernel.elf", TraceFile = "trace.txt", Input = "keys.txt" }),
+        HelpExample.Of("Override a define and the memory size", new RunVerb { Guest = "Guests/examples/compute.asm", Defines = ["N=5000"], Memory = "64M" }),
+        HelpExample.Of("Run under the monitor, guest kernel in ring 1 and user in ring 2, with exit counts", new RunVerb { Guest = "Guests/examples/syscalls.asm", Layout = "ring012", Stats = true }),
     ];
 
     public int Execute(TextWriter output, TextWriter error, Stream? consoleOutputStream = null, Stream? consoleInputStream = null)
@@ -71,8 +73,7 @@ public sealed class RunVerb : IDefinesSymbols
         var costs = CostTable.Default;
         if (Costs is not null)
         {
-            if (!File.Exists(Costs))
-                throw new UserError($"cannot read '{Costs}': no such file", ExitCodes.CannotOpen);
+            GuestLoader.RequireReadableFile(Costs);
             try { costs = CostTable.LoadJson(Costs); }
             catch (CostTableException e) { throw new UserError(e.Message, ExitCodes.BadInput); }
         }
@@ -82,8 +83,10 @@ public sealed class RunVerb : IDefinesSymbols
             "interp" or "interpreter" => ExecutionEngine.Interpreter,
             _ => throw new UserError($"--engine {Engine}: give 'jit' or 'interp'", ExitCodes.Usage),
         };
-        if (Disk is not null && !File.Exists(Disk))
-            throw new UserError($"cannot read disk image '{Disk}': no such file", ExitCodes.CannotOpen);
+        if (Disk is not null)
+            GuestLoader.RequireReadableFile(Disk, "disk image");
+        if (StatsJson is not null)
+            GuestLoader.RequireWritablePath(StatsJson);
 
         var image = GuestLoader.Load(Guest, Defines, error);
         using var ownedInput = OpenInput(consoleInputStream, out bool interactive);
@@ -127,21 +130,30 @@ public sealed class RunVerb : IDefinesSymbols
         return exitCode;
     }
 
-    private static string Describe(RunResult result, ProgramImage image, bool stoppedByMonitor)
+    public static string Describe(RunResult result, ProgramImage image, bool stoppedByMonitor)
     {
-        string where = $"pc 0x{result.Pc:x8}";
-        string? symbol = image.Symbolize(result.Pc);
-        if (symbol is not null) where += $" ({symbol})";
-        var line = image.LineAt(result.Pc);
-        if (line is not null) where += $" at {line.File}:{line.Line}";
+        // A deadlock stops after the hlt retired (pc = the next instruction, often past the
+        // end of the code); the hlt itself is what the user wants to see.
+        if (result.Reason == StopReason.Deadlock)
+            return $"halted with interrupts enabled and no interrupt source left: hlt at {Where(result.Pc - 4, image)}"
+                   + (result.Diagnostic is null ? "" : $": {result.Diagnostic}");
+        string where = Where(result.Pc, image);
         string cause = result.Reason switch
         {
             StopReason.InstructionLimit => "instruction limit reached",
             StopReason.Shutdown => stoppedByMonitor ? "guest stopped by the monitor" : "machine shut down (triple fault)",
-            StopReason.Deadlock => "halted with interrupts enabled and no interrupt source left",
             _ => result.Reason.ToString(),
         };
         return result.Diagnostic is null ? $"{cause} at {where}" : $"{cause} at {where}: {result.Diagnostic}";
+    }
+
+    /// <summary>"pc 0x00001004 (spin) at guest.asm:5": the address, its symbol and source line when the image knows them.</summary>
+    private static string Where(uint pc, ProgramImage image)
+    {
+        string where = $"pc 0x{pc:x8}";
+        if (image.Symbolize(pc) is { } symbol) where += $" ({symbol})";
+        if (image.LineAt(pc) is { } line) where += $" at {line.File}:{line.Line}";
+        return where;
     }
 
     /// <summary>The console input stream this verb opens (and so disposes): the --input file,
@@ -166,6 +178,7 @@ public sealed class RunVerb : IDefinesSymbols
     {
         if (TraceFile is not null)
         {
+            GuestLoader.RequireWritablePath(TraceFile);
             try { return new StreamWriter(TraceFile, append: false) { AutoFlush = false }; }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
             {

@@ -103,8 +103,17 @@ public static class Operands
             int r = ParseRegister(term);
             return r < 0 ? cpu.Pc : cpu.GetRegister(r);
         }
+        // A term that starts like a number but is none ("0xZZ", "12a") is a typo, not a symbol.
+        if (char.IsAsciiDigit(term[0]))
+            throw new CommandException($"'{term}' is not a number (decimal, 0x hex or 0b binary)");
+        if (!IsSymbolName(term))
+            throw new CommandException($"'{term}' is not a number, a $register or a symbol");
         return image.Lookup(term) ?? throw new CommandException($"no symbol '{term}' in the image");
     }
+
+    /// <summary>The assembler's symbol names: letters, digits, '_' and '.', not starting with a digit.</summary>
+    private static bool IsSymbolName(string text) =>
+        text.Length > 0 && !char.IsAsciiDigit(text[0]) && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.');
 
     /// <summary>The address of the first instruction of FILE:LINE, or of the next line with code.</summary>
     public static uint ParseFileLine(string text, ProgramImage image)
@@ -115,12 +124,29 @@ public static class Operands
             throw new CommandException($"'{text}': the line after ':' must be a positive number");
         bool SameFile(SourceLine l) => l.File == file || Path.GetFileName(l.File) == file ||
             l.File.Replace('\\', '/').EndsWith("/" + file.Replace('\\', '/'), StringComparison.Ordinal);
+        if (file.Length == 0) throw new CommandException($"'{text}': give a file name before ':' (e.g. kernel.asm:{line})");
         var inFile = image.Lines.Where(SameFile).ToList();
         if (inFile.Count == 0) throw new CommandException($"no code from a file named '{file}' in the image");
-        var candidates = inFile.Where(l => l.Line >= line).ToList();
+        // The line table records data lines too (.word, .space, strings): a breakpoint there
+        // would never hit, so only lines whose first word decodes as an instruction count.
+        var candidates = inFile.Where(l => l.Line >= line && IsInstruction(image, l.Address)).ToList();
         if (candidates.Count == 0) throw new CommandException($"{file} has no code at or after line {line}");
         int best = candidates.Min(l => l.Line);
         return candidates.Where(l => l.Line == best).Min(l => l.Address);
+    }
+
+    /// <summary>Whether the image holds an instruction word at <paramref name="address"/> (aligned,
+    /// inside a segment's bytes, and decodable).</summary>
+    private static bool IsInstruction(ProgramImage image, uint address)
+    {
+        if ((address & 3) != 0) return false;
+        foreach (var segment in image.Segments)
+        {
+            ulong offset = (ulong)address - segment.VirtualAddress;
+            if (address < segment.VirtualAddress || offset + 4 > (ulong)segment.Data.Length) continue;
+            return InstructionCodec.TryDecode(BitConverter.ToUInt32(segment.Data, (int)offset), out _);
+        }
+        return false;
     }
 
     /// <summary>A breakpoint location: FILE:LINE when it has a colon and is no number, else a value.</summary>

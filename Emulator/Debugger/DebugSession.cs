@@ -81,7 +81,7 @@ public sealed class DebugSession : IDisposable
 
     private void RegisterCommands()
     {
-        _commands.Add("help", ["h"], "help", "list the commands", _ => Help());
+        _commands.Add("help", ["h"], "help [COMMAND]", "list the commands, or show one", Help);
         _commands.Add("break", ["b"], "break ADDR|SYMBOL|FILE:LINE", "stop before the instruction at a place", a => AddBreak(a, temporary: false));
         _commands.Add("tbreak", [], "tbreak ADDR|SYMBOL|FILE:LINE", "a breakpoint deleted at its first hit", a => AddBreak(a, temporary: true));
         _commands.Add("delete", ["d"], "delete N", "delete breakpoint/watchpoint/catchpoint N (no N: all)", Delete);
@@ -89,25 +89,34 @@ public sealed class DebugSession : IDisposable
         _commands.Add("catch", [], "catch vector N|NAME | catch ring | catch exit [CAUSE]", "stop on a trap, a ring change, or a monitor exit", AddCatch);
         _commands.Add("info", ["i"], "info breakpoints|registers|cr|monitor [ADDR]", "show stop points, registers, control registers, the monitor", Info);
         _commands.Add("stepi", ["si"], "stepi [N]", "execute N instructions (default 1)", a => StepInstructions(a.Length == 0 ? 1 : Operands.ParseCount(a, "stepi")));
-        _commands.Add("next", ["n", "nexti", "ni"], "next", "one instruction, running called functions to their return", _ => Next());
-        _commands.Add("finish", ["fin"], "finish", "run until the current function returns (to [fp+4], or lr)", _ => Finish());
-        _commands.Add("continue", ["c"], "continue", "run until a stop point hits or the machine stops", _ => Continue());
+        _commands.Add("next", ["n", "nexti", "ni"], "next", "one instruction, running called functions to their return", NoArguments("next", Next));
+        _commands.Add("finish", ["fin"], "finish", "run until the current function returns (to [fp+4], or lr)", NoArguments("finish", Finish));
+        _commands.Add("continue", ["c"], "continue", "run until a stop point hits or the machine stops", NoArguments("continue", Continue));
         _commands.Add("until-instret", [], "until-instret N", "run until N instructions have retired", UntilInstret);
-        _commands.Add("registers", ["regs"], "registers", "the registers (same as info registers)", _ => Print(_views.Registers()));
+        _commands.Add("registers", ["regs"], "registers", "the registers (same as info registers)", NoArguments("registers", () => Print(_views.Registers())));
         _commands.Add("x", [], "x/NF ADDR (F = w words, b bytes)", "examine virtual memory through the guest's page tables", a => Examine(a, physical: false));
         _commands.Add("xp", [], "xp/NF PADDR", "examine physical memory", a => Examine(a, physical: true));
         _commands.Add("disassemble", ["disas"], "disassemble [ADDR] [N]", "N instructions from ADDR (default: pc, 8) with source lines", Disassemble);
-        _commands.Add("bt", ["backtrace", "where"], "bt", "the backtrace through the frame-pointer chain", _ => Print(_views.Backtrace()));
-        _commands.Add("pt", [], "pt ADDR", "walk the guest's page tables for ADDR", a => Print(_views.PageWalk(Value(a))));
+        _commands.Add("bt", ["backtrace", "where"], "bt", "the backtrace through the frame-pointer chain", NoArguments("bt", () => Print(_views.Backtrace())));
+        _commands.Add("pt", [], "pt ADDR", "walk the guest's page tables for ADDR", PageWalk);
         _commands.Add("set", [], "set reg R = V | set mem ADDR = V", "change a register or a memory word", Set);
         _commands.Add("reverse-stepi", ["rsi"], "reverse-stepi [N]", "go back N instructions (default 1)", a => ReverseStep(a.Length == 0 ? 1 : Operands.ParseCount(a, "reverse-stepi")));
-        _commands.Add("reverse-continue", ["rc"], "reverse-continue", "go back to the previous stop point hit", _ => ReverseContinue());
-        _commands.Add("quit", ["q", "exit"], "quit", "leave the debugger", _ => _quit = true);
+        _commands.Add("reverse-continue", ["rc"], "reverse-continue", "go back to the previous stop point hit", NoArguments("reverse-continue", ReverseContinue));
+        _commands.Add("quit", ["q", "exit"], "quit", "leave the debugger", NoArguments("quit", () => _quit = true));
     }
 
-    private void Help()
+    /// <summary>A handler for a command that takes no operands: a stray one is a mistake
+    /// (a typo, or an operand meant for another command), not something to ignore.</summary>
+    private static Action<string> NoArguments(string name, Action run) => args =>
     {
-        foreach (var c in _commands.All)
+        if (args.Length > 0) throw new CommandException($"{name} takes no operands (got '{args}')");
+        run();
+    };
+
+    private void Help(string args)
+    {
+        var commands = args.Length == 0 ? _commands.All : [_commands.Resolve(args)];
+        foreach (var c in commands)
         {
             string aliases = c.Aliases.Length == 0 ? "" : $" ({string.Join(", ", c.Aliases)})";
             _out.WriteLine($"  {c.Usage + aliases,-52} {c.Help}");
@@ -127,6 +136,8 @@ public sealed class DebugSession : IDisposable
     {
         if (args.Length == 0) throw new CommandException("break: give an address, a symbol or FILE:LINE");
         uint address = Operands.ParseLocation(args, _target.Image, _target.Cpu);
+        if ((address & 3) != 0)
+            throw new CommandException($"{(temporary ? "tbreak" : "break")}: 0x{address:x8} is not 4-aligned: no instruction starts there");
         var point = new Breakpoint(_points.NextNumber(), address, args) { Temporary = temporary };
         _points.Add(point);
         _out.WriteLine($"{(temporary ? "Temporary breakpoint" : "Breakpoint")} {point.Number} at {_views.Where(address)}");
@@ -140,12 +151,12 @@ public sealed class DebugSession : IDisposable
             _out.WriteLine("Deleted all stop points");
             return;
         }
-        foreach (string n in args.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (!int.TryParse(n, out int number) || !_points.Delete(number))
+        var numbers = args.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        foreach (string n in numbers)   // all or nothing: check every number before deleting one
+            if (!int.TryParse(n, out int number) || _points.All.All(p => p.Number != number))
                 throw new CommandException($"delete: no stop point number {n}");
-            _out.WriteLine($"Deleted {number}");
-        }
+        foreach (string n in numbers)
+            if (_points.Delete(int.Parse(n))) _out.WriteLine($"Deleted {int.Parse(n)}");
     }
 
     private void AddWatch(string args)
@@ -155,6 +166,11 @@ public sealed class DebugSession : IDisposable
         uint address = Value(parts[0]);
         int length = parts.Length == 2 ? Operands.ParseCount(parts[1], "watch length") : 4;
         if (length > 64) throw new CommandException("watch: at most 64 bytes");
+        // Watched through the current page tables: an address that is not mapped now has no
+        // value to compare against (a later mapping would look like a write).
+        for (int i = 0; i < length; i++)
+            if (_views.WhyUnreadable(address + (uint)i) is { } why)
+                throw new CommandException($"watch: {why}; watch an address the guest can reach now");
         var point = new Watchpoint(_points.NextNumber(), address, length);
         point.Rebaseline(_views);
         _points.Add(point);
@@ -169,6 +185,7 @@ public sealed class DebugSession : IDisposable
         switch (parts[0])
         {
             case "ring":
+                if (parts.Length > 1) throw new CommandException($"catch ring takes no operands (got '{string.Join(' ', parts[1..])}')");
                 point = new RingCatchpoint(_points.NextNumber());
                 break;
             case "exit":
@@ -181,6 +198,7 @@ public sealed class DebugSession : IDisposable
                         throw new CommandException($"catch exit: unknown cause '{parts[1]}' (one of {string.Join(", ", Enum.GetValues<ExitCause>().Select(ExitAccounting.NameOf))})");
                     cause = match[0];
                 }
+                if (parts.Length > 2) throw new CommandException("catch exit: give at most one cause");
                 point = new ExitCatchpoint(_points.NextNumber(), cause);
                 break;
             case "vector":
@@ -188,6 +206,7 @@ public sealed class DebugSession : IDisposable
                 point = new VectorCatchpoint(_points.NextNumber(), ParseVector(parts[1]));
                 break;
             default:
+                if (parts.Length > 1) throw new CommandException($"catch {parts[0]}: give one vector (got '{args}')");
                 point = new VectorCatchpoint(_points.NextNumber(), ParseVector(parts[0]));
                 break;
         }
@@ -212,10 +231,12 @@ public sealed class DebugSession : IDisposable
         var parts = args.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length == 0) throw new CommandException("info: give breakpoints, registers, cr or monitor");
         string what = parts[0];
-        if ("breakpoints".StartsWith(what) && what.Length >= 1 && what != "") InfoBreakpoints();
+        bool monitor = "monitor".StartsWith(what);
+        if (!monitor && parts.Length > 1) throw new CommandException($"info {what} takes no operands (got '{parts[1]}')");
+        if ("breakpoints".StartsWith(what)) InfoBreakpoints();
         else if ("registers".StartsWith(what) || what == "regs") Print(_views.Registers());
         else if (what == "cr") Print(_views.ControlRegisters());
-        else if ("monitor".StartsWith(what)) Print(_views.MonitorInfo(parts.Length > 1 ? Value(parts[1]) : null));
+        else if (monitor) Print(_views.MonitorInfo(parts.Length > 1 ? Value(parts[1]) : null));
         else throw new CommandException($"info: unknown '{what}' (breakpoints, registers, cr, monitor)");
     }
 
@@ -243,6 +264,7 @@ public sealed class DebugSession : IDisposable
             reports = _points.Check(c, _views);
             return reports.Count > 0 || done(c);
         });
+        _target.EndConsoleLine();
         foreach (var r in reports) _out.WriteLine(r);
         ReportPosition();
     }
@@ -260,10 +282,13 @@ public sealed class DebugSession : IDisposable
     private string DescribeFinal(RunResult final)
     {
         string where = _views.Where(final.Pc);
-        if (_target.Current.Attempt > 0 && _target.Current.Pc != final.Pc)
+        if (_target.Current.Attempt > 0 && _target.Current.Pc != final.Pc && final.Reason != StopReason.PowerOff)
             where += $", after the instruction at {_views.Where(_target.Current.Pc)}";
+        // Power-off happens at the `out` (or `hlt`) that was the last attempt; pc has moved past it.
+        bool byLastAttempt = final.Reason == StopReason.PowerOff && _target.Current.Attempt > 0;
         string text = final.Reason switch
         {
+            StopReason.PowerOff when byLastAttempt => $"Machine powered off, exit status {final.ExitStatus}, by the instruction at {_views.Where(_target.Current.Pc)}",
             StopReason.PowerOff => $"Machine powered off, exit status {final.ExitStatus}, at pc {where}",
             StopReason.Shutdown => $"Machine shut down (triple fault) at pc {where}",
             StopReason.Deadlock => $"Machine deadlocked (halted, no interrupt source left) at pc {where}",
@@ -289,7 +314,10 @@ public sealed class DebugSession : IDisposable
 
     private void Finish()
     {
-        uint returnAddress = _views.ReturnAddress(), sp = _target.Cpu.GetRegister(Registers.StackPointer);
+        if (_target.Final is not null) { Resume(_ => true); return; }   // reports the stop
+        uint returnAddress = _views.TryReturnAddress() ??
+            throw new CommandException($"finish: {_views.Where(_target.Cpu.Pc, withLine: false)} has no caller to return to (lr = 0x{_target.Cpu.GetRegister(Registers.LinkRegister):x8}, fp = 0: no frame)");
+        uint sp = _target.Cpu.GetRegister(Registers.StackPointer);
         _out.WriteLine($"Run till exit to {_views.Where(returnAddress)}");
         Resume(c => c.Pc == returnAddress && _target.Cpu.GetRegister(Registers.StackPointer) >= sp);
     }
@@ -346,11 +374,15 @@ public sealed class DebugSession : IDisposable
         int eq = parts.Length == 2 ? parts[1].IndexOf('=') : -1;
         if (eq < 0 || parts[0] is not ("reg" or "mem" or "var"))
             throw new CommandException("set: give 'set reg R = V' or 'set mem ADDR = V'");
+        if (_target.Final is { } final)
+            throw new CommandException($"set: the machine has stopped ({DescribeFinal(final)}); go back with reverse-stepi first");
         string left = parts[1][..eq].Trim();
         uint value = Value(parts[1][(eq + 1)..]);
         if (parts[0] == "reg")
         {
             int register = Operands.ParseRegister(left);
+            if (register == 0) throw new CommandException("set reg: r0 always reads 0 (writes to it are discarded)");
+            if (register < 0 && (value & 3) != 0) throw new CommandException($"set reg pc: 0x{value:x8} is not 4-aligned (the next fetch would raise #AC)");
             _target.Edit(t => { if (register < 0) t.Cpu.Pc = value; else t.Cpu.SetRegister(register, value); });
             _out.WriteLine($"{(register < 0 ? "pc" : Registers.Name(register))} = 0x{value:x8}");
             if (register < 0) _out.WriteLine(_views.CurrentInstruction());
@@ -359,9 +391,8 @@ public sealed class DebugSession : IDisposable
         {
             uint address = Value(left);
             if ((address & 3) != 0) throw new CommandException($"set mem: 0x{address:x8} is not word-aligned");
-            var t0 = _views.Translate(address);
-            if (!t0.Succeeded) throw new CommandException($"set mem: 0x{address:x8} is not mapped ({t0.Outcome})");
-            uint pa = t0.PhysicalAddress;
+            if (_views.WhyUnreadable(address) is { } why) throw new CommandException($"set mem: {why}");
+            uint pa = _views.Translate(address).PhysicalAddress;
             _target.Edit(t => t.Cpu.TryWritePhysical32(pa, value));
             _out.WriteLine($"[{_views.Where(address, withLine: false)}] = 0x{value:x8}");
         }
@@ -389,15 +420,30 @@ public sealed class DebugSession : IDisposable
             };
         }
         if (rest.Length == 0) throw new CommandException($"{name}: give an address");
-        Print(_views.Examine(Value(rest), count, unit, physical));
+        uint address = Value(rest);
+        // Nothing to show at all is a one-line error; a range that runs into unmapped pages
+        // shows ?? for the bytes that cannot be read.
+        if (physical && address >= _views.RamBytes)
+            throw new CommandException($"xp: 0x{address:x8} is outside RAM (0x{_views.RamBytes:x8} bytes)");
+        if (!physical && _views.WhyUnreadable(address) is { } why)
+            throw new CommandException($"x: {why}");
+        Print(_views.Examine(address, count, unit, physical));
     }
 
     private void Disassemble(string args)
     {
         var parts = args.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length > 2) throw new CommandException("disassemble: give [ADDR] [N]");
         uint start = parts.Length > 0 ? Value(parts[0]) & ~3u : _target.Cpu.Pc;
         int count = parts.Length > 1 ? Operands.ParseCount(parts[1], "disassemble") : 8;
+        if (_views.WhyUnreadable(start) is { } why) throw new CommandException($"disassemble: {why}");
         Print(_views.Disassemble(start, count));
+    }
+
+    private void PageWalk(string args)
+    {
+        if (args.Length == 0) throw new CommandException("pt: give an address");
+        Print(_views.PageWalk(Value(args)));
     }
 
     public void Dispose() => _target.Dispose();

@@ -82,6 +82,9 @@ public sealed class DebugTarget : IDisposable
     /// <summary>The context of the attempt the machine is stopped before.</summary>
     public AttemptContext Current => _sink.Context;
 
+    /// <summary>Ends a console line the guest left unfinished (before the debugger reports).</summary>
+    public void EndConsoleLine() => _console.EndLine();
+
     /// <summary>Runs until <paramref name="stopBefore"/> says stop (it is never asked about the
     /// attempt the machine is stopped at) or the machine stops by itself.</summary>
     public void RunUntil(Func<AttemptContext, bool> stopBefore)
@@ -253,7 +256,18 @@ public sealed class ReplayingConsoleStream(TextWriter text) : Stream
 {
     private long _written, _shown;
 
+    /// <summary>The last byte shown was not a newline: the guest left its line unfinished.</summary>
+    public bool MidLine { get; private set; }
+
     public void Rewind() => _written = 0;
+
+    /// <summary>Ends the guest's unfinished line, so the debugger's next report starts on a line of its own.</summary>
+    public void EndLine()
+    {
+        if (!MidLine) return;
+        text.WriteLine();
+        MidLine = false;
+    }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
@@ -264,6 +278,7 @@ public sealed class ReplayingConsoleStream(TextWriter text) : Stream
             if (_written++ < _shown) continue;
             _shown++;
             text.Write((char)b);
+            MidLine = b != (byte)'\n';
         }
     }
 

@@ -72,6 +72,22 @@ public sealed class DebugViews(DebugTarget target)
         return bytes;
     }
 
+    /// <summary>Why <paramref name="va"/> cannot be read now ("not mapped: page not present",
+    /// "outside RAM"), or null when it can.</summary>
+    public string? WhyUnreadable(uint va)
+    {
+        var t = Translate(va);
+        return t.Outcome switch
+        {
+            WalkOutcome.Translated => null,
+            WalkOutcome.PageFault => $"0x{va:x8} is not mapped by the guest's page tables (pt 0x{va:x8} shows the walk)",
+            _ => $"0x{va:x8} is outside RAM (0x{GuestRamBytes:x8} bytes)",
+        };
+    }
+
+    /// <summary>Guest RAM in bytes (physical addresses 0 .. this - 1).</summary>
+    public uint RamBytes => GuestRamBytes;
+
     public byte[]? TryReadPhysical(uint pa, int length)
     {
         if ((ulong)pa + (ulong)length > GuestRamBytes) return null;
@@ -195,11 +211,16 @@ public sealed class DebugViews(DebugTarget target)
     private string? FunctionOf(uint address) => target.Image.LabelAtOrBelow(address)?.Name.Split('.')[0];
 
     /// <summary>The return address of the current function: lr for a leaf, else [fp+4].</summary>
-    public uint ReturnAddress()
+    public uint ReturnAddress() => TryReturnAddress() ?? Cpu.GetRegister(Isa.Registers.LinkRegister);
+
+    /// <summary>As <see cref="ReturnAddress"/>, or null when there is no caller to return to:
+    /// no leaf lr and no readable frame (fp = 0 at the outermost function), or a return to 0.</summary>
+    public uint? TryReturnAddress()
     {
         if (LeafReturnAddress() is { } lr) return lr;
         uint fp = Cpu.GetRegister(Isa.Registers.FramePointer);
-        return TryReadVirtual(fp + 4, 4) is { } b ? BitConverter.ToUInt32(b) : Cpu.GetRegister(Isa.Registers.LinkRegister);
+        if (fp == 0) return null;
+        return TryReadVirtual(fp + 4, 4) is { } b && BitConverter.ToUInt32(b) is var returnAddress and not 0 ? returnAddress : null;
     }
 
     // ---- page-table walk ---------------------------------------------------------------------

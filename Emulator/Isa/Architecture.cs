@@ -117,6 +117,17 @@ public static class Vectors
         _ => vector >= FirstSoftware && vector < Count ? $"int {vector}" : $"vector {vector}",
     };
 
+    /// <summary>The vector's name with its error code decoded where it means something:
+    /// "#PF [page not present, write]"; other vectors as <see cref="Name"/>.</summary>
+    public static string NameWithError(int vector, uint errorCode) =>
+        vector == PageFault ? $"#PF [{PageBits.DescribeError(errorCode)}]" : Name(vector);
+
+    /// <summary>A fault as a diagnostic names it: #PF with its decoded error code and the
+    /// faulting address, #AC with the address, other vectors by name
+    /// ("#PF [page not present, write] at 0x00005004").</summary>
+    public static string DescribeFault(int vector, uint errorCode, uint faultAddress) =>
+        vector is PageFault or Alignment ? $"{NameWithError(vector, errorCode)} at 0x{faultAddress:x8}" : Name(vector);
+
     public static string Describe(int vector) => vector switch
     {
         DivideError => "divide error",

@@ -33,7 +33,7 @@ public sealed partial class VirtualMachineMonitor
         CountExit(ExitCause.ReflectedFault, fault);
         string reason = fault == Vectors.Alignment
             ? $"misaligned stack 0x{address + 16:x8}"
-            : $"frame push at 0x{address:x8} raised {Vectors.Name(fault)}";
+            : $"frame push at 0x{address:x8} raised {Vectors.NameWithError(fault, errorCode)}";
         RaiseNestedFault(new DeliveryFailure(fault, errorCode, address, reason), pc, $"{Vectors.Name(vector)}: {reason}");
     }
 
@@ -57,7 +57,9 @@ public sealed partial class VirtualMachineMonitor
     {
         if (TryPushFrame(vector, error, savedPc, out var failure) || _stopped) return;
 
-        string cause = $"{Vectors.Name(vector)}: {failure.Reason}";
+        // as the machine words it: the fault being delivered decoded (#PF bits and address)
+        string delivering = origin == TrapOrigin.Fault ? Vectors.DescribeFault(vector, error, Guest.Fault) : Vectors.Name(vector);
+        string cause = $"{delivering}: {failure.Reason}";
         if (context is not null) cause = context + "; then " + cause;
         if (origin != TrapOrigin.Fault)
             RaiseNestedFault(failure, nestedFaultPc, cause);
@@ -113,7 +115,7 @@ public sealed partial class VirtualMachineMonitor
             if (!walk.Succeeded)
             {
                 int fault = walk.Outcome == WalkOutcome.PageFault ? Vectors.PageFault : Vectors.MachineCheck;
-                failure = new(fault, walk.ErrorCode, va, $"frame push at 0x{va:x8} raised {Vectors.Name(fault)}");
+                failure = new(fault, walk.ErrorCode, va, $"frame push at 0x{va:x8} raised {Vectors.NameWithError(fault, walk.ErrorCode)}");
                 return false;
             }
             physical[i] = walk.PhysicalAddress;

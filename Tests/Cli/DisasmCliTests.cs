@@ -28,8 +28,32 @@ public sealed class DisasmCliTests : IDisposable
     {
         var run = cli.Run("disasm", "--words", "0x1FFFFFFFF");
         Assert.Equal(64, run.ExitCode);
-        Assert.Equal("r4: --words 0x1FFFFFFFF: not a 32-bit word\n", run.Stderr);
+        Assert.Equal("r4: --words 0x1FFFFFFFF: not a 32-bit word in hex (1 to 8 hex digits, e.g. 0x01123000)\n", run.Stderr);
         Assert.Equal("", run.Stdout);
+    }
+
+    [Fact]
+    public void WordsAreHexWithOrWithoutPrefixAndAllAreCheckedBeforeAnyIsPrinted()
+    {
+        // As a listing or a trace prints them: 20110005 is the word 0x20110005, not decimal.
+        var run = cli.Run("disasm", "-w", "20110005", "0x0112_3000");
+        Assert.Equal((0, ""), (run.ExitCode, run.Stderr));
+        Assert.Equal("00000000:  20110005  addi r1, r1, 5\n00000004:  01123000  add r1, r2, r3\n", run.Stdout);
+        var bad = cli.Run("disasm", "-w", "20110005", "zz");
+        Assert.Equal((64, "", "r4: --words zz: not a 32-bit word in hex (1 to 8 hex digits, e.g. 0x01123000)\n"), (bad.ExitCode, bad.Stdout, bad.Stderr));
+    }
+
+    [Fact]
+    public void RunsOfZeroWordsAreOneSpaceLine()
+    {
+        string source = cli.Write("zeros.asm", ".org 0x1000\nstart: nop\ntable: .space 4096\n.word 7, 0, 0\n");
+        var run = cli.Run("disasm", source);
+        Assert.Equal((0, ""), (run.ExitCode, run.Stderr));
+        Assert.Contains("table:\n00001004:            .space 4096                          ; 4096 zero bytes, 0x00001004..0x00002003  " + source + ":3\n" +
+                        "00002004:  00000007  .word 0x00000007", run.Stdout);
+        // Fewer than 16 zero bytes stay word by word.
+        Assert.Contains("00002008:  00000000  .word 0x00000000", run.Stdout);
+        Assert.Contains("0000200c:  00000000  .word 0x00000000", run.Stdout);
     }
 
     [Fact]

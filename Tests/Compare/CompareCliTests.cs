@@ -241,7 +241,7 @@ public sealed class CompareCliTests : IDisposable
     public void AGuestThatIsADirectoryIsCannotOpen()
     {
         var run = cli.Run("compare", cli.Folder);
-        Assert.Equal((66, $"r4: cannot read '{cli.Folder}': is a directory\n"), (run.ExitCode, run.Stderr));
+        Assert.Equal((66, $"r4: cannot read '{cli.Folder}': it is a directory\n"), (run.ExitCode, run.Stderr));
     }
 
     /// <summary>An output or plot path that cannot be written is found before the experiment
@@ -249,8 +249,8 @@ public sealed class CompareCliTests : IDisposable
     [Theory]
     [InlineData("-o", "no-such-folder/report.csv", "no such directory '{folder}/no-such-folder'")]
     [InlineData("--plot", "no-such-folder/chart.svg", "no such directory '{folder}/no-such-folder'")]
-    [InlineData("-o", "", "is a directory")]
-    [InlineData("--plot", "sub.svg", "is a directory")]
+    [InlineData("-o", "", "it is a directory")]
+    [InlineData("--plot", "sub.svg", "it is a directory")]
     public void AnUnwritableOutputOrPlotIsFoundBeforeAnythingRuns(string option, string relative, string reason)
     {
         Directory.CreateDirectory(cli.PathOf("sub.svg"));

@@ -253,16 +253,16 @@ Breakpoint 1, 0x00001100 <syscall_entry> at broken.asm:82
 (r4) c
 one
 kernel: page fault at pc 0x0000200c, address 0x00001330, error 0x00000009
-Machine powered off, exit status 255, at pc 0x00001178 <kputc> at kprintf.inc:13, after the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
+Machine powered off, exit status 255, by the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
 (r4) rc
 Breakpoint 1, 0x00001100 <syscall_entry> at broken.asm:82
 => 0x00001100 <syscall_entry>:  push r2  ; broken.asm:82
 (r4) c
-Machine powered off, exit status 255, at pc 0x00001178 <kputc> at kprintf.inc:13, after the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
+Machine powered off, exit status 255, by the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
 (r4) rsi 3
 => 0x000012e8 <kprintf.done+0x14>:  jr lr  ; kprintf.inc:130
 (r4) si 3
-Machine powered off, exit status 255, at pc 0x00001178 <kputc> at kprintf.inc:13, after the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
+Machine powered off, exit status 255, by the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
 """;
         Assert.Equal(expected, Debug("broken", script));
     }
@@ -359,6 +359,176 @@ error: 'r99' is not a register (r0..r15, fp, sp, lr, pc)
 error: broken.asm has no code at or after line 9999
 """;
         Assert.Equal(expected, Debug("broken", script));
+    }
+
+    [Fact]
+    public void EveryCommandRejectsBadOperandsWithOneLineAndChangesNothing()
+    {
+        const string script = """
+break 0xZZ
+break 12a
+break :3
+break broken.asm:145
+break 0x1002
+tbreak $pc+2
+watch 0xfffffff0
+watch 0x1328 2 3
+catch ring now
+catch pf gp
+next 2
+finish
+continue please
+bt full
+info cr all
+x/4w 0x7fff0000
+xp/2w 0x1000000
+disassemble 0x2000000
+disassemble 0x1000 2 3
+pt
+x/4w 1++2
+set reg r0 = 5
+set reg pc = 0x1002
+set mem 0x30000000 = 1
+break broken.asm:117
+delete 1 9
+info b
+help stepi
+help frob
+quit now
+""";
+        const string expected = """
+=> 0x00001000 <_start>:  lui sp, 0x1  ; broken.asm:23
+(r4) break 0xZZ
+error: '0xZZ' is not a number (decimal, 0x hex or 0b binary)
+(r4) break 12a
+error: '12a' is not a number (decimal, 0x hex or 0b binary)
+(r4) break :3
+error: ':3': give a file name before ':' (e.g. kernel.asm:3)
+(r4) break broken.asm:145
+error: broken.asm has no code at or after line 145
+(r4) break 0x1002
+error: break: 0x00001002 is not 4-aligned: no instruction starts there
+(r4) tbreak $pc+2
+error: tbreak: 0x00001002 is not 4-aligned: no instruction starts there
+(r4) watch 0xfffffff0
+error: watch: 0xfffffff0 is outside RAM (0x01000000 bytes); watch an address the guest can reach now
+(r4) watch 0x1328 2 3
+error: watch: give ADDR [LEN]
+(r4) catch ring now
+error: catch ring takes no operands (got 'now')
+(r4) catch pf gp
+error: catch pf: give one vector (got 'pf gp')
+(r4) next 2
+error: next takes no operands (got '2')
+(r4) finish
+error: finish: 0x00001000 <_start> has no caller to return to (lr = 0x00000000, fp = 0: no frame)
+(r4) continue please
+error: continue takes no operands (got 'please')
+(r4) bt full
+error: bt takes no operands (got 'full')
+(r4) info cr all
+error: info cr takes no operands (got 'all')
+(r4) x/4w 0x7fff0000
+error: x: 0x7fff0000 is outside RAM (0x01000000 bytes)
+(r4) xp/2w 0x1000000
+error: xp: 0x01000000 is outside RAM (0x01000000 bytes)
+(r4) disassemble 0x2000000
+error: disassemble: 0x02000000 is outside RAM (0x01000000 bytes)
+(r4) disassemble 0x1000 2 3
+error: disassemble: give [ADDR] [N]
+(r4) pt
+error: pt: give an address
+(r4) x/4w 1++2
+error: '+2' is not a number, a $register or a symbol
+(r4) set reg r0 = 5
+error: set reg: r0 always reads 0 (writes to it are discarded)
+(r4) set reg pc = 0x1002
+error: set reg pc: 0x00001002 is not 4-aligned (the next fetch would raise #AC)
+(r4) set mem 0x30000000 = 1
+error: set mem: 0x30000000 is outside RAM (0x01000000 bytes)
+(r4) break broken.asm:117
+Breakpoint 1 at 0x00002000 <user_begin> at broken.asm:132
+(r4) delete 1 9
+error: delete: no stop point number 9
+(r4) info b
+Num  Type    Hits  What
+1    break   0     broken.asm:117 -> 00002000
+(r4) help stepi
+  stepi [N] (si)                                       execute N instructions (default 1)
+(r4) help frob
+error: unknown command 'frob' (try 'help')
+(r4) quit now
+error: quit takes no operands (got 'now')
+""";
+        Assert.Equal(expected, Debug("broken", script));
+    }
+
+    [Fact]
+    public void WithPagingOnUnmappedAddressesAndStateChangesAfterPowerOffAreOneLineErrors()
+    {
+        const string script = """
+break user_main
+c
+watch 0x30000000
+x/2w 0x30000000
+disassemble 0x30000000 1
+set mem 0x30000000 = 1
+c
+stepi
+next
+finish
+set reg r1 = 1
+set mem 0x1328 = 1
+""";
+        const string expected = """
+=> 0x00001000 <_start>:  lui sp, 0x1  ; broken.asm:23
+(r4) break user_main
+Breakpoint 1 at 0x00002000 <user_begin> at broken.asm:132
+(r4) c
+Breakpoint 1, 0x00002000 <user_begin> at broken.asm:132
+=> 0x00002000 <user_begin>:  lui r7, 0x0  ; broken.asm:132
+(r4) watch 0x30000000
+error: watch: 0x30000000 is not mapped by the guest's page tables (pt 0x30000000 shows the walk); watch an address the guest can reach now
+(r4) x/2w 0x30000000
+error: x: 0x30000000 is not mapped by the guest's page tables (pt 0x30000000 shows the walk)
+(r4) disassemble 0x30000000 1
+error: disassemble: 0x30000000 is not mapped by the guest's page tables (pt 0x30000000 shows the walk)
+(r4) set mem 0x30000000 = 1
+error: set mem: 0x30000000 is not mapped by the guest's page tables (pt 0x30000000 shows the walk)
+(r4) c
+one
+kernel: page fault at pc 0x0000200c, address 0x00001330, error 0x00000009
+Machine powered off, exit status 255, by the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
+(r4) stepi
+The machine has stopped (Machine powered off, exit status 255, by the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114); use reverse-stepi or reverse-continue to go back.
+(r4) next
+The machine has stopped (Machine powered off, exit status 255, by the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114); use reverse-stepi or reverse-continue to go back.
+(r4) finish
+The machine has stopped (Machine powered off, exit status 255, by the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114); use reverse-stepi or reverse-continue to go back.
+(r4) set reg r1 = 1
+error: set: the machine has stopped (Machine powered off, exit status 255, by the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114); go back with reverse-stepi first
+(r4) set mem 0x1328 = 1
+error: set: the machine has stopped (Machine powered off, exit status 255, by the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114); go back with reverse-stepi first
+""";
+        Assert.Equal(expected, Debug("broken", script));
+    }
+
+    [Fact]
+    public void GuestOutputLeftMidLineIsEndedBeforeTheDebuggersReport()
+    {
+        string path = _cli.Write("session.txt", "stepi 12\nstepi 30\n");
+        var run = _cli.Run("debug", RepositoryPaths.Combine("Guests", "examples", "hello.asm"), "--commands", path);
+        Assert.Equal("", run.Stderr);
+        Assert.Equal("""
+            => 0x00000000 <_start>:  lui r1, 0x0  ; hello.asm:12
+            (r4) stepi 12
+            He
+            => 0x00000008 <_start.next>:  ldbu r2, [r1]  ; hello.asm:14
+            (r4) stepi 30
+            llo, w
+            => 0x00000008 <_start.next>:  ldbu r2, [r1]  ; hello.asm:14
+
+            """, string.Join("\n", run.Stdout.Split('\n').Skip(1)));
     }
 
     [Fact]
@@ -493,7 +663,7 @@ Deleted 2
 (r4) c
 one
 kernel: page fault at pc 0x0000200c, address 0x00001330, error 0x00000009
-Machine powered off, exit status 255, at pc 0x00001178 <kputc> at kprintf.inc:13, after the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
+Machine powered off, exit status 255, by the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
 (r4) until-instret 120
 error: until-instret: instret is already 788
 (r4) x/8b lines
@@ -501,7 +671,7 @@ error: until-instret: instret is already 788
 (r4) tbreak user_main.next
 Temporary breakpoint 3 at 0x0000200c <user_main.next> at broken.asm:135
 (r4) c
-The machine has stopped (Machine powered off, exit status 255, at pc 0x00001178 <kputc> at kprintf.inc:13, after the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114); use reverse-stepi or reverse-continue to go back.
+The machine has stopped (Machine powered off, exit status 255, by the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114); use reverse-stepi or reverse-continue to go back.
 (r4) info b
 Num  Type    Hits  What
 1    catch   1     vector 32 (int 32)

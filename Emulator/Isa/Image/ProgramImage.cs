@@ -59,13 +59,19 @@ public sealed class ProgramImage
         return labelsByAddress[found];
     }
 
-    /// <summary>"name" or "name+0x1c" for an address, or null when no label precedes it.</summary>
+    /// <summary>"name" or "name+0x1c" for an address, or null when no label precedes it in
+    /// the same loadable segment: an address past the image's end (a stack, a page a kernel
+    /// maps later) is not "last_label+0x3f68".</summary>
     public string? Symbolize(uint address)
     {
         var label = LabelAtOrBelow(address);
         if (label is null) return null;
         uint offset = address - label.Value;
-        return offset == 0 ? label.Name : $"{label.Name}+0x{offset:x}";
+        if (offset == 0) return label.Name;
+        foreach (var segment in Segments)
+            if (label.Value - segment.VirtualAddress < segment.MemorySize && address - segment.VirtualAddress < segment.MemorySize)
+                return $"{label.Name}+0x{offset:x}";
+        return null;
     }
 
     /// <summary>The source line of the instruction at <paramref name="address"/>, or null.</summary>

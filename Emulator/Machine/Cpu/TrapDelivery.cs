@@ -46,7 +46,9 @@ public sealed unsafe partial class Cpu
         }
         if (TryPushFrame(vector, error, savedPc, out var failure)) return;
 
-        string cause = $"{Vectors.Name(vector)}: {failure.Reason}";
+        // The fault being delivered, decoded (#PF error bits and address) for the diagnostic.
+        string delivering = origin == TrapOrigin.Fault ? Vectors.DescribeFault(vector, error, st->Control[(int)ControlRegister.Fault]) : Vectors.Name(vector);
+        string cause = $"{delivering}: {failure.Reason}";
         if (context is not null) cause = context + "; then " + cause;
         if (failure.Vector is Vectors.PageFault or Vectors.Alignment)
             st->Control[(int)ControlRegister.Fault] = failure.Address;   // even when it becomes #DF
@@ -107,7 +109,7 @@ public sealed unsafe partial class Cpu
             int fault = Mmu.Translate(va, target, AccessKind.Write, out physical[i], out uint pfError);
             if (fault != Mmu.NoFault)
             {
-                failure = new(fault, pfError, va, $"frame push at 0x{va:x8} raised {Vectors.Name(fault)}");
+                failure = new(fault, pfError, va, $"frame push at 0x{va:x8} raised {Vectors.NameWithError(fault, pfError)}");
                 return false;
             }
         }
