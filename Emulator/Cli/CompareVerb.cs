@@ -125,7 +125,10 @@ public sealed class CompareVerb : IDefinesSymbols
             try { costs = CostTable.LoadJson(Costs); }
             catch (CostTableException e) { throw new UserError(e.Message, ExitCodes.BadInput); }
         }
-        bool showProgress = Progress || (ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected);
+        // A terminal gets one line rewritten in place; anything else (--progress into a file or
+        // a pipe, a test's writer) gets one line per run.
+        bool terminal = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
+        bool showProgress = Progress || terminal;
         return new ExperimentSettings
         {
             Layouts = layouts,
@@ -134,7 +137,7 @@ public sealed class CompareVerb : IDefinesSymbols
             MaxInstructions = MaxInstructions ?? ulong.MaxValue,
             MemoryBytes = (uint)memoryBytes,
             Costs = costs,
-            Progress = showProgress ? ProgressWriter(error, interactive: !Progress || !Console.IsErrorRedirected) : null,
+            Progress = showProgress ? ProgressWriter(error, interactive: terminal) : null,
         };
     }
 

@@ -205,6 +205,33 @@ public sealed class CompareCliTests : IDisposable
         Assert.Empty(Directory.GetFiles(cli.Folder, "*.tmp-*"));
     }
 
+    /// <summary>Without native among the layouts, slowdowns are relative to the first layout,
+    /// and the chart, the table and the Markdown summary all say so.</summary>
+    [Fact]
+    public void WithoutNativeEverythingIsRelativeToTheFirstLayout()
+    {
+        string plot = cli.PathOf("chart.svg");
+        var run = CompareNullCall("--layouts", "ring012,ring3", "--format", "markdown", "--plot", plot);
+        Assert.Equal((0, ""), (run.ExitCode, run.Stderr));
+        var texts = XDocument.Load(plot).Descendants((XNamespace)"http://www.w3.org/2000/svg" + "text").Select(t => t.Value).ToList();
+        Assert.Contains("Modelled cycles relative to ring012, per guest and layout", texts);
+        Assert.Contains("slowdown vs ring012 (modelled cycles, log scale)", texts);
+        Assert.StartsWith("| guest | instructions | ring012 cycles | ring012 host ms | ring3 × cycles | ring3 × host | ring3 exits/1k |\n", run.Stdout);
+        Assert.Contains("| nullcall | 1820 | 27149 |", run.Stdout);
+        Assert.Contains(" 1.281 ", run.Stdout);   // ring3: 34789 / 27149 cycles
+    }
+
+    [Fact]
+    public void ProgressNamesEachRunOnItsOwnLineWhenNotATerminal()
+    {
+        var run = cli.Run("compare", NullCall, "-D", "N=2", "--repeat", "2", "--warmup", "0", "--layouts", "native,ring3", "--progress", "--format", "csv");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(
+            "r4 compare: run 1/4: nullcall under native\nr4 compare: run 2/4: nullcall under ring3\n" +
+            "r4 compare: run 3/4: nullcall under native\nr4 compare: run 4/4: nullcall under ring3\n", run.Stderr);
+        Assert.StartsWith("guest,layout,", run.Stdout);
+    }
+
     // ------------------------------------------------------------------ errors
 
     [Theory]
