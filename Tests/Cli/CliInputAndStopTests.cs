@@ -393,4 +393,20 @@ public sealed class CliInputAndStopTests : IDisposable
             "50 trap #GP general protection error=0x0 [privileged 'out' at ring 3] saved pc=0x00001078 (user+0x14) at gp.asm:33 ring 3->0",
         ], traps);
     }
+
+    [Theory]
+    [InlineData("prog.elf", null, null, "prog.elf: the output would overwrite the source; give another name with -o")]
+    [InlineData("prog.asm", "prog.asm", null, "prog.asm: the output would overwrite the source; give another name with -o")]
+    [InlineData("prog.asm", null, "prog.asm", "prog.asm: the listing would overwrite the source; give another name with --listing")]
+    [InlineData("prog.asm", "out.elf", "out.elf", "out.elf: the listing and the output are the same file; give them different names")]
+    public void AsmNeverWritesOverItsSourceOrItsOtherOutput(string source, string? output, string? listing, string message)
+    {
+        string path = cli.Write(source, PowerOff7);
+        var args = new List<string> { "asm", path };
+        if (output is not null) args.AddRange(["-o", cli.PathOf(output)]);
+        if (listing is not null) args.AddRange(["-l", cli.PathOf(listing)]);
+        var run = cli.Run([.. args]);
+        Assert.Equal((64, $"r4: {cli.PathOf(message)}\n"), (run.ExitCode, run.Stderr));
+        Assert.Equal(PowerOff7, File.ReadAllText(path));
+    }
 }
