@@ -409,4 +409,19 @@ public sealed class CliInputAndStopTests : IDisposable
         Assert.Equal((64, $"r4: {cli.PathOf(message)}\n"), (run.ExitCode, run.Stderr));
         Assert.Equal(PowerOff7, File.ReadAllText(path));
     }
+
+    [Fact]
+    public void RunOutputsNeverReplaceTheGuestOrAnInput()
+    {
+        string source = cli.Write("p.asm", PowerOff7);
+        string input = cli.Write("in.txt", "abc");
+        var overSource = cli.Run("run", "--trace-file", source, source);
+        Assert.Equal((64, $"r4: --trace-file {source}: that is also the guest; give the output another name\n"), (overSource.ExitCode, overSource.Stderr));
+        var overInput = cli.Run("run", "--input", input, "--stats-json", input, source);
+        Assert.Equal((64, $"r4: --stats-json {input}: that is also --input; give the output another name\n"), (overInput.ExitCode, overInput.Stderr));
+        string both = cli.PathOf("out.txt");
+        var same = cli.Run("run", "--stats-json", both, "--trace-file", both, source);
+        Assert.Equal((64, $"r4: --stats-json {both}: that is also --trace-file; give the output another name\n"), (same.ExitCode, same.Stderr));
+        Assert.Equal((PowerOff7, "abc"), (File.ReadAllText(source), File.ReadAllText(input)));
+    }
 }
