@@ -171,10 +171,10 @@ public sealed class DebugSession : IDisposable
         for (int i = 0; i < length; i++)
             if (_views.WhyUnreadable(address + (uint)i) is { } why)
                 throw new CommandException($"watch: {why}; watch an address the guest can reach now");
-        var point = new Watchpoint(_points.NextNumber(), address, length);
+        var point = new Watchpoint(_points.NextNumber(), address, length, _views.GuestPtbr);
         point.Rebaseline(_views);
         _points.Add(point);
-        _out.WriteLine($"Watchpoint {point.Number}: {_views.Where(address, withLine: false)} ({length} bytes)");
+        _out.WriteLine($"Watchpoint {point.Number}: {_views.Where(address, withLine: false)} ({length} bytes){point.AddressSpace}");
     }
 
     private void AddCatch(string args)

@@ -14,9 +14,12 @@ public sealed class DebuggerSessionTests : IDisposable
 {
     private readonly CliHarness _cli = new();
 
-    private static string Guest(string which) => which == "calls"
-        ? RepositoryPaths.Combine("Tests", "Debugger", "calls.asm")
-        : RepositoryPaths.Combine("Guests", "examples", "broken", "broken.asm");
+    private static string Guest(string which) => which switch
+    {
+        "calls" => RepositoryPaths.Combine("Tests", "Debugger", "calls.asm"),
+        "broken" => RepositoryPaths.Combine("Guests", "examples", "broken", "broken.asm"),
+        _ => RepositoryPaths.Combine(which.Split('/')),
+    };
 
     /// <summary>The transcript after the banner line of `r4 debug GUEST --commands SCRIPT`.</summary>
     private string Debug(string guest, string script, string layout = "native")
@@ -807,6 +810,41 @@ not under a monitor (layout native)
         // periods that ended in the kernel, taken before the next user instruction: no change.)
         Assert.Equal(2 * (23 + 9 + 4), stops.Count(l => l.Contains("(ring ")));
         Assert.Equal(native, System.Text.RegularExpressions.Regex.Replace(monitored, @" \(real \d\)|; real ring \d( -> \d)?", ""));
+    }
+
+    [Fact]
+    public void WatchpointOnAProcessStackIgnoresContextSwitchesAndPagesComingAndGoing()
+    {
+        // qsort's outermost frame: the return address pushed at 0x7ffffffc stays put while
+        // four other processes (each with its own 0x7ffffffc) run, until qsort exits and its
+        // page is freed. None of that is a write to qsort's word.
+        const string script = """
+tbreak qsort.asm:70
+c
+watch $sp
+c
+rc
+""";
+        var lines = Debug("Guests/kernels/teach/kernel.asm", script).Split('\n')
+            .Where(l => !l.StartsWith("[kernel]") && !System.Text.RegularExpressions.Regex.IsMatch(l, "^[a-z0-9]+: "));
+        Assert.Equal("""
+=> 0x00001000 <kernel_entry>:  lui sp, 0x1  ; entry.asm:6
+(r4) tbreak qsort.asm:70
+Temporary breakpoint 1 at 0x004300f8 <qs_sort+0x8> at qsort.asm:70
+(r4) c
+Temporary breakpoint 1, 0x004300f8 <qs_sort+0x8> at qsort.asm:70
+=> 0x004300f8 <qs_sort+0x8>:  push r7  ; qsort.asm:70
+(r4) watch $sp
+Watchpoint 2: 0x7ffffffc (4 bytes) in page directory 0x00108000
+(r4) c
+Machine powered off, exit status 0, by the instruction at 0x00002248 <all_exited+0x30> at proc.asm:201
+(r4) rc
+Watchpoint 2: 0x7ffffffc (4 bytes)
+Old value = 0x00000000
+New value = 0x00430058
+written by pc 0x004300f4 <qs_sort+0x4> at qsort.asm:69
+=> 0x004300f8 <qs_sort+0x8>:  push r7  ; qsort.asm:70
+""", string.Join("\n", lines));
     }
 
     [Fact]
