@@ -74,10 +74,16 @@ public sealed class CompareVerb : IDefinesSymbols
         if (Plot is not null && ComparePlot.IsPng(Plot) && ComparePlot.FindPngConverter() is null)
             throw new UserError($"--plot {Plot}: PNG needs rsvg-convert or ImageMagick on PATH and neither was found; use --plot FILE.svg", ExitCodes.Usage);
 
+        // Everything that can be checked before the (possibly long) experiment is checked now.
+        if (Output is not null && Plot is not null && Path.GetFullPath(Output) == Path.GetFullPath(Plot))
+            throw new UserError($"--output and --plot both name '{Plot}': give two files", ExitCodes.Usage);
+        if (Output is not null) GuestLoader.RequireWritablePath(Output);
+        if (Plot is not null) GuestLoader.RequireWritablePath(Plot);
         var guests = LoadGuests(error);
         var result = LayoutExperiment.Run(guests, settings);
         ClearProgress(error, settings);
 
+        // Both made in memory before either is written: a chart that cannot be made leaves no report behind.
         string report = CompareReport.Format(result, format);
         byte[]? chart = Plot is null ? null : ComparePlot.Render(Plot, result, metric);
         if (Output is null)
@@ -119,7 +125,10 @@ public sealed class CompareVerb : IDefinesSymbols
             try { costs = CostTable.LoadJson(Costs); }
             catch (CostTableException e) { throw new UserError(e.Message, ExitCodes.BadInput); }
         }
-        bool showProgress = Progress || (ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected);
+        // A terminal gets one line rewritten in place; anything else (--progress into a file or
+        // a pipe, a test's writer) gets one line per run.
+        bool terminal = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
+        bool showProgress = Progress || terminal;
         return new ExperimentSettings
         {
             Layouts = layouts,
@@ -128,7 +137,7 @@ public sealed class CompareVerb : IDefinesSymbols
             MaxInstructions = MaxInstructions ?? ulong.MaxValue,
             MemoryBytes = (uint)memoryBytes,
             Costs = costs,
-            Progress = showProgress ? ProgressWriter(error, interactive: !Progress || !Console.IsErrorRedirected) : null,
+            Progress = showProgress ? ProgressWriter(error, interactive: terminal) : null,
         };
     }
 

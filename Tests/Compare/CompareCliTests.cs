@@ -61,11 +61,15 @@ public sealed class CompareCliTests : IDisposable
         var run = cli.Run("compare", guest, "--repeat", "1", "--warmup", "0", "--format", "csv");
         Assert.Equal(1, run.ExitCode);
         var lines = run.Stderr.TrimEnd('\n').Split('\n');
-        Assert.Equal(4, lines.Length);
+        Assert.Equal(6, lines.Length);
         Assert.StartsWith("r4: rmapwriter: ring012 disagrees with native: stop reason Shutdown instead of PowerOff (monitor (ring012): the guest writes rmap 0xe1e1", lines[0]);
         Assert.Equal("r4: rmapwriter: ring012 disagrees with native: retired instructions 1 instead of 4", lines[1]);
-        Assert.StartsWith("r4: rmapwriter: ring013 disagrees with native: stop reason Shutdown", lines[2]);
-        Assert.Equal("r4: rmapwriter: ring013 disagrees with native: retired instructions 1 instead of 4", lines[3]);
+        // the first instruction where the layouts part: the one after the stopped mtcr
+        Assert.Equal("r4: rmapwriter: ring012 disagrees with native: first differing instruction: traces diverge at entry 2: " +
+                     "native pc 0x00001008 `addi r2, r0, 5` (instret 2), ring012 end of trace", lines[2]);
+        Assert.StartsWith("r4: rmapwriter: ring013 disagrees with native: stop reason Shutdown", lines[3]);
+        Assert.Equal("r4: rmapwriter: ring013 disagrees with native: retired instructions 1 instead of 4", lines[4]);
+        Assert.StartsWith("r4: rmapwriter: ring013 disagrees with native: first differing instruction: traces diverge at entry 2: ", lines[5]);
         // ring3 emulates the ring map, so it agrees; the report is still written
         Assert.Contains("rmapwriter,ring3,exit 5,4,", run.Stdout);
     }
@@ -201,6 +205,33 @@ public sealed class CompareCliTests : IDisposable
         Assert.Empty(Directory.GetFiles(cli.Folder, "*.tmp-*"));
     }
 
+    /// <summary>Without native among the layouts, slowdowns are relative to the first layout,
+    /// and the chart, the table and the Markdown summary all say so.</summary>
+    [Fact]
+    public void WithoutNativeEverythingIsRelativeToTheFirstLayout()
+    {
+        string plot = cli.PathOf("chart.svg");
+        var run = CompareNullCall("--layouts", "ring012,ring3", "--format", "markdown", "--plot", plot);
+        Assert.Equal((0, ""), (run.ExitCode, run.Stderr));
+        var texts = XDocument.Load(plot).Descendants((XNamespace)"http://www.w3.org/2000/svg" + "text").Select(t => t.Value).ToList();
+        Assert.Contains("Modelled cycles relative to ring012, per guest and layout", texts);
+        Assert.Contains("slowdown vs ring012 (modelled cycles, log scale)", texts);
+        Assert.StartsWith("| guest | instructions | ring012 cycles | ring012 host ms | ring3 × cycles | ring3 × host | ring3 exits/1k |\n", run.Stdout);
+        Assert.Contains("| nullcall | 1820 | 27149 |", run.Stdout);
+        Assert.Contains(" 1.281 ", run.Stdout);   // ring3: 34789 / 27149 cycles
+    }
+
+    [Fact]
+    public void ProgressNamesEachRunOnItsOwnLineWhenNotATerminal()
+    {
+        var run = cli.Run("compare", NullCall, "-D", "N=2", "--repeat", "2", "--warmup", "0", "--layouts", "native,ring3", "--progress", "--format", "csv");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(
+            "r4 compare: run 1/4: nullcall under native\nr4 compare: run 2/4: nullcall under ring3\n" +
+            "r4 compare: run 3/4: nullcall under native\nr4 compare: run 4/4: nullcall under ring3\n", run.Stderr);
+        Assert.StartsWith("guest,layout,", run.Stdout);
+    }
+
     // ------------------------------------------------------------------ errors
 
     [Theory]
@@ -214,6 +245,11 @@ public sealed class CompareCliTests : IDisposable
     [InlineData(64, "--mem 5", "r4: --mem 5: give a size that is a multiple of 4 KiB, at most 2 GiB (e.g. 16M)")]
     [InlineData(64, "-D 9=1", "r4: -D 9=1: '9' is not a symbol name")]
     [InlineData(66, "--costs missing.json", "r4: cannot read 'missing.json': no such file")]
+    [InlineData(64, "--repeat abc", "r4 compare: --repeat abc: give a whole number (decimal digits)\nr4 compare: see 'r4 compare --help' for its options and examples")]
+    [InlineData(64, "--repeat=2.5", "r4 compare: --repeat 2.5: give a whole number (decimal digits)\nr4 compare: see 'r4 compare --help' for its options and examples")]
+    [InlineData(64, "--max-instructions -5", "r4 compare: --max-instructions -5: give a whole number, 0 or more (decimal digits)\nr4 compare: see 'r4 compare --help' for its options and examples")]
+    [InlineData(64, "--repaet 3", "r4 compare: --repaet: unknown option\nr4 compare: see 'r4 compare --help' for its options and examples")]
+    [InlineData(64, "-o same.svg --plot same.svg", "r4: --output and --plot both name 'same.svg': give two files")]
     public void BadArgumentsGetOneLineErrorsAndTheDocumentedExitCode(int exitCode, string arguments, string message)
     {
         var run = cli.Run(["compare", NullCall, .. arguments.Split(' ')]);
@@ -226,6 +262,31 @@ public sealed class CompareCliTests : IDisposable
         string missing = cli.PathOf("nope.asm");
         var run = cli.Run("compare", missing);
         Assert.Equal((66, $"r4: cannot read '{missing}': no such file\n"), (run.ExitCode, run.Stderr));
+    }
+
+    [Fact]
+    public void AGuestThatIsADirectoryIsCannotOpen()
+    {
+        var run = cli.Run("compare", cli.Folder);
+        Assert.Equal((66, $"r4: cannot read '{cli.Folder}': it is a directory\n"), (run.ExitCode, run.Stderr));
+    }
+
+    /// <summary>An output or plot path that cannot be written is found before the experiment
+    /// runs: one line naming the path and why, nothing on stdout, no file and no temporary left.</summary>
+    [Theory]
+    [InlineData("-o", "no-such-folder/report.csv", "no such directory '{folder}/no-such-folder'")]
+    [InlineData("--plot", "no-such-folder/chart.svg", "no such directory '{folder}/no-such-folder'")]
+    [InlineData("-o", "", "it is a directory")]
+    [InlineData("--plot", "sub.svg", "it is a directory")]
+    public void AnUnwritableOutputOrPlotIsFoundBeforeAnythingRuns(string option, string relative, string reason)
+    {
+        Directory.CreateDirectory(cli.PathOf("sub.svg"));
+        string path = relative.Length == 0 ? cli.Folder : cli.PathOf(relative);
+        var progress = cli.Run(["compare", NullCall, "-D", "N=2", "--repeat", "1", "--progress", option, path]);
+        Assert.Equal(73, progress.ExitCode);
+        Assert.Equal("", progress.Stdout);
+        Assert.Equal($"r4: cannot write '{path}': {reason.Replace("{folder}", cli.Folder)}\n", progress.Stderr);   // no "run 1/8" line: nothing ran
+        Assert.Equal(["sub.svg"], Directory.GetFileSystemEntries(cli.Folder).Select(Path.GetFileName));
     }
 
     [Fact]

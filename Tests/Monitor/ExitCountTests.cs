@@ -1,6 +1,8 @@
-// Exits by cause are exact: a tiny guest's whole run, and the per-call cost of a null system
-// call — none in ring012/ring013 (direct gate, iret in hardware), a reflected call, an
-// emulated iret and two page-table switches in ring3.
+// Exits by cause are exact: tiny guests' whole runs (every cause: each privileged mnemonic,
+// reflected faults by vector, a delivered int, an injected interrupt, shadow fills, the
+// monitor's TLB flush), the per-call cost of a null system call — none in ring012/ring013
+// (direct gate, iret in hardware), a reflected call, an emulated iret and two page-table
+// switches in ring3 — and the cycles each exit adds, exactly as the cost table prices them.
 using R4.Isa.Image;
 using R4.Monitor;
 
@@ -74,12 +76,96 @@ public class ExitCountTests
         Assert.Equal(native.State.Instret, twenty.State.Instret);
     }
 
-    [Fact]
-    public void MonitorCyclesComeFromTheCostTable()
+    /// <summary>A ring-0 guest (paging off) that makes one exit of every other cause: in, out,
+    /// tlbflush, invlpg, a divide error and a brk reflected to its handlers, an `int` the
+    /// monitor delivers, a timer interrupt injected while it waits in hlt. Its handlers iret
+    /// with IE unchanged except the timer's (an interrupt gate), whose iret restores IE.</summary>
+    private static ProgramImage EveryOtherCause() => TestKernel.Assemble("""
+        .org 0x1000
+        .entry start
+        start:
+            li   sp, 0x8000
+            la   r1, ivt
+            mtcr ivt, r1
+            in   r2, 0x11
+            out  0x77, r2
+            tlbflush
+            li   r3, 0x1000
+            invlpg r3
+            li   r4, 0
+            div  r5, r4, r4
+            brk
+            int  33
+            li   r1, 50
+            out  0x10, r1
+            sti
+            hlt
+            cli
+            hlt
+        skip_faulting:
+            ldw  r6, [sp + 4]
+            addi r6, r6, 4
+            stw  r6, [sp + 4]
+        just_return:
+            iret
+        timer:
+            out  0x10, zero
+            iret
+            .align 8
+        ivt:
+            .word skip_faulting, 0x10      ; 0 #DE: trap gate, ring 0
+            .word 0, 0, 0, 0
+            .word just_return, 0x10        ; 3 #BP
+            .space 12 * 8
+            .word timer, 0x30              ; 16 timer: interrupt gate
+            .space 16 * 8
+            .word just_return, 0x10        ; 33: DPL 0, so no direct gate
+            .space 30 * 8
+        """);
+
+    [Theory]
+    [InlineData("ring012", 1)]
+    [InlineData("ring013", 1)]
+    [InlineData("ring3", 4)]
+    public void EveryCauseIsCountedExactly(string layoutName, int irets)
     {
-        var run = MonitorHarness.Run(NullCalls(10), Layouts.Ring3, trace: false);
-        var native = MonitorHarness.Run(NullCalls(10), Layouts.Native, trace: false);
-        Assert.True(run.Statistics.Cycles > native.Statistics.Cycles + (ulong)(run.Exits!.Total * R4.Machine.CostTable.Default.MonitorExitCycles));
+        Layouts.TryParse(layoutName, out var layout);
+        var run = MonitorHarness.Run(EveryOtherCause(), layout);
+        Assert.Equal(R4.Machine.StopReason.PowerOff, run.Result.Reason);
+        Assert.Equal(MonitorHarness.Run(EveryOtherCause(), Layouts.Native).State, run.State);
+        // the timer's iret changes IE: emulated in every layout; ring3 emulates the other three too
+        Assert.Equal(
+            $"hlt=2 cli=1 sti=1 tlbflush=1 invlpg=1 mtcr=1 in=1 out=3 iret={irets} fault.DE=1 fault.BP=1 syscall=1 interrupt=1 shadowFill=4 tlbFlush=1",
+            string.Join(" ", run.Exits!.ByName.Select(kv => $"{kv.Key}={kv.Value}")));
+        Assert.Equal(run.Exits.ByName.Where(kv => kv.Key is not ("pageTableSwitch" or "tlbFlush")).Sum(kv => kv.Value), run.Exits.Total);
+    }
+
+    /// <summary>Each exit is priced from the cost table and nothing else: raising one cost by
+    /// 1000 cycles raises the run's modelled cycles by exactly 1000 per exit it applies to.</summary>
+    [Theory]
+    [InlineData("ring012")]
+    [InlineData("ring3")]
+    public void MonitorCyclesComeFromTheCostTable(string layoutName)
+    {
+        Layouts.TryParse(layoutName, out var layout);
+        (ulong Cycles, ExitAccounting Exits) Run(R4.Machine.CostTable costs)
+        {
+            using var machine = GuestMachine.Create(new R4.Machine.MachineOptions
+            {
+                MemoryBytes = MonitorHarness.GuestRamBytes, ConsoleOutput = Stream.Null, Costs = costs,
+            }, layout);
+            machine.Load(EveryOtherCause());
+            Assert.Equal(R4.Machine.StopReason.PowerOff, machine.Run(100_000).Reason);
+            return (machine.Statistics.Cycles, machine.Exits!);
+        }
+        var defaults = R4.Machine.CostTable.Default;
+        var (baseCycles, exits) = Run(defaults);
+        long fills = exits[ExitCause.ShadowFill];
+        Assert.Equal((ulong)(exits.TotalExits * 1000), Run(new R4.Machine.CostTable { MonitorExitCycles = defaults.MonitorExitCycles + 1000 }).Cycles - baseCycles);
+        Assert.Equal((ulong)((exits.TotalExits - fills) * 1000), Run(new R4.Machine.CostTable { MonitorEmulationCycles = defaults.MonitorEmulationCycles + 1000 }).Cycles - baseCycles);
+        Assert.Equal((ulong)(fills * 1000), Run(new R4.Machine.CostTable { ShadowPageFillCycles = defaults.ShadowPageFillCycles + 1000 }).Cycles - baseCycles);
+        Assert.Equal((ulong)(exits.TotalExits * defaults.MonitorExitCycles + (exits.TotalExits - fills) * defaults.MonitorEmulationCycles + fills * defaults.ShadowPageFillCycles),
+            exits.ModelledCycles);
     }
 
     [Fact]

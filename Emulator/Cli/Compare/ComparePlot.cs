@@ -29,10 +29,12 @@ public static class ComparePlot
 
     public static string Svg(ExperimentResult result, PlotMetric metric = PlotMetric.Cycles)
     {
+        // slowdowns are relative to native when it was compared, else to the first layout
+        string baseline = result.Guests.Count > 0 ? result.Guests[0].Baseline.Layout : result.Layouts.Count > 0 ? result.Layouts[0].Name : "native";
         var (title, axisLabel, logScale) = metric switch
         {
-            PlotMetric.Cycles => ("Modelled cycles relative to native, per guest and layout", "slowdown vs native (modelled cycles, log scale)", true),
-            PlotMetric.Host => ("Host time relative to native, per guest and layout (median)", "slowdown vs native (host time, log scale)", true),
+            PlotMetric.Cycles => ($"Modelled cycles relative to {baseline}, per guest and layout", $"slowdown vs {baseline} (modelled cycles, log scale)", true),
+            PlotMetric.Host => ($"Host time relative to {baseline}, per guest and layout (median)", $"slowdown vs {baseline} (host time, log scale)", true),
             _ => ("Monitor exits per 1000 retired instructions, per guest and layout", "monitor exits per 1000 instructions", false),
         };
         double Value(GuestComparison g, LayoutRun r) => metric switch

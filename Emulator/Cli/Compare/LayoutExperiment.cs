@@ -120,7 +120,7 @@ public static class LayoutExperiment
                 }
             }
             var runs = first.Select((run, i) => run! with { HostSeconds = hostSeconds[i] }).ToList();
-            disagreements.AddRange(CheckAgreement(runs));
+            disagreements.AddRange(WithFirstDifferingInstructions(guest, CheckAgreement(runs), settings));
             comparisons.Add(new GuestComparison(guest.Name, runs));
         }
         settings.Progress?.Invoke(total, total, "", "");
@@ -128,7 +128,7 @@ public static class LayoutExperiment
     }
 
     /// <summary>One run on a fresh machine.</summary>
-    public static LayoutRun RunOnce(ExperimentGuest guest, Layout layout, ExperimentSettings settings)
+    public static LayoutRun RunOnce(ExperimentGuest guest, Layout layout, ExperimentSettings settings, ITraceSink? trace = null)
     {
         using var console = new MemoryStream();
         using var input = new MemoryStream([], writable: false);
@@ -143,6 +143,7 @@ public static class LayoutExperiment
         };
         using var machine = GuestMachine.Create(options, layout);
         machine.Load(guest.Image);
+        machine.Trace = trace;
         var result = machine.Run(settings.MaxInstructions);
         var stats = machine.Statistics;
         var exits = machine.Exits;
@@ -152,6 +153,33 @@ public static class LayoutExperiment
             machine.CaptureState(), stats.Instructions, stats.Cycles, stats.TlbMisses, stats.TlbFlushes,
             exits?.TotalExits ?? 0, exits?.PageTableSwitches ?? 0, exits?.ByName() ?? [],
             [stats.HostSeconds]);
+    }
+
+    /// <summary>After each layout's disagreements, the first instruction where its trace leaves
+    /// the reference layout's (both runs repeated with a per-instruction trace, which only a
+    /// disagreeing guest pays for): "first differing instruction: traces diverge at entry ...".</summary>
+    private static IEnumerable<Disagreement> WithFirstDifferingInstructions(ExperimentGuest guest, IReadOnlyList<Disagreement> disagreements, ExperimentSettings settings)
+    {
+        InstructionTraceRecorder? reference = null;
+        foreach (var group in disagreements.GroupBy(d => d.Layout))
+        {
+            foreach (var disagreement in group) yield return disagreement;
+            var first = group.First();
+            reference ??= Trace(guest, settings.Layouts.Single(l => l.Name == first.ReferenceLayout), settings);
+            var actual = Trace(guest, settings.Layouts.Single(l => l.Name == first.Layout), settings);
+            if (TraceComparison.FirstDivergence(reference, actual) is { } divergence)
+                yield return first with { What = "first differing instruction: " + divergence.Describe(
+                    (word, pc) => R4.Assembler.Disassembler.Format(word, pc, guest.Image), first.ReferenceLayout, first.Layout) };
+        }
+    }
+
+    /// <summary>The per-instruction trace of one run (the same run as <see cref="RunOnce"/>).</summary>
+    private static InstructionTraceRecorder Trace(ExperimentGuest guest, Layout layout, ExperimentSettings settings)
+    {
+        var recorder = new InstructionTraceRecorder();
+        RunOnce(guest, layout, settings, recorder);
+        recorder.Finish();
+        return recorder;
     }
 
     /// <summary>Compares every run of one guest with its first run (spec §9.2); each
