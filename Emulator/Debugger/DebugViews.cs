@@ -304,7 +304,13 @@ public sealed class DebugViews(DebugTarget target)
             int view = m.Layout.ViewOf(m.Guest.Cpl);
             uint shadow = m.Shadow.EntryOf(view, va);
             var guest = Translate(va);
-            yield return $"0x{va:x8}: guest {(guest.Succeeded ? $"entry 0x{guest.PageEntry:x8} -> physical 0x{guest.PhysicalAddress:x8}" : guest.Outcome.ToString())}; shadow entry (view {view}) 0x{shadow:x8}: {DescribePte(shadow)}";
+            string guestSide = guest.Outcome switch
+            {
+                WalkOutcome.Translated => $"entry 0x{guest.PageEntry:x8} -> physical 0x{guest.PhysicalAddress:x8}",
+                WalkOutcome.PageFault => "not mapped (#PF)",
+                _ => "outside guest RAM (#MC)",
+            };
+            yield return $"0x{va:x8}: guest {guestSide}; shadow entry (view {view}) 0x{shadow:x8}: {DescribePte(shadow)}";
         }
         var exits = m.Exits.ByName();
         yield return $"exits: {m.Exits.TotalExits} total" + (exits.Count == 0 ? "" : ": " + string.Join(", ", exits.Select(e => $"{e.Key} {e.Value}")));

@@ -848,6 +848,52 @@ written by pc 0x004300f4 <qs_sort+0x4> at qsort.asm:69
     }
 
     [Fact]
+    public void Ring3SessionCatchesTheGuestsRingChangesAndNamesUnmappedGuestPages()
+    {
+        // In ring3 the real ring is always 3: catch ring must follow the guest's virtual ring.
+        const string script = """
+catch exit frob
+catch exit mtcr iret
+catch ring
+c
+c
+info monitor 0x30000000
+""";
+        const string expected = """
+=> 0x00001000 <_start>:  lui sp, 0x1  ; broken.asm:23
+(r4) catch exit frob
+error: catch exit: unknown cause 'frob' (one of hlt, cli, sti, tlbflush, invlpg, mfcr, mtcr, in, out, iret, fault, syscall, interrupt, shadowFill, stop)
+(r4) catch exit mtcr iret
+error: catch exit: give at most one cause
+(r4) catch ring
+Catchpoint 1: ring change
+(r4) c
+Catchpoint 1 (ring 0 -> 3; real ring 3 -> 3), at pc 0x00002000 <user_begin> at broken.asm:132
+=> 0x00002000 <user_begin>:  lui r7, 0x0  ; broken.asm:132
+(r4) c
+Catchpoint 1 (ring 3 -> 0; real ring 3 -> 3), at pc 0x00001100 <syscall_entry> at broken.asm:82
+=> 0x00001100 <syscall_entry>:  push r2  ; broken.asm:82
+(r4) info monitor 0x30000000
+layout ring3: guest kernel and user in ring 3; every transition through the monitor, kernel/user shadow views
+ring: virtual 0, real 3; ie: virtual 0, real 0
+virtual control registers:
+  status    0x00000000   real 0x00000003
+  ivt       0x00001330   real 0x00000000
+  ptbr      0x00010001   real 0x01001001
+  ksp0      0x00010000   real 0x00000000
+  ksp1      0x00000000   real 0x00000000
+  ksp2      0x00000000   real 0x00000000
+  fault     0x00000000   real 0x00002000
+  rmap      0x0000e4e4   real 0x0000e4e4
+  scratch0  0x00000000   real 0x00000000
+  scratch1  0x00000000   real 0x00000000
+0x30000000: guest not mapped (#PF); shadow entry (view 0) 0x00000000: not present
+exits: 11 total: mtcr 3, iret 1, syscall 1, shadowFill 6, pageTableSwitch 2, tlbFlush 1
+""";
+        Assert.Equal(expected, Debug("broken", script, "ring3"));
+    }
+
+    [Fact]
     public void InterruptStopsARunawayContinueAndAnInterruptAtThePromptIsIgnored()
     {
         var assembly = R4Assembler.AssembleText("""
