@@ -135,12 +135,15 @@ public sealed class DebugSession : IDisposable
     private void AddBreak(string args, bool temporary)
     {
         if (args.Length == 0) throw new CommandException("break: give an address, a symbol or FILE:LINE");
-        uint address = Operands.ParseLocation(args, _target.Image, _target.Cpu);
+        var lines = args.Contains(':') ? Operands.ParseFileLineLocations(args, _target.Image) : null;
+        uint address = lines?.Addresses[0] ?? Operands.ParseValue(args, _target.Image, _target.Cpu);
         if ((address & 3) != 0)
             throw new CommandException($"{(temporary ? "tbreak" : "break")}: 0x{address:x8} is not 4-aligned: no instruction starts there");
-        var point = new Breakpoint(_points.NextNumber(), address, args) { Temporary = temporary };
+        var point = new Breakpoint(_points.NextNumber(), address, args) { Temporary = temporary, Addresses = lines?.Addresses ?? [address] };
         _points.Add(point);
-        _out.WriteLine($"{(temporary ? "Temporary breakpoint" : "Breakpoint")} {point.Number} at {_views.Where(address)}");
+        string more = point.Addresses.Count > 1 ? $", and {point.Addresses.Count - 1} more places (the line's code appears {point.Addresses.Count} times: a macro's line)" : "";
+        string moved = lines is { } l && l.Line != l.RequestedLine ? $" (no instruction on line {l.RequestedLine}: the next one is on line {l.Line})" : "";
+        _out.WriteLine($"{(temporary ? "Temporary breakpoint" : "Breakpoint")} {point.Number} at {_views.Where(address)}{more}{moved}");
     }
 
     private void Delete(string args)

@@ -24,10 +24,13 @@ public abstract class StopPoint(int number)
 public sealed class Breakpoint(int number, uint address, string source) : StopPoint(number)
 {
     public uint Address { get; } = address;
+    /// <summary>Every address it stops at: <see cref="Address"/>, and for a FILE:LINE whose code
+    /// appears several times (a line inside a macro), the start of each copy.</summary>
+    public IReadOnlyList<uint> Addresses { get; init; } = [address];
     public override string Kind => Temporary ? "tbreak" : "break";
-    public override string What => $"{source} -> {Address:x8}";
+    public override string What => $"{source} -> {Address:x8}{(Addresses.Count > 1 ? $" and {Addresses.Count - 1} more" : "")}";
     public override string? Check(AttemptContext c, DebugViews views) =>
-        c.Pc == Address ? $"{(Temporary ? "Temporary breakpoint" : "Breakpoint")} {Number}, {views.Where(c.Pc)}" : null;
+        Addresses.Contains(c.Pc) ? $"{(Temporary ? "Temporary breakpoint" : "Breakpoint")} {Number}, {views.Where(c.Pc)}" : null;
 }
 
 /// <summary>A write watchpoint on <c>Length</c> bytes at a virtual address of the address space

@@ -450,7 +450,7 @@ error: set reg pc: 0x00001002 is not 4-aligned (the next fetch would raise #AC)
 (r4) set mem 0x30000000 = 1
 error: set mem: 0x30000000 is outside RAM (0x01000000 bytes)
 (r4) break broken.asm:117
-Breakpoint 1 at 0x00002000 <user_begin> at broken.asm:132
+Breakpoint 1 at 0x00002000 <user_begin> at broken.asm:132 (no instruction on line 117: the next one is on line 132)
 (r4) delete 1 9
 error: delete: no stop point number 9
 (r4) info b
@@ -891,6 +891,46 @@ virtual control registers:
 exits: 11 total: mtcr 3, iret 1, syscall 1, shadowFill 6, pageTableSwitch 2, tlbFlush 1
 """;
         Assert.Equal(expected, Debug("broken", script, "ring3"));
+    }
+
+    [Fact]
+    public void FileLineInsideAMacroStopsInEveryExpansionAndALineWithoutCodeSaysWhereItWent()
+    {
+        // trap.asm:53 is the `jmp trap_common` of the trap_entry macro, expanded in 12 stubs;
+        // line 59 invokes it (the line table names the macro's lines, not the invocation's).
+        const string script = """
+break trap.asm:59
+break trap.asm:53
+info b
+delete 1
+c
+c
+c
+""";
+        var lines = Debug("Guests/kernels/teach/faults.asm", script).Split('\n').Where(l => !l.StartsWith("[kernel]"));
+        Assert.Equal("""
+=> 0x00001000 <kernel_entry>:  lui sp, 0x1  ; entry.asm:6
+(r4) break trap.asm:59
+Breakpoint 1 at 0x00001388 <trap_timer> at trap.asm:77 (no instruction on line 59: the next one is on line 77)
+(r4) break trap.asm:53
+Breakpoint 2 at 0x00001314 <trap_de+0xc> at trap.asm:53, and 11 more places (the line's code appears 12 times: a macro's line)
+(r4) info b
+Num  Type    Hits  What
+1    break   0     trap.asm:59 -> 00001388
+2    break   0     trap.asm:53 -> 00001314 and 11 more
+(r4) delete 1
+Deleted 1
+(r4) c
+Breakpoint 2, 0x000013c8 <trap_syscall+0xc> at trap.asm:53
+=> 0x000013c8 <trap_syscall+0xc>:  jmp 0x000013cc  ; <trap_common>  ; trap.asm:53
+(r4) c
+null: reading address 0
+Breakpoint 2, 0x00001354 <trap_pf+0xc> at trap.asm:53
+=> 0x00001354 <trap_pf+0xc>:  jmp 0x000013cc  ; <trap_common>  ; trap.asm:53
+(r4) c
+Breakpoint 2, 0x00001398 <trap_timer+0x10> at trap.asm:53
+=> 0x00001398 <trap_timer+0x10>:  jmp 0x000013cc  ; <trap_common>  ; trap.asm:53
+""", string.Join("\n", lines));
     }
 
     [Fact]
