@@ -73,30 +73,71 @@ public static class Disassembler
     };
 
     /// <summary>Every loadable segment of an image, one line per word, with labels.</summary>
-    public static IEnumerable<string> DisassembleImage(ProgramImage image)
+    public static IEnumerable<string> DisassembleImage(ProgramImage image) => DisassembleImage(image, asSource: false);
+
+    /// <summary>Every loadable segment of an image, one line per word, with labels: as a listing
+    /// ("address:  word  text"), or, with <paramref name="asSource"/>, as assembly source that
+    /// assembles back to the same entry point and loaded bytes (`.entry`, `.org` per segment,
+    /// labels, instructions, `.word`/`.byte`/`.space`; addresses move into the comments).</summary>
+    public static IEnumerable<string> DisassembleImage(ProgramImage image, bool asSource)
     {
         ArgumentNullException.ThrowIfNull(image);
         string? entrySymbol = image.Symbolize(image.Entry);
         yield return $"; entry 0x{image.Entry:x8}{(entrySymbol is null ? "" : $" <{entrySymbol}>")}, {image.Segments.Count} segment{(image.Segments.Count == 1 ? "" : "s")}";
+        if (asSource)
+            yield return $".entry 0x{image.Entry:x8}";
         foreach (var constant in image.Symbols.Where(s => s.Kind == SymbolKind.Constant).OrderBy(s => s.Name, StringComparer.Ordinal))
             yield return $".equ {constant.Name}, 0x{constant.Value:x}";
 
         var labels = image.Symbols.Where(s => s.Kind == SymbolKind.Label)
             .OrderBy(s => s.Value).ThenBy(s => s.Name.StartsWith('.') ? 1 : 0).ThenBy(s => s.Name, StringComparer.Ordinal).ToArray();
+        var scope = new LabelScope();
         for (int index = 0; index < image.Segments.Count; index++)
         {
             yield return "";
-            foreach (string line in DisassembleSegment(image, index, labels))
+            foreach (string line in DisassembleSegment(image, index, labels, asSource ? scope : null))
                 yield return line;
         }
     }
 
-    private static IEnumerable<string> DisassembleSegment(ProgramImage image, int index, ImageSymbol[] labels)
+    /// <summary>Source mode: the global label the assembler would attach a local label
+    /// (".name") to at this point of the output.</summary>
+    private sealed class LabelScope
+    {
+        public string? CurrentGlobal;
+
+        /// <summary>The label as a line the assembler defines it by, or as a comment when it cannot
+        /// (a local label of another global, a name the assembler would not accept).</summary>
+        public string Line(string name)
+        {
+            int dot = name.IndexOf('.');
+            if (dot < 0 && IsIdentifier(name))
+            {
+                CurrentGlobal = name;
+                return $"{name}:";
+            }
+            if (dot > 0 && name[..dot] == CurrentGlobal && IsIdentifier(name[(dot + 1)..]))
+                return $"{name[dot..]}:";
+            return $"; {name}:";
+        }
+
+        private static bool IsIdentifier(string name) =>
+            name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+    }
+
+    private static IEnumerable<string> DisassembleSegment(ProgramImage image, int index, ImageSymbol[] labels, LabelScope? source)
     {
         var segment = image.Segments[index];
         bool code = (segment.Flags & SegmentFlags.Execute) != 0;
+        bool asSource = source is not null;
         yield return $"; segment {index}: vaddr 0x{segment.VirtualAddress:x8}, paddr 0x{segment.PhysicalAddress:x8}, " +
                      $"{segment.Data.Length} bytes in the file, {segment.MemorySize} in memory, {FlagText(segment.Flags)}";
+        if (asSource)
+        {
+            if (segment.PhysicalAddress != segment.VirtualAddress || segment.Flags != (SegmentFlags.Read | SegmentFlags.Write | SegmentFlags.Execute))
+                yield return "; note: the assembler loads every segment at paddr = vaddr with flags rwx";
+            yield return $".org 0x{segment.VirtualAddress:x8}";
+        }
         uint start = segment.VirtualAddress;
         ulong end = (ulong)start + segment.MemorySize, dataEnd = (ulong)start + (ulong)segment.Data.Length;
         int nextLabel = FirstLabelAtOrAbove(labels, start);
@@ -106,13 +147,16 @@ public static class Disassembler
         while (address < end || (endLabelsHere && nextLabel < labels.Length && labels[nextLabel].Value == address))
         {
             while (nextLabel < labels.Length && labels[nextLabel].Value == address)
-                yield return $"{labels[nextLabel++].Name}:";
+            {
+                string name = labels[nextLabel++].Name;
+                yield return source is null ? $"{name}:" : source.Line(name);
+            }
             if (address >= end) break;
             // A run of zero words (a .space, a stack, a table not filled in yet) is one line.
             ulong limit = Math.Min(dataEnd, nextLabel < labels.Length ? labels[nextLabel].Value : ulong.MaxValue);
             if (ZeroRunBytes(segment, address, limit) is var zeros and >= MinimumZeroRunBytes)
             {
-                yield return ZeroRunLine(image, (uint)address, zeros);
+                yield return ZeroRunLine(image, (uint)address, zeros, asSource);
                 address += zeros;
                 continue;
             }
@@ -120,10 +164,23 @@ public static class Disassembler
             ulong stop = address < dataEnd ? Math.Min(dataEnd, (address & ~3UL) + 4) : end;
             if (nextLabel < labels.Length && labels[nextLabel].Value < stop) stop = labels[nextLabel].Value;
             yield return address < dataEnd
-                ? DataLine(image, segment, (uint)address, (int)(stop - address), code)
-                : $"{address:x8}:  {"",-8}  .space {stop - address}";
+                ? DataLine(image, segment, (uint)address, (int)(stop - address), code, asSource)
+                : Row(asSource, address, "", $".space {stop - address}", null);
             address = stop;
         }
+    }
+
+    /// <summary>One line of an image's disassembly: "address:  column  text  ; comment" in a
+    /// listing; "        text  ; address  comment" as source.</summary>
+    private static string Row(bool asSource, ulong address, string column, string text, string? comment)
+    {
+        if (asSource)
+        {
+            comment = comment is null ? $"{address:x8}" : $"{address:x8}  {comment}";
+            return $"{("        " + text).PadRight(CommentColumn)}; {comment}";
+        }
+        string body = $"{address:x8}:  {column,-8}  {text}";
+        return comment is null ? body : $"{body.PadRight(CommentColumn)}; {comment}";
     }
 
     /// <summary>Zero bytes from this many up are shown as one ".space" line.</summary>
@@ -139,15 +196,14 @@ public static class Disassembler
         return length;
     }
 
-    private static string ZeroRunLine(ProgramImage image, uint address, ulong length)
+    private static string ZeroRunLine(ProgramImage image, uint address, ulong length, bool asSource)
     {
-        string body = $"{address:x8}:  {"",-8}  .space {length}";
         string comment = $"{length} zero bytes, 0x{address:x8}..0x{address + length - 1:x8}";
         if (image.LineAt(address) is { } line) comment += $"  {line.File}:{line.Line}";
-        return $"{body.PadRight(CommentColumn)}; {comment}";
+        return Row(asSource, address, "", $".space {length}", comment);
     }
 
-    private static string DataLine(ProgramImage image, ImageSegment segment, uint address, int length, bool code)
+    private static string DataLine(ProgramImage image, ImageSegment segment, uint address, int length, bool code, bool asSource)
     {
         var bytes = segment.Data.AsSpan((int)(address - segment.VirtualAddress), length);
         string text;
@@ -172,8 +228,7 @@ public static class Disassembler
             comment = comment is null ? chars : $"{comment}  {chars}";
         if (image.LineAt(address) is { } line)
             comment = comment is null ? $"{line.File}:{line.Line}" : $"{comment}  {line.File}:{line.Line}";
-        string body = $"{address:x8}:  {column,-8}  {text}";
-        return comment is null ? body : $"{body.PadRight(CommentColumn)}; {comment}";
+        return Row(asSource, address, column, text, comment);
     }
 
     /// <summary>Data bytes as a quoted string when they all look like text (printable ASCII,

@@ -45,9 +45,9 @@ internal sealed class ObjectBuilder
     public void CheckRoom(long count)
     {
         if (Location + count > AddressSpaceEnd)
-            throw new AssemblyException($"the location counter passes the end of the address space (0x{Location:x8} + {count} bytes)", 0);
+            throw new AssemblyException($"{count} byte{(count == 1 ? "" : "s")} at 0x{Location:x8} would pass the end of the 32-bit address space (the last address is 0xffffffff)", 0);
         if (emittedBytes + count > maximumProgramBytes)
-            throw new AssemblyException($"the program would exceed {maximumProgramBytes} bytes", 0);
+            throw new AssemblyException($"the program would exceed {maximumProgramBytes} bytes of output (is a .space size mistyped?)", 0);
     }
 
     public void Emit(ReadOnlySpan<byte> bytes, LogicalLine line)

@@ -31,6 +31,8 @@ public sealed class AssemblyResult
 
     /// <summary>The bytes from the lowest to the highest loaded address, gaps zero-filled;
     /// <paramref name="baseAddress"/> is the lowest address (0 for an empty program).</summary>
+    /// <exception cref="FlatBinaryException">The span from the lowest to the highest address is
+    /// larger than <see cref="MaximumFlatBytes"/> (regions far apart: mostly gap).</exception>
     public byte[] ToFlatBinary(out uint baseAddress)
     {
         var image = Image ?? throw NoImage();
@@ -38,6 +40,10 @@ public sealed class AssemblyResult
         if (image.Segments.Count == 0) return [];
         uint low = image.Segments.Min(s => s.VirtualAddress);
         long high = image.Segments.Max(s => s.VirtualAddress + (long)s.MemorySize);
+        if (high - low > MaximumFlatBytes)
+            throw new FlatBinaryException(
+                $"a flat binary would span 0x{low:x8}..0x{high - 1:x8} ({high - low} bytes, gaps zero-filled), more than {MaximumFlatBytes >> 20} MiB; " +
+                "write an ELF image instead (it keeps each region as a segment of its own)");
         var bytes = new byte[high - low];
         foreach (var segment in image.Segments)
             segment.Data.CopyTo(bytes, segment.VirtualAddress - low);
@@ -45,9 +51,15 @@ public sealed class AssemblyResult
         return bytes;
     }
 
+    /// <summary>The largest flat binary written: the same bound as the bytes a program may emit.</summary>
+    public const long MaximumFlatBytes = 256L << 20;
+
     private static InvalidOperationException NoImage() =>
         new("the assembly has errors, so there is no program to write");
 }
+
+/// <summary>A program that cannot be written as a flat binary; the message says why.</summary>
+public sealed class FlatBinaryException(string message) : Exception(message);
 
 public static class R4Assembler
 {

@@ -3,6 +3,7 @@
 using System.Text;
 using CommandLine;
 using CommandLine.Text;
+using R4.Assembler;
 
 namespace R4.Cli;
 
@@ -36,11 +37,25 @@ public sealed class AsmVerb : IDefinesSymbols
     {
         var result = GuestLoader.Assemble(Source, Defines, error);
         string outputPath = Output ?? Path.ChangeExtension(Source, Flat ? ".bin" : ".elf");
-        byte[] bytes = Flat ? result.ToFlatBinary(out _) : result.ToElf();
+        byte[] bytes;
+        try { bytes = Flat ? FlatBinary(result, error) : result.ToElf(); }
+        catch (FlatBinaryException e) { throw new UserError($"{Source}: {e.Message}; nothing written", ExitCodes.BadInput); }
         if (Listing is null)
             GuestLoader.WriteAtomically(outputPath, bytes);
         else
             GuestLoader.WriteAllAtomically((outputPath, bytes), (Listing, Encoding.UTF8.GetBytes(result.Listing)));
         return ExitCodes.Success;
+    }
+
+    /// <summary>The flat binary; a flat binary has no header, so execution starts at its first
+    /// byte: a note says so when the program's entry point is elsewhere.</summary>
+    private byte[] FlatBinary(R4.Assembler.AssemblyResult result, TextWriter error)
+    {
+        byte[] bytes = result.ToFlatBinary(out uint baseAddress);
+        uint entry = result.Image!.Entry;
+        if (bytes.Length > 0 && entry != baseAddress)
+            error.WriteLine($"r4: note: {Source}: the entry point 0x{entry:x8} is not the first byte of the flat binary (0x{baseAddress:x8}); " +
+                            $"a flat binary runs from its first byte (r4 run --base 0x{baseAddress:x8}), so put the entry code first or write an ELF image");
+        return bytes;
     }
 }

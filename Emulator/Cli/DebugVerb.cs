@@ -50,6 +50,24 @@ public sealed class DebugVerb : IDefinesSymbols
         using var session = new DebugSession(setup, output);
         output.WriteLine($"r4 debug: {Guest} ({layout.Name}), stopped before the first instruction. Type 'help' for the commands.");
         output.WriteLine(new DebugViews(session.Target).CurrentInstruction());
+        // Ctrl-C stops a running guest (an endless loop under `continue`) and returns to the
+        // prompt, as in gdb, instead of ending the debugger; at the prompt it does nothing.
+        ConsoleCancelEventHandler interrupt = (_, e) => { e.Cancel = true; session.Target.Interrupt(); };
+        Console.CancelKeyPress += interrupt;
+        try
+        {
+            RunSession(session, script, output, consoleInputStream);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= interrupt;
+        }
+        output.Flush();
+        return ExitCodes.Success;
+    }
+
+    private static void RunSession(DebugSession session, string[]? script, TextWriter output, Stream? consoleInputStream)
+    {
         if (script is not null)
             session.RunScript(script);
         else if (!Console.IsInputRedirected && consoleInputStream is null)
@@ -59,8 +77,6 @@ public sealed class DebugVerb : IDefinesSymbols
             var reader = consoleInputStream is null ? Console.In : new StreamReader(consoleInputStream);
             session.RunInteractive(() => { output.Write(DebugSession.Prompt); output.Flush(); return reader.ReadLine(); });
         }
-        output.Flush();
-        return ExitCodes.Success;
     }
 
     private static string[] ReadLines(string path)

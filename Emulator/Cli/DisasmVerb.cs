@@ -18,6 +18,9 @@ public sealed class DisasmVerb : IDefinesSymbols
     [Option("base", Default = "0", HelpText = "Address of the first word (for --words and flat binaries).")]
     public string Base { get; set; } = "0";
 
+    [Option('s', "source", HelpText = "Print assembly source instead of a listing: it assembles back (r4 asm) to the same entry point and loaded bytes.")]
+    public bool AsSource { get; set; }
+
     [Option('D', "define", HelpText = "Define a symbol when the input is an assembly source. Repeatable.")]
     public IEnumerable<string> Defines { get; set; } = [];
 
@@ -25,6 +28,7 @@ public sealed class DisasmVerb : IDefinesSymbols
     public static IEnumerable<Example> Examples =>
     [
         HelpExample.Of("Disassemble an image with its symbols", new DisasmVerb { Input = "hello.elf" }),
+        HelpExample.Of("Turn an image back into source that assembles to the same bytes", new DisasmVerb { Input = "hello.elf", AsSource = true }),
         HelpExample.Of("Decode raw words (hex, as a listing shows them)", new DisasmVerb { Words = ["0x01123000", "20110005"] }),
         HelpExample.Of("Disassemble a flat binary made from code at 0x1000", new DisasmVerb { Input = "hello.bin", Base = "0x1000" }),
     ];
@@ -51,7 +55,7 @@ public sealed class DisasmVerb : IDefinesSymbols
         var image = GuestLoader.IsAssemblySource(Input) || Elf32Sniff(Input)
             ? GuestLoader.Load(Input, Defines, error)
             : GuestLoader.FlatImage(GuestLoader.ReadAll(Input), (uint)baseAddress);
-        foreach (string line in Disassembler.DisassembleImage(image))
+        foreach (string line in Disassembler.DisassembleImage(image, AsSource))
             output.WriteLine(line);
         return ExitCodes.Success;
     }

@@ -14,15 +14,29 @@ public static class GuestLoader
     public static bool IsAssemblySource(string path) =>
         SourceExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
 
-    public static ProgramImage Load(string path, IEnumerable<string> defines, TextWriter error)
+    /// <summary>Loads a guest; <paramref name="flatBase"/> is where a flat binary goes (and
+    /// starts), 0 when null; giving it for a source or an ELF image is a usage error.</summary>
+    public static ProgramImage Load(string path, IEnumerable<string> defines, TextWriter error, uint? flatBase = null)
     {
         if (IsAssemblySource(path))
+        {
+            if (flatBase is not null)
+                throw new UserError($"{path}: --base applies to flat binaries only (a source places itself with .org)", ExitCodes.Usage);
             return Assemble(path, defines, error).Image!;
+        }
         byte[] bytes = ReadAll(path);
         // An image is already assembled: a define would silently change nothing.
         if (defines.Any())
             throw new UserError($"{path}: -D defines apply to assembly sources (.asm, .s, .inc, .r4) only, not to images", ExitCodes.Usage);
-        return Elf32.LooksLikeElf(bytes) ? Elf32.Read(bytes, path) : FlatImage(bytes, 0);
+        if (!Elf32.LooksLikeElf(bytes))
+        {
+            if ((flatBase ?? 0) + (ulong)bytes.Length > 1UL << 32)
+                throw new UserError($"{path}: {bytes.Length} bytes at --base 0x{flatBase:x8} run past the 4 GiB address space", ExitCodes.Usage);
+            return FlatImage(bytes, flatBase ?? 0);
+        }
+        if (flatBase is not null)
+            throw new UserError($"{path}: --base applies to flat binaries only (an ELF image has its own addresses)", ExitCodes.Usage);
+        return Elf32.Read(bytes, path);
     }
 
     /// <summary>A flat binary: its bytes at <paramref name="baseAddress"/>, entry at the base.</summary>

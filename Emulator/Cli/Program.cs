@@ -1,6 +1,7 @@
 // Entry point of `r4`: parses the verb with CommandLineParser and maps every failure the
 // user can cause to a one-line message and a documented exit code (ExitCodes.cs).
 using CommandLine;
+using CommandLine.Text;
 using R4.Isa.Image;
 
 namespace R4.Cli;
@@ -17,23 +18,17 @@ public static class Program
     /// capture what a guest prints and feed it input.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error, Stream? consoleOutput, Stream? consoleInput)
     {
-        // Help goes to a buffer first: a mistyped option value gets one line, not the help screen.
-        var helpText = new StringWriter();
+        // No HelpWriter: a wrong option gets a short message (ReportParseErrors), not the
+        // whole help screen; --help and `r4 help VERB` still print it.
         using var parser = new Parser(settings =>
         {
-            settings.HelpWriter = helpText;
+            settings.HelpWriter = null;
             settings.AllowMultiInstance = true;
             settings.CaseInsensitiveEnumValues = true;
         });
         var (rest, defines) = SplitDefines(args);
         var parsed = parser.ParseArguments<AsmVerb, DisasmVerb, RunVerb, CompareVerb, IsaDocVerb, DebugVerb>(rest);
         parsed.WithParsed<IDefinesSymbols>(verb => verb.Defines = defines);
-        if (parsed is NotParsed<object> notParsed && OptionValueErrors(notParsed, rest) is { Count: > 0 } oneLiners)
-        {
-            foreach (string line in oneLiners) error.WriteLine($"r4: {line}");
-            return ExitCodes.Usage;
-        }
-        error.Write(helpText.ToString());
         try
         {
             return parsed.MapResult(
@@ -43,9 +38,7 @@ public static class Program
                 (CompareVerb verb) => verb.Execute(output, error),
                 (IsaDocVerb verb) => verb.Execute(output, error),
                 (DebugVerb verb) => verb.Execute(output, error, consoleInput),
-                errors => errors.All(e => e.Tag is ErrorType.HelpRequestedError or ErrorType.VersionRequestedError or ErrorType.HelpVerbRequestedError)
-                    ? ExitCodes.Success
-                    : ExitCodes.Usage);
+                errors => ReportParseErrors(parsed, errors.ToList(), output, error));
         }
         catch (UserError e)
         {
@@ -64,60 +57,63 @@ public static class Program
         }
     }
 
-    /// <summary>One line per option given a value it cannot take (<c>--repeat abc</c>), without a
-    /// value (<c>--repeat</c> last), or unknown (<c>--repaet 3</c>); empty when any other error
-    /// (an unknown verb, a missing guest, --help) leaves the help screen the better answer.</summary>
-    private static List<string> OptionValueErrors(NotParsed<object> notParsed, string[] args)
+    /// <summary>What CommandLineParser could not parse: --help and --version print what was
+    /// asked for (exit 0); no verb or an unknown verb prints the list of verbs; a wrong option
+    /// of a verb is one line per error naming the option, and a pointer to that verb's --help.</summary>
+    private static int ReportParseErrors(ParserResult<object> parsed, List<Error> errors, TextWriter output, TextWriter error)
     {
-        var lines = new List<string>();
-        var verb = notParsed.TypeInfo.Current;
-        string verbName = verb.GetCustomAttributes(typeof(VerbAttribute), false) is [VerbAttribute attribute, ..] ? attribute.Name : "";
-        string help = verbName.Length > 0 ? $" (r4 {verbName} --help lists the options)" : "";
-        foreach (var e in notParsed.Errors)
+        if (errors.Any(e => e.Tag == ErrorType.VersionRequestedError))
         {
-            switch (e)
-            {
-                case BadFormatConversionError bad:
-                {
-                    string option = OptionText(bad.NameInfo);
-                    string? value = ValueOf(args, bad.NameInfo);
-                    var property = verb.GetProperties().FirstOrDefault(p =>
-                        p.GetCustomAttributes(typeof(OptionAttribute), false) is [OptionAttribute o, ..] && o.LongName == bad.NameInfo.LongName);
-                    var type = Nullable.GetUnderlyingType(property?.PropertyType ?? typeof(object)) ?? property?.PropertyType;
-                    string want = type == typeof(int) || type == typeof(long) ? "give a whole number"
-                                : type == typeof(uint) || type == typeof(ulong) ? "give a whole number, 0 or more"
-                                : "not a valid value";
-                    lines.Add($"{option} {value}: {want}{help}");
-                    break;
-                }
-                case MissingValueOptionError missing:
-                    lines.Add($"{OptionText(missing.NameInfo)}: give a value{help}");
-                    break;
-                case UnknownOptionError unknown:
-                    lines.Add($"{(unknown.Token.Length == 1 ? "-" : "--")}{unknown.Token}: unknown option{help}");
-                    break;
-                default:
-                    return [];
-            }
+            output.WriteLine(HeadingInfo.Default);
+            return ExitCodes.Success;
         }
-        return lines;
+        bool helpAsked = errors.Any(e => e.Tag is ErrorType.HelpRequestedError or ErrorType.HelpVerbRequestedError);
+        bool noVerb = errors.Any(e => e.Tag is ErrorType.NoVerbSelectedError or ErrorType.BadVerbSelectedError);
+        if (noVerb)
+        {
+            // the list of verbs, after the error ("Verb 'frob' is not recognized")
+            error.WriteLine(HelpText.AutoBuild(parsed, help => HelpText.DefaultParsingErrorsHandler(parsed, help), example => example, verbsIndex: true));
+            return ExitCodes.Usage;
+        }
+        if (helpAsked)
+        {
+            error.WriteLine(HelpText.AutoBuild(parsed));   // a verb's help, or the verb list for `r4 --help`
+            return ExitCodes.Success;
+        }
+        var verbType = parsed.TypeInfo.Current;
+        string verb = verbType.GetCustomAttributes(typeof(VerbAttribute), false).OfType<VerbAttribute>().FirstOrDefault()?.Name ?? "";
+        var sentences = SentenceBuilder.Create();
+        foreach (var e in errors)
+        {
+            string message = e switch
+            {
+                // the positional value (guest, source) is missing: CommandLineParser has no name for it
+                MissingRequiredOptionError or SequenceOutOfRangeError when ((NamedError)e).NameInfo.NameText.Length == 0 =>
+                    $"missing the {ValueName(verbType)} (r4 {verb} {ValueName(verbType).ToUpperInvariant()} ...)",
+                BadFormatConversionError bad => $"--{bad.NameInfo.LongName}: {ExpectedValue(verbType, bad.NameInfo.LongName)}",
+                _ => sentences.FormatError(e).TrimEnd('.'),
+            };
+            error.WriteLine($"r4 {verb}: {message}");
+        }
+        error.WriteLine($"r4 {verb}: see 'r4 {verb} --help' for its options and examples");
+        return ExitCodes.Usage;
     }
 
-    private static string OptionText(NameInfo name) => name.LongName.Length > 0 ? "--" + name.LongName : "-" + name.ShortName;
+    /// <summary>The name of a verb's positional value ("guest", "source").</summary>
+    private static string ValueName(Type verbType) =>
+        verbType.GetProperties()
+            .SelectMany(p => p.GetCustomAttributes(typeof(ValueAttribute), false).OfType<ValueAttribute>())
+            .FirstOrDefault()?.MetaName ?? "value";
 
-    /// <summary>The text the user gave for an option (<c>--name value</c>, <c>--name=value</c>, <c>-n value</c>).</summary>
-    private static string? ValueOf(string[] args, NameInfo name)
+    /// <summary>What an option's value must look like, from its property's type.</summary>
+    private static string ExpectedValue(Type verbType, string longName)
     {
-        for (int i = 0; i < args.Length; i++)
-        {
-            foreach (string form in new[] { "--" + name.LongName, name.ShortName.Length > 0 ? "-" + name.ShortName : null })
-            {
-                if (form is null || form == "--") continue;
-                if (args[i] == form && i + 1 < args.Length) return args[i + 1];
-                if (args[i].StartsWith(form + "=", StringComparison.Ordinal)) return args[i][(form.Length + 1)..];
-            }
-        }
-        return null;
+        var property = verbType.GetProperties().FirstOrDefault(p =>
+            p.GetCustomAttributes(typeof(OptionAttribute), false).OfType<OptionAttribute>().Any(o => o.LongName == longName));
+        var type = property is null ? null : Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        return type == typeof(ulong) || type == typeof(uint) ? "give a whole number, 0 or more (decimal digits)"
+             : type == typeof(int) || type == typeof(long) ? "give a whole number (decimal digits)"
+             : "the value has the wrong form (see --help)";
     }
 
     /// <summary>Takes every <c>-D NAME=VALUE</c> (also <c>-DNAME=VALUE</c>, <c>--define X</c>,

@@ -19,6 +19,9 @@ public sealed class RunVerb : IDefinesSymbols
     [Option("mem", Default = "16M", HelpText = "RAM size, e.g. 16M, 64MiB, 1G or a byte count (multiple of 4096).")]
     public string Memory { get; set; } = "16M";
 
+    [Option("base", HelpText = "Load a flat binary at this address and start it there (default 0; `r4 asm --flat` writes the bytes from the program's lowest address).")]
+    public string? Base { get; set; }
+
     [Option("disk", HelpText = "Disk image file backing the disk device (writes go to the file).")]
     public string? Disk { get; set; }
 
@@ -61,6 +64,7 @@ public sealed class RunVerb : IDefinesSymbols
         HelpExample.Of("Write the run's statistics as JSON, with a cost table of your own", new RunVerb { Guest = "Guests/examples/compute.asm", StatsJson = "stats.json", Costs = "costs.json" }),
         HelpExample.Of("Trace a guest to a file, console input from a file", new RunVerb { Guest = "kernel.elf", TraceFile = "trace.txt", Input = "keys.txt" }),
         HelpExample.Of("Override a define and the memory size", new RunVerb { Guest = "Guests/examples/compute.asm", Defines = ["N=5000"], Memory = "64M" }),
+        HelpExample.Of("Run a flat binary made from code at 0x1000 (r4 asm --flat)", new RunVerb { Guest = "hello.bin", Base = "0x1000" }),
         HelpExample.Of("Run under the monitor, guest kernel in ring 1 and user in ring 2, with exit counts", new RunVerb { Guest = "Guests/examples/syscalls.asm", Layout = "ring012", Stats = true }),
     ];
 
@@ -88,7 +92,7 @@ public sealed class RunVerb : IDefinesSymbols
         if (StatsJson is not null)
             GuestLoader.RequireWritablePath(StatsJson);
 
-        var image = GuestLoader.Load(Guest, Defines, error);
+        var image = GuestLoader.Load(Guest, Defines, error, FlatBase());
         using var ownedInput = OpenInput(consoleInputStream, out bool interactive);
         var consoleInput = ownedInput ?? consoleInputStream!;
         using var ownedOutput = consoleOutputStream is null ? Console.OpenStandardOutput() : null;
@@ -113,14 +117,7 @@ public sealed class RunVerb : IDefinesSymbols
         consoleOutput.Flush();
         traceWriter?.Flush();
 
-        int exitCode = result.Reason switch
-        {
-            StopReason.PowerOff => (int)(result.ExitStatus & 0xFF),
-            StopReason.InstructionLimit => ExitCodes.InstructionLimit,
-            StopReason.Shutdown => ExitCodes.Shutdown,
-            StopReason.Deadlock => ExitCodes.Deadlock,
-            _ => throw new InvalidOperationException($"unknown stop reason {result.Reason}"),
-        };
+        int exitCode = ExitCodeOf(result);
         if (result.Reason != StopReason.PowerOff)
             error.WriteLine($"r4: {Describe(result, image, stoppedByMonitor: machine.Monitor?.StopDiagnostic is not null)}");
         if (Stats)
@@ -129,6 +126,16 @@ public sealed class RunVerb : IDefinesSymbols
             GuestLoader.WriteAtomically(StatsJson, StatsReport.ToJson(result, machine.Statistics, layout.Name, machine.Exits));
         return exitCode;
     }
+
+    /// <summary>The process exit code for a stop: the guest's power-off status (low 8 bits), or a host code.</summary>
+    public static int ExitCodeOf(RunResult result) => result.Reason switch
+    {
+        StopReason.PowerOff => (int)(result.ExitStatus & 0xFF),
+        StopReason.InstructionLimit => ExitCodes.InstructionLimit,
+        StopReason.Shutdown => ExitCodes.Shutdown,
+        StopReason.Deadlock => ExitCodes.Deadlock,
+        _ => throw new InvalidOperationException($"unknown stop reason {result.Reason}"),
+    };
 
     public static string Describe(RunResult result, ProgramImage image, bool stoppedByMonitor)
     {
@@ -154,6 +161,15 @@ public sealed class RunVerb : IDefinesSymbols
         if (image.Symbolize(pc) is { } symbol) where += $" ({symbol})";
         if (image.LineAt(pc) is { } line) where += $" at {line.File}:{line.Line}";
         return where;
+    }
+
+    /// <summary>The --base address for a flat binary; null when not given.</summary>
+    private uint? FlatBase()
+    {
+        if (Base is null) return null;
+        if (!GuestLoader.TryParseNumber(Base, out long address) || address < 0 || address > uint.MaxValue || address % 4 != 0)
+            throw new UserError($"--base {Base}: give a 4-aligned address (e.g. 0x1000)", ExitCodes.Usage);
+        return (uint)address;
     }
 
     /// <summary>The console input stream this verb opens (and so disposes): the --input file,

@@ -11,7 +11,10 @@ public static class StatsReport
     public static void WriteSummary(TextWriter error, RunResult result, MachineStatistics stats, string layout = "native", ExitAccounting? exits = null)
     {
         double mips = stats.HostSeconds > 0 ? stats.Instructions / stats.HostSeconds / 1e6 : 0;
-        error.WriteLine($"stop:          {result.Reason} (exit status {result.ExitStatus})");
+        // Only a power-off has a guest exit status; any other stop is the host's decision.
+        error.WriteLine(result.Reason == StopReason.PowerOff
+            ? $"stop:          PowerOff (exit status {result.ExitStatus})"
+            : $"stop:          {result.Reason} (no exit status; r4 exits {RunVerb.ExitCodeOf(result)})");
         error.WriteLine($"instructions:  {stats.Instructions:N0}");
         error.WriteLine($"cycles:        {stats.Cycles:N0}");
         error.WriteLine($"host time:     {stats.HostSeconds:F3} s ({mips:F1} MIPS)");
@@ -33,7 +36,9 @@ public static class StatsReport
         var document = new Dictionary<string, object?>
         {
             ["stopReason"] = result.Reason.ToString(),
-            ["exitStatus"] = result.ExitStatus,
+            // the guest's power-off status; null when it did not power off (see exitCode)
+            ["exitStatus"] = result.Reason == StopReason.PowerOff ? result.ExitStatus : null,
+            ["exitCode"] = RunVerb.ExitCodeOf(result),
             ["instructions"] = stats.Instructions,
             ["cycles"] = stats.Cycles,
             ["hostSeconds"] = stats.HostSeconds,

@@ -263,8 +263,9 @@ public sealed class DebugSession : IDisposable
         {
             reports = _points.Check(c, _views);
             return reports.Count > 0 || done(c);
-        });
+        }, interruptible: true);
         _target.EndConsoleLine();
+        if (_target.Interrupted) _out.WriteLine($"Interrupted at instret {_target.Cpu.Instret}.");
         foreach (var r in reports) _out.WriteLine(r);
         ReportPosition();
     }

@@ -87,14 +87,34 @@ public sealed class DebugTarget : IDisposable
 
     /// <summary>Runs until <paramref name="stopBefore"/> says stop (it is never asked about the
     /// attempt the machine is stopped at) or the machine stops by itself.</summary>
-    public void RunUntil(Func<AttemptContext, bool> stopBefore)
+    public void RunUntil(Func<AttemptContext, bool> stopBefore, bool interruptible = false)
     {
         if (Final is not null) return;
+        Interrupted = false;
+        Volatile.Write(ref _interruptRequested, 0);   // a Ctrl-C at the prompt is not for this run
+        _sink.Interruptible = interruptible;
         _sink.StopBefore = stopBefore;
         var result = Guest.Run();
         _sink.StopBefore = null;
+        _sink.Interruptible = false;
         if (!_sink.StoppedByDebugger) Final = result;
         _sink.StoppedByDebugger = false;
+    }
+
+    private int _interruptRequested;
+
+    /// <summary>Asks an interruptible run (continue, stepi, ...) to stop before its next
+    /// instruction, as if a breakpoint hit: safe from another thread (a Ctrl-C handler).</summary>
+    public void Interrupt() => Volatile.Write(ref _interruptRequested, 1);
+
+    /// <summary>The last run stopped because of <see cref="Interrupt"/>.</summary>
+    public bool Interrupted { get; private set; }
+
+    private bool TakeInterrupt()
+    {
+        if (Interlocked.Exchange(ref _interruptRequested, 0) == 0) return false;
+        Interrupted = true;
+        return true;
     }
 
     /// <summary>Records and applies an edit of the state (set reg, set mem), so that time travel
@@ -193,6 +213,7 @@ public sealed class DebugTarget : IDisposable
     {
         public AttemptContext Context { get; } = new();
         public Func<AttemptContext, bool>? StopBefore;
+        public bool Interruptible;
         public bool StoppedByDebugger;
         // After a stop, the next Run announces the same attempt again: not a new one.
         private bool _announcedAgain;
@@ -235,6 +256,7 @@ public sealed class DebugTarget : IDisposable
             Context.Pc = pc;
             Context.Word = word;
             bool stop = StopBefore?.Invoke(Context) ?? false;
+            if (!stop && Interruptible && owner.TakeInterrupt()) stop = true;
             Context.Traps.Clear();
             if (stop)
             {

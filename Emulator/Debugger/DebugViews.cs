@@ -268,6 +268,16 @@ public sealed class DebugViews(DebugTarget target)
 
     // ---- the monitor ---------------------------------------------------------------------------
 
+    /// <summary>The hardware part of the trap frame at the guest's sp — right after a delivery,
+    /// the frame the guest was just given: error code, saved pc and the (virtual) ring saved in
+    /// its status. Null when the stack is unreadable.</summary>
+    public (uint Error, uint SavedPc, int SavedRing)? GuestFrame()
+    {
+        var frame = TryReadVirtual(Cpu.GetRegister(Isa.Registers.StackPointer), 12);
+        if (frame is null) return null;
+        return (BitConverter.ToUInt32(frame, 0), BitConverter.ToUInt32(frame, 4), (int)(BitConverter.ToUInt32(frame, 8) & StatusBits.CplMask));
+    }
+
     public IEnumerable<string> MonitorInfo(uint? address)
     {
         if (Monitor is not { } m)

@@ -1,29 +1,35 @@
 // Line editing for the interactive prompt when stdin is a terminal, on Console.ReadKey only:
-// left/right arrows, Home/End and Ctrl-A/Ctrl-E, Backspace/Delete, Ctrl-U (kill line), up/down
-// through the history, Enter; Ctrl-D on an empty line ends input. Redrawing rewrites the whole
-// line after the prompt, which is simple and right for lines shorter than the terminal.
+// left/right arrows, Home/End and Ctrl-A/Ctrl-E, Backspace/Delete, Ctrl-U (kill line), Ctrl-K
+// (kill to the end), up/down or Ctrl-P/Ctrl-N through the history (the line being typed is
+// kept and comes back below the newest entry), Enter; Ctrl-D on an empty line ends input.
+// Redrawing rewrites the whole line after the prompt, which is simple and right for lines
+// shorter than the terminal. Keys and the terminal are injectable, for the tests.
 namespace R4.Debugger;
 
-public sealed class LineEditor(string prompt)
+public sealed class LineEditor(string prompt, Func<ConsoleKeyInfo> readKey, TextWriter terminal)
 {
     private readonly List<string> _history = [];
+
+    /// <summary>Reads keys from the console and draws on it.</summary>
+    public LineEditor(string prompt) : this(prompt, () => Console.ReadKey(intercept: true), Console.Out) { }
 
     public IReadOnlyList<string> History => _history;
 
     /// <summary>Reads one line, or null at end of input (Ctrl-D on an empty line).</summary>
     public string? ReadLine()
     {
-        Console.Write(prompt);
+        terminal.Write(prompt);
         var line = new List<char>();
         int cursor = 0, historyIndex = _history.Count, shown = 0;
+        List<char> draft = [];   // the line being typed, kept while browsing the history
         while (true)
         {
-            var key = Console.ReadKey(intercept: true);
+            var key = readKey();
             bool control = (key.Modifiers & ConsoleModifiers.Control) != 0;
             switch (key.Key)
             {
                 case ConsoleKey.Enter:
-                    Console.WriteLine();
+                    terminal.WriteLine();
                     string text = new(line.ToArray());
                     if (text.Trim().Length > 0 && (_history.Count == 0 || _history[^1] != text)) _history.Add(text);
                     return text;
@@ -40,18 +46,20 @@ public sealed class LineEditor(string prompt)
                 case ConsoleKey.A when control: cursor = 0; break;
                 case ConsoleKey.E when control: cursor = line.Count; break;
                 case ConsoleKey.U when control: line.Clear(); cursor = 0; break;
+                case ConsoleKey.K when control: line.RemoveRange(cursor, line.Count - cursor); break;
                 case ConsoleKey.D when control:
-                    if (line.Count == 0) { Console.WriteLine(); return null; }
+                    if (line.Count == 0) { terminal.WriteLine(); return null; }
                     if (cursor < line.Count) line.RemoveAt(cursor);
                     break;
-                case ConsoleKey.UpArrow when historyIndex > 0:
+                case ConsoleKey.UpArrow or ConsoleKey.P when (key.Key == ConsoleKey.UpArrow || control) && historyIndex > 0:
+                    if (historyIndex == _history.Count) draft = line;
                     historyIndex--;
                     line = [.. _history[historyIndex]];
                     cursor = line.Count;
                     break;
-                case ConsoleKey.DownArrow when historyIndex < _history.Count:
+                case ConsoleKey.DownArrow or ConsoleKey.N when (key.Key == ConsoleKey.DownArrow || control) && historyIndex < _history.Count:
                     historyIndex++;
-                    line = historyIndex == _history.Count ? [] : [.. _history[historyIndex]];
+                    line = historyIndex == _history.Count ? draft : [.. _history[historyIndex]];
                     cursor = line.Count;
                     break;
                 default:
@@ -65,8 +73,8 @@ public sealed class LineEditor(string prompt)
     private void Redraw(List<char> line, int cursor, ref int shown)
     {
         string text = new(line.ToArray());
-        Console.Write("\r" + prompt + text + new string(' ', Math.Max(0, shown - text.Length)));
-        Console.Write("\r" + prompt + text[..cursor]);
+        terminal.Write("\r" + prompt + text + new string(' ', Math.Max(0, shown - text.Length)));
+        terminal.Write("\r" + prompt + text[..cursor]);
         shown = text.Length;
     }
 }

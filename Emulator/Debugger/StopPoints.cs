@@ -68,16 +68,32 @@ public sealed class Watchpoint(int number, uint address, int length) : StopPoint
     }
 }
 
-/// <summary>`catch vector N`: a trap of vector N delivered to the guest (natively: any delivery;
-/// under a monitor: a hardware delivery into a guest ring, or a fault the monitor reflected).</summary>
+/// <summary>`catch vector N`: a trap of vector N delivered to the guest. Natively: any delivery.
+/// Under a monitor: a hardware delivery straight into a guest ring (a direct gate), or a
+/// delivery the monitor made through the guest's own gate — a reflected fault, a system call it
+/// reflected (ring3, or a gate without a direct shadow), an interrupt it injected (possibly
+/// later than the hardware interrupt, e.g. at the guest's `sti`). Exits the monitor handles
+/// itself (a hidden page fault, an emulated privileged instruction) are not the guest's traps.</summary>
 public sealed class VectorCatchpoint(int number, int vector) : StopPoint(number)
 {
-    private long _reflected;
+    private long _reflected, _delivered;
     public int Vector { get; } = vector;
     public override string Kind => "catch";
     public override string What => $"vector {Vector} ({Vectors.Name(Vector)})";
 
-    public override void Rebaseline(DebugViews views) => _reflected = views.Monitor?.Exits.ReflectedFaults(Vector) ?? 0;
+    /// <summary>The monitor's count of its own deliveries of this kind of vector (faults are counted by vector).</summary>
+    private long Delivered(VirtualMachineMonitor m) => Vector switch
+    {
+        >= Vectors.FirstSoftware => m.Exits[ExitCause.SystemCall],
+        >= Vectors.Timer => m.Exits[ExitCause.Interrupt],
+        _ => 0,
+    };
+
+    public override void Rebaseline(DebugViews views)
+    {
+        _reflected = views.Monitor?.Exits.ReflectedFaults(Vector) ?? 0;
+        _delivered = views.Monitor is { } m ? Delivered(m) : 0;
+    }
 
     public override string? Check(AttemptContext c, DebugViews views)
     {
@@ -86,10 +102,18 @@ public sealed class VectorCatchpoint(int number, int vector) : StopPoint(number)
             if (trap.Vector == Vector && (views.Monitor is null || trap.ToRing != 0)) caught = trap;
         if (views.Monitor is { } monitor)
         {
-            long reflected = monitor.Exits.ReflectedFaults(Vector);
-            if (reflected != _reflected && caught is null)
-                caught = c.Traps.LastOrDefault(t => t.Vector == Vector);
+            long reflected = monitor.Exits.ReflectedFaults(Vector), delivered = Delivered(monitor);
+            // A delivery of another vector also lands at a handler: the monitor's count says a
+            // delivery happened, the guest's gate for this vector says it was this one.
+            bool monitorDelivered = reflected != _reflected ||
+                (delivered != _delivered && monitor.Guest.Gates[Vector] is { Present: true } gate && gate.Handler == c.Pc);
             _reflected = reflected;
+            _delivered = delivered;
+            if (caught is null && monitorDelivered)
+            {
+                var frame = views.GuestFrame();
+                caught = new ObservedTrap(c.Instret, Vector, frame?.Error ?? 0, frame?.SavedPc ?? c.PreviousPc ?? c.Pc, c.PreviousRing, c.Ring);
+            }
         }
         if (caught is not { } t) return null;
         var report = new StringBuilder($"Catchpoint {Number} ({Vectors.Name(t.Vector)} {Vectors.Describe(t.Vector)})");
@@ -99,21 +123,34 @@ public sealed class VectorCatchpoint(int number, int vector) : StopPoint(number)
             report.Append($", address 0x{views.FaultRegister:x8}");
         else if (t.ErrorCode != 0)
             report.Append($", error 0x{t.ErrorCode:x}");
-        string ring = views.Monitor is { } m ? $"ring {m.Layout.VirtualRingOfReal(t.FromRing)} (real {t.FromRing})" : $"ring {t.FromRing}";
+        // Under a monitor the ring the guest trapped from is the one in the frame it was given
+        // (real rings do not tell kernel from user in ring3).
+        string realRing = t.FromRing >= 0 ? $"real {t.FromRing}" : "real ring unknown";
+        string ring = views.Monitor is null ? $"ring {t.FromRing}"
+            : views.GuestFrame() is { } saved ? $"ring {saved.SavedRing} ({realRing})" : realRing;
         report.Append($"\n  trapped at pc {views.Where(t.SavedPc)}, {ring}\n  handler at pc {views.Where(c.Pc)}");
         return report.ToString();
     }
 }
 
-/// <summary>`catch ring`: any change of the (real) ring between two instructions.</summary>
+/// <summary>`catch ring`: any change of the guest's ring between two instructions — under a
+/// monitor the virtual ring (in ring3 the real ring never changes), with the real rings beside it.</summary>
 public sealed class RingCatchpoint(int number) : StopPoint(number)
 {
+    private int _ring = -1;
     public override string Kind => "catch";
     public override string What => "ring change";
-    public override string? Check(AttemptContext c, DebugViews views) =>
-        c.PreviousRing >= 0 && c.PreviousRing != c.Ring
-            ? $"Catchpoint {Number} ({(views.Monitor is null ? "" : "real ")}ring {c.PreviousRing} -> {c.Ring}), at pc {views.Where(c.Pc)}"
-            : null;
+
+    public override void Rebaseline(DebugViews views) => _ring = views.GuestRing;
+
+    public override string? Check(AttemptContext c, DebugViews views)
+    {
+        int before = _ring, now = views.GuestRing;
+        _ring = now;
+        if (before < 0 || before == now) return null;
+        string real = views.Monitor is null ? "" : c.PreviousRing >= 0 ? $"; real ring {c.PreviousRing} -> {c.Ring}" : $"; real ring {c.Ring}";
+        return $"Catchpoint {Number} (ring {before} -> {now}{real}), at pc {views.Where(c.Pc)}";
+    }
 }
 
 /// <summary>`catch exit [CAUSE]`: a monitor exit, of one cause or any.</summary>

@@ -81,7 +81,7 @@ public class ErrorTests
         ["UndefinedLocalSuggestsTheLocal", "main: nop\n.loop: jmp .lop", "e.asm:2:12: error: undefined symbol '.lop' (did you mean '.loop'?)\n.loop: jmp .lop\n           ^"],
         ["MisalignedInstruction", " .byte 1\n nop", "e.asm:2:2: error: instruction at 0x00000001 is not 4-byte aligned (put '.align 4' before it)\n nop\n ^"],
         ["SymbolDefinedTwice", "x: nop\nx: nop", "e.asm:2:1: error: symbol 'x' is already defined at e.asm:1\nx: nop\n^"],
-        ["AddressSpaceEnd", " .org 0xFFFFFFFC\n .word 1, 2", "e.asm:2:2: error: the location counter passes the end of the address space (0xfffffffc + 8 bytes)\n .word 1, 2\n ^"],
+        ["AddressSpaceEnd", " .org 0xFFFFFFFC\n .word 1, 2", "e.asm:2:2: error: 8 bytes at 0xfffffffc would pass the end of the 32-bit address space (the last address is 0xffffffff)\n .word 1, 2\n ^"],
         ["OverlappingRegions", " .org 0x10\n .word 1, 2\n .org 0x14\n .word 3", "e.asm:3:2: error: bytes at 0x00000014..0x00000017 overlap bytes at 0x00000010..0x00000017 from e.asm:1\n .org 0x14\n ^"],
         ["EntryTwice", " .entry a\n .entry b\na: b:", "e.asm:2:2: error: '.entry' is given twice (first at e.asm:1)\n .entry b\n ^"],
         ["WordRange", " .word 0x100000000", "e.asm:1:8: error: value 4294967296 does not fit in 32 bits (-2147483648..4294967295)\n .word 0x100000000\n       ^"],
@@ -91,7 +91,7 @@ public class ErrorTests
         ["AscizNeedsOperand", " .asciz", "e.asm:1:8: error: '.asciz' expects a string in double quotes\n .asciz\n       ^"],
         ["SpaceOperands", " .space", "e.asm:1:2: error: '.space' expects a size and an optional fill byte, got 0 operands\n .space\n ^"],
         ["SpaceSize", " .space -1", "e.asm:1:9: error: '.space' size -1 is negative\n .space -1\n        ^"],
-        ["SpaceBeyondAddressSpace", " .org 0xFFFFFFF0\n .space 17", "e.asm:2:2: error: the location counter passes the end of the address space (0xfffffff0 + 17 bytes)\n .space 17\n ^"],
+        ["SpaceBeyondAddressSpace", " .org 0xFFFFFFF0\n .space 17", "e.asm:2:2: error: 17 bytes at 0xfffffff0 would pass the end of the 32-bit address space (the last address is 0xffffffff)\n .space 17\n ^"],
         ["AlignPowerOfTwo", " .align 3", "e.asm:1:9: error: alignment 3 is not a power of two between 1 and 65536\n .align 3\n        ^"],
         ["EquNeedsName", " .equ 5, 3", "e.asm:1:7: error: '.equ' expects a symbol name first, found '5'\n .equ 5, 3\n      ^"],
         ["DirectiveOperandCount", " .equ X", "e.asm:1:2: error: '.equ' expects 2 operands, got 1\n .equ X\n ^"],
@@ -120,7 +120,7 @@ public class ErrorTests
     public void ProgramTooLarge()
     {
         var result = R4Assembler.AssembleText(" .space 1000\n .byte 1", "e.asm", new AssemblyOptions { MaximumProgramBytes = 1000 });
-        Assert.Equal("e.asm:2:2: error: the program would exceed 1000 bytes\n .byte 1\n ^", Assert.Single(result.Errors).Format());
+        Assert.Equal("e.asm:2:2: error: the program would exceed 1000 bytes of output (is a .space size mistyped?)\n .byte 1\n ^", Assert.Single(result.Errors).Format());
         Assert.Equal(256L << 20, new AssemblyOptions().MaximumProgramBytes);
     }
 

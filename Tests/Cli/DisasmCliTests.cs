@@ -44,6 +44,36 @@ public sealed class DisasmCliTests : IDisposable
     }
 
     [Fact]
+    public void AsmDisasmAsmThroughTheCommandLineGivesTheSameBytes()
+    {
+        string source = cli.Write("prog.asm", """
+            .org 0x1000
+            start:  li r1, 0x12345678
+            .loop:  addi r1, r1, -1
+                    bnez r1, .loop
+                    call sub
+                    out 0xF0, r0
+            sub:    ret
+            text:   .asciz "hi\n"
+                    .align 4
+            table:  .space 64
+                    .word 0xdeadbeef
+            """);
+        Assert.Equal(0, cli.Run("asm", source, "--flat", "-o", cli.PathOf("first.bin")).ExitCode);
+        Assert.Equal(0, cli.Run("asm", source, "-o", cli.PathOf("first.elf")).ExitCode);
+        var disasm = cli.Run("disasm", "--source", cli.PathOf("first.elf"));
+        Assert.Equal((0, ""), (disasm.ExitCode, disasm.Stderr));
+        Assert.Contains(".loop:\n        addi r1, r1, -1", disasm.Stdout);
+        string again = cli.Write("again.asm", disasm.Stdout);
+        var asm = cli.Run("asm", again, "--flat", "-o", cli.PathOf("again.bin"));
+        Assert.Equal((0, ""), (asm.ExitCode, asm.Stderr));
+        Assert.Equal(File.ReadAllBytes(cli.PathOf("first.bin")), File.ReadAllBytes(cli.PathOf("again.bin")));
+        Assert.Equal(0, cli.Run("asm", again, "-o", cli.PathOf("again.elf")).ExitCode);
+        Assert.Equal(Elf32.Read(File.ReadAllBytes(cli.PathOf("first.elf")), "first.elf").Entry,
+                     Elf32.Read(File.ReadAllBytes(cli.PathOf("again.elf")), "again.elf").Entry);
+    }
+
+    [Fact]
     public void RunsOfZeroWordsAreOneSpaceLine()
     {
         string source = cli.Write("zeros.asm", ".org 0x1000\nstart: nop\ntable: .space 4096\n.word 7, 0, 0\n");

@@ -615,7 +615,7 @@ Catchpoint 4: ring change
 (r4) rsi
 => 0x0000200c <user_main.next>:  ldw r2, [r7]  ; broken.asm:135
 (r4) rc
-Catchpoint 4 (real ring 1 -> 2), at pc 0x0000201c <user_main.next+0x10> at broken.asm:139
+Catchpoint 4 (ring 0 -> 3; real ring 1 -> 2), at pc 0x0000201c <user_main.next+0x10> at broken.asm:139
 => 0x0000201c <user_main.next+0x10>:  addi r7, r7, 8  ; broken.asm:139
 """;
         Assert.Equal(expected, Debug("broken", script, "ring012"));
@@ -774,6 +774,82 @@ not under a monitor (layout native)
         // Re-executed console output is not shown again.
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(transcript.ToString(), "teach kernel booting"));
         Assert.DoesNotContain(transcript.ToString().Split('\n'), line => line.StartsWith("error:"));
+    }
+
+    /// <summary>Catchpoints on vectors and rings are about the guest, not the monitor: under
+    /// every layout they stop at the same instructions with the same reports as natively — also
+    /// where the monitor, not the hardware, delivers (ring3 system calls, injected timer
+    /// interrupts, reflected faults) — and never for its own exits (hidden page faults,
+    /// emulated privileged instructions).</summary>
+    [Theory]
+    [InlineData("ring012")]
+    [InlineData("ring013")]
+    [InlineData("ring3")]
+    public void VectorCatchpointsStopWhereTheyStopNativelyUnderEveryLayout(string layoutName)
+    {
+        string native = CatchEveryGuestTrap(Layouts.Native);
+        Assert.True(Layouts.TryParse(layoutName, out var layout));
+        string monitored = CatchEveryGuestTrap(layout);
+
+        var stops = native.Split('\n').Where(l => l.StartsWith("Catchpoint ")).ToList();
+        Assert.Equal(1, stops.Count(l => l.Contains("(#UD ")));
+        Assert.Equal(1, stops.Count(l => l.Contains("(#DE ")));
+        Assert.Equal(1, stops.Count(l => l.Contains("(#BP ")));
+        Assert.Equal(1, stops.Count(l => l.Contains("(#AC ")));
+        // the three killed processes' (null, kernel page, stack fetch) and the survivor's four
+        // demand-zero pages (stack, heap twice, heap again after shrinking): the guest kernel's own
+        Assert.Equal(7, stops.Count(l => l.Contains("(#PF ")));
+        Assert.Equal(23, stops.Count(l => l.Contains("(int 32 ")));
+        Assert.Equal(13, stops.Count(l => l.Contains("(timer ")));
+        // The guest's ring changes too, although in ring3 the real ring never changes: each
+        // system call, kill and demand-zero fault leaves ring 3, and each is followed by an
+        // entry into ring 3. (The timer's interrupts here come from the idle loop, or are
+        // periods that ended in the kernel, taken before the next user instruction: no change.)
+        Assert.Equal(2 * (23 + 9 + 4), stops.Count(l => l.Contains("(ring ")));
+        Assert.Equal(native, System.Text.RegularExpressions.Regex.Replace(monitored, @" \(real \d\)|; real ring \d( -> \d)?", ""));
+    }
+
+    [Fact]
+    public void InterruptStopsARunawayContinueAndAnInterruptAtThePromptIsIgnored()
+    {
+        var assembly = R4Assembler.AssembleText("""
+            .org 0x1000
+            .entry start
+            start:
+                li r1, 0
+            spin:
+                addi r1, r1, 1
+                jmp spin
+            """, "spin.asm");
+        Assert.True(assembly.Succeeded);
+        var transcript = new StringWriter { NewLine = "\n" };
+        using var session = new DebugSession(new DebugMachineSetup(assembly.Image!, Layouts.Native, 1 << 20, CostTable.Default, [], null), transcript);
+
+        session.Target.Interrupt();              // Ctrl-C at the prompt: not for the next run
+        session.Execute("stepi 3");
+        Assert.Equal(4UL, session.Target.Position);
+        var running = Task.Run(() => session.Execute("continue"));
+        while (session.Target.Cpu.Instret < 10_000) Thread.Sleep(1);   // (a read of a counter, racy but harmless)
+        session.Target.Interrupt();
+        Assert.True(running.Wait(TimeSpan.FromSeconds(30)), "continue did not stop");
+
+        var lines = transcript.ToString().Split('\n');
+        Assert.Matches(@"^Interrupted at instret \d+\.$", lines[^3]);
+        Assert.Matches(@"^=> 0x0000100[48] <spin(\+0x4)?>:", lines[^2]);
+        Assert.Null(session.Target.Final);
+        ulong position = session.Target.Position;
+        session.Execute("stepi");                // and the session goes on
+        Assert.Equal(position + 1, session.Target.Position);
+    }
+
+    private static string CatchEveryGuestTrap(Layout layout)
+    {
+        var image = R4Assembler.AssembleFile(RepositoryPaths.Combine("Guests", "kernels", "teach", "faults.asm")).Image!;
+        var transcript = new StringWriter { NewLine = "\n" };
+        using var session = new DebugSession(new DebugMachineSetup(image, layout, 16 << 20, CostTable.Default, [], null), transcript);
+        session.RunScript(["catch syscall", "catch timer", "catch pf", "catch gp", "catch ud", "catch de", "catch bp", "catch ac", "catch ring"]);
+        while (session.Target.Final is null) session.RunScript(["continue", "info registers"]);
+        return transcript.ToString();
     }
 
     private static string Snapshot(DebugTarget target)

@@ -151,4 +151,56 @@ public class ReassemblyTests
         ImageSamples.AssertEqual(image, back);
         Assert.Equal("real.asm", back.LineAt(0x1000)?.File);
     }
+
+    /// <summary>The loaded bytes of an image as (address, byte) pairs, bss tails included.</summary>
+    private static SortedDictionary<uint, byte> LoadedBytes(ProgramImage image)
+    {
+        var bytes = new SortedDictionary<uint, byte>();
+        foreach (var segment in image.Segments)
+            for (uint i = 0; i < segment.MemorySize; i++)
+                bytes.Add(segment.VirtualAddress + i, i < segment.Data.Length ? segment.Data[i] : (byte)0);
+        return bytes;
+    }
+
+    [Theory]
+    [MemberData(nameof(R4.Tests.Guests.ExampleAndBenchGuestTests.Guests), MemberType = typeof(R4.Tests.Guests.ExampleAndBenchGuestTests))]
+    [InlineData("Guests/kernels/teach/kernel.asm")]
+    public void AGuestDisassembledAsSourceReassemblesToTheSameImage(string guest)
+    {
+        var image = R4.Tests.Guests.GuestRunner.Assemble(guest);
+        string source = string.Join("\n", Assembler.Disassembler.DisassembleImage(image, asSource: true)) + "\n";
+        var result = R4Assembler.AssembleText(source, "disassembled.asm");
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors.Take(10).Select(e => e.Format())));
+        var back = result.Image!;
+        Assert.Equal(image.Entry, back.Entry);
+        Assert.Equal(LoadedBytes(image), LoadedBytes(back));
+        // Every global label comes back at its address.
+        foreach (var label in image.Symbols.Where(s => s.Kind == SymbolKind.Label && !s.Name.Contains('.')))
+            Assert.Equal(label.Value, back.Lookup(label.Name));
+    }
+
+    [Fact]
+    public void SourceModeKeepsLocalLabelsAndMarksWhatTheAssemblerCannotRedefine()
+    {
+        var image = new ProgramImage(0x2000,
+            [new ImageSegment(0x2000, 0x3000, [.. BitConverter.GetBytes(InstructionCodec.Encode(Opcode.Jmp, imm: -1)), 0x41, 0x42], 8, SegmentFlags.Read | SegmentFlags.Execute)],
+            [new ImageSymbol("main", 0x2000, SymbolKind.Label), new ImageSymbol("main.spin", 0x2000, SymbolKind.Label),
+             new ImageSymbol("other.x", 0x2004, SymbolKind.Label), new ImageSymbol("K", 3, SymbolKind.Constant)]);
+        Assert.Equal(
+        [
+            "; entry 0x00002000 <main>, 1 segment",
+            ".entry 0x00002000",
+            ".equ K, 0x3",
+            "",
+            "; segment 0: vaddr 0x00002000, paddr 0x00003000, 6 bytes in the file, 8 in memory, r-x",
+            "; note: the assembler loads every segment at paddr = vaddr with flags rwx",
+            ".org 0x00002000",
+            "main:",
+            ".spin:",
+            "        jmp 0x00002000                                    ; 00002000  <main>",
+            "; other.x:",
+            "        .byte 0x41, 0x42                                  ; 00002004  \"AB\"",
+            "        .space 2                                          ; 00002006",
+        ], Assembler.Disassembler.DisassembleImage(image, asSource: true));
+    }
 }

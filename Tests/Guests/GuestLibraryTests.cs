@@ -161,6 +161,13 @@ public sealed class GuestLibraryTests
                 call print_buf              ; r1 = its result, the bytes written
                 call print_uint
                 call print_nl
+                la r1, line                 ; print_line adds the newline itself
+                la r2, label
+                call sput_str
+                la r2, line
+                call print_line
+                call print_uint
+                call print_nl
                 sys_exit 0
             greeting: .asciz "ring 3 says:\n"
             label:    .asciz "built "
@@ -169,7 +176,7 @@ public sealed class GuestLibraryTests
             printer_end:
             """, "Guests/kernels/teach");
 
-        Assert.Contains("ring 3 says:\n0\n4294967295\n-7x0123abcd\nbuilt 1234567 fedcba98\n23\n", run.Text);
+        Assert.Contains("ring 3 says:\n0\n4294967295\n-7x0123abcd\nbuilt 1234567 fedcba98\n23\nbuilt \n7\n", run.Text);
         Assert.Contains("[kernel] pid 1 exited (status 0)\n", run.Text);
     }
 }

@@ -110,6 +110,12 @@ public sealed class KernelGuestTests
         Assert.Contains("survivor: pid 4, write(kernel address) -1, write(null) -1, call 99 -1, yield 0, sbrk(2 GiB) -1, heap ok", lines);
         Assert.Contains("[kernel] pid 4 exited (status 7)", lines);
         Assert.Equal(9, lines.Count(l => l.Contains(" killed: ")));
+        // Each faulting process dies in its first slice, so round robin kills them in pid order.
+        // (A period that ended during the previous kill — the kernel runs with interrupts off —
+        // stays latched and arrives as the next process starts: were it taken as that
+        // process's slice ending, the process would be passed over and die out of order.)
+        Assert.Equal([1, 2, 3, 5, 6, 7, 8, 9, 10], lines.Where(l => l.Contains(" killed: "))
+            .Select(l => int.Parse(l.Split(' ')[2])).ToArray());
         Assert.True(Array.FindIndex(lines, l => l.StartsWith("[kernel] pid 4 exited")) >
                     Array.FindLastIndex(lines, l => l.Contains(" killed: ")), "the survivor outlives every faulting process");
         // While it sleeps alone, the kernel idles (sti; hlt) until the timer wakes it.

@@ -14,6 +14,7 @@ last_slot:    .word NPROC - 1   ; slot that ran last: the search starts after it
 next_pid:     .word 1
 live_count:   .word 0           ; processes not yet exited
 ticks:        .word 0           ; timer interrupts since boot
+slice_start:  .word 0           ; rdtick when the running process's time slice began
 loaded_pgdir: .word 0           ; directory in ptbr (skip the rewrite, and its TLB flush)
 
 ; proc_create(r1 = image start, r2 = image end, r3 = name) -> r1 = the process
@@ -169,7 +170,10 @@ schedule:
     mtcr ksp0, r1
     li r2, TIME_SLICE_INSTRUCTIONS  ; and it gets a whole time slice: rewriting the period
     out PORT_TIMER_PERIOD, r2       ; restarts it, so however long the kernel just took,
-    addi r1, r1, -TF_BYTES          ; user code always makes progress (no interrupt storm)
+    rdtick r2                       ; user code always makes progress (no interrupt storm);
+    la r3, slice_start              ; when it began tells a stale tick from the slice's end
+    stw r2, [r3]
+    addi r1, r1, -TF_BYTES
     ret
 
 ; idle — nothing to run but someone sleeps: wait for the timer with interrupts on, on the

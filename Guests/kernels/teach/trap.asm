@@ -164,6 +164,25 @@ trap:
     ; From user code this is the time slice ending; from the kernel it can only be the
     ; idle loop's `hlt`, which waits for exactly this. (The stub stopped the timer.)
     call clock_tick
+    ; But a period that ended while the kernel ran with interrupts off (a long exit or
+    ; kill) stayed latched, and arrives the instant the next process starts: time passed,
+    ; yet that process's slice did not end. It keeps the CPU, with its slice started afresh.
+    la r2, cur_proc
+    ldw r2, [r2]
+    beqz r2, .preempt                   ; idle: someone may have woken
+    rdtick r3
+    la r4, slice_start
+    ldw r4, [r4]
+    sub r3, r3, r4                      ; instructions since its slice began
+    li r4, TIME_SLICE_INSTRUCTIONS
+    bgeu r3, r4, .preempt
+    out PORT_TIMER_PERIOD, r4
+    rdtick r3
+    la r4, slice_start
+    stw r3, [r4]
+    mov r1, r7
+    jmp .out
+.preempt:
     call schedule
     jmp .out
 .kernel_fault:

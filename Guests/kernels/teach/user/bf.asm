@@ -109,12 +109,8 @@ bf:
     call sput_str
     mov r2, r11
     call sput_hex
-    li r2, '\n'
-    stb r2, [r1]
-    addi r2, r1, 1
-    la r1, bf_out
-    sub r2, r2, r1
-    call print_buf
+    la r2, bf_out
+    call print_line
     sys_exit 0
 
 bf_program:

@@ -66,12 +66,8 @@ crc32:
     call sput_str
     mov r2, r12
     call sput_hex
-    li r2, '\n'
-    stb r2, [r1]
-    addi r2, r1, 1
-    la r1, crc_line
-    sub r2, r2, r1
-    call print_buf
+    la r2, crc_line
+    call print_line
     sys_exit 0
 
 ; crc_compute(r1 = bytes, r2 = count, r3 = table) -> r1 = CRC-32

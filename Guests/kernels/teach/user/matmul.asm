@@ -104,12 +104,8 @@ matmul:
     call sput_str
     mov r2, r11
     call sput_hex
-    li r2, '\n'
-    stb r2, [r1]
-    addi r2, r1, 1
-    la r1, matmul_line
-    sub r2, r2, r1
-    call print_buf
+    la r2, matmul_line
+    call print_line
     sys_exit 0
 
 matmul_text1: .asciz "matmul: n="

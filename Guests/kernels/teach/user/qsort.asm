@@ -58,12 +58,8 @@ qsort:
     call sput_str
     mov r2, r11
     call sput_hex
-    li r2, '\n'
-    stb r2, [r1]
-    addi r2, r1, 1
-    la r1, qsort_line
-    sub r2, r2, r1
-    call print_buf
+    la r2, qsort_line
+    call print_line
     sys_exit 0
 
 ; qs_sort(r1 = first, r2 = last): sort the words [first, last] ascending (unsigned),

@@ -1,6 +1,6 @@
 ; survivor.asm — the healthy process of faults.asm: it checks that bad system calls fail
 ; without killing it, yields, sleeps, grows and shrinks its heap, and exits with status 7
-; while its neighbours die of their faults. It prints one line:
+; while its neighbours die of their faults. Fresh heap pages must read zero. It prints one line:
 ;   survivor: pid N, write(kernel address) -1, write(null) -1, call 99 -1, yield 0,
 ;             sbrk(2 GiB) -1, heap ok
 
@@ -56,13 +56,17 @@ survivor:
     sys_sleep 3                 ; the others run meanwhile
     sys_sbrk 8192               ; two heap pages: touched (demand-zero), then given back
     mov r8, r1                  ; r8 = the old break = the new pages
-    li r2, 0x5A5A5A5A
-    stw r2, [r8]
+    la r9, survivor_text_heap_bad
     li r3, 8188
     add r3, r8, r3
+    ldw r4, [r8]                ; first touch of each page: a fresh frame that reads 0
+    bnez r4, .report
+    ldw r4, [r3]
+    bnez r4, .report
+    li r2, 0x5A5A5A5A
+    stw r2, [r8]
     stw r2, [r3]
     ldw r4, [r8]
-    la r9, survivor_text_heap_bad
     bne r4, r2, .report
     sys_sbrk -8192              ; returns the old break, base + 8192
     li r3, 8192
@@ -70,15 +74,17 @@ survivor:
     bne r1, r3, .report
     sys_sbrk 0                  ; and the break is back at the base
     bne r1, r8, .report
+    sys_sbrk 4096               ; grown again: a new zero page, not the old bytes
+    ldw r4, [r8]
+    bnez r4, .report
+    sys_sbrk -4096
     la r9, survivor_text_heap_ok
 .report:
     mov r1, r7
     mov r2, r9
     call sput_str
     la r2, survivor_line
-    sub r2, r1, r2
-    la r1, survivor_line
-    call print_buf
+    call print_line
     sys_exit 7
 
 ; sput_signed(r1 = end, r2 = value) -> r1 = new end: "-" and the magnitude when negative
@@ -97,8 +103,8 @@ survivor_text_null:     .asciz ", write(null) "
 survivor_text_unknown:  .asciz ", call 99 "
 survivor_text_yield:    .asciz ", yield "
 survivor_text_sbrk:     .asciz ", sbrk(2 GiB) "
-survivor_text_heap_ok:  .asciz ", heap ok\n"
-survivor_text_heap_bad: .asciz ", heap BROKEN\n"
+survivor_text_heap_ok:  .asciz ", heap ok"
+survivor_text_heap_bad: .asciz ", heap BROKEN"
 .align 4
 survivor_line: .space 128
 survivor_end:
