@@ -74,6 +74,32 @@ public sealed class CompareCliTests : IDisposable
         Assert.Contains("rmapwriter,ring3,exit 5,4,", run.Stdout);
     }
 
+    /// <summary>Far past what one trace recorder keeps (100 000 entries), the first differing
+    /// instruction is still named exactly.</summary>
+    [Fact]
+    public void TheFirstDifferingInstructionIsExactDeepIntoALongRun()
+    {
+        string guest = cli.Write("late.asm", """
+            .org 0x1000
+                li   r3, 150000
+            loop:
+                addi r3, r3, -1
+                bnez r3, loop
+                li   r1, 0xE1E1
+                mtcr rmap, r1
+            after:
+                li   r2, 5
+                out  0xF0, r2
+                hlt
+            """);
+        var run = cli.Run("compare", guest, "--repeat", "1", "--warmup", "0", "--layouts", "native,ring012", "--format", "csv");
+        Assert.Equal(1, run.ExitCode);
+        // li r3 (lui + ori) + 150000 x 2 + li r1 (ori) = 300003 instructions before the mtcr,
+        // which the monitor stops: the native run goes on to `after`, the monitored one ends
+        Assert.EndsWith("r4: late: ring012 disagrees with native: first differing instruction: traces diverge at entry 300004: " +
+                        "native pc 0x00001018 `addi r2, r0, 5` (instret 300004), ring012 end of trace\n", run.Stderr);
+    }
+
     // ------------------------------------------------------------------ outputs
 
     private const string CsvHeader =
