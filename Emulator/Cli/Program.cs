@@ -38,7 +38,7 @@ public static class Program
                 (CompareVerb verb) => verb.Execute(output, error),
                 (IsaDocVerb verb) => verb.Execute(output, error),
                 (DebugVerb verb) => verb.Execute(output, error, consoleInput),
-                errors => ReportParseErrors(parsed, errors.ToList(), output, error));
+                errors => ReportParseErrors(parsed, errors.ToList(), rest, output, error));
         }
         catch (UserError e)
         {
@@ -60,7 +60,7 @@ public static class Program
     /// <summary>What CommandLineParser could not parse: --help and --version print what was
     /// asked for (exit 0); no verb or an unknown verb prints the list of verbs; a wrong option
     /// of a verb is one line per error naming the option, and a pointer to that verb's --help.</summary>
-    private static int ReportParseErrors(ParserResult<object> parsed, List<Error> errors, TextWriter output, TextWriter error)
+    private static int ReportParseErrors(ParserResult<object> parsed, List<Error> errors, string[] args, TextWriter output, TextWriter error)
     {
         if (errors.Any(e => e.Tag == ErrorType.VersionRequestedError))
         {
@@ -90,13 +90,29 @@ public static class Program
                 // the positional value (guest, source) is missing: CommandLineParser has no name for it
                 MissingRequiredOptionError or SequenceOutOfRangeError when ((NamedError)e).NameInfo.NameText.Length == 0 =>
                     $"missing the {ValueName(verbType)} (r4 {verb} {ValueName(verbType).ToUpperInvariant()} ...)",
-                BadFormatConversionError bad => $"--{bad.NameInfo.LongName}: {ExpectedValue(verbType, bad.NameInfo.LongName)}",
+                BadFormatConversionError bad => $"--{bad.NameInfo.LongName}{GivenValue(args, bad.NameInfo)}: {ExpectedValue(verbType, bad.NameInfo.LongName)}",
+                UnknownOptionError unknown => $"{(unknown.Token.Length == 1 ? "-" : "--")}{unknown.Token}: unknown option",
                 _ => sentences.FormatError(e).TrimEnd('.'),
             };
             error.WriteLine($"r4 {verb}: {message}");
         }
         error.WriteLine($"r4 {verb}: see 'r4 {verb} --help' for its options and examples");
         return ExitCodes.Usage;
+    }
+
+    /// <summary>" VALUE" as the user typed it for an option (<c>--name value</c>,
+    /// <c>--name=value</c>, <c>-n value</c>), or "" when it cannot be found.</summary>
+    private static string GivenValue(string[] args, NameInfo name)
+    {
+        string?[] forms = ["--" + name.LongName, name.ShortName.Length > 0 ? "-" + name.ShortName : null];
+        for (int i = 0; i < args.Length; i++)
+            foreach (string? form in forms)
+            {
+                if (form is null || form == "--") continue;
+                if (args[i] == form && i + 1 < args.Length) return " " + args[i + 1];
+                if (args[i].StartsWith(form + "=", StringComparison.Ordinal)) return " " + args[i][(form.Length + 1)..];
+            }
+        return "";
     }
 
     /// <summary>The name of a verb's positional value ("guest", "source").</summary>

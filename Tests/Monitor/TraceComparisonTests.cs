@@ -115,4 +115,15 @@ public class TraceComparisonTests
         Assert.Equal(250_000ul, divergence.Expected!.Value.Instret);
         Assert.Null(TraceComparison.FirstDivergence(Synthetic(250_000), Synthetic(250_000), blockEntries: 1000));
     }
+
+    /// <summary>The equivalence harness names the exact first differing instruction of a guest
+    /// even past the entries its recorders keep: a guest whose rmap write (which ring012 cannot
+    /// host) comes after 300 000 instructions.</summary>
+    [Fact]
+    public void TheHarnessNamesTheExactDivergenceDeepIntoALongRun()
+    {
+        var image = TestKernel.Assemble(TestKernel.LateRmapWriter);
+        var failure = Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => MonitorHarness.AssertEquivalent(image, layouts: [Layouts.Ring012]));
+        Assert.Equal("ring012: traces diverge at entry 300004: native pc 0x00001018 `addi r2, r0, 5` (instret 300004), ring012 end of trace", failure.Message);
+    }
 }
