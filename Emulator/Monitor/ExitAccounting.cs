@@ -22,7 +22,9 @@ public enum ExitCause
     Interrupt,
     /// <summary>A hidden page fault: the guest's tables allowed the access, the shadow lacked it.</summary>
     ShadowFill,
-    /// <summary>The VM was stopped with a diagnostic (ring compression, triple fault, ...).</summary>
+    /// <summary>The monitor stopped the VM with a diagnostic (ring compression, a shadow fill
+    /// that does not resolve). A guest's own triple fault stops the machine as natively and is
+    /// not counted here.</summary>
     Stop,
 }
 

@@ -11,18 +11,30 @@ namespace R4.Monitor;
 /// <summary>One traced instruction: the instret before it retired, its pc and word.</summary>
 public readonly record struct TracedInstruction(ulong Instret, uint Pc, uint Word);
 
-public sealed class InstructionTraceRecorder(int maxKeptEntries = 100_000) : ITraceSink
+/// <param name="maxKeptEntries">How many entries to keep for a divergence report.</param>
+/// <param name="keepFrom">The index of the first entry kept (0: from the start).</param>
+/// <param name="checkpointInterval">When positive, the running hash is noted after every
+/// this many entries (<see cref="Checkpoints"/>), so two long traces can be told apart block by
+/// block (<see cref="TraceComparison.FirstDivergence(Action{ITraceSink}, Action{ITraceSink}, int)"/>).</param>
+public sealed class InstructionTraceRecorder(int maxKeptEntries = 100_000, long keepFrom = 0, int checkpointInterval = 0) : ITraceSink
 {
     private const ulong FnvOffset = 14695981039346656037, FnvPrime = 1099511628211;
     private readonly List<TracedInstruction> _kept = [];
+    private readonly List<ulong> _checkpoints = [];
     private TracedInstruction? _pending;
     private ulong _hash = FnvOffset;
 
     /// <summary>Entries folded so far (pending one excluded until <see cref="Finish"/>).</summary>
     public long Count { get; private set; }
 
-    /// <summary>The first <c>maxKeptEntries</c> entries, for the divergence report.</summary>
+    /// <summary>Up to <c>maxKeptEntries</c> entries from index <see cref="KeptFrom"/> on, for the divergence report.</summary>
     public IReadOnlyList<TracedInstruction> Kept => _kept;
+
+    /// <summary>The index of <c>Kept[0]</c> in the whole trace.</summary>
+    public long KeptFrom => keepFrom;
+
+    /// <summary>The running hash after every <c>checkpointInterval</c> entries (empty when 0).</summary>
+    public IReadOnlyList<ulong> Checkpoints => _checkpoints;
 
     public ulong Hash => _hash;
 
@@ -44,8 +56,9 @@ public sealed class InstructionTraceRecorder(int maxKeptEntries = 100_000) : ITr
     private void Commit(in TracedInstruction entry)
     {
         _hash = Mix(Mix(Mix(_hash, entry.Instret), entry.Pc), entry.Word);
-        if (_kept.Count < maxKeptEntries) _kept.Add(entry);
+        if (Count >= keepFrom && _kept.Count < maxKeptEntries) _kept.Add(entry);
         Count++;
+        if (checkpointInterval > 0 && Count % checkpointInterval == 0) _checkpoints.Add(_hash);
     }
 
     private static ulong Mix(ulong hash, ulong value)
@@ -80,11 +93,41 @@ public static class TraceComparison
     public static TraceDivergence? FirstDivergence(InstructionTraceRecorder expected, InstructionTraceRecorder actual)
     {
         if (expected.Hash == actual.Hash && expected.Count == actual.Count) return null;
+        if (expected.KeptFrom != actual.KeptFrom)
+            throw new ArgumentException("the two traces keep entries from different indices", nameof(actual));
+        long from = expected.KeptFrom;
         int kept = Math.Min(expected.Kept.Count, actual.Kept.Count);
         for (int i = 0; i < kept; i++)
             if (expected.Kept[i] != actual.Kept[i])
-                return new TraceDivergence(i, expected.Kept[i], actual.Kept[i]);
+                return new TraceDivergence(from + i, expected.Kept[i], actual.Kept[i]);
         TracedInstruction? At(InstructionTraceRecorder r) => kept < r.Kept.Count ? r.Kept[kept] : null;
-        return new TraceDivergence(kept, At(expected), At(actual));
+        return new TraceDivergence(from + kept, At(expected), At(actual));
+    }
+
+    /// <summary>The exact first difference of two deterministic runs of any length, or null
+    /// when their traces are equal. Each run is made twice: first with a hash checkpoint every
+    /// <paramref name="blockEntries"/> entries (and that many entries kept), then — when the
+    /// difference lies past the first block — keeping only the block where the checkpoints
+    /// first part, so memory stays bounded whatever the length.</summary>
+    /// <param name="runExpected">Runs the reference with the given trace sink attached.</param>
+    public static TraceDivergence? FirstDivergence(Action<ITraceSink> runExpected, Action<ITraceSink> runActual, int blockEntries = 65_536)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockEntries, 1);
+        InstructionTraceRecorder Record(Action<ITraceSink> run, long keepFrom)
+        {
+            var recorder = new InstructionTraceRecorder(blockEntries, keepFrom, blockEntries);
+            run(recorder);
+            recorder.Finish();
+            return recorder;
+        }
+        var expected = Record(runExpected, 0);
+        var actual = Record(runActual, 0);
+        if (expected.Hash == actual.Hash && expected.Count == actual.Count) return null;
+        int compared = Math.Min(expected.Checkpoints.Count, actual.Checkpoints.Count);
+        int block = 0;
+        while (block < compared && expected.Checkpoints[block] == actual.Checkpoints[block]) block++;
+        if (block == 0) return FirstDivergence(expected, actual);
+        long keepFrom = (long)block * blockEntries;
+        return FirstDivergence(Record(runExpected, keepFrom), Record(runActual, keepFrom));
     }
 }

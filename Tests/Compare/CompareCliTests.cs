@@ -74,6 +74,20 @@ public sealed class CompareCliTests : IDisposable
         Assert.Contains("rmapwriter,ring3,exit 5,4,", run.Stdout);
     }
 
+    /// <summary>Far past what one trace recorder keeps (100 000 entries), the first differing
+    /// instruction is still named exactly.</summary>
+    [Fact]
+    public void TheFirstDifferingInstructionIsExactDeepIntoALongRun()
+    {
+        string guest = cli.Write("late.asm", R4.Tests.Monitor.TestKernel.LateRmapWriter);
+        var run = cli.Run("compare", guest, "--repeat", "1", "--warmup", "0", "--layouts", "native,ring012", "--format", "csv");
+        Assert.Equal(1, run.ExitCode);
+        // li r3 (lui + ori) + 150000 x 2 + li r1 (ori) = 300003 instructions before the mtcr,
+        // which the monitor stops: the native run goes on to `after`, the monitored one ends
+        Assert.EndsWith("r4: late: ring012 disagrees with native: first differing instruction: traces diverge at entry 300004: " +
+                        "native pc 0x00001018 `addi r2, r0, 5` (instret 300004), ring012 end of trace\n", run.Stderr);
+    }
+
     // ------------------------------------------------------------------ outputs
 
     private const string CsvHeader =
@@ -230,6 +244,26 @@ public sealed class CompareCliTests : IDisposable
             "r4 compare: run 1/4: nullcall under native\nr4 compare: run 2/4: nullcall under ring3\n" +
             "r4 compare: run 3/4: nullcall under native\nr4 compare: run 4/4: nullcall under ring3\n", run.Stderr);
         Assert.StartsWith("guest,layout,", run.Stdout);
+    }
+
+    /// <summary>A chart of one guest is still wide enough for its longest title, with the
+    /// guest's bars centred under it.</summary>
+    [Theory]
+    [InlineData(PlotMetric.Cycles)]
+    [InlineData(PlotMetric.Host)]
+    [InlineData(PlotMetric.Exits)]
+    public void AOneGuestChartFitsItsTitle(PlotMetric metric)
+    {
+        var result = new ExperimentResult(Layouts.All, [CompareTestGuests.Compare(CompareTestGuests.Bench("nullcall", 2))], []);
+        var svg = XDocument.Parse(ComparePlot.Svg(result, metric));
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        double width = double.Parse(svg.Root!.Attribute("width")!.Value, System.Globalization.CultureInfo.InvariantCulture);
+        var title = svg.Descendants(ns + "text").First(t => (string?)t.Attribute("font-size") == "16").Value;
+        Assert.True(width >= 10 * title.Length + 40, $"{width} px for \"{title}\"");
+        var bars = svg.Descendants(ns + "rect").Where(r => (string?)r.Attribute("class") == "bar")
+            .Select(b => double.Parse(b.Attribute("x")!.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        double middle = (bars.Min() + bars.Max() + 16) / 2;
+        Assert.InRange(middle, 80 + (width - 80 - 150) / 2 - 2, 80 + (width - 80 - 150) / 2 + 2);
     }
 
     // ------------------------------------------------------------------ errors

@@ -1,4 +1,4 @@
-// The README's "Results" and docs/results/layouts.md must be what `r4 compare` prints today:
+// The README's "Results", docs/results/layouts.md and layouts.svg must be what `r4 compare` prints today:
 // this runs the README's command (one timed run, no warm-up) and compares every deterministic
 // cell — instructions, cycles, slowdown in cycles, exits, exits per 1000 instructions,
 // page-table switches, TLB flushes and misses, exits by cause — with the committed tables.
@@ -84,6 +84,15 @@ public partial class ReadmeResultsTests
         Assert.Equal(expected.Count, committed.Count);
         for (int i = 0; i < expected.Count; i++)
             Assert.Equal(string.Join(" | ", expected[i]), string.Join(" | ", committed[i]));
+    }
+
+    /// <summary>The chart shows modelled-cycle slowdowns, which are deterministic: the committed
+    /// SVG is exactly what `r4 compare --plot` draws today.</summary>
+    [Fact]
+    public void TheChartInDocsResultsIsWhatCompareDrawsToday()
+    {
+        Assert.Contains("](docs/results/layouts.svg)", ResultsSection);
+        Assert.Equal(ComparePlot.Svg(Measured.Value, PlotMetric.Cycles), File.ReadAllText(RepositoryPaths.Combine("docs", "results", "layouts.svg")));
     }
 
     /// <summary>The numbers the README's explanation quotes: ring3's null call cycles and the

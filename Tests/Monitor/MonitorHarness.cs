@@ -27,7 +27,7 @@ public static class MonitorHarness
 
     public static GuestRun Run(ProgramImage image, Layout layout, ulong maxInstructions = 2_000_000, bool trace = true,
         uint memoryBytes = GuestRamBytes, byte[]? input = null, string? diskImage = null, Action<GuestMachine>? inspect = null,
-        int shadowPoolPages = MonitorMemoryMap.DefaultPoolPages)
+        int shadowPoolPages = MonitorMemoryMap.DefaultPoolPages, ITraceSink? traceSink = null)
     {
         using var console = new MemoryStream();
         var diagnostics = new StringWriter();
@@ -41,8 +41,8 @@ public static class MonitorHarness
         };
         using var machine = GuestMachine.Create(options, layout, shadowPoolPages);
         machine.Load(image);
-        var recorder = trace ? new InstructionTraceRecorder() : null;
-        machine.Trace = recorder;
+        var recorder = trace && traceSink is null ? new InstructionTraceRecorder() : null;
+        machine.Trace = traceSink ?? recorder;
         var result = machine.Run(maxInstructions);
         machine.Machine.Bus.Flush();
         recorder?.Finish();
@@ -66,6 +66,14 @@ public static class MonitorHarness
         {
             var run = Run(image, layout, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage,
                 inspect: machine => { AssertMonitorMemoryIntact(machine); inspect?.Invoke(machine); }, shadowPoolPages: shadowPoolPages);
+            if (native.Trace is not null && run.Trace is not null && TraceComparison.FirstDivergence(native.Trace, run.Trace) is not null)
+            {
+                // the recorders keep the first 100 000 entries: re-run both for the exact place
+                var exact = TraceComparison.FirstDivergence(
+                    sink => Run(image, Layouts.Native, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage, traceSink: sink),
+                    sink => Run(image, layout, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage, shadowPoolPages: shadowPoolPages, traceSink: sink))!;
+                Assert.Fail($"{layout.Name}: {exact.Describe((word, pc) => R4.Assembler.Disassembler.Format(word, pc, image), "native", layout.Name)}");
+            }
             AssertSameAsNative(native, run, image);
             runs.Add(run);
         }

@@ -253,6 +253,24 @@ public sealed class TestKernel
         return s.ToString();
     }
 
+    /// <summary>A guest that runs 300 003 instructions, then writes rmap (which ring012 and
+    /// ring013 cannot host: the monitor stops it there) and powers off with status 5: its
+    /// traces part from native's at entry 300 004, pc 0x1018, far past what a recorder keeps.</summary>
+    public const string LateRmapWriter = """
+        .org 0x1000
+        .entry start
+        start:
+            li   r3, 150000
+        loop:
+            addi r3, r3, -1
+            bnez r3, loop
+            li   r1, 0xE1E1
+            mtcr rmap, r1
+            li   r2, 5
+            out  0xF0, r2
+            hlt
+        """;
+
     public ProgramImage Build()
     {
         string source = Source();

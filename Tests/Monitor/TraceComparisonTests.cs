@@ -83,4 +83,47 @@ public class TraceComparisonTests
         recorder.Finish();
         Assert.Equal([new TracedInstruction(0, 0x1000, 1), new(1, 0x2000, 3), new(2, 0x2004, 4)], recorder.Kept);
     }
+
+    /// <summary>A synthetic run of <paramref name="length"/> instructions whose entry
+    /// <paramref name="changedAt"/> (if any) has another word.</summary>
+    private static Action<ITraceSink> Synthetic(long length, long changedAt = -1) => sink =>
+    {
+        for (long i = 0; i < length; i++)
+            sink.Instruction((ulong)i, 3, 0x1000 + (uint)(i % 1000) * 4, i == changedAt ? 0xDEADu : (uint)i * 7);
+    };
+
+    [Theory]
+    [InlineData(0)]          // in the first block
+    [InlineData(999)]        // the first block's last entry
+    [InlineData(1000)]       // the second block's first
+    [InlineData(123_457)]    // far past what one recorder keeps
+    [InlineData(299_999)]    // the last entry, in a partial block
+    public void TwoPassesNameTheExactFirstDifferenceOfLongRuns(long changedAt)
+    {
+        var divergence = TraceComparison.FirstDivergence(Synthetic(300_000), Synthetic(300_000, changedAt), blockEntries: 1000)!;
+        Assert.Equal(changedAt, divergence.Index);
+        Assert.Equal(new TracedInstruction((ulong)changedAt, 0x1000 + (uint)(changedAt % 1000) * 4, (uint)changedAt * 7), divergence.Expected);
+        Assert.Equal(0xDEADu, divergence.Actual!.Value.Word);
+    }
+
+    [Fact]
+    public void TwoPassesNameWhereTheShorterRunEndsAndNothingForEqualRuns()
+    {
+        var divergence = TraceComparison.FirstDivergence(Synthetic(250_500), Synthetic(250_000), blockEntries: 1000)!;
+        Assert.Equal(250_000, divergence.Index);
+        Assert.Null(divergence.Actual);
+        Assert.Equal(250_000ul, divergence.Expected!.Value.Instret);
+        Assert.Null(TraceComparison.FirstDivergence(Synthetic(250_000), Synthetic(250_000), blockEntries: 1000));
+    }
+
+    /// <summary>The equivalence harness names the exact first differing instruction of a guest
+    /// even past the entries its recorders keep: a guest whose rmap write (which ring012 cannot
+    /// host) comes after 300 000 instructions.</summary>
+    [Fact]
+    public void TheHarnessNamesTheExactDivergenceDeepIntoALongRun()
+    {
+        var image = TestKernel.Assemble(TestKernel.LateRmapWriter);
+        var failure = Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => MonitorHarness.AssertEquivalent(image, layouts: [Layouts.Ring012]));
+        Assert.Equal("ring012: traces diverge at entry 300004: native pc 0x00001018 `addi r2, r0, 5` (instret 300004), ring012 end of trace", failure.Message);
+    }
 }

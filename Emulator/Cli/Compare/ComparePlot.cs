@@ -46,7 +46,11 @@ public static class ComparePlot
 
         var layouts = result.Layouts.Select(l => l.Name).ToList();
         int groupWidth = layouts.Count * BarWidth + GroupGap;
-        int plotWidth = Math.Max(300, result.Guests.Count * groupWidth);
+        // wide enough for the title (16-px bold sans-serif: about 10 px a character), the
+        // groups centred in the plot area
+        int titleWidth = 10 * title.Length + 40;
+        int plotWidth = Math.Max(Math.Max(300, titleWidth - PlotLeft - RightMargin), result.Guests.Count * groupWidth);
+        double groupsLeft = PlotLeft + (plotWidth - result.Guests.Count * groupWidth) / 2.0;
         int width = PlotLeft + plotWidth + RightMargin;
         int height = PlotTop + PlotHeight + BottomMargin;
         var values = result.Guests.SelectMany(g => g.Runs.Select(r => Value(g, r))).Where(v => v > 0 && double.IsFinite(v)).ToList();
@@ -74,7 +78,7 @@ public static class ComparePlot
         for (int g = 0; g < result.Guests.Count; g++)
         {
             var guest = result.Guests[g];
-            double groupLeft = PlotLeft + GroupGap / 2.0 + g * groupWidth;
+            double groupLeft = groupsLeft + GroupGap / 2.0 + g * groupWidth;
             foreach (var run in guest.Runs)
             {
                 int slot = layouts.IndexOf(run.Layout);

@@ -157,29 +157,20 @@ public static class LayoutExperiment
 
     /// <summary>After each layout's disagreements, the first instruction where its trace leaves
     /// the reference layout's (both runs repeated with a per-instruction trace, which only a
-    /// disagreeing guest pays for): "first differing instruction: traces diverge at entry ...".</summary>
+    /// disagreeing guest pays for; exact however long the runs): "first differing instruction:
+    /// traces diverge at entry ...".</summary>
     private static IEnumerable<Disagreement> WithFirstDifferingInstructions(ExperimentGuest guest, IReadOnlyList<Disagreement> disagreements, ExperimentSettings settings)
     {
-        InstructionTraceRecorder? reference = null;
         foreach (var group in disagreements.GroupBy(d => d.Layout))
         {
             foreach (var disagreement in group) yield return disagreement;
             var first = group.First();
-            reference ??= Trace(guest, settings.Layouts.Single(l => l.Name == first.ReferenceLayout), settings);
-            var actual = Trace(guest, settings.Layouts.Single(l => l.Name == first.Layout), settings);
-            if (TraceComparison.FirstDivergence(reference, actual) is { } divergence)
+            var reference = settings.Layouts.Single(l => l.Name == first.ReferenceLayout);
+            var layout = settings.Layouts.Single(l => l.Name == first.Layout);
+            if (TraceComparison.FirstDivergence(trace => RunOnce(guest, reference, settings, trace), trace => RunOnce(guest, layout, settings, trace)) is { } divergence)
                 yield return first with { What = "first differing instruction: " + divergence.Describe(
                     (word, pc) => R4.Assembler.Disassembler.Format(word, pc, guest.Image), first.ReferenceLayout, first.Layout) };
         }
-    }
-
-    /// <summary>The per-instruction trace of one run (the same run as <see cref="RunOnce"/>).</summary>
-    private static InstructionTraceRecorder Trace(ExperimentGuest guest, Layout layout, ExperimentSettings settings)
-    {
-        var recorder = new InstructionTraceRecorder();
-        RunOnce(guest, layout, settings, recorder);
-        recorder.Finish();
-        return recorder;
     }
 
     /// <summary>Compares every run of one guest with its first run (spec §9.2); each

@@ -21,7 +21,11 @@ public static class RandomGuestRunner
 
     /// <summary>Runs <paramref name="image"/> under <paramref name="layout"/>, keeping the first
     /// <paramref name="keptTraceEntries"/> trace entries (the hash covers all of them).</summary>
-    public static RandomGuestRun Run(ProgramImage image, Layout layout, int keptTraceEntries = 0)
+    public static RandomGuestRun Run(ProgramImage image, Layout layout, int keptTraceEntries = 0) => Run(image, layout, keptTraceEntries, traced: true);
+
+    /// <summary>As <see cref="Run(ProgramImage, Layout, int)"/>; untraced, the machine runs on
+    /// its JIT (where the host has one) and the run's trace stays empty.</summary>
+    public static RandomGuestRun Run(ProgramImage image, Layout layout, int keptTraceEntries, bool traced)
     {
         using var console = new MemoryStream();
         var options = new MachineOptions
@@ -34,7 +38,7 @@ public static class RandomGuestRunner
         using var machine = GuestMachine.Create(options, layout);
         machine.Load(image);
         var trace = new InstructionTraceRecorder(keptTraceEntries);
-        machine.Trace = trace;
+        if (traced) machine.Trace = trace;
         var result = machine.Run(MaxInstructions);
         machine.Machine.Bus.Flush();
         trace.Finish();

@@ -30,6 +30,26 @@ public class RandomGuestEquivalenceTests
         }
     }
 
+    /// <summary>Untraced, the machine runs guest code on its JIT, so the monitor's exits come
+    /// out of compiled blocks: every layout, untraced, must still show the guest what the traced
+    /// native run showed (console, stop, registers, instret, virtual CPL and IE).</summary>
+    [Theory]
+    [MemberData(nameof(JitSeeds))]
+    public void UntracedRunsOnTheJitShowTheGuestTheNativeMachineToo(int seed)
+    {
+        var image = RandomKernelGenerator.Generate(seed).Build();
+        var native = RandomGuestRunner.Run(image, Layouts.Native);
+        foreach (var layout in Layouts.All)
+        {
+            var run = RandomGuestRunner.Run(image, layout, keptTraceEntries: 0, traced: false);
+            Assert.True(native.Console == run.Console, $"seed {seed}, {layout.Name} untraced: console output differs");
+            Assert.Equal(native.Result, run.Result);
+            Assert.Equal(native.State, run.State);
+        }
+    }
+
+    public static IEnumerable<object[]> JitSeeds => DefaultSeeds.Take(12).Select(seed => new object[] { seed });
+
     /// <summary>The generator itself: the same seed gives the same text, the guest finishes by
     /// powering off with the checksum it printed, and before that it reached its kernel.</summary>
     private static void AssertFinishedWithItsChecksum(GeneratedKernel kernel, RandomGuestRun native)
