@@ -143,7 +143,7 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
                 if (!RejectLabel(line, word, labeled)) CheckNothingAfter(line, word);
             }
             else if (word == ".macro")
-                diagnostics.Report(line, wordColumn, $"'.macro' inside the definition of macro '{collecting.Name}' (is its '.endm' missing?)");
+                diagnostics.Report(line, wordColumn, collecting.Name.Length == 0 ? "'.macro' inside the definition of the unnamed macro above (is its '.endm' missing?)" : $"'.macro' inside the definition of macro '{collecting.Name}' (is its '.endm' missing?)");
             else
                 collecting.Body.Add(line);
             return line with { Kind = LineKind.Preprocessor };
