@@ -1,6 +1,7 @@
 // Turns what the user names on the command line into a ProgramImage: an assembly source
-// (.asm, .s, .inc) is assembled, an ELF32 file is read, anything else is a flat binary
-// loaded at address 0 (entry 0). Every failure becomes a UserError naming the file.
+// (.asm, .s, .inc, .r4) is assembled, an ELF32 file is read, anything else is a flat binary
+// loaded and started at --base (default 0); text is never taken for a flat binary. Every
+// failure becomes a UserError naming the file; outputs are checked and written whole.
 using System.Globalization;
 using R4.Assembler;
 using R4.Isa.Image;
@@ -27,7 +28,7 @@ public static class GuestLoader
         byte[] bytes = ReadAll(path);
         // An image is already assembled: a define would silently change nothing.
         if (defines.Any())
-            throw new UserError($"{path}: -D defines apply to assembly sources (.asm, .s, .inc, .r4) only, not to images", ExitCodes.Usage);
+            throw new UserError($"{path}: -D defines apply to assembly sources ({string.Join(", ", SourceExtensions)}) only, not to images", ExitCodes.Usage);
         if (!Elf32.LooksLikeElf(bytes))
         {
             RequireBinary(path, bytes);

@@ -143,8 +143,7 @@ public sealed class RunVerb : IDefinesSymbols
         // A deadlock stops after the hlt retired (pc = the next instruction, often past the
         // end of the code); the hlt itself is what the user wants to see.
         if (result.Reason == StopReason.Deadlock)
-            return $"halted with interrupts enabled and no interrupt source left: hlt at {Where(result.Pc - 4, image)}"
-                   + (result.Diagnostic is null ? "" : $": {result.Diagnostic}");
+            return $"{result.Diagnostic ?? "halted with interrupts enabled and no interrupt source left"}: hlt at {Where(result.Pc - 4, image)}";
         string where = Where(result.Pc, image);
         string cause = result.Reason switch
         {
