@@ -148,7 +148,9 @@ public sealed class RunVerb : IDefinesSymbols
         string cause = result.Reason switch
         {
             StopReason.InstructionLimit => "instruction limit reached",
-            StopReason.Shutdown => stoppedByMonitor ? "guest stopped by the monitor" : "machine shut down (triple fault)",
+            StopReason.Shutdown => stoppedByMonitor ? "guest stopped by the monitor"
+                : result.Diagnostic?.StartsWith("triple fault", StringComparison.Ordinal) == true ? "machine shut down (triple fault)"
+                : "machine shut down",
             _ => result.Reason.ToString(),
         };
         return result.Diagnostic is null ? $"{cause} at {where}" : $"{cause} at {where}: {result.Diagnostic}";

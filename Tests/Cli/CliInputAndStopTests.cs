@@ -424,4 +424,15 @@ public sealed class CliInputAndStopTests : IDisposable
         Assert.Equal((64, $"r4: --stats-json {both}: that is also --trace-file; give the output another name\n"), (same.ExitCode, same.Stderr));
         Assert.Equal((PowerOff7, "abc"), (File.ReadAllText(source), File.ReadAllText(input)));
     }
+
+    [Fact]
+    public void ATrapLoopIsNotCalledATripleFault()
+    {
+        // The #UD handler is at 0x5000, where RAM is zero: every delivery faults again at once.
+        string source = cli.Write("loop.asm", ".org 0x1000\nstart: li sp, 0x800000\n la r1, ivt\n li r2, 0x5000\n stw r2, [r1 + 4*8]\n" +
+                                              " li r2, 0x10\n stw r2, [r1 + 4*8 + 4]\n mtcr ivt, r1\n .word 0xffffffff\n.align 8\nivt: .space 512\n");
+        var run = cli.Run("run", source);
+        Assert.Equal((125, "r4: machine shut down at pc 0x00005000: trap loop: 100,000 traps without retiring an instruction (last #UD at pc 0x00005000)\n"),
+            (run.ExitCode, run.Stderr));
+    }
 }
