@@ -112,7 +112,9 @@ public static class Operands
             throw new CommandException($"'{term}' is not a number (decimal, 0x hex or 0b binary)");
         if (!IsSymbolName(term))
             throw new CommandException($"'{term}' is not a number, a $register or a symbol");
-        return image.Lookup(term) ?? throw new CommandException($"no symbol '{term}' in the image");
+        if (image.Lookup(term) is { } address) return address;
+        bool isRegisterName = term.Equals("pc", StringComparison.OrdinalIgnoreCase) || Registers.TryParse(term, out _);
+        throw new CommandException($"no symbol '{term}' in the image{(isRegisterName ? $" (a register is written ${term})" : "")}");
     }
 
     /// <summary>The assembler's symbol names: letters, digits, '_' and '.', not starting with a digit.</summary>

@@ -389,6 +389,7 @@ disassemble 0x2000000
 disassemble 0x1000 2 3
 pt
 x/4w 1++2
+x/4w sp
 set reg r0 = 5
 set reg pc = 0x1002
 set mem 0x30000000 = 1
@@ -443,6 +444,8 @@ error: disassemble: give [ADDR] [N]
 error: pt: give an address
 (r4) x/4w 1++2
 error: '+2' is not a number, a $register or a symbol
+(r4) x/4w sp
+error: no symbol 'sp' in the image (a register is written $sp)
 (r4) set reg r0 = 5
 error: set reg: r0 always reads 0 (writes to it are discarded)
 (r4) set reg pc = 0x1002

@@ -61,6 +61,27 @@ public class ExampleAndBenchGuestTests
         Assert.DoesNotContain(listing, line => System.Text.RegularExpressions.Regex.IsMatch(line, @"\b(mfcr \w+, (status|rmap)|mtcr (status|rmap),)"));
     }
 
+    // Time is the instruction count (spec 7): two runs of the same image are the same run,
+    // instruction by instruction and trap by trap. (N kept small: the trace hashes every step.)
+    [Theory]
+    [MemberData(nameof(Guests))]
+    public void Guest_runs_identically_twice_down_to_every_instruction_and_trap(string guest)
+    {
+        var image = GuestRunner.Assemble(guest, new Dictionary<string, long> { ["N"] = 300 });
+        var first = new HashingTraceSink();
+        var second = new HashingTraceSink();
+        var a = GuestRunner.Run(image, trace: first);
+        var b = GuestRunner.Run(image, trace: second);
+
+        Assert.Equal(StopReason.PowerOff, a.Result.Reason);
+        Assert.Equal(a.Output, b.Output);
+        Assert.Equal(a.Result, b.Result);
+        Assert.Equal(first.InstructionCount, second.InstructionCount);
+        Assert.Equal(first.TrapCount, second.TrapCount);
+        Assert.Equal(first.Hash, second.Hash);
+        Assert.True(first.InstructionCount > 0);
+    }
+
     [Theory]
     [MemberData(nameof(GuestsWithStatus))]
     public void Guest_with_default_defines_prints_its_golden_output_and_powers_off(string guest, uint exitStatus)

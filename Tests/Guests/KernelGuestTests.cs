@@ -181,6 +181,7 @@ public sealed class KernelGuestTests
     [Theory]
     [InlineData("kernel")]
     [InlineData("faults")]
+    [InlineData("panic")]
     public void Two_runs_are_identical_instruction_by_instruction(string name)
     {
         var image = GuestRunner.Assemble(Folder + name + ".asm");
@@ -195,6 +196,25 @@ public sealed class KernelGuestTests
         Assert.Equal(first.TrapCount, second.TrapCount);
         Assert.Equal(first.Hash, second.Hash);
         Assert.Equal(a.Result, b.Result);
+    }
+
+    [Theory]
+    [InlineData("native")]
+    [InlineData("ring3")]
+    public void The_trace_r4_run_prints_is_the_same_on_every_run(string layout)
+    {
+        // What a person compares: `r4 run --trace` twice, byte for byte (traps and all).
+        using var cli = new R4.Tests.Cli.CliHarness();
+        string image = RepositoryPaths.Combine("Guests", "kernels", "teach", "panic.asm");
+        var first = cli.Run("run", "--trace", "--layout", layout, image);
+        var second = cli.Run("run", "--trace", "--layout", layout, image);
+
+        Assert.Equal(1, first.ExitCode);
+        Assert.True(first.Stderr.Split('\n').Length > 30_000, "the trace is missing");
+        Assert.Contains(" trap #PF ", first.Stderr);
+        Assert.Equal(first.Stdout, second.Stdout);
+        Assert.Equal(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(first.Stderr)),
+            System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(second.Stderr)));
     }
 
     [Fact]
