@@ -31,6 +31,8 @@ internal sealed partial class AssemblyPass
                     throw new AssemblyException($"'.entry' is given twice (first at {first.Line.File}:{first.Line.Line})", operation.Column);
                 long address = Encoder.Evaluate(operands[0].Tokens, this);
                 CheckAddress(address, operands[0]);
+                if (address % 4 != 0)
+                    throw new AssemblyException($"entry point 0x{address:x8} is not 4-byte aligned (the first fetch would raise #AC)", operands[0].Column);
                 Entry = (address, line);
                 break;
             }

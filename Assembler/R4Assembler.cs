@@ -115,6 +115,15 @@ public static class R4Assembler
             return new AssemblyResult { Errors = diagnostics.All, Listing = listing };
 
         var segments = pass.Output.Segments();
+        // An explicit entry point must hold code the program loads: elsewhere RAM is zero (#UD).
+        if (pass.Entry is { } given && segments.Count > 0
+            && !segments.Any(s => (ulong)given.Address - s.VirtualAddress < s.MemorySize))
+        {
+            var bag = new DiagnosticBag();
+            bag.Report(given.Line, 0, $"entry point 0x{given.Address:x8} is outside every loaded region (" +
+                string.Join(", ", segments.Select(s => $"0x{s.VirtualAddress:x8}..0x{s.VirtualAddress + s.MemorySize - 1:x8}")) + ")");
+            return new AssemblyResult { Errors = bag.All, Listing = listing };
+        }
         uint entry = pass.Entry is { } e ? (uint)e.Address
             : pass.Symbols.Current.TryGetValue(EntrySymbol, out var start) && start.Kind == SymbolKind.Label ? (uint)start.Value
             : segments.Count > 0 ? segments[0].VirtualAddress : 0;

@@ -35,8 +35,9 @@ public sealed class AsmVerb : IDefinesSymbols
 
     public int Execute(TextWriter output, TextWriter error)
     {
-        var result = GuestLoader.Assemble(Source, Defines, error);
         string outputPath = Output ?? Path.ChangeExtension(Source, Flat ? ".bin" : ".elf");
+        RefuseToOverwrite(outputPath, Listing);
+        var result = GuestLoader.Assemble(Source, Defines, error);
         byte[] bytes;
         try { bytes = Flat ? FlatBinary(result, error) : result.ToElf(); }
         catch (FlatBinaryException e) { throw new UserError($"{Source}: {e.Message}; nothing written", ExitCodes.BadInput); }
@@ -45,6 +46,20 @@ public sealed class AsmVerb : IDefinesSymbols
         else
             GuestLoader.WriteAllAtomically((outputPath, bytes), (Listing, Encoding.UTF8.GetBytes(result.Listing)));
         return ExitCodes.Success;
+    }
+
+    /// <summary>The image and the listing must not land on the source (`r4 asm prog.elf`, a
+    /// text file so named, would otherwise replace it) nor on each other.</summary>
+    private void RefuseToOverwrite(string outputPath, string? listingPath)
+    {
+        static string Full(string path) => Path.GetFullPath(path);
+        if (Full(outputPath) == Full(Source))
+            throw new UserError($"{outputPath}: the output would overwrite the source; give another name with -o", ExitCodes.Usage);
+        if (listingPath is null) return;
+        if (Full(listingPath) == Full(Source))
+            throw new UserError($"{listingPath}: the listing would overwrite the source; give another name with --listing", ExitCodes.Usage);
+        if (Full(listingPath) == Full(outputPath))
+            throw new UserError($"{listingPath}: the listing and the output are the same file; give them different names", ExitCodes.Usage);
     }
 
     /// <summary>The flat binary; a flat binary has no header, so execution starts at its first

@@ -54,7 +54,7 @@ public sealed class DisasmVerb : IDefinesSymbols
             throw new UserError("disasm needs an input file or --words", ExitCodes.Usage);
         var image = GuestLoader.IsAssemblySource(Input) || Elf32Sniff(Input)
             ? GuestLoader.Load(Input, Defines, error)
-            : GuestLoader.FlatImage(GuestLoader.ReadAll(Input), (uint)baseAddress);
+            : FlatBinary(Input, (uint)baseAddress);
         foreach (string line in Disassembler.DisassembleImage(image, AsSource))
             output.WriteLine(line);
         return ExitCodes.Success;
@@ -68,6 +68,13 @@ public sealed class DisasmVerb : IDefinesSymbols
         word = 0;
         return digits.Length is >= 1 and <= 8 && uint.TryParse(digits, System.Globalization.NumberStyles.AllowHexSpecifier,
             System.Globalization.CultureInfo.InvariantCulture, out word);
+    }
+
+    private static R4.Isa.Image.ProgramImage FlatBinary(string path, uint baseAddress)
+    {
+        byte[] bytes = GuestLoader.ReadAll(path);
+        GuestLoader.RequireBinary(path, bytes);
+        return GuestLoader.FlatImage(bytes, baseAddress);
     }
 
     private static bool Elf32Sniff(string path) => R4.Isa.Image.Elf32.LooksLikeElf(GuestLoader.ReadAll(path));

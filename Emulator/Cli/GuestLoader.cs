@@ -30,6 +30,7 @@ public static class GuestLoader
             throw new UserError($"{path}: -D defines apply to assembly sources (.asm, .s, .inc, .r4) only, not to images", ExitCodes.Usage);
         if (!Elf32.LooksLikeElf(bytes))
         {
+            RequireBinary(path, bytes);
             if ((flatBase ?? 0) + (ulong)bytes.Length > 1UL << 32)
                 throw new UserError($"{path}: {bytes.Length} bytes at --base 0x{flatBase:x8} run past the 4 GiB address space", ExitCodes.Usage);
             return FlatImage(bytes, flatBase ?? 0);
@@ -37,6 +38,17 @@ public static class GuestLoader
         if (flatBase is not null)
             throw new UserError($"{path}: --base applies to flat binaries only (an ELF image has its own addresses)", ExitCodes.Usage);
         return Elf32.Read(bytes, path);
+    }
+
+    /// <summary>Refuses to run text as a flat binary: R4 code is full of zero bytes, so a file
+    /// without any NUL that reads as UTF-8 is an assembly source with another extension.</summary>
+    public static void RequireBinary(string path, byte[] bytes)
+    {
+        if (bytes.Length == 0 || Array.IndexOf(bytes, (byte)0) >= 0) return;
+        try { _ = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes); }
+        catch (System.Text.DecoderFallbackException) { return; }
+        throw new UserError($"{path}: this is text, not an ELF image or a flat binary; an assembly source is recognised by its extension " +
+                            $"({string.Join(", ", SourceExtensions)})", ExitCodes.BadInput);
     }
 
     /// <summary>A flat binary: its bytes at <paramref name="baseAddress"/>, entry at the base.</summary>

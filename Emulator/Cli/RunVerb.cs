@@ -91,6 +91,7 @@ public sealed class RunVerb : IDefinesSymbols
             GuestLoader.RequireReadableFile(Disk, "disk image");
         if (StatsJson is not null)
             GuestLoader.RequireWritablePath(StatsJson);
+        RefuseToOverwriteAnInput();
 
         var image = GuestLoader.Load(Guest, Defines, error, FlatBase());
         using var ownedInput = OpenInput(consoleInputStream, out bool interactive);
@@ -161,6 +162,21 @@ public sealed class RunVerb : IDefinesSymbols
         if (image.Symbolize(pc) is { } symbol) where += $" ({symbol})";
         if (image.LineAt(pc) is { } line) where += $" at {line.File}:{line.Line}";
         return where;
+    }
+
+    /// <summary>--stats-json and --trace-file must not name the guest, an input file or each other.</summary>
+    private void RefuseToOverwriteAnInput()
+    {
+        var inputs = new (string Option, string? Path)[] { ("the guest", Guest), ("--input", Input), ("--costs", Costs), ("--disk", Disk) };
+        var outputs = new (string Option, string? Path)[] { ("--stats-json", StatsJson), ("--trace-file", TraceFile) };
+        foreach (var (option, path) in outputs)
+        {
+            if (path is null) continue;
+            string full = Path.GetFullPath(path);
+            foreach (var (other, otherPath) in inputs.Concat(outputs))
+                if (other != option && otherPath is not null && Path.GetFullPath(otherPath) == full)
+                    throw new UserError($"{option} {path}: that is also {other}; give the output another name", ExitCodes.Usage);
+        }
     }
 
     /// <summary>The --base address for a flat binary; null when not given.</summary>

@@ -38,6 +38,10 @@ public sealed class CommandTable
     }
 }
 
+/// <summary>FILE:LINE resolved: the line asked for, the line that has code, and where each
+/// stretch of that line's code starts.</summary>
+public sealed record FileLineLocations(string File, int RequestedLine, int Line, IReadOnlyList<uint> Addresses);
+
 public static class Operands
 {
     public static bool TryParseNumber(string text, out uint value)
@@ -116,7 +120,13 @@ public static class Operands
         text.Length > 0 && !char.IsAsciiDigit(text[0]) && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.');
 
     /// <summary>The address of the first instruction of FILE:LINE, or of the next line with code.</summary>
-    public static uint ParseFileLine(string text, ProgramImage image)
+    public static uint ParseFileLine(string text, ProgramImage image) => ParseFileLineLocations(text, image).Addresses[0];
+
+    /// <summary>Where FILE:LINE stops: the line with code (LINE, or the first after it that has an
+    /// instruction) and the first address of each stretch of its code — one stretch per expansion
+    /// when the line is inside a macro (the line table names the macro's own lines), or per
+    /// inclusion of a file included more than once.</summary>
+    public static FileLineLocations ParseFileLineLocations(string text, ProgramImage image)
     {
         int colon = text.LastIndexOf(':');
         string file = text[..colon];
@@ -132,7 +142,9 @@ public static class Operands
         var candidates = inFile.Where(l => l.Line >= line && IsInstruction(image, l.Address)).ToList();
         if (candidates.Count == 0) throw new CommandException($"{file} has no code at or after line {line}");
         int best = candidates.Min(l => l.Line);
-        return candidates.Where(l => l.Line == best).Min(l => l.Address);
+        var addresses = candidates.Where(l => l.Line == best).Select(l => l.Address).Distinct().Order().ToList();
+        var starts = addresses.Where((a, i) => i == 0 || addresses[i - 1] + 4 != a).ToList();
+        return new FileLineLocations(file, line, best, starts);
     }
 
     /// <summary>Whether the image holds an instruction word at <paramref name="address"/> (aligned,

@@ -135,12 +135,15 @@ public sealed class DebugSession : IDisposable
     private void AddBreak(string args, bool temporary)
     {
         if (args.Length == 0) throw new CommandException("break: give an address, a symbol or FILE:LINE");
-        uint address = Operands.ParseLocation(args, _target.Image, _target.Cpu);
+        var lines = args.Contains(':') ? Operands.ParseFileLineLocations(args, _target.Image) : null;
+        uint address = lines?.Addresses[0] ?? Operands.ParseValue(args, _target.Image, _target.Cpu);
         if ((address & 3) != 0)
             throw new CommandException($"{(temporary ? "tbreak" : "break")}: 0x{address:x8} is not 4-aligned: no instruction starts there");
-        var point = new Breakpoint(_points.NextNumber(), address, args) { Temporary = temporary };
+        var point = new Breakpoint(_points.NextNumber(), address, args) { Temporary = temporary, Addresses = lines?.Addresses ?? [address] };
         _points.Add(point);
-        _out.WriteLine($"{(temporary ? "Temporary breakpoint" : "Breakpoint")} {point.Number} at {_views.Where(address)}");
+        string more = point.Addresses.Count > 1 ? $", and {point.Addresses.Count - 1} more places (the line's code appears {point.Addresses.Count} times: a macro's line)" : "";
+        string moved = lines is { } l && l.Line != l.RequestedLine ? $" (no instruction on line {l.RequestedLine}: the next one is on line {l.Line})" : "";
+        _out.WriteLine($"{(temporary ? "Temporary breakpoint" : "Breakpoint")} {point.Number} at {_views.Where(address)}{more}{moved}");
     }
 
     private void Delete(string args)
@@ -171,10 +174,10 @@ public sealed class DebugSession : IDisposable
         for (int i = 0; i < length; i++)
             if (_views.WhyUnreadable(address + (uint)i) is { } why)
                 throw new CommandException($"watch: {why}; watch an address the guest can reach now");
-        var point = new Watchpoint(_points.NextNumber(), address, length);
+        var point = new Watchpoint(_points.NextNumber(), address, length, _views.GuestPtbr);
         point.Rebaseline(_views);
         _points.Add(point);
-        _out.WriteLine($"Watchpoint {point.Number}: {_views.Where(address, withLine: false)} ({length} bytes)");
+        _out.WriteLine($"Watchpoint {point.Number}: {_views.Where(address, withLine: false)} ({length} bytes){point.AddressSpace}");
     }
 
     private void AddCatch(string args)

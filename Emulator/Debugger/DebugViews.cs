@@ -58,14 +58,22 @@ public sealed class DebugViews(DebugTarget target)
     public GuestTranslation Translate(uint va, int ring = 0, AccessKind access = AccessKind.Read) =>
         GuestPageWalk.Translate(GuestPtbr, va, ring, access, GuestRamBytes, ReadPhysicalWord);
 
+    /// <summary>Translates through the page tables of a given ptbr value (an address space that
+    /// need not be the loaded one), as ring 0 reading.</summary>
+    public GuestTranslation TranslateIn(uint ptbr, uint va) =>
+        GuestPageWalk.Translate(ptbr, va, 0, AccessKind.Read, GuestRamBytes, ReadPhysicalWord);
+
     private uint ReadPhysicalWord(uint pa) => Cpu.TryReadPhysical32(pa, out uint v) ? v : 0;
 
-    public byte[]? TryReadVirtual(uint va, int length)
+    public byte[]? TryReadVirtual(uint va, int length) => TryReadVirtualIn(GuestPtbr, va, length);
+
+    /// <summary>Reads through the page tables of <paramref name="ptbr"/>, or null where they map nothing.</summary>
+    public byte[]? TryReadVirtualIn(uint ptbr, uint va, int length)
     {
         var bytes = new byte[length];
         for (int i = 0; i < length; i++)
         {
-            var t = Translate(va + (uint)i);
+            var t = TranslateIn(ptbr, va + (uint)i);
             if (!t.Succeeded) return null;
             Cpu.Memory.Read(t.PhysicalAddress, bytes.AsSpan(i, 1));
         }
@@ -296,7 +304,13 @@ public sealed class DebugViews(DebugTarget target)
             int view = m.Layout.ViewOf(m.Guest.Cpl);
             uint shadow = m.Shadow.EntryOf(view, va);
             var guest = Translate(va);
-            yield return $"0x{va:x8}: guest {(guest.Succeeded ? $"entry 0x{guest.PageEntry:x8} -> physical 0x{guest.PhysicalAddress:x8}" : guest.Outcome.ToString())}; shadow entry (view {view}) 0x{shadow:x8}: {DescribePte(shadow)}";
+            string guestSide = guest.Outcome switch
+            {
+                WalkOutcome.Translated => $"entry 0x{guest.PageEntry:x8} -> physical 0x{guest.PhysicalAddress:x8}",
+                WalkOutcome.PageFault => "not mapped (#PF)",
+                _ => "outside guest RAM (#MC)",
+            };
+            yield return $"0x{va:x8}: guest {guestSide}; shadow entry (view {view}) 0x{shadow:x8}: {DescribePte(shadow)}";
         }
         var exits = m.Exits.ByName();
         yield return $"exits: {m.Exits.TotalExits} total" + (exits.Count == 0 ? "" : ": " + string.Join(", ", exits.Select(e => $"{e.Key} {e.Value}")));

@@ -24,40 +24,50 @@ public abstract class StopPoint(int number)
 public sealed class Breakpoint(int number, uint address, string source) : StopPoint(number)
 {
     public uint Address { get; } = address;
+    /// <summary>Every address it stops at: <see cref="Address"/>, and for a FILE:LINE whose code
+    /// appears several times (a line inside a macro), the start of each copy.</summary>
+    public IReadOnlyList<uint> Addresses { get; init; } = [address];
     public override string Kind => Temporary ? "tbreak" : "break";
-    public override string What => $"{source} -> {Address:x8}";
+    public override string What => $"{source} -> {Address:x8}{(Addresses.Count > 1 ? $" and {Addresses.Count - 1} more" : "")}";
     public override string? Check(AttemptContext c, DebugViews views) =>
-        c.Pc == Address ? $"{(Temporary ? "Temporary breakpoint" : "Breakpoint")} {Number}, {views.Where(c.Pc)}" : null;
+        Addresses.Contains(c.Pc) ? $"{(Temporary ? "Temporary breakpoint" : "Breakpoint")} {Number}, {views.Where(c.Pc)}" : null;
 }
 
-/// <summary>A write watchpoint on <c>Length</c> bytes at a virtual address of the current
-/// address space: reports a change of the bytes, old and new, and the pc that wrote them.</summary>
-public sealed class Watchpoint(int number, uint address, int length) : StopPoint(number)
+/// <summary>A write watchpoint on <c>Length</c> bytes at a virtual address of the address space
+/// that was loaded when it was set (its ptbr is kept: in a kernel with one address space per
+/// process, a user address stays the named process's while others run; kernel addresses read
+/// the same in every space). Reports a change of the bytes, old and new, and the pc that wrote
+/// them. A page that becomes mapped or unmapped is no write: the value is taken afresh.</summary>
+public sealed class Watchpoint(int number, uint address, int length, uint ptbr) : StopPoint(number)
 {
     private byte[]? _old;
     public uint Address { get; } = address;
     public int Length { get; } = length;
+    /// <summary>The ptbr the address is read through.</summary>
+    public uint Ptbr { get; } = ptbr;
     public override string Kind => "watch";
-    public override string What => $"{Address:x8} ({Length} byte{(Length == 1 ? "" : "s")})";
+    public override string What => $"{Address:x8} ({Length} byte{(Length == 1 ? "" : "s")}){AddressSpace}";
 
-    public override void Rebaseline(DebugViews views) => _old = views.TryReadVirtual(Address, Length);
+    /// <summary>" in page directory 0x...", or "" when it was set with paging off.</summary>
+    public string AddressSpace => (Ptbr & PageBits.PtbrEnable) != 0 ? $" in page directory 0x{Ptbr & PageBits.FrameMask:x8}" : "";
+
+    public override void Rebaseline(DebugViews views) => _old = views.TryReadVirtualIn(Ptbr, Address, Length);
 
     public override string? Check(AttemptContext c, DebugViews views)
     {
-        var now = views.TryReadVirtual(Address, Length);
-        bool changed = _old is null ? now is not null : now is null || !now.AsSpan().SequenceEqual(_old);
-        if (!changed) return null;
+        var now = views.TryReadVirtualIn(Ptbr, Address, Length);
+        var old = _old;
+        _old = now;
+        if (old is null || now is null || now.AsSpan().SequenceEqual(old)) return null;
         var report = new StringBuilder();
         report.Append($"Watchpoint {Number}: {views.Where(Address, withLine: false)} ({Length} bytes)\n");
-        report.Append($"Old value = {Format(_old)}\nNew value = {Format(now)}\n");
+        report.Append($"Old value = {Format(old)}\nNew value = {Format(now)}\n");
         report.Append(c.PreviousPc is { } writer ? $"written by pc {views.Where(writer)}" : "written before the first instruction");
-        _old = now;
         return report.ToString();
     }
 
-    private static string Format(byte[]? bytes)
+    private static string Format(byte[] bytes)
     {
-        if (bytes is null) return "<unmapped>";
         if (bytes.Length is 1 or 2 or 4)
         {
             uint value = 0;

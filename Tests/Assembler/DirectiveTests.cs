@@ -91,7 +91,7 @@ public class DirectiveTests
     [InlineData(".org 0x100\nnop\n.entry main\nmain: nop\n_start: nop", 0x104u)]   // .entry wins
     [InlineData(".org 0x100\nnop\nmain: nop\n_start: nop", 0x108u)]                // then _start
     [InlineData(".org 0x200\nnop\n.org 0x100\nnop", 0x100u)]                       // then the lowest address
-    [InlineData(".entry 0x40\n.org 0x100\nnop", 0x40u)]                            // any expression
+    [InlineData(".entry 0x100 + 4\n.org 0x100\nnop\nnop", 0x104u)]                  // any expression inside the program
     public void EntryPointRule(string source, uint entry)
     {
         Assert.Equal(entry, Asm.Ok(source).Image!.Entry);

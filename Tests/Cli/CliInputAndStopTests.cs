@@ -314,4 +314,114 @@ public sealed class CliInputAndStopTests : IDisposable
         using var offStats = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(json));
         Assert.Equal((7u, 7), (offStats.RootElement.GetProperty("exitStatus").GetUInt32(), offStats.RootElement.GetProperty("exitCode").GetInt32()));
     }
+
+    [Theory]
+    [InlineData("run")]
+    [InlineData("disasm")]
+    public void ASourceWithAnotherExtensionIsNotRunAsAFlatBinary(string verb)
+    {
+        string text = cli.Write("prog.txt", PowerOff7);
+        var run = cli.Run(verb, text);
+        Assert.Equal((65, $"r4: {text}: this is text, not an ELF image or a flat binary; an assembly source is recognised by its extension (.asm, .s, .inc, .r4)\n", ""),
+            (run.ExitCode, run.Stderr, run.Stdout + run.Console));
+    }
+
+    /// <summary>A ring-0 kernel whose #DE/#UD/#GP handler skips the faulting instruction; it
+    /// divides by zero, runs an undefined word, then in ring 3 tries mtcr, int 40 (no gate),
+    /// iret and out; the handler powers off with 5 on the last.</summary>
+    private const string FaultTour = """
+        .org 0x1000
+        start:
+            li sp, 0x8000
+            mtcr ksp0, sp
+            la r10, ivt
+            la r1, skip
+            li r2, 0x10             ; present, ring 0, DPL 0, trap gate
+            stw r1, [r10 + 0*8]
+            stw r2, [r10 + 0*8 + 4]
+            stw r1, [r10 + 4*8]
+            stw r2, [r10 + 4*8 + 4]
+            stw r1, [r10 + 5*8]
+            stw r2, [r10 + 5*8 + 4]
+            mtcr ivt, r10
+            div r1, r1, r0
+            .word 0xFFFFFFFF
+            ; enter ring 3 at user
+            li sp, 0x7000 - 16
+            la r1, user
+            stw r1, [sp + 4]
+            li r1, 3
+            stw r1, [sp + 8]
+            li r1, 0x6000
+            stw r1, [sp + 12]
+            iret
+        user:
+            mtcr ivt, r0
+            int 40
+            iret
+            li r1, 7
+            ; out is privileged too: its #GP reaches the handler with r9 set, which powers off
+            li r9, 1
+            out 0xF0, r9
+        skip:
+            ldw r1, [sp + 4]
+            addi r1, r1, 4
+            stw r1, [sp + 4]
+            bnez r9, done
+            iret
+        done:
+            li r1, 5
+            out 0xF0, r1
+        .align 8
+        ivt: .space 512
+        """;
+
+    [Fact]
+    public void TraceSaysWhyEachGpUdAndDeWasRaised()
+    {
+        string source = cli.Write("gp.asm", FaultTour);
+        var run = cli.Run("run", "--trace", source);
+        Assert.Equal(5, run.ExitCode);
+        var traps = run.Stderr.Split('\n').Where(l => l.Contains(" trap ")).Select(l => l.Trim()).ToArray();
+        Assert.Equal(
+        [
+            "14 trap #DE divide error error=0x0 [div by zero] saved pc=0x00001038 (start+0x38) at gp.asm:15 ring 0->0",
+            "19 trap #UD undefined instruction error=0x0 [0xffffffff is not an instruction] saved pc=0x0000103c (start+0x3c) at gp.asm:16 ring 0->0",
+            "33 trap #GP general protection error=0x0 [privileged 'mtcr' at ring 3] saved pc=0x00001064 (user) at gp.asm:27 ring 3->0",
+            "38 trap #GP general protection error=0x0 [int 40 refused by its gate: not present, DPL below ring 3, or target ring above it] saved pc=0x00001068 (user+0x4) at gp.asm:28 ring 3->0",
+            "43 trap #GP general protection error=0x0 [iret at ring 3] saved pc=0x0000106c (user+0x8) at gp.asm:29 ring 3->0",
+            "50 trap #GP general protection error=0x0 [privileged 'out' at ring 3] saved pc=0x00001078 (user+0x14) at gp.asm:33 ring 3->0",
+        ], traps);
+    }
+
+    [Theory]
+    [InlineData("prog.elf", null, null, "prog.elf: the output would overwrite the source; give another name with -o")]
+    [InlineData("prog.asm", "prog.asm", null, "prog.asm: the output would overwrite the source; give another name with -o")]
+    [InlineData("prog.asm", null, "prog.asm", "prog.asm: the listing would overwrite the source; give another name with --listing")]
+    [InlineData("prog.asm", "out.elf", "out.elf", "out.elf: the listing and the output are the same file; give them different names")]
+    public void AsmNeverWritesOverItsSourceOrItsOtherOutput(string source, string? output, string? listing, string message)
+    {
+        string path = cli.Write(source, PowerOff7);
+        var args = new List<string> { "asm", path };
+        if (output is not null) args.AddRange(["-o", cli.PathOf(output)]);
+        if (listing is not null) args.AddRange(["-l", cli.PathOf(listing)]);
+        var run = cli.Run([.. args]);
+        Assert.Equal((64, $"r4: {cli.PathOf(message)}\n"), (run.ExitCode, run.Stderr));
+        Assert.Equal(PowerOff7, File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void RunOutputsNeverReplaceTheGuestOrAnInput()
+    {
+        string source = cli.Write("p.asm", PowerOff7);
+        string input = cli.Write("in.txt", "abc");
+        var overSource = cli.Run("run", "--trace-file", source, source);
+        Assert.Equal((64, $"r4: --trace-file {source}: that is also the guest; give the output another name\n"), (overSource.ExitCode, overSource.Stderr));
+        var overInput = cli.Run("run", "--input", input, "--stats-json", input, source);
+        Assert.Equal((64, $"r4: --stats-json {input}: that is also --input; give the output another name\n"), (overInput.ExitCode, overInput.Stderr));
+        string both = cli.PathOf("out.txt");
+        var same = cli.Run("run", "--stats-json", both, "--trace-file", both, source);
+        Assert.Equal((64, $"r4: --stats-json {both}: that is also --trace-file; give the output another name\n"), (same.ExitCode, same.Stderr));
+        Assert.Equal((PowerOff7, "abc"), (File.ReadAllText(source), File.ReadAllText(input)));
+    }
 }

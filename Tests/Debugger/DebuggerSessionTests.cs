@@ -14,9 +14,12 @@ public sealed class DebuggerSessionTests : IDisposable
 {
     private readonly CliHarness _cli = new();
 
-    private static string Guest(string which) => which == "calls"
-        ? RepositoryPaths.Combine("Tests", "Debugger", "calls.asm")
-        : RepositoryPaths.Combine("Guests", "examples", "broken", "broken.asm");
+    private static string Guest(string which) => which switch
+    {
+        "calls" => RepositoryPaths.Combine("Tests", "Debugger", "calls.asm"),
+        "broken" => RepositoryPaths.Combine("Guests", "examples", "broken", "broken.asm"),
+        _ => RepositoryPaths.Combine(which.Split('/')),
+    };
 
     /// <summary>The transcript after the banner line of `r4 debug GUEST --commands SCRIPT`.</summary>
     private string Debug(string guest, string script, string layout = "native")
@@ -447,7 +450,7 @@ error: set reg pc: 0x00001002 is not 4-aligned (the next fetch would raise #AC)
 (r4) set mem 0x30000000 = 1
 error: set mem: 0x30000000 is outside RAM (0x01000000 bytes)
 (r4) break broken.asm:117
-Breakpoint 1 at 0x00002000 <user_begin> at broken.asm:132
+Breakpoint 1 at 0x00002000 <user_begin> at broken.asm:132 (no instruction on line 117: the next one is on line 132)
 (r4) delete 1 9
 error: delete: no stop point number 9
 (r4) info b
@@ -807,6 +810,127 @@ not under a monitor (layout native)
         // periods that ended in the kernel, taken before the next user instruction: no change.)
         Assert.Equal(2 * (23 + 9 + 4), stops.Count(l => l.Contains("(ring ")));
         Assert.Equal(native, System.Text.RegularExpressions.Regex.Replace(monitored, @" \(real \d\)|; real ring \d( -> \d)?", ""));
+    }
+
+    [Fact]
+    public void WatchpointOnAProcessStackIgnoresContextSwitchesAndPagesComingAndGoing()
+    {
+        // qsort's outermost frame: the return address pushed at 0x7ffffffc stays put while
+        // four other processes (each with its own 0x7ffffffc) run, until qsort exits and its
+        // page is freed. None of that is a write to qsort's word.
+        const string script = """
+tbreak qsort.asm:70
+c
+watch $sp
+c
+rc
+""";
+        var lines = Debug("Guests/kernels/teach/kernel.asm", script).Split('\n')
+            .Where(l => !l.StartsWith("[kernel]") && !System.Text.RegularExpressions.Regex.IsMatch(l, "^[a-z0-9]+: "));
+        Assert.Equal("""
+=> 0x00001000 <kernel_entry>:  lui sp, 0x1  ; entry.asm:6
+(r4) tbreak qsort.asm:70
+Temporary breakpoint 1 at 0x004300f8 <qs_sort+0x8> at qsort.asm:70
+(r4) c
+Temporary breakpoint 1, 0x004300f8 <qs_sort+0x8> at qsort.asm:70
+=> 0x004300f8 <qs_sort+0x8>:  push r7  ; qsort.asm:70
+(r4) watch $sp
+Watchpoint 2: 0x7ffffffc (4 bytes) in page directory 0x00108000
+(r4) c
+Machine powered off, exit status 0, by the instruction at 0x00002248 <all_exited+0x30> at proc.asm:201
+(r4) rc
+Watchpoint 2: 0x7ffffffc (4 bytes)
+Old value = 0x00000000
+New value = 0x00430058
+written by pc 0x004300f4 <qs_sort+0x4> at qsort.asm:69
+=> 0x004300f8 <qs_sort+0x8>:  push r7  ; qsort.asm:70
+""", string.Join("\n", lines));
+    }
+
+    [Fact]
+    public void Ring3SessionCatchesTheGuestsRingChangesAndNamesUnmappedGuestPages()
+    {
+        // In ring3 the real ring is always 3: catch ring must follow the guest's virtual ring.
+        const string script = """
+catch exit frob
+catch exit mtcr iret
+catch ring
+c
+c
+info monitor 0x30000000
+""";
+        const string expected = """
+=> 0x00001000 <_start>:  lui sp, 0x1  ; broken.asm:23
+(r4) catch exit frob
+error: catch exit: unknown cause 'frob' (one of hlt, cli, sti, tlbflush, invlpg, mfcr, mtcr, in, out, iret, fault, syscall, interrupt, shadowFill, stop)
+(r4) catch exit mtcr iret
+error: catch exit: give at most one cause
+(r4) catch ring
+Catchpoint 1: ring change
+(r4) c
+Catchpoint 1 (ring 0 -> 3; real ring 3 -> 3), at pc 0x00002000 <user_begin> at broken.asm:132
+=> 0x00002000 <user_begin>:  lui r7, 0x0  ; broken.asm:132
+(r4) c
+Catchpoint 1 (ring 3 -> 0; real ring 3 -> 3), at pc 0x00001100 <syscall_entry> at broken.asm:82
+=> 0x00001100 <syscall_entry>:  push r2  ; broken.asm:82
+(r4) info monitor 0x30000000
+layout ring3: guest kernel and user in ring 3; every transition through the monitor, kernel/user shadow views
+ring: virtual 0, real 3; ie: virtual 0, real 0
+virtual control registers:
+  status    0x00000000   real 0x00000003
+  ivt       0x00001330   real 0x00000000
+  ptbr      0x00010001   real 0x01001001
+  ksp0      0x00010000   real 0x00000000
+  ksp1      0x00000000   real 0x00000000
+  ksp2      0x00000000   real 0x00000000
+  fault     0x00000000   real 0x00002000
+  rmap      0x0000e4e4   real 0x0000e4e4
+  scratch0  0x00000000   real 0x00000000
+  scratch1  0x00000000   real 0x00000000
+0x30000000: guest not mapped (#PF); shadow entry (view 0) 0x00000000: not present
+exits: 11 total: mtcr 3, iret 1, syscall 1, shadowFill 6, pageTableSwitch 2, tlbFlush 1
+""";
+        Assert.Equal(expected, Debug("broken", script, "ring3"));
+    }
+
+    [Fact]
+    public void FileLineInsideAMacroStopsInEveryExpansionAndALineWithoutCodeSaysWhereItWent()
+    {
+        // trap.asm:53 is the `jmp trap_common` of the trap_entry macro, expanded in 12 stubs;
+        // line 59 invokes it (the line table names the macro's lines, not the invocation's).
+        const string script = """
+break trap.asm:59
+break trap.asm:53
+info b
+delete 1
+c
+c
+c
+""";
+        var lines = Debug("Guests/kernels/teach/faults.asm", script).Split('\n').Where(l => !l.StartsWith("[kernel]"));
+        Assert.Equal("""
+=> 0x00001000 <kernel_entry>:  lui sp, 0x1  ; entry.asm:6
+(r4) break trap.asm:59
+Breakpoint 1 at 0x00001388 <trap_timer> at trap.asm:77 (no instruction on line 59: the next one is on line 77)
+(r4) break trap.asm:53
+Breakpoint 2 at 0x00001314 <trap_de+0xc> at trap.asm:53, and 11 more places (the line's code appears 12 times: a macro's line)
+(r4) info b
+Num  Type    Hits  What
+1    break   0     trap.asm:59 -> 00001388
+2    break   0     trap.asm:53 -> 00001314 and 11 more
+(r4) delete 1
+Deleted 1
+(r4) c
+Breakpoint 2, 0x000013c8 <trap_syscall+0xc> at trap.asm:53
+=> 0x000013c8 <trap_syscall+0xc>:  jmp 0x000013cc  ; <trap_common>  ; trap.asm:53
+(r4) c
+null: reading address 0
+Breakpoint 2, 0x00001354 <trap_pf+0xc> at trap.asm:53
+=> 0x00001354 <trap_pf+0xc>:  jmp 0x000013cc  ; <trap_common>  ; trap.asm:53
+(r4) c
+Breakpoint 2, 0x00001398 <trap_timer+0x10> at trap.asm:53
+=> 0x00001398 <trap_timer+0x10>:  jmp 0x000013cc  ; <trap_common>  ; trap.asm:53
+""", string.Join("\n", lines));
     }
 
     [Fact]
