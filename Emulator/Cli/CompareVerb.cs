@@ -49,6 +49,12 @@ public sealed class CompareVerb : IDefinesSymbols
     [Option("costs", HelpText = "JSON file overriding entries of the cycle cost table (see docs/costs.md).")]
     public string? Costs { get; set; }
 
+    [Option("input", HelpText = "Console input for every run: each run reads the same bytes from this file (default: none).")]
+    public string? Input { get; set; }
+
+    [Option("disk", HelpText = "Disk image for every run: each run gets a fresh copy, so no run sees another's writes and the file itself is never written.")]
+    public string? Disk { get; set; }
+
     [Option("progress", HelpText = "Show progress on stderr even when it is not a terminal.")]
     public bool Progress { get; set; }
 
@@ -129,6 +135,8 @@ public sealed class CompareVerb : IDefinesSymbols
         // a pipe, a test's writer) gets one line per run.
         bool terminal = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
         bool showProgress = Progress || terminal;
+        if (Disk is not null)
+            GuestLoader.RequireReadableFile(Disk, "disk image");
         return new ExperimentSettings
         {
             Layouts = layouts,
@@ -137,6 +145,8 @@ public sealed class CompareVerb : IDefinesSymbols
             MaxInstructions = MaxInstructions ?? ulong.MaxValue,
             MemoryBytes = (uint)memoryBytes,
             Costs = costs,
+            ConsoleInput = Input is null ? [] : GuestLoader.ReadAll(Input),
+            DiskImage = Disk is null ? null : GuestLoader.ReadAll(Disk),
             Progress = showProgress ? ProgressWriter(error, interactive: terminal) : null,
         };
     }

@@ -88,6 +88,81 @@ public sealed class CompareCliTests : IDisposable
                         "native pc 0x00001018 `addi r2, r0, 5` (instret 300004), ring012 end of trace\n", run.Stderr);
     }
 
+    /// <summary>--input: every run reads the same console bytes (the guest counts them into
+    /// its exit status).</summary>
+    [Fact]
+    public void EveryRunReadsTheSameInput()
+    {
+        string guest = cli.Write("count.asm", """
+            .org 0x1000
+            next:
+                in   r1, 0x00
+                li   r2, -1
+                beq  r1, r2, done
+                addi r4, r4, 1
+                jmp  next
+            done:
+                out  0xF0, r4
+                hlt
+            """);
+        string input = cli.Write("input.txt", "hello");
+        var run = cli.Run("compare", guest, "--input", input, "--repeat", "2", "--warmup", "1", "--format", "csv");
+        Assert.Equal((0, ""), (run.ExitCode, run.Stderr));
+        Assert.Equal(4, run.Stdout.Split('\n').Count(line => line.StartsWith("count,") && line.Contains(",exit 5,")));
+        var missing = cli.Run("compare", guest, "--input", cli.PathOf("none.txt"));
+        Assert.Equal((66, $"r4: cannot read '{cli.PathOf("none.txt")}': no such file\n"), (missing.ExitCode, missing.Stderr));
+    }
+
+    /// <summary>--disk: every run gets a fresh copy of the image, so a guest that reads sector
+    /// 0 and then overwrites it sees the original in every run (exit 1, never 2), and the
+    /// user's image file is never written.</summary>
+    [Fact]
+    public void EveryRunGetsAFreshCopyOfTheDisk()
+    {
+        string guest = cli.Write("disk.asm", """
+            .org 0x1000
+                li   sp, 0x8000
+                li   r1, 0x9000
+                li   r3, 1
+                call transfer               ; read sector 0
+                li   r1, 0x9000
+                ldw  r5, [r1]
+                li   r6, 0x41414141
+                li   r7, 1
+                beq  r5, r6, original
+                li   r7, 2
+            original:
+                li   r2, 0x5A5A5A5A
+                stw  r2, [r1]
+                li   r3, 2
+                call transfer               ; write it back changed
+                out  0xF0, r7
+                hlt
+            transfer:                       ; r1 address, r3 command, sector 0
+                out  0x20, zero
+                out  0x21, r1
+                li   r4, 1
+                out  0x22, r4
+                out  0x23, r3
+            wait:
+                in   r4, 0x24
+                andi r4, r4, 1
+                bnez r4, wait
+                ret
+            """);
+        var image = Enumerable.Repeat((byte)0x41, 1024).ToArray();
+        string disk = cli.PathOf("disk.img");
+        File.WriteAllBytes(disk, image);
+        var run = cli.Run("compare", guest, "--disk", disk, "--repeat", "2", "--warmup", "1", "--format", "csv");
+        Assert.Equal((0, ""), (run.ExitCode, run.Stderr));
+        Assert.Equal(4, run.Stdout.Split('\n').Count(line => line.StartsWith("disk,") && line.Contains(",exit 1,")));
+        Assert.Equal(image, File.ReadAllBytes(disk));
+        Assert.Empty(Directory.GetFiles(Path.GetTempPath(), $"r4-compare-disk-{Environment.ProcessId}-*"));
+        var missing = cli.Run("compare", guest, "--disk", cli.PathOf("none.img"));
+        Assert.Equal(66, missing.ExitCode);
+        Assert.StartsWith($"r4: cannot read disk image '{cli.PathOf("none.img")}'", missing.Stderr);
+    }
+
     // ------------------------------------------------------------------ outputs
 
     private const string CsvHeader =

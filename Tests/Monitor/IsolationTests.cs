@@ -223,6 +223,30 @@ public class IsolationTests
         }
     }
 
+    /// <summary>A gate whose handler lies in monitor memory (the shadow vector table, just past
+    /// the partition) with paging off: the handler's fetch is the machine check a native
+    /// machine with RAM = the partition gives, in every layout, never monitor code or data.</summary>
+    [Fact]
+    public void AGateIntoMonitorMemoryGivesTheNativeMachineCheck()
+    {
+        var kernel = new TestKernel
+        {
+            Paging = false,
+            KernelInit = """
+                    la   r1, ivt
+                    li   r2, 0x100000             ; the shadow vector table's address
+                    stw  r2, [r1 + 33 * 8]
+                    mtcr ivt, r1
+                    ret
+                """,
+            UserMain = "user_main:\n    int 33\n    li r1, 1\n    li r2, 0x21\n    int 32\n",
+        };
+        // the #MC handler resumes after the faulting fetch, which faults again: bounded run
+        var runs = MonitorHarness.AssertEquivalent(kernel.Build(), maxInstructions: 5_000);
+        Assert.StartsWith("T 00000009 00000000 00100000 00000000\nT 00000009 00000000 00100004 00000000\n", runs[0].Console);
+        Assert.All(runs.Skip(1), run => Assert.True(run.Exits!.Count("fault.MC") > 1));
+    }
+
     [Fact]
     public void AnImageOutsideThePartitionIsRejectedAsNative()
     {
@@ -276,6 +300,7 @@ public class IsolationTests
         machine.Trace = recorder;
         Assert.Equal(StopReason.PowerOff, machine.Run(1_000_000).Reason);
         Assert.Equal(realRings, recorder.Rings.Order());
+        if (machine.Monitor is not null) MonitorHarness.AssertMonitorMemoryIntact(machine);
     }
 
     private static TestKernel IretFromUser(uint frameStatus) => new()

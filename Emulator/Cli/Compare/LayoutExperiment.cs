@@ -1,5 +1,6 @@
 // The layout comparison experiment behind `r4 compare`: runs each guest under each layout
-// (fresh machine per run, empty console input, so every run is deterministic), repeats the
+// (fresh machine per run, the same console input and a fresh copy of the same disk image for
+// every run, so every run is deterministic), repeats the
 // runs for host time, and checks that every layout showed the guest the same machine
 // (spec §9.2: console output, stop reason and exit status, retired instructions, final
 // registers). It owns no formatting: CompareReport and ComparePlot read its results.
@@ -84,6 +85,11 @@ public sealed class ExperimentSettings
     public ulong MaxInstructions { get; init; } = ulong.MaxValue;
     public uint MemoryBytes { get; init; } = 16 << 20;
     public CostTable Costs { get; init; } = CostTable.Default;
+    /// <summary>The console input every run reads (the same bytes each time).</summary>
+    public byte[] ConsoleInput { get; init; } = [];
+    /// <summary>The disk image's bytes, or null for no disk: each run gets a fresh temporary
+    /// copy, so runs cannot see each other's writes.</summary>
+    public byte[]? DiskImage { get; init; }
     /// <summary>Called before each run: (runs done, runs in all, guest, layout).</summary>
     public Action<int, int, string, string>? Progress { get; init; }
 }
@@ -131,7 +137,8 @@ public static class LayoutExperiment
     public static LayoutRun RunOnce(ExperimentGuest guest, Layout layout, ExperimentSettings settings, ITraceSink? trace = null)
     {
         using var console = new MemoryStream();
-        using var input = new MemoryStream([], writable: false);
+        using var input = new MemoryStream(settings.ConsoleInput, writable: false);
+        using var disk = settings.DiskImage is null ? null : new TemporaryDisk(settings.DiskImage);
         var diagnostics = new StringWriter();
         var options = new MachineOptions
         {
@@ -140,6 +147,7 @@ public static class LayoutExperiment
             ConsoleInput = input,
             ConsoleOutput = console,
             Diagnostics = diagnostics,
+            DiskImagePath = disk?.Path,
         };
         using var machine = GuestMachine.Create(options, layout);
         machine.Load(guest.Image);
@@ -170,6 +178,23 @@ public static class LayoutExperiment
             if (TraceComparison.FirstDivergence(trace => RunOnce(guest, reference, settings, trace), trace => RunOnce(guest, layout, settings, trace)) is { } divergence)
                 yield return first with { What = "first differing instruction: " + divergence.Describe(
                     (word, pc) => R4.Assembler.Disassembler.Format(word, pc, guest.Image), first.ReferenceLayout, first.Layout) };
+        }
+    }
+
+    /// <summary>A run's own copy of the disk image, deleted after the run.</summary>
+    private sealed class TemporaryDisk : IDisposable
+    {
+        public TemporaryDisk(byte[] image)
+        {
+            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"r4-compare-disk-{Environment.ProcessId}-{Guid.NewGuid():N}.img");
+            File.WriteAllBytes(Path, image);
+        }
+
+        public string Path { get; }
+
+        public void Dispose()
+        {
+            try { File.Delete(Path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
 
