@@ -435,4 +435,14 @@ public sealed class CliInputAndStopTests : IDisposable
         Assert.Equal((125, "r4: machine shut down at pc 0x00005000: trap loop: 100,000 traps without retiring an instruction (last #UD at pc 0x00005000)\n"),
             (run.ExitCode, run.Stderr));
     }
+
+    [Fact]
+    public void AProgramBeyondRamNamesTheFileAndTheMemoryOption()
+    {
+        string source = cli.Write("high.asm", ".org 0x2000000\nstart: out 0xF0, r0\n");
+        var run = cli.Run("run", source);
+        Assert.Equal((65, $"r4: {source}: segment 0 at physical 0x02000000 (4 bytes) lies outside RAM (0x1000000 bytes); " +
+                          "give the machine more RAM with --mem (now 16M, at most 2G) or load the program lower\n"), (run.ExitCode, run.Stderr));
+        Assert.Equal(0, cli.Run("run", "--mem", "64M", source).ExitCode);
+    }
 }
