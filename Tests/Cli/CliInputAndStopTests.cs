@@ -445,4 +445,14 @@ public sealed class CliInputAndStopTests : IDisposable
                           "give the machine more RAM with --mem (now 16M, at most 2G) or load the program lower\n"), (run.ExitCode, run.Stderr));
         Assert.Equal(0, cli.Run("run", "--mem", "64M", source).ExitCode);
     }
+
+    [Fact]
+    public void DisasmRefusesOptionsThatWouldBeIgnored()
+    {
+        string source = cli.Write("p.asm", PowerOff7);
+        var both = cli.Run("disasm", source, "-w", "52000000");
+        Assert.Equal((64, $"r4: give either an input file ({source}) or --words, not both\n", ""), (both.ExitCode, both.Stderr, both.Stdout));
+        var baseOfSource = cli.Run("disasm", "--base", "0x1000", source);
+        Assert.Equal((64, $"r4: {source}: --base applies to flat binaries and --words only (this input has its own addresses)\n"), (baseOfSource.ExitCode, baseOfSource.Stderr));
+    }
 }
