@@ -30,7 +30,7 @@ public sealed class AsmVerb : IDefinesSymbols
     [
         HelpExample.Of("Assemble to hello.elf", new AsmVerb { Source = "Guests/examples/hello.asm" }),
         HelpExample.Of("Assemble with a define and a listing", new AsmVerb { Source = "Guests/examples/compute.asm", Defines = ["N=1000"], Listing = "compute.lst" }),
-        HelpExample.Of("Write a flat binary", new AsmVerb { Source = "hello.asm", Flat = true, Output = "hello.bin" }),
+        HelpExample.Of("Write a flat binary (syscalls.asm's code starts at 0x1000)", new AsmVerb { Source = "Guests/examples/syscalls.asm", Flat = true, Output = "syscalls.bin" }),
     ];
 
     public int Execute(TextWriter output, TextWriter error)

@@ -62,7 +62,7 @@ public sealed class CompareVerb : IDefinesSymbols
     public static IEnumerable<Example> Examples =>
     [
         HelpExample.Of("Compare the null system call under every layout", new CompareVerb { Guests = ["Guests/bench/nullcall.asm"], Defines = ["N=10000"] }),
-        HelpExample.Of("All microbenchmarks, 5 timed runs, Markdown table and a chart",
+        HelpExample.Of("Two microbenchmarks, 5 timed runs, a Markdown table and a chart",
             new CompareVerb { Guests = ["Guests/bench/nullcall.asm", "Guests/bench/compute.asm"], Repeat = 5, Format = "markdown", Plot = "results.svg" }),
         HelpExample.Of("The monitor's host-time overhead on pure computation", new CompareVerb { Guests = ["Guests/bench/compute.asm"], LayoutList = "native,ring012", Repeat = 5 }),
     ];

@@ -34,7 +34,7 @@ public sealed class DebugVerb : IDefinesSymbols
     public static IEnumerable<Example> Examples =>
     [
         HelpExample.Of("Debug the broken example interactively", new DebugVerb { Guest = "Guests/examples/broken/broken.asm" }),
-        HelpExample.Of("Replay a debugging session from a file under the ring3 layout", new DebugVerb { Guest = "kernel.asm", Commands = "session.txt", Layout = "ring3" }),
+        HelpExample.Of("Replay a debugging session from a file under the ring3 layout", new DebugVerb { Guest = "Guests/examples/broken/broken.asm", Commands = "docs/debugging-walkthrough.txt", Layout = "ring3" }),
     ];
 
     public int Execute(TextWriter output, TextWriter error, Stream? consoleInputStream = null)

@@ -27,10 +27,10 @@ public sealed class DisasmVerb : IDefinesSymbols
     [Usage(ApplicationAlias = "r4")]
     public static IEnumerable<Example> Examples =>
     [
-        HelpExample.Of("Disassemble an image with its symbols", new DisasmVerb { Input = "hello.elf" }),
-        HelpExample.Of("Turn an image back into source that assembles to the same bytes", new DisasmVerb { Input = "hello.elf", AsSource = true }),
+        HelpExample.Of("Disassemble an image with its symbols (made by r4 asm Guests/examples/hello.asm)", new DisasmVerb { Input = "Guests/examples/hello.elf" }),
+        HelpExample.Of("Turn an image back into source that assembles to the same bytes", new DisasmVerb { Input = "Guests/examples/hello.elf", AsSource = true }),
         HelpExample.Of("Decode raw words (hex, as a listing shows them)", new DisasmVerb { Words = ["0x01123000", "20110005"] }),
-        HelpExample.Of("Disassemble a flat binary made from code at 0x1000", new DisasmVerb { Input = "hello.bin", Base = "0x1000" }),
+        HelpExample.Of("Disassemble a flat binary made from code at 0x1000 (r4 asm --flat)", new DisasmVerb { Input = "syscalls.bin", Base = "0x1000" }),
     ];
 
     public int Execute(TextWriter output, TextWriter error)

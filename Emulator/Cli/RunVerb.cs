@@ -61,10 +61,10 @@ public sealed class RunVerb : IDefinesSymbols
         HelpExample.Of("Run a bundled guest", new RunVerb { Guest = "Guests/examples/hello.asm" }),
         HelpExample.Of("Run with statistics and a bounded budget", new RunVerb { Guest = "Guests/examples/compute.asm", Stats = true, MaxInstructions = 10_000_000 }),
         HelpExample.Of("Trace the first 20 instructions (and every trap) on stderr", new RunVerb { Guest = "Guests/examples/syscalls.asm", Trace = true, MaxInstructions = 20 }),
-        HelpExample.Of("Write the run's statistics as JSON, with a cost table of your own", new RunVerb { Guest = "Guests/examples/compute.asm", StatsJson = "stats.json", Costs = "costs.json" }),
-        HelpExample.Of("Trace a guest to a file, console input from a file", new RunVerb { Guest = "kernel.elf", TraceFile = "trace.txt", Input = "keys.txt" }),
+        HelpExample.Of("Write the run's statistics as JSON, with a cost table of your own (docs/costs.md)", new RunVerb { Guest = "Guests/examples/compute.asm", StatsJson = "stats.json", Costs = "cheap-exits.json" }),
+        HelpExample.Of("Trace the teaching kernel to a file", new RunVerb { Guest = "Guests/kernels/teach/kernel.asm", TraceFile = "trace.txt" }),
         HelpExample.Of("Override a define and the memory size", new RunVerb { Guest = "Guests/examples/compute.asm", Defines = ["N=5000"], Memory = "64M" }),
-        HelpExample.Of("Run a flat binary made from code at 0x1000 (r4 asm --flat)", new RunVerb { Guest = "hello.bin", Base = "0x1000" }),
+        HelpExample.Of("Run a flat binary made from code at 0x1000 (r4 asm --flat)", new RunVerb { Guest = "syscalls.bin", Base = "0x1000" }),
         HelpExample.Of("Run under the monitor, guest kernel in ring 1 and user in ring 2, with exit counts", new RunVerb { Guest = "Guests/examples/syscalls.asm", Layout = "ring012", Stats = true }),
     ];
 

@@ -199,7 +199,7 @@ public sealed class CliInputAndStopTests : IDisposable
 
     [Theory]
     [InlineData("asm", "  r4 asm Guests/examples/hello.asm\n")]
-    [InlineData("disasm", "  r4 disasm hello.elf\n")]
+    [InlineData("disasm", "  r4 disasm Guests/examples/hello.elf\n")]
     [InlineData("run", "  r4 run Guests/examples/hello.asm\n")]
     [InlineData("debug", "  r4 debug Guests/examples/broken/broken.asm\n")]
     [InlineData("compare", "  r4 compare -D N=10000 Guests/bench/nullcall.asm\n")]
