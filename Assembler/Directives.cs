@@ -102,6 +102,8 @@ internal sealed partial class AssemblyPass
                     throw new AssemblyException($"'.include' takes one file name; unexpected {operands[0].Tokens[1].Describe()} after it", operands[0].Tokens[1].Column);
                 if (!operands[0].IsSingle(TokenKind.String))
                     throw new AssemblyException($"'.include' expects a file name in double quotes, found {operands[0].First.Describe()}", operands[0].Column);
+                if (operands[0].First.StringValue!.Length == 0)
+                    throw new AssemblyException("'.include' needs a file name, found an empty string", operands[0].Column);
                 preprocessor.Include(operands[0].First.StringValue!, line, operands[0].Column);
                 break;
             }

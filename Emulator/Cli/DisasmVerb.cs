@@ -15,8 +15,8 @@ public sealed class DisasmVerb : IDefinesSymbols
     [Option('w', "words", HelpText = "Disassemble these instruction words instead, in hex with or without 0x (e.g. 0x01123000 or 20110005, as listings print them).")]
     public IEnumerable<string> Words { get; set; } = [];
 
-    [Option("base", Default = "0", HelpText = "Address of the first word (for --words and flat binaries).")]
-    public string Base { get; set; } = "0";
+    [Option("base", HelpText = "Address of the first word, for --words and flat binaries (default 0).")]
+    public string? Base { get; set; }
 
     [Option('s', "source", HelpText = "Print assembly source instead of a listing: it assembles back (r4 asm) to the same entry point and loaded bytes.")]
     public bool AsSource { get; set; }
@@ -35,8 +35,11 @@ public sealed class DisasmVerb : IDefinesSymbols
 
     public int Execute(TextWriter output, TextWriter error)
     {
-        if (!GuestLoader.TryParseNumber(Base, out long baseAddress) || baseAddress < 0 || baseAddress > uint.MaxValue)
+        long baseAddress = 0;
+        if (Base is not null && (!GuestLoader.TryParseNumber(Base, out baseAddress) || baseAddress < 0 || baseAddress > uint.MaxValue))
             throw new UserError($"--base {Base}: not an address", ExitCodes.Usage);
+        if (Words.Any() && Input is not null)
+            throw new UserError($"give either an input file ({Input}) or --words, not both", ExitCodes.Usage);
         if (Words.Any())
         {
             // every word is checked before any is printed
@@ -52,9 +55,10 @@ public sealed class DisasmVerb : IDefinesSymbols
         }
         if (Input is null)
             throw new UserError("disasm needs an input file or --words", ExitCodes.Usage);
-        var image = GuestLoader.IsAssemblySource(Input) || Elf32Sniff(Input)
-            ? GuestLoader.Load(Input, Defines, error)
-            : FlatBinary(Input, (uint)baseAddress);
+        bool flat = !GuestLoader.IsAssemblySource(Input) && !Elf32Sniff(Input);
+        if (!flat && Base is not null)
+            throw new UserError($"{Input}: --base applies to flat binaries and --words only (this input has its own addresses)", ExitCodes.Usage);
+        var image = flat ? FlatBinary(Input, (uint)baseAddress) : GuestLoader.Load(Input, Defines, error);
         foreach (string line in Disassembler.DisassembleImage(image, AsSource))
             output.WriteLine(line);
         return ExitCodes.Success;

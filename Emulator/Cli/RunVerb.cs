@@ -111,7 +111,11 @@ public sealed class RunVerb : IDefinesSymbols
             Engine = engine,
         };
         using var machine = GuestMachine.Create(options, layout);
-        machine.Load(image);
+        try { machine.Load(image); }
+        catch (ImageFormatException e)
+        {
+            throw new UserError($"{Guest}: {e.Message}; give the machine more RAM with --mem (now {Memory}, at most 2G) or load the program lower", ExitCodes.BadInput);
+        }
         if (traceWriter is not null)
             machine.Trace = new TextTraceSink(traceWriter, image) { FaultAddress = () => machine.Cpu.GetControl(ControlRegister.Fault) };
         var result = machine.Run(MaxInstructions ?? ulong.MaxValue);

@@ -85,6 +85,7 @@ public class ErrorTests
         ["OverlappingRegions", " .org 0x10\n .word 1, 2\n .org 0x14\n .word 3", "e.asm:3:2: error: bytes at 0x00000014..0x00000017 overlap bytes at 0x00000010..0x00000017 from e.asm:1\n .org 0x14\n ^"],
         ["EntryMisaligned", " .entry 0x102\n nop", "e.asm:1:9: error: entry point 0x00000102 is not 4-byte aligned (the first fetch would raise #AC)\n .entry 0x102\n        ^"],
         ["EntryOutsideTheProgram", " .org 0x100\n nop\n .entry 0x40\n .org 0x200\n .word 1, 2", "e.asm:3:2: error: entry point 0x00000040 is outside every loaded region (0x00000100..0x00000103, 0x00000200..0x00000207)\n .entry 0x40\n ^"],
+        ["IncludeEmptyName", " .include \"\"", "e.asm:1:11: error: '.include' needs a file name, found an empty string\n .include \"\"\n          ^"],
         ["IncludeTwoNames", " .include \"a.inc\" \"b.inc\"", "e.asm:1:19: error: '.include' takes one file name; unexpected a string after it\n .include \"a.inc\" \"b.inc\"\n                  ^"],
         ["EntryTwice", " .entry a\n .entry b\na: b:", "e.asm:2:2: error: '.entry' is given twice (first at e.asm:1)\n .entry b\n ^"],
         ["WordRange", " .word 0x100000000", "e.asm:1:8: error: value 4294967296 does not fit in 32 bits (-2147483648..4294967295)\n .word 0x100000000\n       ^"],

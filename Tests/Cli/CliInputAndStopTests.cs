@@ -435,4 +435,24 @@ public sealed class CliInputAndStopTests : IDisposable
         Assert.Equal((125, "r4: machine shut down at pc 0x00005000: trap loop: 100,000 traps without retiring an instruction (last #UD at pc 0x00005000)\n"),
             (run.ExitCode, run.Stderr));
     }
+
+    [Fact]
+    public void AProgramBeyondRamNamesTheFileAndTheMemoryOption()
+    {
+        string source = cli.Write("high.asm", ".org 0x2000000\nstart: out 0xF0, r0\n");
+        var run = cli.Run("run", source);
+        Assert.Equal((65, $"r4: {source}: segment 0 at physical 0x02000000 (4 bytes) lies outside RAM (0x1000000 bytes); " +
+                          "give the machine more RAM with --mem (now 16M, at most 2G) or load the program lower\n"), (run.ExitCode, run.Stderr));
+        Assert.Equal(0, cli.Run("run", "--mem", "64M", source).ExitCode);
+    }
+
+    [Fact]
+    public void DisasmRefusesOptionsThatWouldBeIgnored()
+    {
+        string source = cli.Write("p.asm", PowerOff7);
+        var both = cli.Run("disasm", source, "-w", "52000000");
+        Assert.Equal((64, $"r4: give either an input file ({source}) or --words, not both\n", ""), (both.ExitCode, both.Stderr, both.Stdout));
+        var baseOfSource = cli.Run("disasm", "--base", "0x1000", source);
+        Assert.Equal((64, $"r4: {source}: --base applies to flat binaries and --words only (this input has its own addresses)\n"), (baseOfSource.ExitCode, baseOfSource.Stderr));
+    }
 }
