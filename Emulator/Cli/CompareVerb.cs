@@ -1,4 +1,4 @@
-// `r4 compare`: the layout comparison experiment (issue 5). Runs every guest under every
+// `r4 compare`: the layout comparison experiment (README "Results"). Runs every guest under every
 // chosen layout, checks that the layouts agree (spec §9.2), and reports per guest × layout
 // what each layout costs: modelled cycles, host time, monitor exits by cause, page-table
 // switches and TLB flushes. Exit status 0 when all layouts agree, 1 when any disagree.

@@ -1,7 +1,7 @@
 // A guest on a machine under a chosen layout: native (the bare R4Machine) or monitored (a
 // machine with the monitor's reserve above the guest partition, disk DMA confined to the
 // partition, and the monitor installed as ring-0 host). The one entry point for `r4 run
-// --layout`, the equivalence tests and a later `r4 compare` or debugger: load, run, read the
+// --layout`, the equivalence tests, `r4 compare` and `r4 debug`: load, run, read the
 // guest-visible state back.
 using R4.Isa;
 using R4.Isa.Image;

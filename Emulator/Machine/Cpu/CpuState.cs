@@ -1,5 +1,5 @@
 // The architectural state of the R4 CPU as one unmanaged struct in native memory, so that
-// the interpreter, the monitor and a later x86-64 JIT all address the same bytes: the JIT
+// the interpreter, the monitor and the x86-64 JIT (Jit/) all address the same bytes: the JIT
 // reaches every field at a fixed offset from one pointer (see the Offset* constants).
 using System.Runtime.InteropServices;
 using R4.Isa;
