@@ -60,7 +60,7 @@ public static class IsaReference
         md.AppendLine("# R4 instruction set reference");
         md.AppendLine();
         md.AppendLine("<!-- Generated from Emulator/Isa (InstructionTable.cs, Architecture.cs) by IsaReference.GenerateMarkdown().");
-        md.AppendLine("     Do not edit: run `dotnet run --project Emulator/Cli -- isa-doc > docs/isa.md`. A test fails when this file is stale. -->");
+        md.AppendLine("     Do not edit: regenerate with `dotnet run --project Emulator/Cli -c Release -- isa-doc -o docs/isa.md`. A test fails when this file is stale. -->");
         md.AppendLine();
         md.AppendLine("Every instruction is one 32-bit little-endian word, 4-byte aligned. Bits 31:24 hold the");
         md.AppendLine("opcode; the operand fields follow the instruction's form. Decoding is strict: a word whose");
