@@ -312,8 +312,18 @@ public sealed class DebugSession : IDisposable
         uint pc = _target.Cpu.Pc;
         var opcode = _views.TryReadVirtual(pc, 4) is { } b ? (Opcode)(BitConverter.ToUInt32(b) >> 24) : Opcode.Invalid;
         if (opcode is not (Opcode.Call or Opcode.Callr)) { StepInstructions(1); return; }
-        uint returnAddress = pc + 4, sp = _target.Cpu.GetRegister(Registers.StackPointer);
-        Resume(c => c.Pc == returnAddress && _target.Cpu.GetRegister(Registers.StackPointer) >= sp);
+        Resume(ReturnedTo(pc + 4));
+    }
+
+    /// <summary>The stop test of next and finish: back at the return address with the stack
+    /// unwound to here — and, for user code, in the same address space: processes share code
+    /// (a user library) and stack addresses, and another one may pass the same point first.</summary>
+    private Func<AttemptContext, bool> ReturnedTo(uint returnAddress)
+    {
+        uint sp = _target.Cpu.GetRegister(Registers.StackPointer), ptbr = _views.GuestPtbr;
+        bool user = _views.GuestRing != 0;
+        return c => c.Pc == returnAddress && _target.Cpu.GetRegister(Registers.StackPointer) >= sp &&
+                    (!user || _views.GuestPtbr == ptbr);
     }
 
     private void Finish()
@@ -321,9 +331,8 @@ public sealed class DebugSession : IDisposable
         if (_target.Final is not null) { Resume(_ => true); return; }   // reports the stop
         uint returnAddress = _views.TryReturnAddress() ??
             throw new CommandException($"finish: {_views.Where(_target.Cpu.Pc, withLine: false)} has no caller to return to (lr = 0x{_target.Cpu.GetRegister(Registers.LinkRegister):x8}, fp = 0: no frame)");
-        uint sp = _target.Cpu.GetRegister(Registers.StackPointer);
         _out.WriteLine($"Run till exit to {_views.Where(returnAddress)}");
-        Resume(c => c.Pc == returnAddress && _target.Cpu.GetRegister(Registers.StackPointer) >= sp);
+        Resume(ReturnedTo(returnAddress));
     }
 
     private void Continue() => Resume(_ => false);

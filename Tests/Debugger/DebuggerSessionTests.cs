@@ -840,7 +840,7 @@ Temporary breakpoint 1, 0x004300f8 <qs_sort+0x8> at qsort.asm:70
 (r4) watch $sp
 Watchpoint 2: 0x7ffffffc (4 bytes) in page directory 0x00108000
 (r4) c
-Machine powered off, exit status 0, by the instruction at 0x00002248 <all_exited+0x30> at proc.asm:201
+Machine powered off, exit status 0, by the instruction at 0x00002230 <all_exited+0x30> at proc.asm:200
 (r4) rc
 Watchpoint 2: 0x7ffffffc (4 bytes)
 Old value = 0x00000000
@@ -934,6 +934,58 @@ Breakpoint 2, 0x00001354 <trap_pf+0xc> at trap.asm:53
 Breakpoint 2, 0x00001398 <trap_timer+0x10> at trap.asm:53
 => 0x00001398 <trap_timer+0x10>:  jmp 0x000013cc  ; <trap_common>  ; trap.asm:53
 """, string.Join("\n", lines));
+    }
+
+    [Fact]
+    public void NextInSharedUserCodeStopsInTheSameProcess()
+    {
+        // Two processes of the teaching kernel call the same routine in the shared user
+        // library, at the same stack depth (every process's stack starts at 0x80000000).
+        // Process a sleeps inside it; process b, meanwhile, passes the very return address
+        // with the very same sp, again and again. `next` over a's call must wait for a.
+        var assembly = R4Assembler.AssembleText(R4.Tests.Guests.GuestRunner.TeachKernelWith("process_a", "process_b") + """
+            shared:                     ; shared(r1 = ticks): sleep that long (0: yield)
+                push lr
+                mov r2, r1
+            shared_call:
+                call nap
+                pop lr
+                ret
+            nap:
+                li r1, SYS_SLEEP
+                int 32
+                ret
+            ulib_end:
+            .org USER_IMAGE_BASE
+            process_a:
+                li r1, 2
+                call shared
+                sys_exit 0
+            .align 4
+            process_a_end:
+            .org USER_IMAGE_BASE + USER_SLOT_BYTES
+            process_b:
+                li r1, 0
+                call shared
+                jmp process_b
+            .align 4
+            process_b_end:
+            """, RepositoryPaths.Combine("Guests", "kernels", "teach", "shared-next.asm"));
+        Assert.True(assembly.Succeeded, string.Join("\n", assembly.Errors.Select(e => e.Format())));
+        var transcript = new StringWriter { NewLine = "\n" };
+        using var session = new DebugSession(new DebugMachineSetup(assembly.Image!, Layouts.Native, 16 << 20, CostTable.Default, [], null), transcript);
+        var views = new DebugViews(session.Target);
+
+        session.RunScript(["break shared_call", "continue"]);
+        uint processA = views.GuestPtbr;
+        ulong instretAtCall = session.Target.Cpu.Instret;
+        session.RunScript(["delete", "next"]);
+
+        Assert.Equal(assembly.Image!.Lookup("shared_call")!.Value + 4, session.Target.Cpu.Pc);
+        Assert.Equal(processA, views.GuestPtbr);
+        // a slept two ticks of 4000 instructions while b ran
+        Assert.True(session.Target.Cpu.Instret - instretAtCall > 4000, $"{session.Target.Cpu.Instret - instretAtCall} instructions");
+        Assert.DoesNotContain("error", transcript.ToString());
     }
 
     [Fact]

@@ -115,17 +115,7 @@ public sealed class GuestLibraryTests
     [Fact]
     public void User_printing_goes_through_write_and_formats_numbers()
     {
-        var run = RunSource("""
-            .include "core.inc"
-            boot_programs:
-                .word printer, printer_end, printer_name
-                .word 0
-            printer_name: .asciz "printer"
-            .align 4
-            kernel_end:
-            .org ULIB_BASE
-            user_space:
-            .include "../../lib/ulib.inc"
+        var run = RunSource(GuestRunner.TeachKernelWith("printer") + """
             ulib_end:
             .org USER_IMAGE_BASE
             printer:

@@ -73,6 +73,17 @@ public static class GuestRunner
         ITraceSink? trace = null, IReadOnlyDictionary<string, long>? defines = null) =>
         Run(Assemble(repositoryRelativePath, defines), budgetInstructions, trace);
 
+    /// <summary>The start of a test image for the teaching kernel (assembled as if it lived in
+    /// Guests/kernels/teach): the kernel, a process per label (LABEL .. LABEL_end, named
+    /// LABEL) and the user library at ULIB_BASE. The caller may add shared user code, then
+    /// writes `ulib_end:` and places each program at USER_IMAGE_BASE + k * USER_SLOT_BYTES.</summary>
+    public static string TeachKernelWith(params string[] programLabels) =>
+        ".include \"core.inc\"\nboot_programs:\n" +
+        string.Concat(programLabels.Select(l => $"    .word {l}, {l}_end, {l}_name\n")) +
+        "    .word 0\n" +
+        string.Concat(programLabels.Select(l => $"{l}_name: .asciz \"{l}\"\n")) +
+        ".align 4\nkernel_end:\n.org ULIB_BASE\nuser_space:\n.include \"../../lib/ulib.inc\"\n";
+
     /// <summary>The exact bytes of a golden file beside the guest (e.g. kernel.expected).</summary>
     public static byte[] Expected(string repositoryRelativePath) =>
         File.ReadAllBytes(RepositoryPaths.Combine(repositoryRelativePath.Split('/')));

@@ -123,6 +123,43 @@ public sealed class KernelGuestTests
     }
 
     [Fact]
+    public void A_sleeper_wakes_on_time_while_another_process_yields_in_a_loop()
+    {
+        // Ticks are time: a yield must not restart the clock, or a process that yields
+        // faster than a time slice would keep every sleeper asleep for ever.
+        var assembly = R4.Assembler.R4Assembler.AssembleText(GuestRunner.TeachKernelWith("sleeper", "yielder") + """
+            ulib_end:
+            .org USER_IMAGE_BASE
+            sleeper:
+                rdtick r7
+                sys_sleep 3
+                rdtick r1
+                sub r1, r1, r7              ; instructions asleep
+                call print_uint
+                call print_nl
+                sys_exit 0
+            .align 4
+            sleeper_end:
+            .org USER_IMAGE_BASE + USER_SLOT_BYTES
+            yielder:
+                sys_yield
+                jmp yielder
+            .align 4
+            yielder_end:
+            """, RepositoryPaths.Combine("Guests", "kernels", "teach", "sleep-test.asm"));
+        Assert.True(assembly.Succeeded, string.Join("\n", assembly.Errors.Select(e => e.Format())));
+
+        var run = GuestRunner.Run(assembly.Image!, budgetInstructions: 200_000);
+
+        Assert.Equal(StopReason.InstructionLimit, run.Result.Reason);   // the yielder never ends
+        var woke = run.Text.Split('\n').Single(l => l.Length > 0 && char.IsAsciiDigit(l[0]));
+        Assert.Contains("[kernel] pid 1 exited (status 0)", run.Text);
+        // three ticks of 4000 instructions (the first one may be due sooner: the clock was
+        // already running) plus the kernel's own work, and the yielder's next yield hands it the CPU
+        Assert.InRange(ulong.Parse(woke), 8_000ul, 16_000ul);
+    }
+
+    [Fact]
     public void A_fault_in_the_kernel_itself_panics_and_powers_off_with_status_1()
     {
         var image = GuestRunner.Assemble(Folder + "panic.asm");

@@ -5,8 +5,9 @@
 ; through a trap (it runs with interrupts off, start to finish), so a process that is not
 ; running is always stopped in user mode, its registers in the trap frame at the top of its
 ; kernel stack. schedule() picks the next runnable process, loads its page directory
-; (ptbr) and kernel stack (ksp0), restarts the timer for its time slice, and returns its
-; frame; trap_common resumes it with iret.
+; (ptbr) and kernel stack (ksp0), notes when its time slice starts, and returns its
+; frame; trap_common resumes it with iret. The timer runs all along (one tick per
+; TIME_SLICE_INSTRUCTIONS), so sleepers wake on time however the others use the CPU.
 
 proc_table:   .space NPROC * PROC_BYTES
 cur_proc:     .word 0           ; the running process, 0 when idle
@@ -14,7 +15,7 @@ last_slot:    .word NPROC - 1   ; slot that ran last: the search starts after it
 next_pid:     .word 1
 live_count:   .word 0           ; processes not yet exited
 ticks:        .word 0           ; timer interrupts since boot
-slice_start:  .word 0           ; rdtick when the running process's time slice began
+slice_start:  .word 0           ; rdtick when the running process got the CPU
 loaded_pgdir: .word 0           ; directory in ptbr (skip the rewrite, and its TLB flush)
 
 ; proc_create(r1 = image start, r2 = image end, r3 = name) -> r1 = the process
@@ -168,11 +169,9 @@ schedule:
 .same_space:
     ldw r1, [r6 + P_KSTACK_TOP]     ; its next trap lands on its own kernel stack
     mtcr ksp0, r1
-    li r2, TIME_SLICE_INSTRUCTIONS  ; and it gets a whole time slice: rewriting the period
-    out PORT_TIMER_PERIOD, r2       ; restarts it, so however long the kernel just took,
-    rdtick r2                       ; user code always makes progress (no interrupt storm);
-    la r3, slice_start              ; when it began tells a stale tick from the slice's end
-    stw r2, [r3]
+    rdtick r2                       ; and its slice starts now: the timer preempts it only
+    la r3, slice_start              ; once a whole slice has passed (trap.asm), so however
+    stw r2, [r3]                    ; long the kernel just took, user code makes progress
     addi r1, r1, -TF_BYTES
     ret
 

@@ -70,7 +70,7 @@ trap_df:
 trap_mc:
     trap_entry VEC_MC
 trap_timer:
-    ; First stop the timer: it stays off while the kernel works, and schedule() restarts it
+    ; First stop the timer: it stays off while the kernel works, and trap() restarts it
     ; for the next slice. A period that ended in here would leave a request latched that
     ; fires the moment user code resumes; with a slice shorter than the kernel's path the
     ; user would never run again (an interrupt storm). `out` needs no free register: r0.
@@ -164,26 +164,28 @@ trap:
     ; From user code this is the time slice ending; from the kernel it can only be the
     ; idle loop's `hlt`, which waits for exactly this. (The stub stopped the timer.)
     call clock_tick
-    ; But a period that ended while the kernel ran with interrupts off (a long exit or
-    ; kill) stayed latched, and arrives the instant the next process starts: time passed,
-    ; yet that process's slice did not end. It keeps the CPU, with its slice started afresh.
+    ; Preempt only a process whose slice is over. A tick can come sooner after it got the
+    ; CPU: the period was already running (it came by a yield or a sleep), or it ended while
+    ; the kernel ran with interrupts off (a long exit or kill) and stayed latched until the
+    ; process started. Time passed — the tick counts — but the process keeps the CPU.
+    mov r1, r7
     la r2, cur_proc
     ldw r2, [r2]
     beqz r2, .preempt                   ; idle: someone may have woken
     rdtick r3
     la r4, slice_start
     ldw r4, [r4]
-    sub r3, r3, r4                      ; instructions since its slice began
+    sub r3, r3, r4                      ; instructions since it got the CPU
     li r4, TIME_SLICE_INSTRUCTIONS
-    bgeu r3, r4, .preempt
-    out PORT_TIMER_PERIOD, r4
-    rdtick r3
-    la r4, slice_start
-    stw r3, [r4]
-    mov r1, r7
-    jmp .out
+    bltu r3, r4, .restart_clock
 .preempt:
     call schedule
+.restart_clock:
+    ; The clock runs on, last thing before returning to user code (so the period cannot end
+    ; in here). Only this path restarts it: a yield or a sleep leaves it running, so time
+    ; passes for the sleepers however the others use the CPU.
+    li r2, TIME_SLICE_INSTRUCTIONS
+    out PORT_TIMER_PERIOD, r2
     jmp .out
 .kernel_fault:
     mov r1, r7
