@@ -116,11 +116,10 @@ public sealed class DebugSession : IDisposable
     private void Help(string args)
     {
         var commands = args.Length == 0 ? _commands.All : [_commands.Resolve(args)];
+        static string Synopsis(DebugCommand c) => c.Aliases.Length == 0 ? c.Usage : $"{c.Usage} ({string.Join(", ", c.Aliases)})";
+        int width = _commands.All.Max(c => Synopsis(c).Length);   // one column for every description
         foreach (var c in commands)
-        {
-            string aliases = c.Aliases.Length == 0 ? "" : $" ({string.Join(", ", c.Aliases)})";
-            _out.WriteLine($"  {c.Usage + aliases,-52} {c.Help}");
-        }
+            _out.WriteLine($"  {Synopsis(c).PadRight(width)}  {c.Help}");
     }
 
     private void Print(IEnumerable<string> lines)

@@ -460,7 +460,7 @@ error: delete: no stop point number 9
 Num  Type    Hits  What
 1    break   0     broken.asm:117 -> 00002000
 (r4) help stepi
-  stepi [N] (si)                                       execute N instructions (default 1)
+  stepi [N] (si)                                         execute N instructions (default 1)
 (r4) help frob
 error: unknown command 'frob' (try 'help')
 (r4) quit now
