@@ -108,6 +108,8 @@ public sealed class CompareVerb : IDefinesSymbols
     {
         if (Repeat < 1)
             throw new UserError($"--repeat {Repeat}: give at least 1", ExitCodes.Usage);
+        if (MaxInstructions == 0)
+            throw new UserError("--max-instructions 0: give at least 1 (a run of no instructions has nothing to compare)", ExitCodes.Usage);
         if (Warmup < 0)
             throw new UserError($"--warmup {Warmup}: give 0 or more", ExitCodes.Usage);
         if (!GuestLoader.TryParseSize(Memory, out ulong memoryBytes) || memoryBytes % 4096 != 0 || memoryBytes > 1UL << 31)

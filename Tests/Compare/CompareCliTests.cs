@@ -348,6 +348,7 @@ public sealed class CompareCliTests : IDisposable
     [InlineData(64, "--layouts native,native", "r4: --layouts native,native: 'native' is given twice")]
     [InlineData(64, "--repeat 0", "r4: --repeat 0: give at least 1")]
     [InlineData(64, "--warmup -1", "r4: --warmup -1: give 0 or more")]
+    [InlineData(64, "--max-instructions 0", "r4: --max-instructions 0: give at least 1 (a run of no instructions has nothing to compare)")]
     [InlineData(64, "--format xml", "r4: --format xml: give table, markdown, csv or json")]
     [InlineData(64, "--plot chart.gif", "r4: --plot chart.gif: give a file ending in .svg or .png")]
     [InlineData(64, "--plot-metric speed", "r4: --plot-metric speed: give cycles, host or exits")]
