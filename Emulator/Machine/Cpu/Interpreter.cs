@@ -353,8 +353,7 @@ public sealed unsafe partial class Cpu
                     Stop(StopReason.InstructionLimit, 0, null);
                     return false;
                 }
-                if (Bus.Console.Interactive && next == Bus.Console.NextEventInstret)
-                    Bus.Console.WaitForHostInput(TimeSpan.FromMilliseconds(50));   // a person is typing: let time pass with the clock
+                Bus.WaitWhileHalted();   // a person may be typing: the bus decides how long the host waits
                 if (next > st->Instret) st->Instret = next;
                 Bus.Tick(st->Instret);
                 if (Bus.PowerOffRequested) { Stop(StopReason.PowerOff, Bus.ExitStatus, null); return false; }
