@@ -1,0 +1,2 @@
+// R4.Hosted: see README.md in this folder for what the project owns.
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("R4.Tests")]
