@@ -52,6 +52,15 @@ public sealed class RunVerb : IDefinesSymbols
     [Option("layout", Default = "native", HelpText = "Run natively or under the monitor: native|ring012|ring013|ring3 (see docs/monitor.md).")]
     public string Layout { get; set; } = "native";
 
+    [Option("shadow-cache", HelpText = "Monitor knob: address spaces whose shadow page tables are kept (default 4; 1 = rebuild after every ptbr write to another space). See docs/monitor.md.")]
+    public int? ShadowCache { get; set; }
+
+    [Option("shadow-sync", HelpText = "Monitor knob: invlpg (shadows follow the guest's invlpg/tlbflush/ptbr writes, no cache) or write-protect (guest page tables write-protected, each edit traps; the default).")]
+    public string? ShadowSync { get; set; }
+
+    [Option("ptbr-targets", HelpText = "Monitor knob: on|off, the CPU completes the guest kernel's ptbr writes to cached spaces without an exit (VT-x CR3-target list; ring012/ring013; default on).")]
+    public string? PtbrTargets { get; set; }
+
     [Option('D', "define", HelpText = "Define a symbol when the guest is an assembly source: -D NAME=VALUE. Repeatable.")]
     public IEnumerable<string> Defines { get; set; } = [];
 
@@ -74,6 +83,7 @@ public sealed class RunVerb : IDefinesSymbols
             throw new UserError($"--mem {Memory}: give a size that is a multiple of 4 KiB, at most 2 GiB (e.g. 16M)", ExitCodes.Usage);
         if (!Layouts.TryParse(Layout, out var layout))
             throw new UserError($"--layout {Layout}: give one of {Layouts.Names}", ExitCodes.Usage);
+        layout = new MonitorKnobs(ShadowCache, ShadowSync, PtbrTargets).Apply(layout);
         var costs = CostTable.Default;
         if (Costs is not null)
         {
