@@ -44,6 +44,11 @@ public sealed record Layout
     /// guest that changes rmap is stopped (ring compression, spec §9.2).</summary>
     public required bool GuestRingMapEmulated { get; init; }
 
+    /// <summary>The guest kernel's <c>iret</c> runs in hardware at a real ring above 0, so the
+    /// layout relies on the machine trapping every <c>iret</c> that changes IE there (spec §5.2).
+    /// On the flawed machine (spec §11.5) such an iret neither traps nor takes effect.</summary>
+    public bool KernelIretMustTrap => RealRingOfVirtual[0] is 1 or 2;
+
     /// <summary>One line for --help and the docs.</summary>
     public required string Summary { get; init; }
 

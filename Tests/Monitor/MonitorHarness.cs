@@ -27,7 +27,8 @@ public static class MonitorHarness
 
     public static GuestRun Run(ProgramImage image, Layout layout, ulong maxInstructions = 2_000_000, bool trace = true,
         uint memoryBytes = GuestRamBytes, byte[]? input = null, string? diskImage = null, Action<GuestMachine>? inspect = null,
-        int shadowPoolPages = MonitorMemoryMap.DefaultPoolPages, ITraceSink? traceSink = null)
+        int shadowPoolPages = MonitorMemoryMap.DefaultPoolPages, ITraceSink? traceSink = null, MachineVariant variant = MachineVariant.R4,
+        ExecutionEngine? engine = null)
     {
         using var console = new MemoryStream();
         var diagnostics = new StringWriter();
@@ -38,6 +39,12 @@ public static class MonitorHarness
             ConsoleOutput = console,
             Diagnostics = diagnostics,
             DiskImagePath = diskImage,
+            Variant = variant,
+        };
+        if (engine is { } chosen) options = new MachineOptions
+        {
+            MemoryBytes = options.MemoryBytes, ConsoleInput = options.ConsoleInput, ConsoleOutput = options.ConsoleOutput,
+            Diagnostics = options.Diagnostics, DiskImagePath = options.DiskImagePath, Variant = variant, Engine = chosen,
         };
         using var machine = GuestMachine.Create(options, layout, shadowPoolPages);
         machine.Load(image);
@@ -58,20 +65,20 @@ public static class MonitorHarness
     /// shows the guest exactly the native machine. Returns all four runs (native first).</summary>
     public static IReadOnlyList<GuestRun> AssertEquivalent(ProgramImage image, ulong maxInstructions = 2_000_000,
         uint memoryBytes = GuestRamBytes, byte[]? input = null, string? diskImage = null, IEnumerable<Layout>? layouts = null,
-        int shadowPoolPages = MonitorMemoryMap.DefaultPoolPages, Action<GuestMachine>? inspect = null)
+        int shadowPoolPages = MonitorMemoryMap.DefaultPoolPages, Action<GuestMachine>? inspect = null, MachineVariant variant = MachineVariant.R4)
     {
-        var native = Run(image, Layouts.Native, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage);
+        var native = Run(image, Layouts.Native, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage, variant: variant);
         var runs = new List<GuestRun> { native };
         foreach (var layout in layouts ?? Layouts.MonitoredLayouts)
         {
             var run = Run(image, layout, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage,
-                inspect: machine => { AssertMonitorMemoryIntact(machine); inspect?.Invoke(machine); }, shadowPoolPages: shadowPoolPages);
+                inspect: machine => { AssertMonitorMemoryIntact(machine); inspect?.Invoke(machine); }, shadowPoolPages: shadowPoolPages, variant: variant);
             if (native.Trace is not null && run.Trace is not null && TraceComparison.FirstDivergence(native.Trace, run.Trace) is not null)
             {
                 // the recorders keep the first 100 000 entries: re-run both for the exact place
                 var exact = TraceComparison.FirstDivergence(
-                    sink => Run(image, Layouts.Native, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage, traceSink: sink),
-                    sink => Run(image, layout, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage, shadowPoolPages: shadowPoolPages, traceSink: sink))!;
+                    sink => Run(image, Layouts.Native, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage, traceSink: sink, variant: variant),
+                    sink => Run(image, layout, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage, shadowPoolPages: shadowPoolPages, traceSink: sink, variant: variant))!;
                 Assert.Fail($"{layout.Name}: {exact.Describe((word, pc) => R4.Assembler.Disassembler.Format(word, pc, image), "native", layout.Name)}");
             }
             AssertSameAsNative(native, run, image);
