@@ -85,6 +85,11 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     /// monitor as the CPU's ring-0 host. Call after the machine loaded the guest image.</summary>
     public void Reset()
     {
+        if (Layout.HardwareAssisted)
+        {
+            ResetGuestMode();
+            return;
+        }
         Guest.Reset();
         Exits.Clear();
         _stopped = false;
@@ -96,6 +101,8 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         UpdateRealKernelStacks();
         _currentView = -1;
         ApplyVirtualState();
+        _cpu.TranslatedRingMask = Layout.TranslatedRingMask;
+        _cpu.TranslationHost = Layout.TranslatedRingMask != 0 ? this : null;
         _cpu.Ring0Host = this;
     }
 
@@ -137,6 +144,11 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     /// an interrupt gate cleared IE.</summary>
     private void SyncFromReal()
     {
+        if (Layout.HardwareAssisted)
+        {
+            CopyGuestStateFromHardware();
+            return;
+        }
         if (!Layout.TransitionsSwitchViews)
             Guest.Cpl = Layout.VirtualRingOfReal(_cpu.Cpl);
         Guest.InterruptEnable = _cpu.InterruptsEnabled;
@@ -183,7 +195,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     private void StopForRingCompression(string what, int ring, uint guestPc) =>
         StopGuest($"{what} ring {ring}, which layout {Layout.Name} has no ring for (ring compression, spec §9.2)", guestPc);
 
-    private void CountExit(ExitCause cause, int vector = -1) => _cpu.AddCycles((ulong)Exits.RecordExit(cause, vector));
+    private void CountExit(ExitCause cause, int vector = -1) => _cpu.AddCycles((ulong)Exits.RecordExit(cause, vector, _exitKind));
 
     // ---- the guest's memory, through the guest's own tables ---------------------------------
 

@@ -37,11 +37,25 @@ public class PopekGoldbergFlawTests
         }
     }
 
+    /// <summary>ring3 (every iret traps), bt (the kernel's iret is translated into a call to the
+    /// monitor) and hw (the guest kernel runs in ring 0 of guest mode) stay equivalent.</summary>
     [Fact]
-    public void TimerGuestRunsAsNativeUnderRing3OnTheFlawedMachine()
+    public void TimerGuestRunsAsNativeUnderRing3BtAndHwOnTheFlawedMachine()
     {
-        MonitorHarness.AssertEquivalent(Timer(), layouts: [Layouts.Ring3], variant: MachineVariant.X86Flaw);
-        Assert.Null(VirtualMachineMonitor.FlawWarning(Layouts.Ring3, MachineVariant.X86Flaw));
+        MonitorHarness.AssertEquivalent(Timer(), layouts: [Layouts.Ring3, Layouts.Bt, Layouts.Hw], variant: MachineVariant.X86Flaw);
+        foreach (var layout in new[] { Layouts.Ring3, Layouts.Bt, Layouts.Hw })
+            Assert.Null(VirtualMachineMonitor.FlawWarning(layout, MachineVariant.X86Flaw));
+    }
+
+    /// <summary>The flaw on every engine: the JIT and the interpreter stop ring012 at the same place.</summary>
+    [Fact]
+    public void BothEnginesStopRing012AtTheSameIret()
+    {
+        var image = Timer();
+        var interpreter = MonitorHarness.Run(image, Layouts.Ring012, trace: false, variant: MachineVariant.X86Flaw, engine: ExecutionEngine.Interpreter);
+        var jit = MonitorHarness.Run(image, Layouts.Ring012, trace: false, variant: MachineVariant.X86Flaw, engine: ExecutionEngine.Jit);
+        Assert.Equal(interpreter.Result, jit.Result);
+        Assert.Equal(interpreter.State, jit.State);
     }
 
     [Fact]

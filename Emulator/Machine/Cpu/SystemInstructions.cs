@@ -56,11 +56,17 @@ public sealed unsafe partial class Cpu
         var opcode = (Opcode)d.Op;
         int cpl = st->Cpl;
         var privilege = InstructionTable.Get(opcode).Privilege;
+        if (((TranslatedRingMask >> cpl) & 1) != 0 && (privilege == Privilege.Ring0 || opcode == Opcode.Iret))
+        {
+            CallTranslation();
+            return;
+        }
         if (cpl > (int)privilege || (opcode == Opcode.Iret && IretSeesRing3(cpl)))
         {
             RaiseFault(Vectors.GeneralProtection, 0, 0);
             return;
         }
+        if (guestMode is not null && ExitsGuestMode(opcode, d.Imm) && InstructionVmExit(opcode)) return;
         uint* r = st->Registers;
         uint next = st->Pc + 4;
         switch (opcode)
@@ -93,6 +99,27 @@ public sealed unsafe partial class Cpu
                 throw new InvalidOperationException($"{opcode} is not a system instruction");
         }
         Retire(d, next);
+    }
+
+    /// <summary>Binary translation (spec §11.6): code fetched in a real ring whose bit is set here runs
+    /// translated — each sensitive instruction (privileged ones and iret) is replaced by a call into
+    /// <see cref="TranslationHost"/>, with no trap, no privilege check and nothing retired by the CPU
+    /// (the host emulates and retires it). Both engines reach this one place: the interpreter's loop
+    /// and the JIT's blocks both end before a system instruction and hand it to ExecuteSystem, and
+    /// their cached decodings and blocks are dropped when the guest writes its code.</summary>
+    public byte TranslatedRingMask { get; set; }
+
+    /// <summary>Receives the translated calls of <see cref="TranslatedRingMask"/>'s rings.</summary>
+    public ITranslationHost? TranslationHost { get; set; }
+
+    private void CallTranslation()
+    {
+        uint pc = st->Pc;
+        uint word = *(uint*)(Memory.Base + codePhysicalBase + (pc - codeVirtualBase));   // the fetch page holds pc
+        InstructionCodec.TryDecode(word, out var instruction);
+        TranslationHost!.OnTranslatedInstruction(this, instruction, pc);
+        DropFetchPage();
+        RequestBoundary();   // the host may have changed IE, CPL, devices or asked to stop
     }
 
     /// <summary>mtcr; false when it faulted (reading the vector table).</summary>
