@@ -44,6 +44,7 @@ public class GuestTests
                 MemoryBytes = 16 << 20, Engine = engine, ConsoleOutput = console,
                 ConsoleInput = new MemoryStream([]), Diagnostics = TextWriter.Null,
             }, layout);
+            machine.Cpu.JitCompileThreshold = 1;   // compile at first sight, as the other differential tests do
             machine.Load(image);
             var result = machine.Run(GuestRunner.DefaultBudgetInstructions);
             machine.Machine.Bus.Flush();
@@ -55,6 +56,21 @@ public class GuestTests
         string jit = Snapshot(ExecutionEngine.Jit, out int compiled);
         Differential.AssertSame(interpreter, jit, $"{guest} under {layoutName}");
         Assert.True(compiled > 0, $"{guest} under {layoutName}: the JIT compiled nothing");
+    }
+
+    /// <summary>With the default tiering (interpret first, compile what is hot) the long guests
+    /// mix interpreted and compiled code on the same pages; everything must still match.</summary>
+    [Theory]
+    [InlineData("Guests/kernels/teach/kernel.asm")]
+    [InlineData("Guests/kernels/teach/faults.asm")]
+    [InlineData("Guests/bench/ctxswitch.asm")]
+    [InlineData("Guests/bench/pagefault.asm")]
+    public void GuestRunsTheSameWithDefaultTiering(string guest)
+    {
+        var image = GuestRunner.Assemble(guest);
+        int regions = Differential.RunBoth(16 << 20, m => m.Load(image), [GuestRunner.DefaultBudgetInstructions], guest,
+            jitCompileThreshold: Cpu.DefaultJitCompileThreshold);
+        Assert.True(regions > 0, $"{guest}: the JIT compiled nothing");
     }
 
     [Fact]
