@@ -31,7 +31,7 @@ public sealed class CompareVerb : IDefinesSymbols
     [Option('o', "output", HelpText = "Write the report to this file instead of standard output.")]
     public string? Output { get; set; }
 
-    [Option("plot", HelpText = "Also draw a grouped bar chart: FILE.svg (or FILE.png when rsvg-convert or ImageMagick is installed).")]
+    [Option("plot", HelpText = "Also draw a grouped bar chart: FILE.svg or FILE.png.")]
     public string? Plot { get; set; }
 
     [Option("plot-metric", Default = "cycles", HelpText = "What the chart shows: cycles (slowdown in modelled cycles), host (slowdown in host time) or exits (per 1000 instructions).")]
@@ -45,6 +45,9 @@ public sealed class CompareVerb : IDefinesSymbols
 
     [Option("ptbr-targets", HelpText = "Monitor knob: on|off, the CPU completes the guest kernel's ptbr writes to cached spaces without an exit (VT-x CR3-target list; ring012/ring013; default on).")]
     public string? PtbrTargets { get; set; }
+
+    [Option("machine", Default = "r4", HelpText = "The machine: r4 (as specified) or x86-flaw (an iret at ring > 0 that would change IE leaves it alone instead of #GP, like x86 popf; spec §11.5).")]
+    public string Machine { get; set; } = "r4";
 
     [Option('D', "define", HelpText = "Define a symbol for every assembly-source guest: -D NAME=VALUE. Repeatable.")]
     public IEnumerable<string> Defines { get; set; } = [];
@@ -73,6 +76,8 @@ public sealed class CompareVerb : IDefinesSymbols
         HelpExample.Of("Compare the null system call under every layout", new CompareVerb { Guests = ["Guests/bench/nullcall.asm"], Defines = ["N=10000"] }),
         HelpExample.Of("Two microbenchmarks, 5 timed runs, a Markdown table and a chart",
             new CompareVerb { Guests = ["Guests/bench/nullcall.asm", "Guests/bench/compute.asm"], Repeat = 5, Format = "markdown", Plot = "results.svg" }),
+        HelpExample.Of("Trap-and-emulate, binary translation and hardware assist side by side (docs/techniques.md)",
+            new CompareVerb { Guests = ["Guests/bench/nullcall.asm", "Guests/bench/portio.asm"], LayoutList = "native,ring012,ring3,bt,hw", Defines = ["N=10000"] }),
         HelpExample.Of("The monitor's host-time overhead on pure computation", new CompareVerb { Guests = ["Guests/bench/compute.asm"], LayoutList = "native,ring012", Repeat = 5 }),
     ];
 
@@ -84,10 +89,8 @@ public sealed class CompareVerb : IDefinesSymbols
         var settings = ParseSettings(error);
         var format = ParseFormat(Format);
         var metric = ParseMetric(PlotMetricName);
-        if (Plot is not null && !ComparePlot.IsSvg(Plot) && !ComparePlot.IsPng(Plot))
+        if (Plot is not null && !Charts.ChartRenderer.IsChartPath(Plot))
             throw new UserError($"--plot {Plot}: give a file ending in .svg or .png", ExitCodes.Usage);
-        if (Plot is not null && ComparePlot.IsPng(Plot) && ComparePlot.FindPngConverter() is null)
-            throw new UserError($"--plot {Plot}: PNG needs rsvg-convert or ImageMagick on PATH and neither was found; use --plot FILE.svg", ExitCodes.Usage);
 
         // Everything that can be checked before the (possibly long) experiment is checked now.
         if (Output is not null && Plot is not null && Path.GetFullPath(Output) == Path.GetFullPath(Plot))
@@ -101,12 +104,14 @@ public sealed class CompareVerb : IDefinesSymbols
         // Both made in memory before either is written: a chart that cannot be made leaves no report behind.
         string report = CompareReport.Format(result, format);
         byte[]? chart = Plot is null ? null : ComparePlot.Render(Plot, result, metric);
+        var files = new List<(string Path, byte[] Bytes)>();
         if (Output is null)
             output.Write(report);
         else
-            GuestLoader.WriteAtomically(Output, System.Text.Encoding.UTF8.GetBytes(report));
+            files.Add((Output, System.Text.Encoding.UTF8.GetBytes(report)));
         if (chart is not null)
-            GuestLoader.WriteAtomically(Plot!, chart);
+            files.Add((Plot!, chart));
+        OutputFile.WriteAll(output, [.. files]);
 
         foreach (var disagreement in result.Disagreements)
             error.WriteLine($"r4: {disagreement}");
@@ -134,6 +139,10 @@ public sealed class CompareVerb : IDefinesSymbols
         }
         if (layouts.Count == 0)
             throw new UserError($"--layouts '{LayoutList}': give at least one of {Layouts.Names.Replace('|', ',')}", ExitCodes.Usage);
+        var variant = RunVerb.ParseMachine(Machine);
+        foreach (var layout in layouts)
+            if (VirtualMachineMonitor.FlawWarning(layout, variant) is { } warning)
+                error.WriteLine($"r4 compare: warning: {warning}");
         var costs = CostTable.Default;
         if (Costs is not null)
         {
@@ -156,6 +165,7 @@ public sealed class CompareVerb : IDefinesSymbols
             MaxInstructions = MaxInstructions ?? ulong.MaxValue,
             MemoryBytes = (uint)memoryBytes,
             Costs = costs,
+            Variant = variant,
             ConsoleInput = Input is null ? [] : GuestLoader.ReadAll(Input),
             DiskImage = Disk is null ? null : GuestLoader.ReadAll(Disk),
             Progress = showProgress ? ProgressWriter(error, interactive: terminal) : null,
