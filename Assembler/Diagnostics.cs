@@ -31,24 +31,40 @@ public sealed record AssemblyDiagnostic(string File, int Line, int Column, strin
 }
 
 /// <summary>An error in the statement being assembled. <see cref="Column"/> is 1-based, in the
-/// text of the line as assembled (after macro parameter substitution).</summary>
-internal sealed class AssemblyException(string message, int column) : Exception(message)
+/// text of the line as assembled (after macro parameter substitution). A "did you mean"
+/// <paramref name="suggestion"/> is computed only when the message is read: the early
+/// passes throw many of these for forward references and drop them.</summary>
+internal sealed class AssemblyException(string message, int column, Func<string>? suggestion = null) : Exception(message)
 {
+    private string? fullMessage;
+
     public int Column { get; } = column;
+
+    public override string Message => fullMessage ??= suggestion is null ? base.Message : base.Message + suggestion();
 }
 
 /// <summary>All errors of one pass, in the order they were found; after
 /// <see cref="AssemblerLimits.MaximumErrors"/> one more says "too many errors" and the pass
-/// stops (<see cref="Fatal"/>).</summary>
-internal sealed class DiagnosticBag
+/// stops (<see cref="Fatal"/>) — unless <paramref name="stopAfterTooMany"/> is false: the
+/// first pass reports every forward reference as undefined and must see the whole program.</summary>
+internal sealed class DiagnosticBag(bool stopAfterTooMany = true)
 {
-    private readonly List<AssemblyDiagnostic> diagnostics = [];
+    // An error of a statement keeps its exception until the message is needed (see AssemblyException).
+    private readonly List<Func<AssemblyDiagnostic>> diagnostics = [];
 
-    public IReadOnlyList<AssemblyDiagnostic> All => diagnostics;
+    public IReadOnlyList<AssemblyDiagnostic> All => diagnostics.Select(d => d()).ToList();
     public int Count => diagnostics.Count;
 
     /// <summary>True when the pass must stop: too many errors, or a limit reached.</summary>
     public bool Fatal { get; private set; }
+
+    /// <summary>Reports a statement's error; its message (and suggestion) is built only if read.</summary>
+    public void Report(LogicalLine line, AssemblyException error)
+    {
+        int column = error.Column;
+        if (column <= 0) column = line.Text.Length - line.Text.TrimStart().Length + 1;
+        Add(() => new AssemblyDiagnostic(line.File, line.Line, column, error.Message + line.ExpansionSuffix, line.Text));
+    }
 
     /// <summary>Adds an error; a column of 0 or less means "the statement as a whole" and
     /// points at the line's first non-blank character.</summary>
@@ -65,12 +81,14 @@ internal sealed class DiagnosticBag
         Fatal = true;
     }
 
-    public void Add(AssemblyDiagnostic diagnostic)
+    public void Add(AssemblyDiagnostic diagnostic) => Add(() => diagnostic);
+
+    private void Add(Func<AssemblyDiagnostic> diagnostic)
     {
         if (Fatal) return;
-        if (diagnostics.Count == AssemblerLimits.MaximumErrors)
+        if (diagnostics.Count == AssemblerLimits.MaximumErrors && stopAfterTooMany)
         {
-            diagnostics.Add(diagnostic with { Message = $"too many errors ({AssemblerLimits.MaximumErrors}); stopping here" });
+            diagnostics.Add(() => diagnostic() with { Message = $"too many errors ({AssemblerLimits.MaximumErrors}); stopping here" });
             Fatal = true;
             return;
         }

@@ -88,4 +88,15 @@ public sealed class AssemblerLimitsTests : IDisposable
         Assert.True(shown.Length < 600, $"{shown.Length} characters");
         Assert.StartsWith("long.asm:1:", shown);
     }
+
+    [Fact]
+    public void MoreForwardReferencesThanTheErrorLimitStillAssemble()
+    {
+        // The first pass sees every forward reference as undefined: that must not count.
+        var text = new System.Text.StringBuilder(".org 0x1000\n");
+        for (int i = 0; i < 3 * AssemblerLimits.MaximumErrors; i++) text.Append($"    .word later{i}\n");
+        for (int i = 0; i < 3 * AssemblerLimits.MaximumErrors; i++) text.Append($"later{i}: nop\n");
+        var result = R4Assembler.AssembleText(text.ToString(), "forward.asm");
+        Assert.Empty(result.Errors);
+    }
 }
