@@ -13,6 +13,8 @@ public static class ExitCodes
     public const int CannotOpen = 66;
     /// <summary>An output file cannot be written.</summary>
     public const int CannotWrite = 73;
+    /// <summary>The guest's console output was closed under it (`r4 run ... | head`): the run stopped.</summary>
+    public const int OutputClosed = 74;
     /// <summary>The guest waits in hlt with interrupts on and nothing left that could wake it.</summary>
     public const int Deadlock = 123;
     /// <summary>The guest ran past --max-instructions.</summary>

@@ -55,6 +55,12 @@ public static class Program
             error.WriteLine($"r4: {e.Message}");
             return ExitCodes.CannotOpen;
         }
+        catch (IOException e) when (e.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase))
+        {
+            // `r4 disasm big.elf | head`: the reader of our standard output went away.
+            error.WriteLine("r4: standard output closed (broken pipe)");
+            return ExitCodes.OutputClosed;
+        }
     }
 
     /// <summary>What CommandLineParser could not parse: --help and --version print what was

@@ -98,7 +98,7 @@ public sealed class RunVerb : IDefinesSymbols
         var image = GuestLoader.Load(Guest, Defines, error, FlatBase());
         using var ownedInput = OpenInput(consoleInputStream, out bool interactive);
         var consoleInput = ownedInput ?? consoleInputStream!;
-        using var ownedOutput = consoleOutputStream is null ? Console.OpenStandardOutput() : null;
+        using var ownedOutput = consoleOutputStream is null ? OutputFile.OpenProcessStandardOutput() : null;
         var consoleOutput = consoleOutputStream ?? ownedOutput!;
         using var traceFile = TraceFile is null ? null : OutputFile.Open(TraceFile, output);
         var traceFileWriter = traceFile is null ? null : new StreamWriter(traceFile.Stream, leaveOpen: true) { AutoFlush = false };
@@ -123,7 +123,8 @@ public sealed class RunVerb : IDefinesSymbols
         if (traceWriter is not null)
             machine.Trace = new TextTraceSink(traceWriter, image) { FaultAddress = () => machine.Cpu.GetControl(ControlRegister.Fault) };
         var result = machine.Run(MaxInstructions ?? ulong.MaxValue);
-        consoleOutput.Flush();
+        try { consoleOutput.Flush(); }
+        catch (IOException) { }   // a closed pipe: the run already stopped with OutputClosed, or has finished
         traceWriter?.Flush();
         traceFileWriter?.Dispose();   // flushes into the output before it is renamed into place
         traceFile?.Commit();
@@ -145,6 +146,7 @@ public sealed class RunVerb : IDefinesSymbols
         StopReason.InstructionLimit => ExitCodes.InstructionLimit,
         StopReason.Shutdown => ExitCodes.Shutdown,
         StopReason.Deadlock => ExitCodes.Deadlock,
+        StopReason.OutputClosed => ExitCodes.OutputClosed,
         _ => throw new InvalidOperationException($"unknown stop reason {result.Reason}"),
     };
 
@@ -155,6 +157,8 @@ public sealed class RunVerb : IDefinesSymbols
         if (result.Reason == StopReason.Deadlock)
             return $"{result.Diagnostic ?? "halted with interrupts enabled and no interrupt source left"}: hlt at {Where(result.Pc - 4, image)}";
         string where = Where(result.Pc, image);
+        if (result.Reason == StopReason.OutputClosed)
+            return $"console output closed (broken pipe): the guest was stopped at {where}";
         string cause = result.Reason switch
         {
             StopReason.InstructionLimit => "instruction limit reached",
