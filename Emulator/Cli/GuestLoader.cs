@@ -60,6 +60,8 @@ public static class GuestLoader
     public static AssemblyResult Assemble(string path, IEnumerable<string> defines, TextWriter error)
     {
         RequireReadableFile(path);
+        if (new FileInfo(path).Length == 0)
+            error.WriteLine($"{path}: warning: the source file is empty");
         var result = R4Assembler.AssembleFile(path, new AssemblyOptions { Defines = ParseDefines(defines) });
         if (!result.Succeeded)
         {
