@@ -14,6 +14,7 @@ internal sealed class PassShared(SourceFiles files, AssemblyOptions options)
     public SourceFiles Files { get; } = files;
     public IReadOnlyDictionary<string, long> Defines { get; } = options.Defines;
     public long MaximumProgramBytes { get; } = options.MaximumProgramBytes;
+    public int MaximumExpandedLines { get; } = Math.Min(options.MaximumExpandedLines, AssemblerLimits.MaximumExpandedLines);
     /// <summary>Ordinals (in pass order) of li statements that need two words; only grows.</summary>
     public HashSet<int> TwoWordLi { get; } = [];
 }
@@ -34,11 +35,12 @@ internal sealed partial class AssemblyPass : IExpressionScope
     {
         this.shared = shared;
         Symbols = new SymbolTable(shared.Defines, previousPass);
+        Diagnostics = new DiagnosticBag(stopAfterTooMany: previousPass is not null);
         Output = new ObjectBuilder(shared.MaximumProgramBytes);
-        preprocessor = new Preprocessor(shared.Files, Diagnostics);
+        preprocessor = new Preprocessor(shared.Files, Diagnostics, shared.MaximumExpandedLines);
     }
 
-    public DiagnosticBag Diagnostics { get; } = new();
+    public DiagnosticBag Diagnostics { get; }
     public SymbolTable Symbols { get; }
     public ObjectBuilder Output { get; }
     public ListingBuilder Listing { get; } = new();
@@ -51,7 +53,7 @@ internal sealed partial class AssemblyPass : IExpressionScope
     public void Run(string displayName, string fullPath)
     {
         preprocessor.Start(displayName, fullPath);
-        while (preprocessor.Next(out var next))
+        while (!Diagnostics.Fatal && preprocessor.Next(out var next))
         {
             line = next;
             Listing.Begin(line);
@@ -74,7 +76,7 @@ internal sealed partial class AssemblyPass : IExpressionScope
                 conditionalEntered = false;
             }
         }
-        Output.CheckOverlaps(Diagnostics);
+        if (!Diagnostics.Fatal) Output.CheckOverlaps(Diagnostics);
     }
 
     private void Process()
@@ -119,7 +121,8 @@ internal sealed partial class AssemblyPass : IExpressionScope
         string bare = local ? name[1..] : name;
         if (bare.Length == 0 || bare.Contains('.') || char.IsAsciiDigit(bare[0]))
             throw new AssemblyException($"'{name}' is not a valid symbol name (letters, digits and '_'; a local label is '.name')", token.Column);
-        if (Registers.TryParse(bare, out _))
+        // A local label may be any name after its dot (spec §10): '.sp' is 'global.sp', never sp.
+        if (!local && Registers.TryParse(bare, out _))
             throw new AssemblyException($"'{name}' is a register name and cannot name a symbol", token.Column);
         if (!local) return name;
         if (globalLabel is null)

@@ -11,12 +11,20 @@ public sealed record AssemblyDiagnostic(string File, int Line, int Column, strin
     {
         if (Line <= 0)
             return $"{File}: error: {Message}";
+        if (SourceText.Length == 0)
+            return $"{File}:{Line}:{Column}: error: {Message}";
+        // A long line shows a window around the column, so an error in a megabyte-long line
+        // prints a line of a terminal's width, not the megabyte.
+        const int before = 80, width = 160;
+        int from = Math.Clamp(Column - 1 - before, 0, Math.Max(0, SourceText.Length - width));
+        string shown = SourceText.Length <= width ? SourceText : SourceText.Substring(from, Math.Min(width, SourceText.Length - from));
+        int caretAt = Math.Max(0, Column - 1 - (SourceText.Length <= width ? 0 : from));
         // The caret line copies tabs from the source so the caret lines up in a terminal.
         var caret = new System.Text.StringBuilder();
-        for (int i = 0; i < Column - 1; i++)
-            caret.Append(i < SourceText.Length && SourceText[i] == '\t' ? '\t' : ' ');
+        for (int i = 0; i < caretAt; i++)
+            caret.Append(i < shown.Length && shown[i] == '\t' ? '\t' : ' ');
         caret.Append('^');
-        return $"{File}:{Line}:{Column}: error: {Message}\n{SourceText}\n{caret}";
+        return $"{File}:{Line}:{Column}: error: {Message}\n{shown}\n{caret}";
     }
 
     public override string ToString() => Format();
@@ -35,8 +43,11 @@ internal sealed class AssemblyException(string message, int column, Func<string>
     public override string Message => fullMessage ??= suggestion is null ? base.Message : base.Message + suggestion();
 }
 
-/// <summary>All errors of one pass, in the order they were found.</summary>
-internal sealed class DiagnosticBag
+/// <summary>All errors of one pass, in the order they were found; after
+/// <see cref="AssemblerLimits.MaximumErrors"/> one more says "too many errors" and the pass
+/// stops (<see cref="Fatal"/>) — unless <paramref name="stopAfterTooMany"/> is false: the
+/// first pass reports every forward reference as undefined and must see the whole program.</summary>
+internal sealed class DiagnosticBag(bool stopAfterTooMany = true)
 {
     // An error of a statement keeps its exception until the message is needed (see AssemblyException).
     private readonly List<Func<AssemblyDiagnostic>> diagnostics = [];
@@ -44,12 +55,15 @@ internal sealed class DiagnosticBag
     public IReadOnlyList<AssemblyDiagnostic> All => diagnostics.Select(d => d()).ToList();
     public int Count => diagnostics.Count;
 
+    /// <summary>True when the pass must stop: too many errors, or a limit reached.</summary>
+    public bool Fatal { get; private set; }
+
     /// <summary>Reports a statement's error; its message (and suggestion) is built only if read.</summary>
     public void Report(LogicalLine line, AssemblyException error)
     {
         int column = error.Column;
         if (column <= 0) column = line.Text.Length - line.Text.TrimStart().Length + 1;
-        diagnostics.Add(() => new AssemblyDiagnostic(line.File, line.Line, column, error.Message + line.ExpansionSuffix, line.Text));
+        Add(() => new AssemblyDiagnostic(line.File, line.Line, column, error.Message + line.ExpansionSuffix, line.Text));
     }
 
     /// <summary>Adds an error; a column of 0 or less means "the statement as a whole" and
@@ -57,11 +71,29 @@ internal sealed class DiagnosticBag
     public void Report(LogicalLine line, int column, string message)
     {
         if (column <= 0) column = line.Text.Length - line.Text.TrimStart().Length + 1;
-        var diagnostic = new AssemblyDiagnostic(line.File, line.Line, column, message + line.ExpansionSuffix, line.Text);
-        diagnostics.Add(() => diagnostic);
+        Add(new AssemblyDiagnostic(line.File, line.Line, column, message + line.ExpansionSuffix, line.Text));
     }
 
-    public void Add(AssemblyDiagnostic diagnostic) => diagnostics.Add(() => diagnostic);
+    /// <summary>Reports an error after which the pass stops.</summary>
+    public void ReportFatal(LogicalLine line, int column, string message)
+    {
+        Report(line, column, message);
+        Fatal = true;
+    }
+
+    public void Add(AssemblyDiagnostic diagnostic) => Add(() => diagnostic);
+
+    private void Add(Func<AssemblyDiagnostic> diagnostic)
+    {
+        if (Fatal) return;
+        if (diagnostics.Count == AssemblerLimits.MaximumErrors && stopAfterTooMany)
+        {
+            diagnostics.Add(() => diagnostic() with { Message = $"too many errors ({AssemblerLimits.MaximumErrors}); stopping here" });
+            Fatal = true;
+            return;
+        }
+        diagnostics.Add(diagnostic);
+    }
 }
 
 /// <summary>Closest-spelling suggestions for unknown names.</summary>

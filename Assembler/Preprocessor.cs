@@ -35,36 +35,86 @@ internal sealed record MacroDefinition(string Name, IReadOnlyList<string> Parame
 internal sealed class SourceFiles
 {
     private readonly Dictionary<string, string[]> linesByPath = new(StringComparer.Ordinal);
+    private long totalChars;
 
-    public void Add(string fullPath, string text) => linesByPath[fullPath] = SplitLines(text);
+    public void Add(string fullPath, string text)
+    {
+        totalChars += text.Length;
+        linesByPath[fullPath] = SplitLines(text);
+    }
 
-    /// <summary>The lines of a file; throws <see cref="IOException"/>-like exceptions when unreadable.</summary>
+    /// <summary>The lines of a file; throws <see cref="IOException"/>-like exceptions when
+    /// unreadable or past a limit (<see cref="SourceLimitException"/>).</summary>
     public string[] Read(string fullPath)
     {
         if (!linesByPath.TryGetValue(fullPath, out var lines))
-            linesByPath[fullPath] = lines = SplitLines(ReadText(fullPath));
+        {
+            string text = ReadText(fullPath);
+            if (totalChars + text.Length > AssemblerLimits.MaximumTotalSourceBytes)
+                throw new SourceLimitException($"the sources read so far and this one exceed {AssemblerLimits.MaximumTotalSourceBytes >> 20} MiB together (the assembler's limit)", 0, 0);
+            Add(fullPath, text);
+            lines = linesByPath[fullPath];
+        }
         return lines;
     }
 
-    /// <summary>A source file's text; a file that holds a NUL byte is not assembly source (an
-    /// image or a flat binary, most likely), which <see cref="NotSourceTextException"/> says.</summary>
+    /// <summary>A source file's text, read no further than the limit of one file (so a
+    /// device such as /dev/zero ends in an error, not in the host's memory); a file that holds
+    /// a NUL byte is not assembly source (an image or a flat binary, most likely), which
+    /// <see cref="NotSourceTextException"/> says.</summary>
     public static string ReadText(string path)
     {
         if (Directory.Exists(path)) throw new NotSourceTextException("it is a directory");
-        string text = File.ReadAllText(path);
+        const int limit = AssemblerLimits.MaximumSourceFileBytes;
+        byte[] buffer;
+        int length = 0;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan))
+        {
+            long known = stream.CanSeek ? stream.Length : 0;
+            buffer = new byte[(int)Math.Clamp(known + 1, 4096, limit + 1L)];
+            while (length <= limit)
+            {
+                if (length == buffer.Length)
+                    Array.Resize(ref buffer, (int)Math.Min(2L * buffer.Length, limit + 1L));
+                int read = stream.Read(buffer, length, buffer.Length - length);
+                if (read == 0) break;
+                length += read;
+            }
+        }
+        if (length > limit)
+        {
+            int line = 1, lineStart = 0;
+            for (int i = 0; i < limit; i++)
+                if (buffer[i] == (byte)'\n') { line++; lineStart = i + 1; }
+            throw new SourceLimitException($"the file is larger than {limit >> 20} MiB (the assembler's limit for one source file)", line, limit - lineStart + 1);
+        }
+        using var reader = new StreamReader(new MemoryStream(buffer, 0, length), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        string text = reader.ReadToEnd();
         int nul = text.IndexOf('\0');
         if (nul >= 0)
             throw new NotSourceTextException($"it is not a text file (a NUL byte at character {nul}; an image or a flat binary is run with 'r4 run' and read with 'r4 disasm')");
         return text;
     }
 
+    /// <summary>The lines of a text; no more than one past <see cref="AssemblerLimits.MaximumExpandedLines"/>
+    /// are split off (a pass stops there anyway), so a file of newlines costs no more.</summary>
     private static string[] SplitLines(string text)
     {
-        var lines = text.Split('\n');
-        for (int i = 0; i < lines.Length; i++)
-            if (lines[i].EndsWith('\r')) lines[i] = lines[i][..^1];
-        // A final newline does not start another line.
-        return lines.Length > 1 && lines[^1].Length == 0 ? lines[..^1] : lines;
+        var lines = new List<string>();
+        int start = 0;
+        while (lines.Count <= AssemblerLimits.MaximumExpandedLines)
+        {
+            int end = text.IndexOf('\n', start);
+            if (end < 0)
+            {
+                // A final newline does not start another line (an empty text is one empty line).
+                if (start < text.Length || lines.Count == 0) lines.Add(text[start..] is { } last && last.EndsWith('\r') ? last[..^1] : text[start..]);
+                break;
+            }
+            lines.Add(text[start..(end > start && text[end - 1] == '\r' ? end - 1 : end)]);
+            start = end + 1;
+        }
+        return [.. lines];
     }
 
     public static string DescribeReadError(Exception e) =>
@@ -74,7 +124,15 @@ internal sealed class SourceFiles
 /// <summary>A file that exists but cannot be assembly source (a directory, a binary file).</summary>
 internal sealed class NotSourceTextException(string message) : IOException(message);
 
-internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
+/// <summary>A source past one of <see cref="AssemblerLimits"/>; <see cref="Line"/> and
+/// <see cref="Column"/> say where in the file the limit was crossed (0 when not known).</summary>
+internal sealed class SourceLimitException(string message, int line, int column) : IOException(message)
+{
+    public int Line { get; } = line;
+    public int Column { get; } = column;
+}
+
+internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics, int maximumExpandedLines)
 {
     public const int MaximumMacroDepth = 64;
 
@@ -103,6 +161,7 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
     private MacroDefinition? collecting;
     private int collectingFrameDepth;
     private int expansionCount;
+    private int linesSeen;
 
     public IEnumerable<string> MacroNames => macros.Keys;
 
@@ -114,10 +173,11 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
         frames.Add(new Frame { Lines = FileLines(lines, displayName), FullPath = fullPath, DisplayName = displayName });
     }
 
-    /// <summary>The next line, or false at the end of the main file.</summary>
+    /// <summary>The next line, or false at the end of the main file (or when the pass must
+    /// stop: too many errors, or more lines than <see cref="AssemblerLimits.MaximumExpandedLines"/>).</summary>
     public bool Next(out LogicalLine line)
     {
-        while (frames.Count > 0)
+        while (frames.Count > 0 && !diagnostics.Fatal)
         {
             var frame = frames[^1];
             if (frame.Index >= frame.Lines.Count)
@@ -125,7 +185,14 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
                 EndFrame();
                 continue;
             }
-            line = Classify(frame.Lines[frame.Index++]);
+            var next = frame.Lines[frame.Index++];
+            if (++linesSeen > maximumExpandedLines)
+            {
+                diagnostics.ReportFatal(next, 0, $"more than {maximumExpandedLines} lines after includes and macro expansion " +
+                    "(the assembler's limit; does a macro expand into several calls of another, over and over?)");
+                break;
+            }
+            line = Classify(next);
             return true;
         }
         line = null!;
@@ -306,7 +373,10 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
             var expanded = bodyLine with { Expansion = origin, Kind = LineKind.Statement };
             try
             {
-                lines.Add(expanded with { Text = Substitute(bodyLine.Text, macro, arguments, unique) });
+                string text = Substitute(bodyLine.Text, macro, arguments, unique);
+                if (text.Length > AssemblerLimits.MaximumLineCharacters)
+                    throw new AssemblyException($"the line is longer than {AssemblerLimits.MaximumLineCharacters} characters after macro parameter substitution (the assembler's limit)", 0);
+                lines.Add(expanded with { Text = text });
             }
             catch (AssemblyException e)
             {
@@ -387,11 +457,19 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
         frames.Add(new Frame { Lines = FileLines(lines, display), FullPath = fullPath, DisplayName = display, MacroDepth = frames[^1].MacroDepth });
     }
 
-    private static List<LogicalLine> FileLines(string[] lines, string displayName)
+    /// <summary>A file's lines, each made a LogicalLine only when the pass reaches it (a
+    /// pass stopped by a limit never builds the rest of a huge file).</summary>
+    private static IReadOnlyList<LogicalLine> FileLines(string[] lines, string displayName) => new FileLineList(lines, displayName);
+
+    private sealed class FileLineList(string[] lines, string displayName) : IReadOnlyList<LogicalLine>
     {
-        var result = new List<LogicalLine>(lines.Length);
-        for (int i = 0; i < lines.Length; i++) result.Add(new LogicalLine(lines[i], displayName, i + 1));
-        return result;
+        public LogicalLine this[int index] => new(lines[index], displayName, index + 1);
+        public int Count => lines.Length;
+        public IEnumerator<LogicalLine> GetEnumerator()
+        {
+            for (int i = 0; i < lines.Length; i++) yield return this[i];
+        }
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <summary>The operation word of a line (after any labels), lower-cased, its column, and

@@ -16,6 +16,10 @@ public sealed class AssemblyOptions
     /// <summary>The most bytes a program may emit in all: a guard against a mistyped
     /// <c>.space</c> filling the host's memory, far above any RAM size a guest uses.</summary>
     public long MaximumProgramBytes { get; init; } = 256L << 20;
+
+    /// <summary>The most lines one pass processes after includes and macro expansion
+    /// (<see cref="AssemblerLimits.MaximumExpandedLines"/>; at most that, tests set less).</summary>
+    public int MaximumExpandedLines { get; init; } = AssemblerLimits.MaximumExpandedLines;
 }
 
 public sealed class AssemblyResult
@@ -76,6 +80,10 @@ public static class R4Assembler
         {
             text = SourceFiles.ReadText(path);
         }
+        catch (SourceLimitException e)
+        {
+            return new AssemblyResult { Errors = [new AssemblyDiagnostic(path, e.Line, e.Column, e.Message, "")] };
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             return new AssemblyResult { Errors = [new AssemblyDiagnostic(path, 0, 0, $"cannot read '{path}': {SourceFiles.DescribeReadError(e)}", "")] };
@@ -103,14 +111,15 @@ public static class R4Assembler
             passes++;
             settled = pass.Symbols.SameValuesAs(previous) && shared.TwoWordLi.Count == twoWordLiBefore;
             previous = pass.Symbols.Current;
-        } while (!settled && passes < MaximumPasses);
+        } while (!settled && passes < MaximumPasses && !pass.Diagnostics.Fatal);
 
         var diagnostics = pass.Diagnostics;
         // Other errors are the likelier cause of moving addresses; report them alone.
         if (!settled && diagnostics.Count == 0)
             diagnostics.Add(new AssemblyDiagnostic(fileName, 0, 0,
                 $"addresses still change after {MaximumPasses} passes (a .if or .org depends on addresses that keep moving)", ""));
-        string listing = pass.Listing.Render();
+        // A pass stopped by a limit may have listed half a million lines: nobody reads them.
+        string listing = pass.Diagnostics.Fatal ? "" : pass.Listing.Render();
         if (diagnostics.Count > 0)
             return new AssemblyResult { Errors = diagnostics.All, Listing = listing };
 

@@ -30,6 +30,9 @@ public sealed class DebugVerb : IDefinesSymbols
     [Option("machine", Default = "r4", HelpText = "The machine: r4 (as specified) or x86-flaw (an iret at ring > 0 that would change IE leaves it alone instead of #GP, like x86 popf; spec §11.5).")]
     public string Machine { get; set; } = "r4";
 
+    [Option("max-instructions", HelpText = "Stop the machine when it has retired this many instructions (as r4 run does).")]
+    public ulong? MaxInstructions { get; set; }
+
     [Option('D', "define", HelpText = "Define a symbol when the guest is an assembly source: -D NAME=VALUE. Repeatable.")]
     public IEnumerable<string> Defines { get; set; } = [];
 
@@ -52,7 +55,9 @@ public sealed class DebugVerb : IDefinesSymbols
         string[]? script = Commands is null ? null : ReadLines(Commands);
         var image = GuestLoader.Load(Guest, Defines, error);
         byte[] input = Input is not null ? GuestLoader.ReadAll(Input) : [];
-        var setup = new DebugMachineSetup(image, layout, (uint)memoryBytes, CostTable.Default, input, null, variant);
+        if (MaxInstructions == 0)
+            throw new UserError("--max-instructions 0: give at least 1 (without it the machine runs until it stops)", ExitCodes.Usage);
+        var setup = new DebugMachineSetup(image, layout, (uint)memoryBytes, CostTable.Default, input, null, variant, MaxInstructions ?? ulong.MaxValue);
         using var session = new DebugSession(setup, output);
         output.WriteLine($"r4 debug: {Guest} ({layout.Name}), stopped before the first instruction. Type 'help' for the commands.");
         output.WriteLine(new DebugViews(session.Target).CurrentInstruction());

@@ -13,6 +13,11 @@ public static class ExitCodes
     public const int CannotOpen = 66;
     /// <summary>An output file cannot be written.</summary>
     public const int CannotWrite = 73;
+    /// <summary>The guest's console output was closed under it (`r4 run ... | head`): the run stopped.</summary>
+    public const int OutputClosed = 74;
+    /// <summary>With --host-exit-codes: the guest powered off with a status of 64 or more (the
+    /// status is on stderr and in --stats-json), so that 64..125 are only ever the host's.</summary>
+    public const int GuestStatusAbove63 = 122;
     /// <summary>The guest waits in hlt with interrupts on and nothing left that could wake it.</summary>
     public const int Deadlock = 123;
     /// <summary>The guest ran past --max-instructions.</summary>

@@ -60,6 +60,8 @@ public static class GuestLoader
     public static AssemblyResult Assemble(string path, IEnumerable<string> defines, TextWriter error)
     {
         RequireReadableFile(path);
+        if (new FileInfo(path).Length == 0)
+            error.WriteLine($"{path}: warning: the source file is empty");
         var result = R4Assembler.AssembleFile(path, new AssemblyOptions { Defines = ParseDefines(defines) });
         if (!result.Succeeded)
         {
@@ -70,17 +72,43 @@ public static class GuestLoader
         return result;
     }
 
+    /// <summary>The largest file `r4` reads whole (an image, a flat binary, console input):
+    /// what one .NET array holds, a little under 2 GiB.</summary>
+    public static readonly long MaximumInputBytes = Array.MaxLength;
+
+    /// <summary>A file's bytes, read no further than <see cref="MaximumInputBytes"/> (so a
+    /// file over 2 GiB, or a device that never ends, gets our message, not the runtime's).</summary>
     public static byte[] ReadAll(string path)
     {
         try
         {
-            return File.ReadAllBytes(path);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+            long known = stream.CanSeek ? stream.Length : 0;
+            if (known > MaximumInputBytes) throw TooLarge(path, $"it is {known} bytes");
+            var buffer = new byte[Math.Max(known, 4096)];
+            int length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length >= MaximumInputBytes) throw TooLarge(path, "it does not end");
+                    Array.Resize(ref buffer, (int)Math.Min(2L * buffer.Length, MaximumInputBytes));
+                }
+                int read = stream.Read(buffer, length, buffer.Length - length);
+                if (read == 0) break;
+                length += read;
+            }
+            Array.Resize(ref buffer, length);
+            return buffer;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             throw new UserError($"cannot read '{path}': {DescribeReadError(path, e)}", ExitCodes.CannotOpen);
         }
     }
+
+    private static UserError TooLarge(string path, string why) =>
+        new($"{path}: {why}; r4 reads files of at most {MaximumInputBytes} bytes (2 GiB, the most RAM a machine has)", ExitCodes.BadInput);
 
     /// <summary>Fails with "cannot read" (exit 66) unless <paramref name="path"/> is an existing
     /// file; <paramref name="what"/> names the input in the message ("disk image").</summary>

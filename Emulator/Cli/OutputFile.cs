@@ -50,7 +50,7 @@ public sealed class OutputFile : IDisposable
             if (stdout is null || ReferenceEquals(stdout, Console.Out))
             {
                 Console.Out.Flush();
-                return new OutputFile(path, Kind.StandardOutput, Console.OpenStandardOutput(), null, null, null);
+                return new OutputFile(path, Kind.StandardOutput, OpenProcessStandardOutput(), null, null, null);
             }
             return new OutputFile(path, Kind.StandardOutput, new MemoryStream(), null, null, stdout);
         }
@@ -159,6 +159,16 @@ public sealed class OutputFile : IDisposable
             throw new UserError($"cannot write '{path}': it is a directory", ExitCodes.CannotWrite);
         if (folder is not null && !Directory.Exists(folder))
             throw new UserError($"cannot write '{path}': no such directory '{folder}'", ExitCodes.CannotWrite);
+    }
+
+    /// <summary>The process's standard output as a stream that reports a closed pipe: .NET's
+    /// console stream silently drops writes after EPIPE, so `r4 run flood.asm | head` would
+    /// run forever; a FileStream over descriptor 1 throws an IOException instead.</summary>
+    public static Stream OpenProcessStandardOutput()
+    {
+        if (OperatingSystem.IsWindows()) return Console.OpenStandardOutput();
+        try { return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1); }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { return Console.OpenStandardOutput(); }
     }
 
     /// <summary>True for `-` and the names of the process's own standard output.</summary>

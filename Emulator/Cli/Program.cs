@@ -28,6 +28,13 @@ public static class Program
         });
         var (rest, defines) = SplitDefines(args);
         var parsed = parser.ParseArguments<AsmVerb, DisasmVerb, RunVerb, CompareVerb, IsaDocVerb, DebugVerb>(rest);
+        if (parsed.Tag == ParserResultType.Parsed && ExtraArgument(parsed.TypeInfo.Current, rest) is { } extra)
+        {
+            string verb = VerbName(parsed.TypeInfo.Current);
+            error.WriteLine($"r4 {verb}: unexpected argument '{extra}' (r4 {verb} takes one {ValueName(parsed.TypeInfo.Current).ToUpperInvariant()}; quote a path with spaces)");
+            error.WriteLine($"r4 {verb}: see 'r4 {verb} --help' for its options and examples");
+            return ExitCodes.Usage;
+        }
         parsed.WithParsed<IDefinesSymbols>(verb => verb.Defines = defines);
         try
         {
@@ -55,6 +62,12 @@ public static class Program
             error.WriteLine($"r4: {e.Message}");
             return ExitCodes.CannotOpen;
         }
+        catch (IOException e) when (e.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase))
+        {
+            // `r4 disasm big.elf | head`: the reader of our standard output went away.
+            error.WriteLine("r4: standard output closed (broken pipe)");
+            return ExitCodes.OutputClosed;
+        }
     }
 
     /// <summary>What CommandLineParser could not parse: --help and --version print what was
@@ -77,11 +90,16 @@ public static class Program
         }
         if (helpAsked)
         {
-            error.WriteLine(HelpText.AutoBuild(parsed));   // a verb's help, or the verb list for `r4 --help`
+            // Wide enough that no example command wraps in the middle.
+            error.WriteLine(HelpText.AutoBuild(parsed, help =>
+            {
+                help.MaximumDisplayWidth = HelpWidth;
+                return HelpText.DefaultParsingErrorsHandler(parsed, help);
+            }, example => example));   // a verb's help, or the verb list for `r4 --help`
             return ExitCodes.Success;
         }
         var verbType = parsed.TypeInfo.Current;
-        string verb = verbType.GetCustomAttributes(typeof(VerbAttribute), false).OfType<VerbAttribute>().FirstOrDefault()?.Name ?? "";
+        string verb = VerbName(verbType);
         var sentences = SentenceBuilder.Create();
         foreach (var e in errors)
         {
@@ -98,6 +116,49 @@ public static class Program
         }
         error.WriteLine($"r4 {verb}: see 'r4 {verb} --help' for its options and examples");
         return ExitCodes.Usage;
+    }
+
+    /// <summary>Help lines are this wide: the longest example command fits on one line.</summary>
+    public const int HelpWidth = 240;
+
+    private static string VerbName(Type verbType) =>
+        verbType.GetCustomAttributes(typeof(VerbAttribute), false).OfType<VerbAttribute>().FirstOrDefault()?.Name ?? "";
+
+    /// <summary>The first positional argument beyond what the verb takes (CommandLineParser
+    /// ignores them: `r4 run a.asm b.asm` would silently run a.asm), or null.</summary>
+    private static string? ExtraArgument(Type verbType, string[] args)
+    {
+        var properties = verbType.GetProperties();
+        var values = properties.SelectMany(p => p.GetCustomAttributes(typeof(ValueAttribute), false).OfType<ValueAttribute>().Select(v => (p, v))).ToList();
+        if (values.Any(x => x.p.PropertyType != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(x.p.PropertyType)))
+            return null;   // the verb takes any number of values (compare GUEST...)
+        var options = properties.SelectMany(p => p.GetCustomAttributes(typeof(OptionAttribute), false).OfType<OptionAttribute>().Select(o => (p, o))).ToList();
+        // 0: a switch; 1: one value; -1: a sequence (takes every value up to the next option).
+        int ValuesTaken(string token)
+        {
+            var match = options.FirstOrDefault(x =>
+                token == "--" + x.o.LongName || (x.o.ShortName.Length > 0 && token == "-" + x.o.ShortName));
+            if (match.p is null || match.p.PropertyType == typeof(bool)) return 0;
+            return match.p.PropertyType != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(match.p.PropertyType) ? -1 : 1;
+        }
+        int positional = 0;
+        bool onlyValues = false;
+        for (int i = 1; i < args.Length; i++)   // args[0] is the verb
+        {
+            string arg = args[i];
+            if (!onlyValues && arg == "--") { onlyValues = true; continue; }
+            if (!onlyValues && arg.StartsWith('-') && arg.Length > 1)
+            {
+                if (arg.Contains('=')) continue;
+                int taken = ValuesTaken(arg);
+                if (taken == 1) i++;
+                else if (taken < 0)
+                    while (i + 1 < args.Length && !(args[i + 1].StartsWith('-') && args[i + 1].Length > 1)) i++;
+                continue;
+            }
+            if (++positional > values.Count) return arg;
+        }
+        return null;
     }
 
     /// <summary>" VALUE" as the user typed it for an option (<c>--name value</c>,

@@ -64,6 +64,9 @@ public sealed class RunVerb : IDefinesSymbols
     [Option("machine", Default = "r4", HelpText = "The machine: r4 (as specified) or x86-flaw (an iret at ring > 0 that would change IE leaves it alone instead of #GP, like x86 popf; spec §11.5).")]
     public string Machine { get; set; } = "r4";
 
+    [Option("host-exit-codes", HelpText = "Keep exit codes 64..125 for r4's own outcomes: a guest power-off status 0..63 exits with that status, one of 64 or more exits 122 (the status is printed on stderr and is exitStatus in --stats-json). Without it the guest's low 8 bits are the exit code, whatever they are.")]
+    public bool HostExitCodes { get; set; }
+
     [Option('D', "define", HelpText = "Define a symbol when the guest is an assembly source: -D NAME=VALUE. Repeatable.")]
     public IEnumerable<string> Defines { get; set; } = [];
 
@@ -77,6 +80,7 @@ public sealed class RunVerb : IDefinesSymbols
         HelpExample.Of("Trace the teaching kernel to a file", new RunVerb { Guest = "Guests/kernels/teach/kernel.asm", TraceFile = "trace.txt" }),
         HelpExample.Of("Override a define and the memory size", new RunVerb { Guest = "Guests/examples/compute.asm", Defines = ["N=5000"], Memory = "64M" }),
         HelpExample.Of("Run a flat binary made from code at 0x1000 (r4 asm --flat)", new RunVerb { Guest = "syscalls.bin", Base = "0x1000" }),
+        HelpExample.Of("In a script, tell the guest's status (0..63) from r4's own codes (64..125)", new RunVerb { Guest = "Guests/examples/hello.asm", HostExitCodes = true }),
         HelpExample.Of("Run under the monitor, guest kernel in ring 1 and user in ring 2, with exit counts", new RunVerb { Guest = "Guests/examples/syscalls.asm", Layout = "ring012", Stats = true }),
         HelpExample.Of("The Popek-Goldberg flaw: trap-and-emulate cannot run this guest (docs/techniques.md)", new RunVerb { Guest = "Guests/bench/timer.asm", Layout = "ring012", Machine = "x86-flaw" }),
     ];
@@ -113,7 +117,7 @@ public sealed class RunVerb : IDefinesSymbols
         var image = GuestLoader.Load(Guest, Defines, error, FlatBase());
         using var ownedInput = OpenInput(consoleInputStream, out bool interactive);
         var consoleInput = ownedInput ?? consoleInputStream!;
-        using var ownedOutput = consoleOutputStream is null ? Console.OpenStandardOutput() : null;
+        using var ownedOutput = consoleOutputStream is null ? OutputFile.OpenProcessStandardOutput() : null;
         var consoleOutput = consoleOutputStream ?? ownedOutput!;
         using var traceFile = TraceFile is null ? null : OutputFile.Open(TraceFile, output);
         var traceFileWriter = traceFile is null ? null : new StreamWriter(traceFile.Stream, leaveOpen: true) { AutoFlush = false };
@@ -141,18 +145,21 @@ public sealed class RunVerb : IDefinesSymbols
         if (traceWriter is not null)
             machine.Trace = new TextTraceSink(traceWriter, image) { FaultAddress = () => machine.Cpu.GetControl(ControlRegister.Fault) };
         var result = machine.Run(MaxInstructions ?? ulong.MaxValue);
-        consoleOutput.Flush();
+        try { consoleOutput.Flush(); }
+        catch (IOException) { }   // a closed pipe: the run already stopped with OutputClosed, or has finished
         traceWriter?.Flush();
         traceFileWriter?.Dispose();   // flushes into the output before it is renamed into place
         traceFile?.Commit();
 
-        int exitCode = ExitCodeOf(result);
+        int exitCode = ExitCodeOf(result, HostExitCodes);
+        if (exitCode == ExitCodes.GuestStatusAbove63)
+            error.WriteLine($"r4: the guest powered off with status {result.ExitStatus} (0x{result.ExitStatus:x}); --host-exit-codes reports a status of 64 or more as exit code 122");
         if (result.Reason != StopReason.PowerOff)
             error.WriteLine($"r4: {Describe(result, image, stoppedByMonitor: machine.Monitor?.StopDiagnostic is not null)}");
         if (Stats)
             StatsReport.WriteSummary(error, result, machine.Statistics, layout.Name, machine.Exits);
         if (StatsJson is not null)
-            OutputFile.Write(StatsJson, StatsReport.ToJson(result, machine.Statistics, layout.Name, machine.Exits), output);
+            OutputFile.Write(StatsJson, StatsReport.ToJson(result, machine.Statistics, layout.Name, machine.Exits, exitCode), output);
         return exitCode;
     }
 
@@ -161,12 +168,14 @@ public sealed class RunVerb : IDefinesSymbols
         ? variant : throw new UserError($"--machine {name}: give one of {MachineVariants.Names}", ExitCodes.Usage);
 
     /// <summary>The process exit code for a stop: the guest's power-off status (low 8 bits), or a host code.</summary>
-    public static int ExitCodeOf(RunResult result) => result.Reason switch
+    public static int ExitCodeOf(RunResult result, bool hostExitCodes = false) => result.Reason switch
     {
+        StopReason.PowerOff when hostExitCodes && result.ExitStatus > 63 => ExitCodes.GuestStatusAbove63,
         StopReason.PowerOff => (int)(result.ExitStatus & 0xFF),
         StopReason.InstructionLimit => ExitCodes.InstructionLimit,
         StopReason.Shutdown => ExitCodes.Shutdown,
         StopReason.Deadlock => ExitCodes.Deadlock,
+        StopReason.OutputClosed => ExitCodes.OutputClosed,
         _ => throw new InvalidOperationException($"unknown stop reason {result.Reason}"),
     };
 
@@ -177,6 +186,8 @@ public sealed class RunVerb : IDefinesSymbols
         if (result.Reason == StopReason.Deadlock)
             return $"{result.Diagnostic ?? "halted with interrupts enabled and no interrupt source left"}: hlt at {Where(result.Pc - 4, image)}";
         string where = Where(result.Pc, image);
+        if (result.Reason == StopReason.OutputClosed)
+            return $"console output closed (broken pipe): the guest was stopped at {where}";
         string cause = result.Reason switch
         {
             StopReason.InstructionLimit => "instruction limit reached",

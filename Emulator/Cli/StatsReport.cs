@@ -28,7 +28,7 @@ public static class StatsReport
             error.WriteLine($"  {cause,-16} {count,12:N0}");
     }
 
-    public static byte[] ToJson(RunResult result, MachineStatistics stats, string layout = "native", ExitAccounting? exits = null)
+    public static byte[] ToJson(RunResult result, MachineStatistics stats, string layout = "native", ExitAccounting? exits = null, int? exitCode = null)
     {
         var traps = new SortedDictionary<int, long>();
         for (int v = 0; v < Vectors.Count; v++)
@@ -38,7 +38,7 @@ public static class StatsReport
             ["stopReason"] = result.Reason.ToString(),
             // the guest's power-off status; null when it did not power off (see exitCode)
             ["exitStatus"] = result.Reason == StopReason.PowerOff ? result.ExitStatus : null,
-            ["exitCode"] = RunVerb.ExitCodeOf(result),
+            ["exitCode"] = exitCode ?? RunVerb.ExitCodeOf(result),
             ["instructions"] = stats.Instructions,
             ["cycles"] = stats.Cycles,
             ["hostSeconds"] = stats.HostSeconds,

@@ -16,7 +16,7 @@ namespace R4.Debugger;
 
 /// <summary>What the debugger needs to build (and rebuild) the same machine again.</summary>
 public sealed record DebugMachineSetup(ProgramImage Image, Layout Layout, uint MemoryBytes, CostTable Costs, byte[] ConsoleInput, string? DiskImagePath,
-    MachineVariant Variant = MachineVariant.R4);
+    MachineVariant Variant = MachineVariant.R4, ulong MaxInstructions = ulong.MaxValue);
 
 /// <summary>A trap the hardware delivered or handed to the monitor since the last attempt.</summary>
 public readonly record struct ObservedTrap(ulong Instret, int Vector, uint ErrorCode, uint SavedPc, int FromRing, int ToRing);
@@ -95,7 +95,8 @@ public sealed class DebugTarget : IDisposable
         Volatile.Write(ref _interruptRequested, 0);   // a Ctrl-C at the prompt is not for this run
         _sink.Interruptible = interruptible;
         _sink.StopBefore = stopBefore;
-        var result = Guest.Run();
+        // --max-instructions: the machine stops (InstructionLimit) when instret reaches it.
+        var result = Guest.Run(_setup.MaxInstructions - Math.Min(Cpu.Instret, _setup.MaxInstructions));
         _sink.StopBefore = null;
         _sink.Interruptible = false;
         if (!_sink.StoppedByDebugger) Final = result;

@@ -313,6 +313,7 @@ public sealed unsafe partial class Cpu
     {
         if (stop is not null) return;
         if (Bus.PowerOffRequested) { Stop(StopReason.PowerOff, Bus.ExitStatus, null); return; }
+        if (Bus.OutputClosed) { Stop(StopReason.OutputClosed, 0, "the console's output was closed (broken pipe)"); return; }
         if (st->Instret >= Bus.NextEventInstret)
         {
             Bus.Tick(st->Instret);

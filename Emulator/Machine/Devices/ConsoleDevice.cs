@@ -61,6 +61,10 @@ public sealed class ConsoleDevice : IDisposable
     public bool Interactive { get; }
     public bool InputInterruptEnabled { get; private set; }
     public ulong BytesWritten { get; private set; }
+
+    /// <summary>True once writing the output stream failed (e.g. a pipe whose reader closed):
+    /// the CPU then stops the run (StopReason.OutputClosed) at the next boundary.</summary>
+    public bool OutputBroken => outputBroken;
     public ulong BytesRead { get; private set; }
 
     /// <summary>Port 0x00 read: the next input byte, or 0xFFFFFFFF when none is available.</summary>
@@ -136,8 +140,8 @@ public sealed class ConsoleDevice : IDisposable
             return;
         if (output is not null && !outputBroken)
         {
-            // The guest cannot be told about a host-side failure; like a terminal that went
-            // away, the console then just swallows output.
+            // The guest cannot be told about a host-side failure: the console swallows output
+            // from now on and the CPU stops the run at its next boundary (OutputBroken).
             try
             {
                 output.Write(outputBuffer, 0, outputCount);

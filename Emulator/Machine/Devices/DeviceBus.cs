@@ -107,6 +107,8 @@ public sealed class DeviceBus : IDisposable
     }
 
     public bool PowerOffRequested => Power.PowerOffRequested;
+    /// <summary>The console's output failed (a closed pipe): the run must stop.</summary>
+    public bool OutputClosed => Console.OutputBroken;
     public uint ExitStatus => Power.ExitStatus;
 
     /// <summary>False when no device can ever request an interrupt again (timer stopped, disk
