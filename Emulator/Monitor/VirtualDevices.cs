@@ -25,7 +25,14 @@ public sealed class PartitionDma(PhysicalMemory memory, uint guestRamBytes) : ID
     {
         Check(address, source.Length);
         memory.Write(address, source);
+        if (Written is { } written)
+            for (uint word = address & ~3u; word < address + (uint)source.Length; word += 4)
+                written(word);
     }
+
+    /// <summary>Told the address of every guest word a DMA transfer wrote (the monitor's shadow
+    /// paging, which must see writes into write-protected guest page tables).</summary>
+    public Action<uint>? Written { get; set; }
 
     // The disk checks Contains when it accepts a command; this is the last line of defence.
     private void Check(uint address, int length)
