@@ -102,7 +102,8 @@ public sealed class CompareVerb : IDefinesSymbols
         ClearProgress(error, settings);
 
         // Both made in memory before either is written: a chart that cannot be made leaves no report behind.
-        string report = CompareReport.Format(result, format);
+        // colour only for a person: the text table on a terminal, never with NO_COLOR
+        string report = CompareReport.Format(result, format, colour: Output is null && format == CompareFormat.Table && Terminal.ColourAllowed(output));
         byte[]? chart = Plot is null ? null : ComparePlot.Render(Plot, result, metric);
         var files = new List<(string Path, byte[] Bytes)>();
         if (Output is null)
@@ -151,9 +152,9 @@ public sealed class CompareVerb : IDefinesSymbols
             try { costs = CostTable.LoadJson(Costs); }
             catch (CostTableException e) { throw new UserError(e.Message, ExitCodes.BadInput); }
         }
-        // A terminal gets one line rewritten in place; anything else (--progress into a file or
-        // a pipe, a test's writer) gets one line per run.
-        bool terminal = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
+        // A terminal gets a progress bar redrawn in place; anything else (--progress into a file
+        // or a pipe, a test's writer) gets one line per run, and nothing without --progress.
+        bool terminal = Terminal.IsTerminal(error);
         bool showProgress = Progress || terminal;
         if (Disk is not null)
             GuestLoader.RequireReadableFile(Disk, "disk image");
@@ -175,18 +176,20 @@ public sealed class CompareVerb : IDefinesSymbols
     private static Action<int, int, string, string> ProgressWriter(TextWriter error, bool interactive) => (done, total, guest, layout) =>
     {
         if (done == total) return;
-        string line = $"r4 compare: run {done + 1}/{total}: {guest} under {layout}";
         if (interactive)
-            error.Write("\r" + line.PadRight(72));
+        {
+            int width = Terminal.Width;
+            error.Write("\r" + Terminal.ProgressLine("r4 compare", done, total, $"run {done + 1}: {guest} under {layout}", width).PadRight(width - 1));
+        }
         else
-            error.WriteLine(line);
+            error.WriteLine($"r4 compare: run {done + 1}/{total}: {guest} under {layout}");
         error.Flush();
     };
 
     private static void ClearProgress(TextWriter error, ExperimentSettings settings)
     {
-        if (settings.Progress is not null && ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected)
-            error.Write("\r" + new string(' ', 72) + "\r");
+        if (settings.Progress is not null && Terminal.IsTerminal(error))
+            error.Write("\r" + new string(' ', Terminal.Width - 1) + "\r");
     }
 
     private List<ExperimentGuest> LoadGuests(TextWriter error)

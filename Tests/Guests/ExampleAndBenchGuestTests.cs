@@ -17,6 +17,7 @@ public class ExampleAndBenchGuestTests
         { "Guests/examples/hello.asm", 0 },
         { "Guests/examples/compute.asm", 0 },
         { "Guests/examples/syscalls.asm", 42 },
+        { "Guests/examples/ticks.asm", 0 },
         { "Guests/examples/broken/broken.asm", 255 },
         { "Guests/bench/nullcall.asm", 0 },
         { "Guests/bench/ctxswitch.asm", 0 },

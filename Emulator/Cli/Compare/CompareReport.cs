@@ -39,9 +39,12 @@ public static class CompareReport
     /// <summary>The CSV header, which is also the order of the table columns.</summary>
     public static IReadOnlyList<string> CsvColumns { get; } = Columns.Select(c => c.CsvName).ToArray();
 
-    public static string Format(ExperimentResult result, CompareFormat format) => format switch
+    /// <summary>The report; <paramref name="colour"/> styles the text table for a terminal (a
+    /// bold heading, slowdowns of 2× and more in yellow, 10× and more in red, a stop that is not
+    /// a power-off in red) without moving a column.</summary>
+    public static string Format(ExperimentResult result, CompareFormat format, bool colour = false) => format switch
     {
-        CompareFormat.Table => Table(result, markdown: false),
+        CompareFormat.Table => Table(result, markdown: false, colour),
         CompareFormat.Markdown => Summary(result) + "\n" + Table(result, markdown: true),
         CompareFormat.Csv => Csv(result),
         CompareFormat.Json => Json(result),
@@ -57,25 +60,37 @@ public static class CompareReport
     private static IEnumerable<(GuestComparison Guest, LayoutRun Run)> Rows(ExperimentResult result) =>
         result.Guests.SelectMany(g => g.Runs.Select(r => (g, r)));
 
-    private static string Table(ExperimentResult result, bool markdown)
+    private static string Table(ExperimentResult result, bool markdown, bool colour = false)
     {
         var rows = Rows(result).Select(row => Columns.Select(c => c.Value(row.Guest, row.Run)).ToArray()).ToList();
         var widths = Columns.Select((c, i) => Math.Max(c.Heading.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
         var text = new StringBuilder();
-        void Line(IEnumerable<string> cells)
+        void Line(IEnumerable<string> cells, bool bold = false)
         {
             string joined = string.Join(markdown ? " | " : "  ", cells);
-            text.Append(markdown ? "| " + joined + " |" : joined.TrimEnd()).Append('\n');
+            string line = markdown ? "| " + joined + " |" : joined.TrimEnd();
+            text.Append(bold ? Terminal.Styled(line, Terminal.Style.Bold) : line).Append('\n');
         }
         string Pad(int i, string cell) => Columns[i].RightAligned ? cell.PadLeft(widths[i]) : cell.PadRight(widths[i]);
-        Line(Columns.Select((c, i) => Pad(i, c.Heading)));
+        // styled after padding, so escape codes never count as width
+        string Cell(int i, string cell) => colour ? Style(Columns[i], cell, Pad(i, cell)) : Pad(i, cell);
+        Line(Columns.Select((c, i) => Pad(i, c.Heading)), bold: colour);
         if (markdown)
             Line(Columns.Select((c, i) => (c.RightAligned ? new string('-', widths[i] - 1) + ":" : new string('-', widths[i]))));
         else
             Line(Columns.Select((c, i) => new string('-', widths[i])));
         foreach (var row in rows)
-            Line(row.Select((cell, i) => Pad(i, cell)));
+            Line(row.Select((cell, i) => Cell(i, cell)));
         return text.ToString();
+    }
+
+    private static string Style(Column column, string cell, string padded)
+    {
+        if (column.CsvName is "cycle_slowdown" or "host_slowdown" && double.TryParse(cell, NumberStyles.Float, Invariant, out double slowdown))
+            return slowdown >= 10 ? Terminal.Styled(padded, Terminal.Style.Red) : slowdown >= 2 ? Terminal.Styled(padded, Terminal.Style.Yellow) : padded;
+        if (column.CsvName == "stop" && !cell.StartsWith("exit ", StringComparison.Ordinal))
+            return Terminal.Styled(padded, Terminal.Style.Red);
+        return padded;
     }
 
     /// <summary>The headline pivot (one row per guest, layouts side by side) that heads the
