@@ -1,5 +1,5 @@
 // The JIT's code generator: turns a region of basic blocks (BlockDiscovery) into x86-64
-// with Iced's Assembler. Code generation is driven by the instruction table: the opcode
+// with the JIT's own X64Assembler. Code generation is driven by the instruction table: the opcode
 // picks the operation, the operand form (through DecodedOp) the operands, the flags the
 // block ends. Guest registers stay in CpuState (addressed from rbx); the generated code
 // never calls out, so it only needs the fixed host registers below.
@@ -18,9 +18,8 @@
 // a permission failure or a store into a decoded code word; div/rem by zero exits
 // likewise. An exit writes pc and says whether the interpreter must run the instruction
 // at pc (ExitInterpretOne), step to the next event (ExitNoRoom), or nothing (ExitContinue).
-using Iced.Intel;
 using R4.Isa;
-using static Iced.Intel.AssemblerRegisters;
+using static R4.Machine.Jit.X64Registers;
 
 namespace R4.Machine.Jit;
 
@@ -42,7 +41,7 @@ internal static unsafe class CodeGenerator
     /// returns the exit kind in eax) followed by the shared exit path.</summary>
     public static byte[] Trampoline(ulong rip, out ulong exitAddress)
     {
-        var a = new Assembler(64);
+        var a = new Assembler();
         a.push(rbx); a.push(rbp); a.push(r12); a.push(r13); a.push(r14); a.push(r15);
         a.mov(rbx, __qword_ptr[rdi + JitContext.OffsetState]);
         a.mov(rbp, __qword_ptr[rdi + JitContext.OffsetTlb]);
@@ -57,16 +56,9 @@ internal static unsafe class CodeGenerator
         a.mov(__qword_ptr[rbx + CpuState.OffsetCycles], r13);
         a.pop(r15); a.pop(r14); a.pop(r13); a.pop(r12); a.pop(rbp); a.pop(rbx);
         a.ret();
-        var bytes = Assemble(a, rip, out var result);
-        exitAddress = result.GetLabelRIP(exit);
+        var bytes = a.Assemble(rip);
+        exitAddress = a.GetLabelRIP(rip, exit);
         return bytes;
-    }
-
-    private static byte[] Assemble(Assembler a, ulong rip, out AssemblerResult result)
-    {
-        var stream = new MemoryStream();
-        result = a.Assemble(new StreamCodeWriter(stream), rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
-        return stream.ToArray();
     }
 
     /// <summary>Compiles <paramref name="blocks"/> (all in one page, run at <paramref name="cpl"/>)
@@ -75,22 +67,22 @@ internal static unsafe class CodeGenerator
     public static byte[] Region(IReadOnlyList<JitBlock> blocks, DecodedOp* page, int cpl, nint[] compiledEntries,
         ulong exitAddress, ulong rip, out List<(int Offset, ulong Address)> entries)
     {
-        var g = new RegionEmitter(new Assembler(64), page, cpl, compiledEntries, exitAddress);
+        var g = new RegionEmitter(new Assembler(), page, cpl, compiledEntries, exitAddress);
         g.ChooseCachedRegisters(blocks);
         foreach (var block in blocks)
         {
             var outer = g.A.CreateLabel();
             g.Labels[block.Start] = outer;
-            // Iced allows one label per instruction: without loads the two entries are one.
+            // Without loads the two entries are one label.
             g.InnerLabels[block.Start] = g.LoadsAtEntry(block) ? g.A.CreateLabel() : outer;
         }
         foreach (var block in blocks)
             g.Block(block);
         g.ColdCode();
-        var bytes = Assemble(g.A, rip, out var result);
+        var bytes = g.A.Assemble(rip);
         entries = new List<(int, ulong)>(blocks.Count);
         foreach (var (offset, label) in g.Labels)
-            entries.Add((offset, result.GetLabelRIP(label)));
+            entries.Add((offset, g.A.GetLabelRIP(rip, label)));
         return bytes;
     }
 
