@@ -69,6 +69,8 @@ public class X64AssemblerTests
             Same(a => a.cmp(m64, __qword_ptr[m64 + displacement]), b => b.cmp(i64, I.__qword_ptr[i64 + displacement]));
             Same(a => a.lea(m64, __[m64 + displacement]), b => b.lea(i64, I.__[i64 + displacement]));
             Same(a => a.add(o32, __dword_ptr[m64 + displacement]), b => b.add(io32, I.__dword_ptr[i64 + displacement]));
+            Same(a => a.add(m64, __qword_ptr[m64 + displacement]), b => b.add(i64, I.__qword_ptr[i64 + displacement]));
+            Same(a => a.cmp(__byte_ptr[m64 + displacement], 0), b => b.cmp(I.__byte_ptr[i64 + displacement], 0));
         }
         if (code != 4)   // rsp cannot be an index
         {

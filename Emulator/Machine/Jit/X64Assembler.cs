@@ -161,6 +161,7 @@ internal sealed class Assembler
     public void add(AssemblerRegister32 d, int i) => AluImmediate(0, 4, d.Code, i);
     public void add(AssemblerRegister64 d, int i) => AluImmediate(0, 8, d.Code, i);
     public void add(AssemblerRegister32 d, AssemblerMemoryOperand s) => Alu(0, 4, d.Code, s);
+    public void add(AssemblerRegister64 d, AssemblerMemoryOperand s) => Alu(0, 8, d.Code, s);
     public void add(AssemblerMemoryOperand d, int i) => Alu(0, d, i);
     public void or(AssemblerRegister32 d, AssemblerRegister32 s) => Alu(1, 4, d.Code, s.Code);
     public void or(AssemblerRegister32 d, int i) => AluImmediate(1, 4, d.Code, i);
