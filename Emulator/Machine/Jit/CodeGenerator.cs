@@ -67,7 +67,9 @@ internal static unsafe class CodeGenerator
     public static byte[] Region(IReadOnlyList<JitBlock> blocks, DecodedOp* page, int cpl, nint[] compiledEntries,
         ulong exitAddress, ulong rip, out List<(int Offset, ulong Address)> entries)
     {
-        var g = new RegionEmitter(new Assembler(), page, cpl, compiledEntries, exitAddress);
+        // The entry table is pinned (JitEngine allocates it so): generated code reads it for jr and callr.
+        nint entryTable = (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(compiledEntries));
+        var g = new RegionEmitter(new Assembler(), page, cpl, compiledEntries, entryTable, exitAddress);
         g.ChooseCachedRegisters(blocks);
         foreach (var block in blocks)
         {
@@ -90,7 +92,7 @@ internal static unsafe class CodeGenerator
         return bytes;
     }
 
-    private sealed class RegionEmitter(Assembler a, DecodedOp* page, int cpl, nint[] compiledEntries, ulong exitAddress)
+    private sealed class RegionEmitter(Assembler a, DecodedOp* page, int cpl, nint[] compiledEntries, nint entryTable, ulong exitAddress)
     {
         public Assembler A => a;
         /// <summary>Outer entries (load the cached registers), by block start offset.</summary>
@@ -285,6 +287,30 @@ internal static unsafe class CodeGenerator
             else Exit(0, 0, offset, sequential ? ExitSequential : ExitContinue);
         }
 
+        /// <summary>ecx = a register jump's target (already in CpuState.Pc): when it lies in this
+        /// virtual page, is aligned and has compiled code for this ring (the page's entry table,
+        /// filled as regions are compiled), jumps there; otherwise leaves to the dispatcher. The
+        /// fetch page is unchanged, so this is exactly the interpreter's in-page jump.</summary>
+        private void JumpThroughEntryTable()
+        {
+            var leave = a.CreateLabel();
+            a.mov(eax, ecx);
+            a.xor(eax, __dword_ptr[rdi + JitContext.OffsetVirtualBase]);
+            a.test(eax, unchecked((int)0xFFFFF003u));
+            a.jnz(leave);
+            a.and(ecx, PageBits.PageSize - 4);
+            a.mov(rax, (long)entryTable);
+            a.mov(rax, __qword_ptr[rax + rcx * 2]);   // (offset / 4) * 8 bytes
+            a.test(rax, rax);
+            a.jz(leave);
+            WriteBack();
+            a.jmp(rax);
+            a.Label(ref leave);
+            WriteBack();
+            a.mov(eax, ExitContinue);
+            a.jmp(exitAddress);
+        }
+
         /// <summary>A label for an out-of-line exit that hands instruction <paramref name="index"/> to the interpreter.</summary>
         private Label InterpretStub(int index, long cyclesBefore, int offset)
         {
@@ -343,10 +369,8 @@ internal static unsafe class CodeGenerator
                         VirtualAddress(offset + 4);
                         Set(Registers.LinkRegister, eax);
                     }
-                    WriteBack();
                     Account(length, cycles);
-                    a.mov(eax, ExitContinue);
-                    a.jmp(exitAddress);
+                    JumpThroughEntryTable();
                     break;
                 default:
                     throw new InvalidOperationException($"{op} is not a branch or jump");

@@ -173,6 +173,7 @@ internal sealed class Assembler
     public void sub(AssemblerRegister64 d, int i) => AluImmediate(5, 8, d.Code, i);
     public void xor(AssemblerRegister32 d, AssemblerRegister32 s) => Alu(6, 4, d.Code, s.Code);
     public void xor(AssemblerRegister32 d, int i) => AluImmediate(6, 4, d.Code, i);
+    public void xor(AssemblerRegister32 d, AssemblerMemoryOperand s) => Alu(6, 4, d.Code, s);
     public void cmp(AssemblerRegister32 d, AssemblerRegister32 s) => Alu(7, 4, d.Code, s.Code);
     public void cmp(AssemblerRegister64 d, AssemblerRegister64 s) => Alu(7, 8, d.Code, s.Code);
     public void cmp(AssemblerRegister32 d, int i) => AluImmediate(7, 4, d.Code, i);
@@ -180,6 +181,12 @@ internal sealed class Assembler
     public void cmp(AssemblerMemoryOperand d, int i) => Alu(7, d, i);
 
     public void test(AssemblerRegister32 d, AssemblerRegister32 s) => RegisterForm(4, [0x85], s.Code, d.Code);
+    public void test(AssemblerRegister64 d, AssemblerRegister64 s) => RegisterForm(8, [0x85], s.Code, d.Code);
+    public void test(AssemblerRegister32 d, int i)
+    {
+        RegisterForm(4, [0xF7], 0, d.Code);
+        Int32(i);
+    }
     public void test(AssemblerMemoryOperand d, int i)
     {
         MemoryForm(d.Size, [0xF7], 0, d);
