@@ -28,10 +28,10 @@ median5() {
 }
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
-echo "pairs: the sum of $repeat runs of each engine, alternating"
 echo "machine: $(nproc) cores, $(uptime | sed 's/.*load average/load average/'); times: $([ "${R4_WALL:-0}" = 1 ] && echo wall || echo CPU, user + system)"
 
 repeat=${R4_REPEAT:-3}
+echo "pairs: the sum of $repeat runs of each engine, alternating"
 pair() {   # label, then r4 run arguments: prints interp, jit (each the sum of $repeat runs, alternating), and interp/jit
     local label=$1; shift
     local interp=0 jit=0 i
