@@ -30,11 +30,15 @@ ratio() { echo "scale=2; $1 / $2" | bc; }
 
 echo "machine: $(nproc) cores, $(uptime | sed 's/.*load average/load average/'); times: $([ "${R4_WALL:-0}" = 1 ] && echo wall || echo CPU, user + system)"
 
-pair() {   # label, then r4 run arguments: prints interp, jit, interp/jit (speed-up of the JIT)
+repeat=${R4_REPEAT:-3}
+echo "pairs: the sum of $repeat runs of each engine, alternating"
+pair() {   # label, then r4 run arguments: prints interp, jit (each the sum of $repeat runs, alternating), and interp/jit
     local label=$1; shift
-    local interp jit
-    interp=$(seconds "$r4" run "$@" --engine interp)
-    jit=$(seconds "$r4" run "$@" --engine jit)
+    local interp=0 jit=0 i
+    for ((i = 0; i < repeat; i++)); do
+        interp=$(echo "$interp + $(seconds "$r4" run "$@" --engine interp)" | bc)
+        jit=$(echo "$jit + $(seconds "$r4" run "$@" --engine jit)" | bc)
+    done
     printf '%-34s interp %7.3f s   jit %7.3f s   jit speed-up %5.2fx\n' "$label" "$interp" "$jit" "$(ratio "$interp" "$jit")"
 }
 

@@ -38,6 +38,38 @@ public class TieringTests
         Assert.Equal(1, regions);
     }
 
+    /// <summary>Calls and returns within one page go through the page's entry table (ret is jr lr);
+    /// a return to a misaligned or another page's address leaves to the dispatcher.</summary>
+    [Fact]
+    public void RegisterJumpsWithinAPageMatchTheInterpreter()
+    {
+        var image = Assemble("""
+            .entry _start
+            _start:
+                li   r1, 3000
+                la   r6, twice
+            loop:
+                call add3
+                callr r6
+                addi r1, r1, -1
+                bne  r1, zero, loop
+                la   r7, _start + 2     ; misaligned: #AC through the dispatcher, gate absent: shutdown
+                jr   r7
+            add3:
+                addi r2, r2, 3
+                ret
+            twice:
+                add  r2, r2, r2
+                andi r2, r2, 0xFFF
+                jr   lr
+            """);
+        foreach (int threshold in new[] { 1, Cpu.DefaultJitCompileThreshold })
+        {
+            int regions = Differential.RunBoth(64 << 10, m => m.Load(image), [5, 77, 1000, 1_000_000], $"calls, threshold {threshold}", jitCompileThreshold: threshold);
+            Assert.True(regions >= 1);
+        }
+    }
+
     /// <summary>A hot loop that rewrites an instruction of its own body every 64th iteration
     /// (the same word, alternating two immediates): after each loss of its compiled code the
     /// page needs twice as many arrivals, so once that exceeds 64 it stays in the interpreter

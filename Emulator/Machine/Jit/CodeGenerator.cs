@@ -1,5 +1,5 @@
 // The JIT's code generator: turns a region of basic blocks (BlockDiscovery) into x86-64
-// with Iced's Assembler. Code generation is driven by the instruction table: the opcode
+// with the JIT's own X64Assembler. Code generation is driven by the instruction table: the opcode
 // picks the operation, the operand form (through DecodedOp) the operands, the flags the
 // block ends. Guest registers stay in CpuState (addressed from rbx); the generated code
 // never calls out, so it only needs the fixed host registers below.
@@ -18,9 +18,8 @@
 // a permission failure or a store into a decoded code word; div/rem by zero exits
 // likewise. An exit writes pc and says whether the interpreter must run the instruction
 // at pc (ExitInterpretOne), step to the next event (ExitNoRoom), or nothing (ExitContinue).
-using Iced.Intel;
 using R4.Isa;
-using static Iced.Intel.AssemblerRegisters;
+using static R4.Machine.Jit.X64Registers;
 
 namespace R4.Machine.Jit;
 
@@ -35,21 +34,21 @@ internal static unsafe class CodeGenerator
 
     // Host register roles while generated code runs (the trampoline loads them from a JitContext):
     // rdi = JitContext*, rbx = CpuState*, rbp = TLB entries, r12 = instret, r13 = cycles,
-    // r14 = NextEventInstret, r15 = RAM base; r8d..r11d cache guest registers within a block;
-    // rax, rcx, rdx, rsi are scratch.
+    // r15 = RAM base; r8d..r11d, esi and r14d cache guest registers within a region;
+    // rax, rcx, rdx are scratch. NextEventInstret is compared in CpuState (generated code
+    // never changes it).
 
     /// <summary>Assembles the entry trampoline (SysV: rdi = JitContext*, rsi = block address;
     /// returns the exit kind in eax) followed by the shared exit path.</summary>
     public static byte[] Trampoline(ulong rip, out ulong exitAddress)
     {
-        var a = new Assembler(64);
+        var a = new Assembler();
         a.push(rbx); a.push(rbp); a.push(r12); a.push(r13); a.push(r14); a.push(r15);
         a.mov(rbx, __qword_ptr[rdi + JitContext.OffsetState]);
         a.mov(rbp, __qword_ptr[rdi + JitContext.OffsetTlb]);
         a.mov(r15, __qword_ptr[rdi + JitContext.OffsetRam]);
         a.mov(r12, __qword_ptr[rbx + CpuState.OffsetInstret]);
         a.mov(r13, __qword_ptr[rbx + CpuState.OffsetCycles]);
-        a.mov(r14, __qword_ptr[rbx + CpuState.OffsetNextEventInstret]);
         a.jmp(rsi);
         var exit = a.CreateLabel();
         a.Label(ref exit);
@@ -57,16 +56,9 @@ internal static unsafe class CodeGenerator
         a.mov(__qword_ptr[rbx + CpuState.OffsetCycles], r13);
         a.pop(r15); a.pop(r14); a.pop(r13); a.pop(r12); a.pop(rbp); a.pop(rbx);
         a.ret();
-        var bytes = Assemble(a, rip, out var result);
-        exitAddress = result.GetLabelRIP(exit);
+        var bytes = a.Assemble(rip);
+        exitAddress = a.GetLabelRIP(rip, exit);
         return bytes;
-    }
-
-    private static byte[] Assemble(Assembler a, ulong rip, out AssemblerResult result)
-    {
-        var stream = new MemoryStream();
-        result = a.Assemble(new StreamCodeWriter(stream), rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
-        return stream.ToArray();
     }
 
     /// <summary>Compiles <paramref name="blocks"/> (all in one page, run at <paramref name="cpl"/>)
@@ -75,37 +67,45 @@ internal static unsafe class CodeGenerator
     public static byte[] Region(IReadOnlyList<JitBlock> blocks, DecodedOp* page, int cpl, nint[] compiledEntries,
         ulong exitAddress, ulong rip, out List<(int Offset, ulong Address)> entries)
     {
-        var g = new RegionEmitter(new Assembler(64), page, cpl, compiledEntries, exitAddress);
+        // The entry table is pinned (JitEngine allocates it so): generated code reads it for jr and callr.
+        nint entryTable = (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(compiledEntries));
+        var g = new RegionEmitter(new Assembler(), page, cpl, compiledEntries, entryTable, exitAddress);
         g.ChooseCachedRegisters(blocks);
         foreach (var block in blocks)
         {
             var outer = g.A.CreateLabel();
             g.Labels[block.Start] = outer;
-            // Iced allows one label per instruction: without loads the two entries are one.
+            // Without loads the two entries are one label.
             g.InnerLabels[block.Start] = g.LoadsAtEntry(block) ? g.A.CreateLabel() : outer;
         }
-        foreach (var block in blocks)
-            g.Block(block);
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            g.NextBlockStart = i + 1 < blocks.Count ? blocks[i + 1].Start : -1;
+            g.Block(blocks[i]);
+        }
+        g.NextBlockStart = -1;
         g.ColdCode();
-        var bytes = Assemble(g.A, rip, out var result);
+        var bytes = g.A.Assemble(rip);
         entries = new List<(int, ulong)>(blocks.Count);
         foreach (var (offset, label) in g.Labels)
-            entries.Add((offset, result.GetLabelRIP(label)));
+            entries.Add((offset, g.A.GetLabelRIP(rip, label)));
         return bytes;
     }
 
-    private sealed class RegionEmitter(Assembler a, DecodedOp* page, int cpl, nint[] compiledEntries, ulong exitAddress)
+    private sealed class RegionEmitter(Assembler a, DecodedOp* page, int cpl, nint[] compiledEntries, nint entryTable, ulong exitAddress)
     {
         public Assembler A => a;
         /// <summary>Outer entries (load the cached registers), by block start offset.</summary>
         public readonly Dictionary<int, Label> Labels = new();
         /// <summary>Inner entries (cached registers already loaded), by block start offset.</summary>
         public readonly Dictionary<int, Label> InnerLabels = new();
+        /// <summary>Start offset of the block emitted after the current one (-1: none).</summary>
+        public int NextBlockStart = -1;
         private readonly List<Action> stubs = new();
         private readonly uint readBit = Tlb.PermissionBit(AccessKind.Read, cpl);
         private readonly uint writeBit = Tlb.PermissionBit(AccessKind.Write, cpl);
 
-        private static readonly AssemblerRegister32[] CacheRegisters = [r8d, r9d, r10d, r11d];
+        private static readonly AssemblerRegister32[] CacheRegisters = [r8d, r9d, r10d, r11d, esi, r14d];
         /// <summary>Guest register (index) to host register for the region; null = in CpuState.</summary>
         private readonly AssemblerRegister32?[] cached = new AssemblerRegister32?[CpuState.DiscardRegister + 1];
         /// <summary>Cached guest registers the region writes (written back at every way out).</summary>
@@ -116,7 +116,9 @@ internal static unsafe class CodeGenerator
         /// <summary>Loads guest register <paramref name="register"/> into <paramref name="host"/>.</summary>
         private void Get(AssemblerRegister32 host, int register)
         {
-            if (cached[register] is { } c) a.mov(host, c); else a.mov(host, Slot(register));
+            if (register == 0) a.xor(host, host);
+            else if (cached[register] is { } c) a.mov(host, c);
+            else a.mov(host, Slot(register));
         }
 
         /// <summary>A host register holding guest <paramref name="register"/>: its cache register, or
@@ -203,7 +205,7 @@ internal static unsafe class CodeGenerator
             {
                 var noRoom = a.CreateLabel();
                 a.lea(rax, __[r12 + block.Length]);
-                a.cmp(rax, r14);
+                a.cmp(rax, __qword_ptr[rbx + CpuState.OffsetNextEventInstret]);
                 a.ja(noRoom);
                 stubs.Add(() => { a.Label(ref noRoom); Exit(0, 0, block.Start, ExitNoRoom); });
             }
@@ -274,6 +276,7 @@ internal static unsafe class CodeGenerator
         /// region's block, else an exit (<paramref name="sequential"/>: reached by falling through).</summary>
         private void Goto(int offset, bool sequential = false)
         {
+            if (offset == NextBlockStart) return;   // emitted right after: fall into it
             if (InnerLabels.TryGetValue(offset, out var label))
                 a.jmp(label);
             else if (offset is >= 0 and < PageBits.PageSize && compiledEntries[offset >> 2] != 0)
@@ -282,6 +285,30 @@ internal static unsafe class CodeGenerator
                 a.jmp((ulong)compiledEntries[offset >> 2]);
             }
             else Exit(0, 0, offset, sequential ? ExitSequential : ExitContinue);
+        }
+
+        /// <summary>ecx = a register jump's target (already in CpuState.Pc): when it lies in this
+        /// virtual page, is aligned and has compiled code for this ring (the page's entry table,
+        /// filled as regions are compiled), jumps there; otherwise leaves to the dispatcher. The
+        /// fetch page is unchanged, so this is exactly the interpreter's in-page jump.</summary>
+        private void JumpThroughEntryTable()
+        {
+            var leave = a.CreateLabel();
+            a.mov(eax, ecx);
+            a.xor(eax, __dword_ptr[rdi + JitContext.OffsetVirtualBase]);
+            a.test(eax, unchecked((int)0xFFFFF003u));
+            a.jnz(leave);
+            a.and(ecx, PageBits.PageSize - 4);
+            a.mov(rax, (long)entryTable);
+            a.mov(rax, __qword_ptr[rax + rcx * 2]);   // (offset / 4) * 8 bytes
+            a.test(rax, rax);
+            a.jz(leave);
+            WriteBack();
+            a.jmp(rax);
+            a.Label(ref leave);
+            WriteBack();
+            a.mov(eax, ExitContinue);
+            a.jmp(exitAddress);
         }
 
         /// <summary>A label for an out-of-line exit that hands instruction <paramref name="index"/> to the interpreter.</summary>
@@ -300,9 +327,11 @@ internal static unsafe class CodeGenerator
                 case Opcode.Beq: case Opcode.Bne: case Opcode.Blt: case Opcode.Bge: case Opcode.Bltu: case Opcode.Bgeu:
                 {
                     Account(length, cycles);
-                    Get(eax, d.Rs);
-                    a.cmp(eax, Source(d.Rt, ecx));
-                    var taken = a.CreateLabel();
+                    var left = Source(d.Rs, eax);
+                    if (d.Rt == 0) a.cmp(left, 0); else a.cmp(left, Source(d.Rt, ecx));
+                    // A target inside the region is a direct conditional jump; others go through a stub.
+                    bool direct = InnerLabels.TryGetValue(offset + d.Imm, out var taken);
+                    if (!direct) taken = a.CreateLabel();
                     switch (op)
                     {
                         case Opcode.Beq: a.je(taken); break;
@@ -313,8 +342,12 @@ internal static unsafe class CodeGenerator
                         default: a.jae(taken); break;
                     }
                     Goto(offset + 4, sequential: true);
-                    a.Label(ref taken);
-                    Goto(offset + d.Imm);
+                    if (!direct)
+                        stubs.Add(() =>
+                        {
+                            a.Label(ref taken);
+                            Goto(offset + d.Imm);
+                        });
                     break;
                 }
                 case Opcode.Jmp:
@@ -336,10 +369,8 @@ internal static unsafe class CodeGenerator
                         VirtualAddress(offset + 4);
                         Set(Registers.LinkRegister, eax);
                     }
-                    WriteBack();
                     Account(length, cycles);
-                    a.mov(eax, ExitContinue);
-                    a.jmp(exitAddress);
+                    JumpThroughEntryTable();
                     break;
                 default:
                     throw new InvalidOperationException($"{op} is not a branch or jump");
@@ -351,15 +382,15 @@ internal static unsafe class CodeGenerator
             var op = (Opcode)d.Op;
             switch (op)
             {
-                case Opcode.Add: Binary(d, () => a.add(eax, Source(d.Rt, ecx))); break;
-                case Opcode.Sub: Binary(d, () => a.sub(eax, Source(d.Rt, ecx))); break;
-                case Opcode.And: Binary(d, () => a.and(eax, Source(d.Rt, ecx))); break;
-                case Opcode.Or: Binary(d, () => a.or(eax, Source(d.Rt, ecx))); break;
-                case Opcode.Xor: Binary(d, () => a.xor(eax, Source(d.Rt, ecx))); break;
-                case Opcode.Mul: Binary(d, () => a.imul(eax, Source(d.Rt, ecx))); break;
-                case Opcode.Shl: Shift(d, () => a.shl(eax, cl)); break;
-                case Opcode.Shr: Shift(d, () => a.shr(eax, cl)); break;
-                case Opcode.Sar: Shift(d, () => a.sar(eax, cl)); break;
+                case Opcode.Add: Binary(d, x => a.add(x, Source(d.Rt, ecx)), readsRt: true); break;
+                case Opcode.Sub: Binary(d, x => a.sub(x, Source(d.Rt, ecx)), readsRt: true); break;
+                case Opcode.And: Binary(d, x => a.and(x, Source(d.Rt, ecx)), readsRt: true); break;
+                case Opcode.Or: Binary(d, x => a.or(x, Source(d.Rt, ecx)), readsRt: true); break;
+                case Opcode.Xor: Binary(d, x => a.xor(x, Source(d.Rt, ecx)), readsRt: true); break;
+                case Opcode.Mul: Binary(d, x => a.imul(x, Source(d.Rt, ecx)), readsRt: true); break;
+                case Opcode.Shl: Shift(d, x => a.shl(x, cl)); break;
+                case Opcode.Shr: Shift(d, x => a.shr(x, cl)); break;
+                case Opcode.Sar: Shift(d, x => a.sar(x, cl)); break;
                 case Opcode.Mulh:
                     Get(eax, d.Rs);
                     a.movsxd(rax, eax);
@@ -382,15 +413,15 @@ internal static unsafe class CodeGenerator
                 case Opcode.Slt: Compare(d, () => a.cmp(eax, Source(d.Rt, ecx)), signed: true); break;
                 case Opcode.Sltu: Compare(d, () => a.cmp(eax, Source(d.Rt, ecx)), signed: false); break;
 
-                case Opcode.Addi: Binary(d, () => a.add(eax, d.Imm)); break;
-                case Opcode.Andi: Binary(d, () => a.and(eax, d.Imm)); break;
-                case Opcode.Ori: Binary(d, () => a.or(eax, d.Imm)); break;
-                case Opcode.Xori: Binary(d, () => a.xor(eax, d.Imm)); break;
+                case Opcode.Addi: Binary(d, x => a.add(x, d.Imm), readsRt: false); break;
+                case Opcode.Andi: Binary(d, x => a.and(x, d.Imm), readsRt: false); break;
+                case Opcode.Ori: Binary(d, x => a.or(x, d.Imm), readsRt: false); break;
+                case Opcode.Xori: Binary(d, x => a.xor(x, d.Imm), readsRt: false); break;
                 case Opcode.Slti: Compare(d, () => a.cmp(eax, d.Imm), signed: true); break;
                 case Opcode.Sltiu: Compare(d, () => a.cmp(eax, d.Imm), signed: false); break;
-                case Opcode.Shli: Binary(d, () => a.shl(eax, (byte)d.Imm)); break;
-                case Opcode.Shri: Binary(d, () => a.shr(eax, (byte)d.Imm)); break;
-                case Opcode.Sari: Binary(d, () => a.sar(eax, (byte)d.Imm)); break;
+                case Opcode.Shli: Binary(d, x => a.shl(x, (byte)d.Imm), readsRt: false); break;
+                case Opcode.Shri: Binary(d, x => a.shr(x, (byte)d.Imm), readsRt: false); break;
+                case Opcode.Sari: Binary(d, x => a.sar(x, (byte)d.Imm), readsRt: false); break;
                 case Opcode.Lui:
                     if (cached[d.Rd] is { } host) a.mov(host, d.Imm); else a.mov(Slot(d.Rd), d.Imm);
                     break;
@@ -434,18 +465,32 @@ internal static unsafe class CodeGenerator
             }
         }
 
-        private void Binary(DecodedOp d, Action operation)
+        /// <summary>rd = rs op (rt or an immediate): straight into rd's host register when it has
+        /// one (unless rt is rd and rs is not: the first move would overwrite rt), else through eax.</summary>
+        private void Binary(DecodedOp d, Action<AssemblerRegister32> operation, bool readsRt)
         {
+            if (cached[d.Rd] is { } host && !(readsRt && d.Rt == d.Rd && d.Rs != d.Rd))
+            {
+                if (d.Rs != d.Rd) Get(host, d.Rs);
+                operation(host);
+                return;
+            }
             Get(eax, d.Rs);
-            operation();
+            operation(eax);
             Set(d.Rd, eax);
         }
 
-        private void Shift(DecodedOp d, Action operation)
+        private void Shift(DecodedOp d, Action<AssemblerRegister32> operation)
         {
-            Get(ecx, d.Rt);
+            Get(ecx, d.Rt);   // x86 masks the count to 5 bits, as R4 does
+            if (cached[d.Rd] is { } host)
+            {
+                if (d.Rs != d.Rd) Get(host, d.Rs);
+                operation(host);
+                return;
+            }
             Get(eax, d.Rs);
-            operation();   // x86 masks the count to 5 bits, as R4 does
+            operation(eax);
             Set(d.Rd, eax);
         }
 
@@ -557,19 +602,24 @@ internal static unsafe class CodeGenerator
             var back = a.CreateLabel();
             a.mov(ecx, edx);
             a.shr(ecx, 12);
-            a.mov(rsi, __qword_ptr[rdi + JitContext.OffsetCodePages]);
-            a.cmp(__byte_ptr[rsi + rcx], 0);
+            a.add(rcx, __qword_ptr[rdi + JitContext.OffsetCodePages]);
+            a.cmp(__byte_ptr[rcx], 0);
             a.jne(codePage);
             a.Label(ref back);
             stubs.Add(() =>
             {
+                // Only rax, rcx and rdx are scratch, and eax may hold a value still to be written (push).
                 a.Label(ref codePage);
-                a.mov(rsi, __qword_ptr[rdi + JitContext.OffsetDecodedBlocks]);
-                a.mov(rsi, __qword_ptr[rsi + rcx * 8]);
+                a.push(rax);
+                a.mov(ecx, edx);
+                a.shr(ecx, 12);
+                a.mov(rax, __qword_ptr[rdi + JitContext.OffsetDecodedBlocks]);
+                a.mov(rax, __qword_ptr[rax + rcx * 8]);
                 a.mov(ecx, edx);
                 a.and(ecx, PageBits.PageSize - 4);
                 a.shl(ecx, (byte)(System.Numerics.BitOperations.Log2((uint)sizeof(DecodedOp)) - 2));   // word index * sizeof(DecodedOp)
-                a.cmp(__byte_ptr[rsi + rcx], DecodedOp.NotDecoded);
+                a.cmp(__byte_ptr[rax + rcx], DecodedOp.NotDecoded);
+                a.pop(rax);   // keeps the flags
                 a.jne(slow);
                 a.jmp(back);
             });

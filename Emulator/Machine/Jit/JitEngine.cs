@@ -133,7 +133,8 @@ internal sealed unsafe class JitEngine : IDisposable
             var arrivals = page.ArrivalsByRing[cpl] ??= new int[DecodedCodeCache.OpsPerPage];
             if (++arrivals[offset >> 2] < threshold) return 0;
         }
-        entries ??= page.EntriesByRing[cpl] = new nint[DecodedCodeCache.OpsPerPage];
+        // Pinned: generated code reads the table (register jumps within the page).
+        entries ??= page.EntriesByRing[cpl] = GC.AllocateArray<nint>(DecodedCodeCache.OpsPerPage, pinned: true);
         page.HasCode = true;
         return Compile(page, entries, pageBase, (int)offset, cpl, decodedPage);
     }
