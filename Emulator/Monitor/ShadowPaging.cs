@@ -2,7 +2,8 @@
 // memory (above the partition), are filled lazily — one entry per hidden page fault, from a
 // walk of the guest's own tables — and are dropped on the guest's tlbflush, invlpg and ptbr
 // writes, so they never hold more than the guest's TLB could. Each shadow entry maps a guest
-// page to the same machine frame (the partition is machine-physical [0, G)); its ring field
+// frame to its machine frame (guest-physical + the partition base; the partition is
+// machine-physical [B, B + G)); its ring field
 // is the layout's translation of the guest entry's ring. Layouts whose transitions switch
 // views keep one directory per virtual ring and show each only the pages that ring may touch.
 using System.Buffers.Binary;
@@ -45,7 +46,7 @@ public sealed class ShadowPaging
         int guestRing = translation.PageRing;
         if (!_layout.ViewShowsPage(view, guestRing)) return 0;
         uint realRing = (uint)_layout.ShadowPteRing[guestRing];
-        return (translation.PhysicalAddress & PageBits.FrameMask)
+        return (_map.MachinePhysical(translation.PhysicalAddress) & PageBits.FrameMask)
              | (guestEntry & (PageBits.Writable | PageBits.Executable))
              | PageBits.Present
              | realRing << PageBits.RingShift;

@@ -23,7 +23,8 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     private int _repeatedFills;
     private bool _stopped;
 
-    public VirtualMachineMonitor(Cpu cpu, Layout layout, MonitorMemoryMap map)
+    /// <param name="bus">The guest's devices (default: the CPU's own bus).</param>
+    public VirtualMachineMonitor(Cpu cpu, Layout layout, MonitorMemoryMap map, Machine.Devices.DeviceBus? bus = null)
     {
         if (!layout.Monitored) throw new ArgumentException($"layout {layout.Name} runs without a monitor", nameof(layout));
         if (cpu.Memory.SizeBytes < map.MachineRamBytes)
@@ -34,7 +35,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         Exits = new ExitAccounting(cpu.Costs);
         Shadow = new ShadowPaging(cpu.Memory, layout, map);
         VectorTable = new ShadowVectorTable(layout, map);
-        Devices = new VirtualDevices(cpu.Bus);
+        Devices = new VirtualDevices(bus ?? cpu.Bus);
     }
 
     public Layout Layout { get; }
@@ -166,9 +167,10 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     private GuestTranslation Walk(uint virtualAddress, int ring, AccessKind access) =>
         GuestPageWalk.Translate(Guest.Ptbr, virtualAddress, ring, access, Map.GuestRamBytes, ReadGuestPhysical);
 
+    /// <summary>Reads a guest-physical word (inside the partition: the guest walk checked it).</summary>
     private uint ReadGuestPhysical(uint physicalAddress)
     {
-        _cpu.TryReadPhysical32(physicalAddress, out uint value);
+        _cpu.TryReadPhysical32(Map.MachinePhysical(physicalAddress), out uint value);
         return value;
     }
 

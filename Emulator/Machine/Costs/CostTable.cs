@@ -55,6 +55,10 @@ public sealed class CostTable
     public int MonitorEmulationCycles { get; init; } = 50;
     /// <summary>The monitor: filling one shadow page-table entry from the guest's tables.</summary>
     public int ShadowPageFillCycles { get; init; } = 200;
+    /// <summary>A Type 1 host (spec §11.1): switching the one CPU from one guest to another —
+    /// the slice-end exit, saving one guest's CPU state and gate copy, scheduling, restoring the
+    /// next guest's and loading its shadow ptbr (the TLB flush it causes is tlbFlush, extra).</summary>
+    public int GuestSwitchCycles { get; init; } = 1200;
 
     // The JSON keys, in the order ToJson writes them: the cost classes, then the events.
     private static readonly (string Key, Func<CostTable, int> Get)[] Events =
@@ -66,6 +70,7 @@ public sealed class CostTable
         ("monitorExit", t => t.MonitorExitCycles),
         ("monitorEmulation", t => t.MonitorEmulationCycles),
         ("shadowPageFill", t => t.ShadowPageFillCycles),
+        ("guestSwitch", t => t.GuestSwitchCycles),
     ];
 
     /// <summary>Every key a cost file may use, in ToJson order.</summary>
@@ -184,6 +189,7 @@ public sealed class CostTable
             MonitorExitCycles = Value("monitorExit"),
             MonitorEmulationCycles = Value("monitorEmulation"),
             ShadowPageFillCycles = Value("shadowPageFill"),
+            GuestSwitchCycles = Value("guestSwitch"),
         };
     }
 
