@@ -90,7 +90,9 @@ public sealed class RunVerb : IDefinesSymbols
         if (Disk is not null)
             GuestLoader.RequireReadableFile(Disk, "disk image");
         if (StatsJson is not null)
-            GuestLoader.RequireWritablePath(StatsJson);
+            OutputFile.RequireWritable(StatsJson);
+        if (TraceFile is not null)
+            OutputFile.RequireWritable(TraceFile);
         RefuseToOverwriteAnInput();
 
         var image = GuestLoader.Load(Guest, Defines, error, FlatBase());
@@ -98,7 +100,9 @@ public sealed class RunVerb : IDefinesSymbols
         var consoleInput = ownedInput ?? consoleInputStream!;
         using var ownedOutput = consoleOutputStream is null ? Console.OpenStandardOutput() : null;
         var consoleOutput = consoleOutputStream ?? ownedOutput!;
-        using var traceWriter = OpenTrace(error);
+        using var traceFile = TraceFile is null ? null : OutputFile.Open(TraceFile, output);
+        var traceFileWriter = traceFile is null ? null : new StreamWriter(traceFile.Stream, leaveOpen: true) { AutoFlush = false };
+        var traceWriter = traceFileWriter ?? (Trace ? error : null);
         var options = new MachineOptions
         {
             MemoryBytes = (uint)memoryBytes,
@@ -121,6 +125,8 @@ public sealed class RunVerb : IDefinesSymbols
         var result = machine.Run(MaxInstructions ?? ulong.MaxValue);
         consoleOutput.Flush();
         traceWriter?.Flush();
+        traceFileWriter?.Dispose();   // flushes into the output before it is renamed into place
+        traceFile?.Commit();
 
         int exitCode = ExitCodeOf(result);
         if (result.Reason != StopReason.PowerOff)
@@ -128,7 +134,7 @@ public sealed class RunVerb : IDefinesSymbols
         if (Stats)
             StatsReport.WriteSummary(error, result, machine.Statistics, layout.Name, machine.Exits);
         if (StatsJson is not null)
-            GuestLoader.WriteAtomically(StatsJson, StatsReport.ToJson(result, machine.Statistics, layout.Name, machine.Exits));
+            OutputFile.Write(StatsJson, StatsReport.ToJson(result, machine.Statistics, layout.Name, machine.Exits), output);
         return exitCode;
     }
 
@@ -209,19 +215,5 @@ public sealed class RunVerb : IDefinesSymbols
         }
         interactive = !Console.IsInputRedirected;
         return Console.OpenStandardInput();
-    }
-
-    private TextWriter? OpenTrace(TextWriter error)
-    {
-        if (TraceFile is not null)
-        {
-            GuestLoader.RequireWritablePath(TraceFile);
-            try { return new StreamWriter(TraceFile, append: false) { AutoFlush = false }; }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-            {
-                throw new UserError($"cannot write '{TraceFile}': {e.Message}", ExitCodes.CannotWrite);
-            }
-        }
-        return Trace ? error : null;
     }
 }
