@@ -210,6 +210,8 @@ public sealed class HostVerb : IDefinesSymbols
             throw new UserError($"{option} {name}: give one of {string.Join("|", Layouts.MonitoredLayouts.Select(l => l.Name))}", ExitCodes.Usage);
         if (!layout.Monitored)
             throw new UserError($"{option} {name}: every guest of a Type 1 machine runs under the monitor; give one of {string.Join("|", Layouts.MonitoredLayouts.Select(l => l.Name))} (run a native guest alone with r4 run)", ExitCodes.Usage);
+        if (!Layouts.MonitoredLayouts.Contains(layout))
+            throw new UserError($"{option} {name}: r4 host does not run layout {name} yet (its CPU state, guest mode or translation, is not part of the world switch); give one of {string.Join("|", Layouts.MonitoredLayouts.Select(l => l.Name))}", ExitCodes.Usage);
         return layout;
     }
 

@@ -49,8 +49,11 @@ public sealed class RunVerb : IDefinesSymbols
     [Option("engine", Default = "jit", HelpText = "Execution engine: jit (x86-64 JIT beside the interpreter; the interpreter where the JIT is unavailable) or interp.")]
     public string Engine { get; set; } = "jit";
 
-    [Option("layout", Default = "native", HelpText = "Run natively or under the monitor: native|ring012|ring013|ring3 (see docs/monitor.md).")]
+    [Option("layout", Default = "native", HelpText = "Run natively or under the monitor: native|ring012|ring013|ring3 (trap-and-emulate, docs/monitor.md), bt (binary translation) or hw (hardware assist with nested paging; docs/techniques.md).")]
     public string Layout { get; set; } = "native";
+
+    [Option("machine", Default = "r4", HelpText = "The machine: r4 (as specified) or x86-flaw (an iret at ring > 0 that would change IE leaves it alone instead of #GP, like x86 popf; spec §11.5).")]
+    public string Machine { get; set; } = "r4";
 
     [Option('D', "define", HelpText = "Define a symbol when the guest is an assembly source: -D NAME=VALUE. Repeatable.")]
     public IEnumerable<string> Defines { get; set; } = [];
@@ -66,6 +69,7 @@ public sealed class RunVerb : IDefinesSymbols
         HelpExample.Of("Override a define and the memory size", new RunVerb { Guest = "Guests/examples/compute.asm", Defines = ["N=5000"], Memory = "64M" }),
         HelpExample.Of("Run a flat binary made from code at 0x1000 (r4 asm --flat)", new RunVerb { Guest = "syscalls.bin", Base = "0x1000" }),
         HelpExample.Of("Run under the monitor, guest kernel in ring 1 and user in ring 2, with exit counts", new RunVerb { Guest = "Guests/examples/syscalls.asm", Layout = "ring012", Stats = true }),
+        HelpExample.Of("The Popek-Goldberg flaw: trap-and-emulate cannot run this guest (docs/techniques.md)", new RunVerb { Guest = "Guests/bench/timer.asm", Layout = "ring012", Machine = "x86-flaw" }),
     ];
 
     public int Execute(TextWriter output, TextWriter error, Stream? consoleOutputStream = null, Stream? consoleInputStream = null)
@@ -74,6 +78,7 @@ public sealed class RunVerb : IDefinesSymbols
             throw new UserError($"--mem {Memory}: give a size that is a multiple of 4 KiB, at most 2 GiB (e.g. 16M)", ExitCodes.Usage);
         if (!Layouts.TryParse(Layout, out var layout))
             throw new UserError($"--layout {Layout}: give one of {Layouts.Names}", ExitCodes.Usage);
+        var variant = ParseMachine(Machine);
         var costs = CostTable.Default;
         if (Costs is not null)
         {
@@ -113,7 +118,10 @@ public sealed class RunVerb : IDefinesSymbols
             Diagnostics = error,
             DiskImagePath = Disk,
             Engine = engine,
+            Variant = variant,
         };
+        if (VirtualMachineMonitor.FlawWarning(layout, variant) is { } warning)
+            error.WriteLine($"r4: warning: {warning}");
         using var machine = GuestMachine.Create(options, layout);
         try { machine.Load(image); }
         catch (ImageFormatException e)
@@ -137,6 +145,10 @@ public sealed class RunVerb : IDefinesSymbols
             OutputFile.Write(StatsJson, StatsReport.ToJson(result, machine.Statistics, layout.Name, machine.Exits), output);
         return exitCode;
     }
+
+    /// <summary>The --machine value of run, compare and debug.</summary>
+    public static MachineVariant ParseMachine(string name) => MachineVariants.TryParse(name, out var variant)
+        ? variant : throw new UserError($"--machine {name}: give one of {MachineVariants.Names}", ExitCodes.Usage);
 
     /// <summary>The process exit code for a stop: the guest's power-off status (low 8 bits), or a host code.</summary>
     public static int ExitCodeOf(RunResult result) => result.Reason switch

@@ -42,6 +42,9 @@ public sealed class PartitionPlan
             if (!guest.Layout.Monitored)
                 throw new HostConfigurationException(
                     $"{who}: layout {guest.Layout.Name} runs without a monitor; every guest of a Type 1 machine runs under one (give ring012, ring013 or ring3)");
+            if (!Layouts.MonitoredLayouts.Contains(guest.Layout))
+                throw new HostConfigurationException(
+                    $"{who}: layout {guest.Layout.Name} keeps CPU state (guest mode, translation) the world switch does not save yet; give ring012, ring013 or ring3");
             if (guest.RamBytes == 0 || guest.RamBytes % PageBits.PageSize != 0)
                 throw new HostConfigurationException($"{who}: RAM {guest.RamBytes} bytes: give a non-zero multiple of 4 KiB");
             if (guest.Weight < 1)

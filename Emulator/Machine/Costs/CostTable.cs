@@ -55,6 +55,13 @@ public sealed class CostTable
     public int MonitorEmulationCycles { get; init; } = 50;
     /// <summary>The monitor: filling one shadow page-table entry from the guest's tables.</summary>
     public int ShadowPageFillCycles { get; init; } = 200;
+    /// <summary>Binary translation: translated code calling the monitor's emulation of one sensitive
+    /// instruction and returning (no trap, no world switch), instead of <see cref="MonitorExitCycles"/>.</summary>
+    public int TranslatedCallCycles { get; init; } = 20;
+    /// <summary>Hardware assist: a VM exit and the VM entry back (the round trip), instead of <see cref="MonitorExitCycles"/>.</summary>
+    public int VmExitCycles { get; init; } = 1000;
+    /// <summary>Hardware assist: each memory reference of a nested (two-dimensional) page walk, up to 8 per TLB miss.</summary>
+    public int NestedWalkReferenceCycles { get; init; } = 10;
     /// <summary>A Type 1 host (spec §11.1): switching the one CPU from one guest to another —
     /// the slice-end exit, saving one guest's CPU state and gate copy, scheduling, restoring the
     /// next guest's and loading its shadow ptbr (the TLB flush it causes is tlbFlush, extra).</summary>
@@ -70,6 +77,9 @@ public sealed class CostTable
         ("monitorExit", t => t.MonitorExitCycles),
         ("monitorEmulation", t => t.MonitorEmulationCycles),
         ("shadowPageFill", t => t.ShadowPageFillCycles),
+        ("translatedCall", t => t.TranslatedCallCycles),
+        ("vmExit", t => t.VmExitCycles),
+        ("nestedWalkReference", t => t.NestedWalkReferenceCycles),
         ("guestSwitch", t => t.GuestSwitchCycles),
     ];
 
@@ -189,6 +199,9 @@ public sealed class CostTable
             MonitorExitCycles = Value("monitorExit"),
             MonitorEmulationCycles = Value("monitorEmulation"),
             ShadowPageFillCycles = Value("shadowPageFill"),
+            TranslatedCallCycles = Value("translatedCall"),
+            VmExitCycles = Value("vmExit"),
+            NestedWalkReferenceCycles = Value("nestedWalkReference"),
             GuestSwitchCycles = Value("guestSwitch"),
         };
     }
