@@ -57,7 +57,7 @@ public sealed class PartitionPlan
                 throw new HostConfigurationException(
                     $"{who}: its partition ({Size(guest.RamBytes)}) and monitor area ({Size(reserve)}) at machine-physical 0x{next:x8} end at 0x{end:x8}, past the machine's {Size(limit)} of RAM" +
                     $" (all {guests.Count} guests need {Size(Needed(guests))})");
-            maps.Add(new MonitorMemoryMap(guest.RamBytes, guest.Layout.ViewCount, guest.ShadowPoolPages, (uint)next));
+            maps.Add(new MonitorMemoryMap(guest.RamBytes, guest.Layout.ViewCount, guest.ShadowPoolPages, partitionBase: (uint)next));
             next = end;
         }
         CheckDisk(guests, diskSectors);

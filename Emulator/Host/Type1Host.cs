@@ -55,8 +55,11 @@ public sealed class Type1Host : IDisposable
             }
             var first = _guests[0];
             Cpu = new Cpu(_memory, first.Bus, first.Bus.Interrupts, options.Costs, first.Statistics) { Engine = options.Engine };
+            // Shadows follow the guest by invlpg here: the write-protect sync (and its shadow cache)
+            // keys guest page-table frames that are machine frames only at base 0. The guest sees
+            // the same machine either way (spec §9.2).
             foreach (var guest in _guests)
-                guest.Monitor = new VirtualMachineMonitor(Cpu, guest.Spec.Layout, guest.Map, guest.Bus);
+                guest.Monitor = new VirtualMachineMonitor(Cpu, guest.Spec.Layout with { ShadowSync = ShadowSync.Invlpg }, guest.Map, guest.Bus);
             foreach (var guest in _guests)
                 Load(guest);
         }

@@ -5,7 +5,8 @@
 // tables never map anything outside [B, B + G), so no guest access (direct or by DMA) can
 // reach this area or another partition.
 //   B + G + 0          the shadow vector table (64 real gates, 512 bytes, one page)
-//   B + G + 4 KiB      one shadow page directory per view (1 or 4 pages)
+//   B + G + 4 KiB      one shadow page directory per view (1 or 4 pages) for each address
+//                      space of the shadow-table cache (Layout.ShadowCacheSpaces)
 //   then               the pool of shadow page tables
 using R4.Isa;
 
@@ -22,20 +23,22 @@ public sealed record MonitorMemoryMap
     /// read spanning two pages, a direct gate's handler), and a fill must not evict them.</summary>
     public const int MinimumPoolPages = 4;
 
-    public MonitorMemoryMap(uint guestRamBytes, int viewCount, int poolPages = DefaultPoolPages, uint partitionBase = 0)
+    public MonitorMemoryMap(uint guestRamBytes, int viewCount, int poolPages = DefaultPoolPages, int addressSpaces = 1, uint partitionBase = 0)
     {
         if (partitionBase % PageBits.PageSize != 0)
             throw new ArgumentOutOfRangeException(nameof(partitionBase), partitionBase, "a partition starts on a 4 KiB boundary");
         if (guestRamBytes == 0 || guestRamBytes % PageBits.PageSize != 0)
             throw new ArgumentOutOfRangeException(nameof(guestRamBytes), guestRamBytes, "guest RAM must be a positive multiple of 4 KiB");
         if (viewCount is < 1 or > 4) throw new ArgumentOutOfRangeException(nameof(viewCount));
+        if (addressSpaces is < 1 or > MaximumAddressSpaces) throw new ArgumentOutOfRangeException(nameof(addressSpaces), addressSpaces, $"give 1 to {MaximumAddressSpaces} address spaces");
         if (poolPages < MinimumPoolPages)
             throw new ArgumentOutOfRangeException(nameof(poolPages), poolPages, $"the monitor needs at least {MinimumPoolPages} shadow page tables");
         GuestRamBytes = guestRamBytes;
         ViewCount = viewCount;
         PoolPages = poolPages;
+        AddressSpaces = addressSpaces;
         PartitionBase = partitionBase;
-        ulong end = (ulong)partitionBase + guestRamBytes + (ulong)(1 + viewCount + poolPages) * PageBits.PageSize;
+        ulong end = (ulong)partitionBase + guestRamBytes + (ulong)(1 + viewCount * addressSpaces + poolPages) * PageBits.PageSize;
         if (end > uint.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(guestRamBytes), guestRamBytes, "guest RAM too large to leave room for the monitor");
     }
@@ -46,6 +49,11 @@ public sealed record MonitorMemoryMap
     public uint PartitionBase { get; }
     public int ViewCount { get; }
     public int PoolPages { get; }
+    /// <summary>Address spaces the shadow-table cache holds (a set of view directories each).</summary>
+    public int AddressSpaces { get; }
+
+    /// <summary>The most address spaces a shadow-table cache may hold.</summary>
+    public const int MaximumAddressSpaces = 64;
 
     /// <summary>The machine-physical address of guest-physical <paramref name="guestPhysical"/>.</summary>
     public uint MachinePhysical(uint guestPhysical) => PartitionBase + guestPhysical;
@@ -53,12 +61,14 @@ public sealed record MonitorMemoryMap
     /// <summary>Where the monitor's own area starts: right above the partition.</summary>
     public uint MonitorAreaAddress => PartitionBase + GuestRamBytes;
     public uint GateTableAddress => MonitorAreaAddress;
-    public uint DirectoryAddress(int view) => MonitorAreaAddress + (uint)(1 + view) * PageBits.PageSize;
-    public uint PoolAddress => DirectoryAddress(ViewCount);
+    /// <summary>The shadow directory of view <paramref name="view"/> of the first cached address space.</summary>
+    public uint DirectoryAddress(int view) => DirectoryAddress(0, view);
+    public uint DirectoryAddress(int space, int view) => MonitorAreaAddress + (uint)(1 + space * ViewCount + view) * PageBits.PageSize;
+    public uint PoolAddress => DirectoryAddress(AddressSpaces, 0);
     public uint PoolPageAddress(int index) => PoolAddress + (uint)index * PageBits.PageSize;
 
     /// <summary>Bytes the monitor reserves above the guest.</summary>
-    public uint ReservedBytes => (uint)(1 + ViewCount + PoolPages) * PageBits.PageSize;
+    public uint ReservedBytes => (uint)(1 + ViewCount * AddressSpaces + PoolPages) * PageBits.PageSize;
 
     /// <summary>The end of this guest's slot (partition plus the monitor's reserve): the
     /// machine's RAM size when the partition starts at 0.</summary>
