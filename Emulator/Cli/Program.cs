@@ -27,7 +27,7 @@ public static class Program
             settings.CaseInsensitiveEnumValues = true;
         });
         var (rest, defines) = SplitDefines(args);
-        var parsed = parser.ParseArguments<AsmVerb, DisasmVerb, RunVerb, CompareVerb, IsaDocVerb, DebugVerb>(rest);
+        var parsed = parser.ParseArguments<AsmVerb, DisasmVerb, RunVerb, CompareVerb, HostVerb, IsaDocVerb, DebugVerb>(rest);
         if (parsed.Tag == ParserResultType.Parsed && ExtraArgument(parsed.TypeInfo.Current, rest) is { } extra)
         {
             string verb = VerbName(parsed.TypeInfo.Current);
@@ -43,6 +43,7 @@ public static class Program
                 (DisasmVerb verb) => verb.Execute(output, error),
                 (RunVerb verb) => verb.Execute(output, error, consoleOutput, consoleInput),
                 (CompareVerb verb) => verb.Execute(output, error),
+                (HostVerb verb) => verb.Execute(output, error, consoleOutput),
                 (IsaDocVerb verb) => verb.Execute(output, error),
                 (DebugVerb verb) => verb.Execute(output, error, consoleInput),
                 errors => ReportParseErrors(parsed, errors.ToList(), rest, output, error));

@@ -1,8 +1,11 @@
-// Where the monitor keeps its own structures: machine-physical memory above the guest's
-// partition [0, G). The guest sees RAM of size G; the shadow page tables never map anything
-// at or above G, so no guest access (direct or by DMA) can reach this area.
-//   G + 0              the shadow vector table (64 real gates, 512 bytes, one page)
-//   G + 4 KiB          one shadow page directory per view (1 or 4 pages) for each address
+// Where a guest's partition lies in machine RAM and where its monitor keeps its own
+// structures: the partition is machine-physical [B, B + G) (B = PartitionBase: 0 for one
+// guest, the host's choice for each guest of a Type 1 machine, spec §11.1), the monitor's
+// area right above it. The guest sees RAM of size G at guest-physical 0; the shadow page
+// tables never map anything outside [B, B + G), so no guest access (direct or by DMA) can
+// reach this area or another partition.
+//   B + G + 0          the shadow vector table (64 real gates, 512 bytes, one page)
+//   B + G + 4 KiB      one shadow page directory per view (1 or 4 pages) for each address
 //                      space of the shadow-table cache (Layout.ShadowCacheSpaces)
 //   then               the pool of shadow page tables
 using R4.Isa;
@@ -20,8 +23,10 @@ public sealed record MonitorMemoryMap
     /// read spanning two pages, a direct gate's handler), and a fill must not evict them.</summary>
     public const int MinimumPoolPages = 4;
 
-    public MonitorMemoryMap(uint guestRamBytes, int viewCount, int poolPages = DefaultPoolPages, int addressSpaces = 1)
+    public MonitorMemoryMap(uint guestRamBytes, int viewCount, int poolPages = DefaultPoolPages, int addressSpaces = 1, uint partitionBase = 0)
     {
+        if (partitionBase % PageBits.PageSize != 0)
+            throw new ArgumentOutOfRangeException(nameof(partitionBase), partitionBase, "a partition starts on a 4 KiB boundary");
         if (guestRamBytes == 0 || guestRamBytes % PageBits.PageSize != 0)
             throw new ArgumentOutOfRangeException(nameof(guestRamBytes), guestRamBytes, "guest RAM must be a positive multiple of 4 KiB");
         if (viewCount is < 1 or > 4) throw new ArgumentOutOfRangeException(nameof(viewCount));
@@ -32,13 +37,16 @@ public sealed record MonitorMemoryMap
         ViewCount = viewCount;
         PoolPages = poolPages;
         AddressSpaces = addressSpaces;
-        ulong end = (ulong)guestRamBytes + (ulong)(1 + viewCount * addressSpaces + poolPages) * PageBits.PageSize;
+        PartitionBase = partitionBase;
+        ulong end = (ulong)partitionBase + guestRamBytes + (ulong)(1 + viewCount * addressSpaces + poolPages) * PageBits.PageSize;
         if (end > uint.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(guestRamBytes), guestRamBytes, "guest RAM too large to leave room for the monitor");
     }
 
-    /// <summary>G: the guest partition is machine-physical [0, G).</summary>
+    /// <summary>G: the RAM the guest sees, guest-physical [0, G).</summary>
     public uint GuestRamBytes { get; }
+    /// <summary>B: machine-physical address of guest-physical 0; the partition is [B, B + G).</summary>
+    public uint PartitionBase { get; }
     public int ViewCount { get; }
     public int PoolPages { get; }
     /// <summary>Address spaces the shadow-table cache holds (a set of view directories each).</summary>
@@ -47,18 +55,24 @@ public sealed record MonitorMemoryMap
     /// <summary>The most address spaces a shadow-table cache may hold.</summary>
     public const int MaximumAddressSpaces = 64;
 
-    public uint GateTableAddress => GuestRamBytes;
+    /// <summary>The machine-physical address of guest-physical <paramref name="guestPhysical"/>.</summary>
+    public uint MachinePhysical(uint guestPhysical) => PartitionBase + guestPhysical;
+
+    /// <summary>Where the monitor's own area starts: right above the partition.</summary>
+    public uint MonitorAreaAddress => PartitionBase + GuestRamBytes;
+    public uint GateTableAddress => MonitorAreaAddress;
     /// <summary>The shadow directory of view <paramref name="view"/> of the first cached address space.</summary>
     public uint DirectoryAddress(int view) => DirectoryAddress(0, view);
-    public uint DirectoryAddress(int space, int view) => GuestRamBytes + (uint)(1 + space * ViewCount + view) * PageBits.PageSize;
+    public uint DirectoryAddress(int space, int view) => MonitorAreaAddress + (uint)(1 + space * ViewCount + view) * PageBits.PageSize;
     public uint PoolAddress => DirectoryAddress(AddressSpaces, 0);
     public uint PoolPageAddress(int index) => PoolAddress + (uint)index * PageBits.PageSize;
 
     /// <summary>Bytes the monitor reserves above the guest.</summary>
     public uint ReservedBytes => (uint)(1 + ViewCount * AddressSpaces + PoolPages) * PageBits.PageSize;
 
-    /// <summary>The machine's RAM size: guest partition plus the monitor's reserve.</summary>
-    public uint MachineRamBytes => GuestRamBytes + ReservedBytes;
+    /// <summary>The end of this guest's slot (partition plus the monitor's reserve): the
+    /// machine's RAM size when the partition starts at 0.</summary>
+    public uint MachineRamBytes => PartitionBase + GuestRamBytes + ReservedBytes;
 
     public bool InPartition(uint address, ulong length) => address + length <= GuestRamBytes;
 }

@@ -1,8 +1,8 @@
 // Shadow page tables: the tables the real MMU walks while a guest runs. They live in monitor
 // memory (above the partition) and are filled lazily — one entry per hidden page fault, from a
-// walk of the guest's own tables. Each shadow entry maps a guest page to the same machine
-// frame (the partition is machine-physical [0, G)); its ring field is the layout's translation
-// of the guest entry's ring. Layouts whose transitions switch views keep one directory per
+// walk of the guest's own tables. Each shadow entry maps a guest frame to its machine frame
+// (guest-physical + the partition base B; the partition is machine-physical [B, B + G)); its
+// ring field is the layout's translation of the guest entry's ring. Layouts whose transitions switch views keep one directory per
 // virtual ring and show each only the pages that ring may touch.
 //
 // How the shadow follows the guest's edits is the layout's ShadowSync:
@@ -211,7 +211,7 @@ public sealed class ShadowPaging
         uint writable = guestEntry & PageBits.Writable;
         if (writable != 0 && _protected.Count != 0 && _protected.ContainsKey(translation.PhysicalAddress & PageBits.FrameMask))
             writable = 0;
-        return (translation.PhysicalAddress & PageBits.FrameMask)
+        return (_map.MachinePhysical(translation.PhysicalAddress) & PageBits.FrameMask)
              | writable | (guestEntry & PageBits.Executable)
              | PageBits.Present
              | realRing << PageBits.RingShift;

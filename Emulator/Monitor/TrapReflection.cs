@@ -124,7 +124,7 @@ public sealed partial class VirtualMachineMonitor
         ReadOnlySpan<uint> words = [error, savedPc, savedStatus, oldSp];
         for (int i = 0; i < 4; i++)
         {
-            _cpu.TryWritePhysical32(physical[i], words[i]);
+            _cpu.TryWritePhysical32(Map.MachinePhysical(physical[i]), words[i]);
             Shadow.GuestWrote(physical[i]);   // a frame pushed onto a guest page table (write protection)
         }
         _cpu.SetRegister(Registers.StackPointer, frame);

@@ -1,6 +1,7 @@
 // The guest's devices: its `in`/`out` (emulated by the monitor, since they are privileged)
-// go to the machine's DeviceBus at the instret native would pass, and the disk's DMA reaches
-// memory only through PartitionDma, whose bounds are the guest partition [0, G): a request
+// go to the guest's DeviceBus at the instret native would pass, and the disk's DMA reaches
+// memory only through PartitionDma, whose bounds are the guest partition (guest-physical
+// [0, G) at machine-physical base B): a request
 // touching monitor memory gets the error bit and transfers nothing, exactly as a request past
 // the end of RAM does on a native machine with RAM = G.
 using R4.Machine;
@@ -8,23 +9,25 @@ using R4.Machine.Devices;
 
 namespace R4.Monitor;
 
-/// <summary>DMA as a guest sees it: guest-physical = machine-physical, limited to the partition.</summary>
-public sealed class PartitionDma(PhysicalMemory memory, uint guestRamBytes) : IDmaMemory
+/// <summary>DMA as a guest sees it: guest-physical addresses, limited to the partition, which
+/// lies at machine-physical <paramref name="partitionBase"/>.</summary>
+public sealed class PartitionDma(PhysicalMemory memory, uint guestRamBytes, uint partitionBase = 0) : IDmaMemory
 {
     public uint GuestRamBytes { get; } = guestRamBytes;
+    public uint PartitionBase { get; } = partitionBase;
 
     public bool Contains(uint address, uint length) => (ulong)address + length <= GuestRamBytes;
 
     public void Read(uint address, Span<byte> destination)
     {
         Check(address, destination.Length);
-        memory.Read(address, destination);
+        memory.Read(PartitionBase + address, destination);
     }
 
     public void Write(uint address, ReadOnlySpan<byte> source)
     {
         Check(address, source.Length);
-        memory.Write(address, source);
+        memory.Write(PartitionBase + address, source);
         if (Written is { } written)
             for (uint word = address & ~3u; word < address + (uint)source.Length; word += 4)
                 written(word);

@@ -25,7 +25,8 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     private int _repeatedFills;
     private bool _stopped;
 
-    public VirtualMachineMonitor(Cpu cpu, Layout layout, MonitorMemoryMap map)
+    /// <param name="bus">The guest's devices (default: the CPU's own bus).</param>
+    public VirtualMachineMonitor(Cpu cpu, Layout layout, MonitorMemoryMap map, Machine.Devices.DeviceBus? bus = null)
     {
         if (!layout.Monitored) throw new ArgumentException($"layout {layout.Name} runs without a monitor", nameof(layout));
         if (cpu.Memory.SizeBytes < map.MachineRamBytes)
@@ -40,7 +41,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
             FlushRealTlb = () => { cpu.FlushTlb(); Exits.RecordTlbFlush(); },
         };
         VectorTable = new ShadowVectorTable(layout, map);
-        Devices = new VirtualDevices(cpu.Bus);
+        Devices = new VirtualDevices(bus ?? cpu.Bus);
         Exits.PtbrTargetSwitches = () => cpu.PtbrTargetHits;
         cpu.IretIgnoredIeChange += OnIretIgnoredIeChange;
     }
@@ -248,9 +249,10 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     private GuestTranslation Walk(uint virtualAddress, int ring, AccessKind access) =>
         GuestPageWalk.Translate(Guest.Ptbr, virtualAddress, ring, access, Map.GuestRamBytes, ReadGuestPhysical);
 
+    /// <summary>Reads a guest-physical word (inside the partition: the guest walk checked it).</summary>
     private uint ReadGuestPhysical(uint physicalAddress)
     {
-        _cpu.TryReadPhysical32(physicalAddress, out uint value);
+        _cpu.TryReadPhysical32(Map.MachinePhysical(physicalAddress), out uint value);
         return value;
     }
 
@@ -387,7 +389,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         CountExit(ExitCause.PageTableWrite);
         uint physical = walk.PhysicalAddress;
         uint wordAddress = physical & ~3u;
-        _cpu.TryReadPhysical32(wordAddress, out uint word);
+        _cpu.TryReadPhysical32(Map.MachinePhysical(wordAddress), out uint word);
         int shift = (int)(physical & 3) * 8;
         word = instruction.Opcode switch
         {
@@ -396,7 +398,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
             Opcode.Sth => (word & ~(0xFFFFu << shift)) | (_cpu.GetRegister(instruction.Rt) & 0xFFFF) << shift,
             _ => (word & ~(0xFFu << shift)) | (_cpu.GetRegister(instruction.Rt) & 0xFF) << shift,
         };
-        _cpu.TryWritePhysical32(wordAddress, word);
+        _cpu.TryWritePhysical32(Map.MachinePhysical(wordAddress), word);
         if (instruction.Opcode == Opcode.Push)
             _cpu.SetRegister(Registers.StackPointer, address);
         Shadow.GuestWrote(wordAddress);

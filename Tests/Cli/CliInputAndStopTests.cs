@@ -203,6 +203,7 @@ public sealed class CliInputAndStopTests : IDisposable
     [InlineData("run", "  r4 run Guests/examples/hello.asm\n")]
     [InlineData("debug", "  r4 debug Guests/examples/broken/broken.asm\n")]
     [InlineData("compare", "  r4 compare -D N=10000 Guests/bench/nullcall.asm\n")]
+    [InlineData("host", "  r4 host --console-dir out --machine Guests/hosts/three.json\n")]
     [InlineData("isa-doc", "  r4 isa-doc -o docs/isa.md\n")]
     public void HelpExamplesShowOnlyTheOptionsTheyUse(string verb, string example)
     {

@@ -62,6 +62,10 @@ public sealed class CostTable
     public int VmExitCycles { get; init; } = 1000;
     /// <summary>Hardware assist: each memory reference of a nested (two-dimensional) page walk, up to 8 per TLB miss.</summary>
     public int NestedWalkReferenceCycles { get; init; } = 10;
+    /// <summary>A Type 1 host (spec §11.1): switching the one CPU from one guest to another —
+    /// the slice-end exit, saving one guest's CPU state and gate copy, scheduling, restoring the
+    /// next guest's and loading its shadow ptbr (the TLB flush it causes is tlbFlush, extra).</summary>
+    public int GuestSwitchCycles { get; init; } = 1200;
 
     // The JSON keys, in the order ToJson writes them: the cost classes, then the events.
     private static readonly (string Key, Func<CostTable, int> Get)[] Events =
@@ -76,6 +80,7 @@ public sealed class CostTable
         ("translatedCall", t => t.TranslatedCallCycles),
         ("vmExit", t => t.VmExitCycles),
         ("nestedWalkReference", t => t.NestedWalkReferenceCycles),
+        ("guestSwitch", t => t.GuestSwitchCycles),
     ];
 
     /// <summary>Every key a cost file may use, in ToJson order.</summary>
@@ -197,6 +202,7 @@ public sealed class CostTable
             TranslatedCallCycles = Value("translatedCall"),
             VmExitCycles = Value("vmExit"),
             NestedWalkReferenceCycles = Value("nestedWalkReference"),
+            GuestSwitchCycles = Value("guestSwitch"),
         };
     }
 

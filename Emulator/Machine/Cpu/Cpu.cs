@@ -16,7 +16,7 @@ public sealed unsafe partial class Cpu : IDisposable
     private readonly DecodedCodeCache code;
     private readonly CostTable costs;
     private readonly Gate[] gates = new Gate[Vectors.Count];
-    private readonly MachineStatistics statistics;
+    private MachineStatistics statistics;
 
     // The fetch page: the virtual page the interpreter is executing in, its physical page and
     // decoded block. None is noCodeBlock (a page of NotDecoded ops, never executed: entering
@@ -47,8 +47,10 @@ public sealed unsafe partial class Cpu : IDisposable
 
     public PhysicalMemory Memory { get; }
     public Mmu Mmu { get; }
-    public DeviceBus Bus { get; }
-    public InterruptRequests Interrupts { get; }
+    /// <summary>The devices the CPU's boundary work, `in`/`out` and interrupts use; a Type 1
+    /// host swaps them at each world switch (<see cref="RestoreContext"/>).</summary>
+    public DeviceBus Bus { get; private set; }
+    public InterruptRequests Interrupts { get; private set; }
     public DecodedCodeCache CodeCache => code;
     public CostTable Costs => costs;
 
@@ -79,6 +81,7 @@ public sealed unsafe partial class Cpu : IDisposable
         trapsWithoutProgress = 0;
         IretIeChangesIgnored = 0;
         lastTrapInstret = ulong.MaxValue;
+        HaltedInstructions = 0;
     }
 
     // ---- registers and control registers -------------------------------------------------

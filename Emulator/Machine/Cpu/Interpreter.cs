@@ -354,12 +354,17 @@ public sealed unsafe partial class Cpu
             {
                 if (next > limitInstret)
                 {
+                    if (limitInstret > st->Instret) HaltedInstructions += limitInstret - st->Instret;
                     st->Instret = Math.Max(st->Instret, limitInstret);
                     Stop(StopReason.InstructionLimit, 0, null);
                     return false;
                 }
                 Bus.WaitWhileHalted();   // a person may be typing: the bus decides how long the host waits
-                if (next > st->Instret) st->Instret = next;
+                if (next > st->Instret)
+                {
+                    HaltedInstructions += next - st->Instret;
+                    st->Instret = next;
+                }
                 Bus.Tick(st->Instret);
                 if (Bus.PowerOffRequested) { Stop(StopReason.PowerOff, Bus.ExitStatus, null); return false; }
                 continue;

@@ -24,11 +24,16 @@ public sealed class DeviceBus : IDisposable
     /// <summary>A bus whose disk reaches memory through <paramref name="dmaMemory"/> (a monitor's
     /// guest partition, or a test's array).</summary>
     public DeviceBus(MachineOptions options, IDmaMemory dmaMemory, InterruptRequests interrupts)
+        : this(options, interrupts, new DiskDevice(options.DiskImagePath, dmaMemory, interrupts, options.Diagnostics)) { }
+
+    /// <summary>A bus with a disk built by the caller (a Type 1 host's window onto the machine
+    /// disk); <paramref name="disk"/> must raise its IRQ through <paramref name="interrupts"/>.</summary>
+    public DeviceBus(MachineOptions options, InterruptRequests interrupts, DiskDevice disk)
     {
         Interrupts = interrupts;
         Console = new ConsoleDevice(options.ConsoleInput, options.ConsoleInputInteractive, options.ConsoleOutput, interrupts);
         Timer = new TimerDevice(interrupts);
-        Disk = new DiskDevice(options.DiskImagePath, dmaMemory, interrupts, options.Diagnostics);
+        Disk = disk;
         Power = new PowerDevice();
         Debug = new DebugPort(options.Diagnostics);
     }

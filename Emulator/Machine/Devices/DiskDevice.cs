@@ -38,6 +38,11 @@ public sealed class DiskDevice : IDisposable
     private readonly FileStream? image;
     private readonly string? imagePath;
     private readonly bool imageWritable;
+    // A window onto part of an image another owner opened (a Type 1 host's machine disk):
+    // the guest's sector 0 is the image's sector windowFirstSector; null = the whole image.
+    private readonly ulong windowFirstSector;
+    private readonly ulong? windowSectorCount;
+    private readonly bool ownsImage = true;
 
     // The request in flight, latched when the command was accepted.
     private uint requestCommand, requestSector, requestAddress, requestCount;
@@ -66,6 +71,24 @@ public sealed class DiskDevice : IDisposable
         }
     }
 
+    /// <summary>A disk that is sectors [<paramref name="firstSector"/>, + <paramref name="sectorCount"/>)
+    /// of <paramref name="image"/>, opened and owned by the caller (spec §11.1: a guest's disk is a
+    /// contiguous range of the machine disk; its sector 0 is the first of the range). The range
+    /// must lie inside the image's sectors; nothing outside it is ever read or written.</summary>
+    public DiskDevice(FileStream image, string imagePath, bool writable, ulong firstSector, ulong sectorCount,
+        IDmaMemory memory, InterruptRequests interrupts, TextWriter? diagnostics)
+    {
+        this.memory = memory;
+        this.interrupts = interrupts;
+        this.diagnostics = diagnostics;
+        this.imagePath = imagePath;
+        this.image = image;
+        imageWritable = writable;
+        windowFirstSector = firstSector;
+        windowSectorCount = sectorCount;
+        ownsImage = false;
+    }
+
     private static FileStream OpenReadOnly(string path)
     {
         try { return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite); }
@@ -77,7 +100,7 @@ public sealed class DiskDevice : IDisposable
 
     public bool Attached => image is not null;
     public bool Writable => imageWritable;
-    public ulong SectorCount => image is null ? 0 : ((ulong)image.Length + SectorBytes - 1) / SectorBytes;
+    public ulong SectorCount => image is null ? 0 : windowSectorCount ?? ((ulong)image.Length + SectorBytes - 1) / SectorBytes;
 
     public uint SectorRegister { get; private set; }
     public uint AddressRegister { get; private set; }
@@ -173,7 +196,7 @@ public sealed class DiskDevice : IDisposable
     private void Transfer()
     {
         var buffer = new byte[(int)Math.Min((ulong)requestCount * SectorBytes, ChunkBytes)];
-        long filePosition = (long)requestSector * SectorBytes;
+        long filePosition = (long)(windowFirstSector + requestSector) * SectorBytes;
         uint address = requestAddress;
         ulong remaining = (ulong)requestCount * SectorBytes;
         while (remaining > 0)
@@ -213,5 +236,8 @@ public sealed class DiskDevice : IDisposable
         destination[filled..].Clear();
     }
 
-    public void Dispose() => image?.Dispose();
+    public void Dispose()
+    {
+        if (ownsImage) image?.Dispose();
+    }
 }

@@ -5,7 +5,12 @@
 
 syscall_table:
     .word do_exit, do_write, do_yield, do_getpid, do_sleep, do_sbrk
+.if defined(DISK_LOG)
+    .word do_dread, do_dwrite           ; disk.asm
+.equ SYSCALL_COUNT, 8
+.else
 .equ SYSCALL_COUNT, 6
+.endif
 
 ; syscall_dispatch(r1 = frame) -> r1 = frame to resume
 syscall_dispatch:

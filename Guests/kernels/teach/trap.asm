@@ -135,6 +135,11 @@ trap:
     beq r8, r2, .syscall
     li r2, VEC_TIMER
     beq r8, r2, .timer
+.if defined(DISK_LOG)
+    li r2, VEC_DISK
+    beq r8, r2, .disk
+    li r2, VEC_TIMER
+.endif
     bgeu r8, r2, .kernel_fault          ; an interrupt from a device we never enabled is
                                         ; the kernel's bug, whoever was running
     ; Everything else is a fault. Who was running? The saved status says: CPL 0 means
@@ -187,6 +192,17 @@ trap:
     li r2, TIME_SLICE_INSTRUCTIONS
     out PORT_TIMER_PERIOD, r2
     jmp .out
+.if defined(DISK_LOG)
+.disk:
+    ; The disk finished: its process may run again. From a process, that process goes on;
+    ; from the idle loop (nothing else could run), schedule the one that woke.
+    call disk_interrupt
+    mov r1, r7
+    la r2, cur_proc
+    ldw r2, [r2]
+    beqz r2, .preempt
+    jmp .out
+.endif
 .kernel_fault:
     mov r1, r7
     call panic_trap
