@@ -27,7 +27,7 @@ public static class Program
             settings.CaseInsensitiveEnumValues = true;
         });
         var (rest, defines) = SplitDefines(args);
-        var parsed = parser.ParseArguments<AsmVerb, DisasmVerb, RunVerb, CompareVerb, IsaDocVerb, DebugVerb>(rest);
+        var parsed = parser.ParseArguments<AsmVerb, DisasmVerb, RunVerb, CompareVerb, IsaDocVerb, DebugVerb, ResumeVerb>(rest);
         parsed.WithParsed<IDefinesSymbols>(verb => verb.Defines = defines);
         try
         {
@@ -38,6 +38,7 @@ public static class Program
                 (CompareVerb verb) => verb.Execute(output, error),
                 (IsaDocVerb verb) => verb.Execute(output, error),
                 (DebugVerb verb) => verb.Execute(output, error, consoleInput),
+                (ResumeVerb verb) => verb.Execute(output, error, consoleOutput, consoleInput),
                 errors => ReportParseErrors(parsed, errors.ToList(), rest, output, error));
         }
         catch (UserError e)
@@ -46,6 +47,11 @@ public static class Program
             return e.ExitCode;
         }
         catch (ImageFormatException e)
+        {
+            error.WriteLine($"r4: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (R4.Snapshots.SnapshotFormatException e)
         {
             error.WriteLine($"r4: {e.Message}");
             return ExitCodes.BadInput;

@@ -52,6 +52,12 @@ public sealed class RunVerb : IDefinesSymbols
     [Option("layout", Default = "native", HelpText = "Run natively or under the monitor: native|ring012|ring013|ring3 (see docs/monitor.md).")]
     public string Layout { get; set; } = "native";
 
+    [Option("save-at", HelpText = "Run to this instruction count (from reset), save a snapshot to --save and stop (docs/hosted.md).")]
+    public ulong? SaveAt { get; set; }
+
+    [Option("save", HelpText = "Snapshot file: written at --save-at, or when Ctrl-\\ (SIGQUIT) is pressed; continue it with `r4 resume`.")]
+    public string? Save { get; set; }
+
     [Option('D', "define", HelpText = "Define a symbol when the guest is an assembly source: -D NAME=VALUE. Repeatable.")]
     public IEnumerable<string> Defines { get; set; } = [];
 
@@ -66,6 +72,7 @@ public sealed class RunVerb : IDefinesSymbols
         HelpExample.Of("Override a define and the memory size", new RunVerb { Guest = "Guests/examples/compute.asm", Defines = ["N=5000"], Memory = "64M" }),
         HelpExample.Of("Run a flat binary made from code at 0x1000 (r4 asm --flat)", new RunVerb { Guest = "syscalls.bin", Base = "0x1000" }),
         HelpExample.Of("Run under the monitor, guest kernel in ring 1 and user in ring 2, with exit counts", new RunVerb { Guest = "Guests/examples/syscalls.asm", Layout = "ring012", Stats = true }),
+        HelpExample.Of("Run the teaching kernel to instruction 1000000, save it and stop (then: r4 resume kernel.r4snap)", new RunVerb { Guest = "Guests/kernels/teach/kernel.asm", SaveAt = 1_000_000, Save = "kernel.r4snap" }),
     ];
 
     public int Execute(TextWriter output, TextWriter error, Stream? consoleOutputStream = null, Stream? consoleInputStream = null)
@@ -81,16 +88,15 @@ public sealed class RunVerb : IDefinesSymbols
             try { costs = CostTable.LoadJson(Costs); }
             catch (CostTableException e) { throw new UserError(e.Message, ExitCodes.BadInput); }
         }
-        var engine = Engine.ToLowerInvariant() switch
-        {
-            "jit" => ExecutionEngine.Jit,
-            "interp" or "interpreter" => ExecutionEngine.Interpreter,
-            _ => throw new UserError($"--engine {Engine}: give 'jit' or 'interp'", ExitCodes.Usage),
-        };
+        var engine = ParseEngine(Engine);
         if (Disk is not null)
             GuestLoader.RequireReadableFile(Disk, "disk image");
         if (StatsJson is not null)
             GuestLoader.RequireWritablePath(StatsJson);
+        if (SaveAt is not null && Save is null)
+            throw new UserError($"--save-at {SaveAt}: give the snapshot file with --save FILE", ExitCodes.Usage);
+        if (Save is not null)
+            GuestLoader.RequireWritablePath(Save);
         RefuseToOverwriteAnInput();
 
         var image = GuestLoader.Load(Guest, Defines, error, FlatBase());
@@ -118,12 +124,18 @@ public sealed class RunVerb : IDefinesSymbols
         }
         if (traceWriter is not null)
             machine.Trace = new TextTraceSink(traceWriter, image) { FaultAddress = () => machine.Cpu.GetControl(ControlRegister.Fault) };
-        var result = machine.Run(MaxInstructions ?? ulong.MaxValue);
+        bool saved = false;
+        RunResult result;
+        if (Save is null)
+            result = machine.Run(MaxInstructions ?? ulong.MaxValue);
+        else
+            (result, saved) = SnapshotRunning.Run(machine, MaxInstructions ?? ulong.MaxValue, SaveAt, Save,
+                SnapshotRunning.MetadataFor(Guest, Defines), error);
         consoleOutput.Flush();
         traceWriter?.Flush();
 
-        int exitCode = ExitCodeOf(result);
-        if (result.Reason != StopReason.PowerOff)
+        int exitCode = saved ? ExitCodes.Success : ExitCodeOf(result);
+        if (result.Reason != StopReason.PowerOff && !saved)
             error.WriteLine($"r4: {Describe(result, image, stoppedByMonitor: machine.Monitor?.StopDiagnostic is not null)}");
         if (Stats)
             StatsReport.WriteSummary(error, result, machine.Statistics, layout.Name, machine.Exits);
@@ -131,6 +143,14 @@ public sealed class RunVerb : IDefinesSymbols
             GuestLoader.WriteAtomically(StatsJson, StatsReport.ToJson(result, machine.Statistics, layout.Name, machine.Exits));
         return exitCode;
     }
+
+    /// <summary>--engine jit|interp (also for `r4 resume`).</summary>
+    public static ExecutionEngine ParseEngine(string engine) => engine.ToLowerInvariant() switch
+    {
+        "jit" => ExecutionEngine.Jit,
+        "interp" or "interpreter" => ExecutionEngine.Interpreter,
+        _ => throw new UserError($"--engine {engine}: give 'jit' or 'interp'", ExitCodes.Usage),
+    };
 
     /// <summary>The process exit code for a stop: the guest's power-off status (low 8 bits), or a host code.</summary>
     public static int ExitCodeOf(RunResult result) => result.Reason switch
@@ -173,7 +193,7 @@ public sealed class RunVerb : IDefinesSymbols
     private void RefuseToOverwriteAnInput()
     {
         var inputs = new (string Option, string? Path)[] { ("the guest", Guest), ("--input", Input), ("--costs", Costs), ("--disk", Disk) };
-        var outputs = new (string Option, string? Path)[] { ("--stats-json", StatsJson), ("--trace-file", TraceFile) };
+        var outputs = new (string Option, string? Path)[] { ("--stats-json", StatsJson), ("--trace-file", TraceFile), ("--save", Save) };
         foreach (var (option, path) in outputs)
         {
             if (path is null) continue;

@@ -63,6 +63,12 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     {
         Guest.Reset();
         Exits.Clear();
+        BuildRealStateFromGuest();
+    }
+
+    /// <summary>Builds the real CPU's state for the virtual CPU in <see cref="Guest"/>.</summary>
+    private void BuildRealStateFromGuest()
+    {
         _stopped = false;
         StopDiagnostic = null;
         _repeatedFills = 0;
@@ -73,6 +79,19 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         _currentView = -1;
         ApplyVirtualState();
         _cpu.Ring0Host = this;
+    }
+
+    /// <summary>Continues a guest restored from a snapshot (R4.Snapshots): the virtual CPU is
+    /// set from <paramref name="restore"/> (the guest's CPL, IE, control registers and gates as
+    /// it saw them) and the real CPU is rebuilt from it exactly as <see cref="Reset"/> builds it:
+    /// the layout's ring map, the shadow vector table, the real kernel stacks, the real ring,
+    /// IE and shadow view. Shadow page tables are caches and start empty (refilled lazily).
+    /// Call after the machine's RAM, devices and CPU state were put back.</summary>
+    public void RestoreGuest(Action<VirtualCpu> restore)
+    {
+        Guest.Reset();
+        restore(Guest);
+        BuildRealStateFromGuest();
     }
 
     public void OnTrap(Cpu cpu, int vector, uint errorCode, uint savedPc)

@@ -106,6 +106,14 @@ public sealed class DeviceBus : IDisposable
         UpdateNextEvent();
     }
 
+    /// <summary>After a snapshot's device state was put back (R4.Snapshots): the port counters,
+    /// and the next device event recomputed.</summary>
+    public void AfterRestore(ulong portReads, ulong portWrites)
+    {
+        (PortReads, PortWrites) = (portReads, portWrites);
+        UpdateNextEvent();
+    }
+
     public bool PowerOffRequested => Power.PowerOffRequested;
     public uint ExitStatus => Power.ExitStatus;
 
