@@ -31,7 +31,7 @@ public sealed class CompareVerb : IDefinesSymbols
     [Option('o', "output", HelpText = "Write the report to this file instead of standard output.")]
     public string? Output { get; set; }
 
-    [Option("plot", HelpText = "Also draw a grouped bar chart: FILE.svg (or FILE.png when rsvg-convert or ImageMagick is installed).")]
+    [Option("plot", HelpText = "Also draw a grouped bar chart: FILE.svg or FILE.png.")]
     public string? Plot { get; set; }
 
     [Option("plot-metric", Default = "cycles", HelpText = "What the chart shows: cycles (slowdown in modelled cycles), host (slowdown in host time) or exits (per 1000 instructions).")]
@@ -75,10 +75,8 @@ public sealed class CompareVerb : IDefinesSymbols
         var settings = ParseSettings(error);
         var format = ParseFormat(Format);
         var metric = ParseMetric(PlotMetricName);
-        if (Plot is not null && !ComparePlot.IsSvg(Plot) && !ComparePlot.IsPng(Plot))
+        if (Plot is not null && !Charts.ChartRenderer.IsChartPath(Plot))
             throw new UserError($"--plot {Plot}: give a file ending in .svg or .png", ExitCodes.Usage);
-        if (Plot is not null && ComparePlot.IsPng(Plot) && ComparePlot.FindPngConverter() is null)
-            throw new UserError($"--plot {Plot}: PNG needs rsvg-convert or ImageMagick on PATH and neither was found; use --plot FILE.svg", ExitCodes.Usage);
 
         // Everything that can be checked before the (possibly long) experiment is checked now.
         if (Output is not null && Plot is not null && Path.GetFullPath(Output) == Path.GetFullPath(Plot))

@@ -87,12 +87,21 @@ public partial class ReadmeResultsTests
     }
 
     /// <summary>The chart shows modelled-cycle slowdowns, which are deterministic: the committed
-    /// SVG is exactly what `r4 compare --plot` draws today.</summary>
+    /// SVG has the size and every text (title, axis titles, ticks, guests, legend, the value
+    /// of every bar, in order) of what `r4 compare --plot` draws today. Glyph positions are
+    /// left out: they depend on the fonts of the machine that drew it.</summary>
     [Fact]
     public void TheChartInDocsResultsIsWhatCompareDrawsToday()
     {
         Assert.Contains("](docs/results/layouts.svg)", ResultsSection);
-        Assert.Equal(ComparePlot.Svg(Measured.Value, PlotMetric.Cycles), File.ReadAllText(RepositoryPaths.Combine("docs", "results", "layouts.svg")));
+        static (string Width, string Height, string Texts) Pinned(string svg)
+        {
+            var root = System.Xml.Linq.XDocument.Parse(svg).Root!;
+            var texts = root.Descendants(root.Name.Namespace + "text").Select(t => t.Value.Trim());
+            return (root.Attribute("width")!.Value, root.Attribute("height")!.Value, string.Join("\n", texts));
+        }
+        string drawn = R4.Cli.Charts.ChartRenderer.Svg(ComparePlot.Chart(Measured.Value, PlotMetric.Cycles));
+        Assert.Equal(Pinned(drawn), Pinned(File.ReadAllText(RepositoryPaths.Combine("docs", "results", "layouts.svg"))));
     }
 
     /// <summary>The numbers the README's explanation quotes: ring3's null call cycles and the
