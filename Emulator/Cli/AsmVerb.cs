@@ -42,9 +42,9 @@ public sealed class AsmVerb : IDefinesSymbols
         try { bytes = Flat ? FlatBinary(result, error) : result.ToElf(); }
         catch (FlatBinaryException e) { throw new UserError($"{Source}: {e.Message}; nothing written", ExitCodes.BadInput); }
         if (Listing is null)
-            GuestLoader.WriteAtomically(outputPath, bytes);
+            OutputFile.Write(outputPath, bytes, output);
         else
-            GuestLoader.WriteAllAtomically((outputPath, bytes), (Listing, Encoding.UTF8.GetBytes(result.Listing)));
+            OutputFile.WriteAll(output, (outputPath, bytes), (Listing, Encoding.UTF8.GetBytes(result.Listing)));
         return ExitCodes.Success;
     }
 

@@ -90,12 +90,14 @@ public sealed class CompareVerb : IDefinesSymbols
         // Both made in memory before either is written: a chart that cannot be made leaves no report behind.
         string report = CompareReport.Format(result, format);
         byte[]? chart = Plot is null ? null : ComparePlot.Render(Plot, result, metric);
+        var files = new List<(string Path, byte[] Bytes)>();
         if (Output is null)
             output.Write(report);
         else
-            GuestLoader.WriteAtomically(Output, System.Text.Encoding.UTF8.GetBytes(report));
+            files.Add((Output, System.Text.Encoding.UTF8.GetBytes(report)));
         if (chart is not null)
-            GuestLoader.WriteAtomically(Plot!, chart);
+            files.Add((Plot!, chart));
+        OutputFile.WriteAll(output, [.. files]);
 
         foreach (var disagreement in result.Disagreements)
             error.WriteLine($"r4: {disagreement}");

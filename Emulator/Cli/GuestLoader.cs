@@ -99,35 +99,8 @@ public static class GuestLoader
         : e is UnauthorizedAccessException ? "permission denied"
         : e.Message;
 
-    /// <summary>Why a file cannot be written at <paramref name="path"/>, in the user's terms
-    /// (never the name of a temporary file).</summary>
-    private static string DescribeWriteError(string path, Exception e)
-    {
-        string full = Path.GetFullPath(path);
-        string? folder = Path.GetDirectoryName(full);
-        if (Directory.Exists(full)) return "it is a directory";
-        if (folder is not null && !Directory.Exists(folder)) return $"no such directory '{folder}'";
-        if (e is UnauthorizedAccessException) return "permission denied";
-        return e.Message;
-    }
-
-    /// <summary>Fails with "cannot write" (exit 73) when <paramref name="path"/> names a directory
-    /// or a file in a folder that does not exist: checked before a run, so that a run's result
-    /// is not lost to an output that could never have been written.</summary>
-    public static void RequireWritablePath(string path)
-    {
-        string full;
-        try { full = Path.GetFullPath(path); }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            throw new UserError($"cannot write '{path}': {e.Message}", ExitCodes.CannotWrite);
-        }
-        string? folder = Path.GetDirectoryName(full);
-        if (Directory.Exists(full))
-            throw new UserError($"cannot write '{path}': it is a directory", ExitCodes.CannotWrite);
-        if (folder is not null && !Directory.Exists(folder))
-            throw new UserError($"cannot write '{path}': no such directory '{folder}'", ExitCodes.CannotWrite);
-    }
+    /// <summary>Checks an output path before a run (see <see cref="OutputFile.RequireWritable"/>).</summary>
+    public static void RequireWritablePath(string path) => OutputFile.RequireWritable(path);
 
     /// <summary>Parses <c>NAME=VALUE</c> (or <c>NAME</c>, meaning 1); VALUE is decimal, 0x hex or 0b binary, maybe negative.</summary>
     public static IReadOnlyDictionary<string, long> ParseDefines(IEnumerable<string> defines)
@@ -188,42 +161,10 @@ public static class GuestLoader
         return true;
     }
 
-    /// <summary>Writes a file whole or not at all: a temporary file renamed into place.</summary>
-    public static void WriteAtomically(string path, byte[] bytes) => WriteAllAtomically((path, bytes));
+    /// <summary>Writes an output whole (see <see cref="OutputFile"/>: atomic for regular files,
+    /// written through to FIFOs and devices, symlinks followed, `-` for standard output).</summary>
+    public static void WriteAtomically(string path, byte[] bytes, TextWriter? stdout = null) => OutputFile.WriteAll(stdout, (path, bytes));
 
-    /// <summary>Writes several files all or none: every one goes to a temporary file first, and
-    /// only when all of them are written are they renamed into place (so `r4 asm -o OUT
-    /// --listing BAD` leaves no OUT behind).</summary>
-    public static void WriteAllAtomically(params (string Path, byte[] Bytes)[] files)
-    {
-        var written = new List<(string Temp, string Full, string Path)>();
-        try
-        {
-            foreach (var (path, bytes) in files)
-            {
-                string full = Path.GetFullPath(path);
-                if (Directory.Exists(full)) throw new UserError($"cannot write '{path}': it is a directory", ExitCodes.CannotWrite);
-                string temp = full + ".tmp-" + Environment.ProcessId;
-                try { File.WriteAllBytes(temp, bytes); }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-                {
-                    throw new UserError($"cannot write '{path}': {DescribeWriteError(path, e)}", ExitCodes.CannotWrite);
-                }
-                written.Add((temp, full, path));
-            }
-            foreach (var (temp, full, path) in written)
-            {
-                try { File.Move(temp, full, overwrite: true); }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    throw new UserError($"cannot write '{path}': {DescribeWriteError(path, e)}", ExitCodes.CannotWrite);
-                }
-            }
-        }
-        finally
-        {
-            foreach (var (temp, _, _) in written)
-                try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
-    }
+    /// <summary>Writes several outputs all or none (see <see cref="OutputFile.WriteAll"/>).</summary>
+    public static void WriteAllAtomically(params (string Path, byte[] Bytes)[] files) => OutputFile.WriteAll(null, files);
 }

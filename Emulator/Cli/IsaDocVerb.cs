@@ -24,7 +24,7 @@ public sealed class IsaDocVerb
         if (Output is null)
             output.Write(markdown);
         else
-            GuestLoader.WriteAtomically(Output, System.Text.Encoding.UTF8.GetBytes(markdown));
+            OutputFile.Write(Output, System.Text.Encoding.UTF8.GetBytes(markdown), output);
         return ExitCodes.Success;
     }
 }

@@ -92,11 +92,13 @@ public sealed class RunVerb : IDefinesSymbols
         if (Disk is not null)
             GuestLoader.RequireReadableFile(Disk, "disk image");
         if (StatsJson is not null)
-            GuestLoader.RequireWritablePath(StatsJson);
+            OutputFile.RequireWritable(StatsJson);
+        if (TraceFile is not null)
+            OutputFile.RequireWritable(TraceFile);
         if (SaveAt is not null && Save is null)
             throw new UserError($"--save-at {SaveAt}: give the snapshot file with --save FILE", ExitCodes.Usage);
         if (Save is not null)
-            GuestLoader.RequireWritablePath(Save);
+            OutputFile.RequireWritable(Save);
         RefuseToOverwriteAnInput();
 
         var image = GuestLoader.Load(Guest, Defines, error, FlatBase());
@@ -104,7 +106,9 @@ public sealed class RunVerb : IDefinesSymbols
         var consoleInput = ownedInput ?? consoleInputStream!;
         using var ownedOutput = consoleOutputStream is null ? Console.OpenStandardOutput() : null;
         var consoleOutput = consoleOutputStream ?? ownedOutput!;
-        using var traceWriter = OpenTrace(error);
+        using var traceFile = TraceFile is null ? null : OutputFile.Open(TraceFile, output);
+        var traceFileWriter = traceFile is null ? null : new StreamWriter(traceFile.Stream, leaveOpen: true) { AutoFlush = false };
+        var traceWriter = traceFileWriter ?? (Trace ? error : null);
         var options = new MachineOptions
         {
             MemoryBytes = (uint)memoryBytes,
@@ -133,6 +137,8 @@ public sealed class RunVerb : IDefinesSymbols
                 SnapshotRunning.MetadataFor(Guest, Defines), error);
         consoleOutput.Flush();
         traceWriter?.Flush();
+        traceFileWriter?.Dispose();   // flushes into the output before it is renamed into place
+        traceFile?.Commit();
 
         int exitCode = saved ? ExitCodes.Success : ExitCodeOf(result);
         if (result.Reason != StopReason.PowerOff && !saved)
@@ -140,7 +146,7 @@ public sealed class RunVerb : IDefinesSymbols
         if (Stats)
             StatsReport.WriteSummary(error, result, machine.Statistics, layout.Name, machine.Exits);
         if (StatsJson is not null)
-            GuestLoader.WriteAtomically(StatsJson, StatsReport.ToJson(result, machine.Statistics, layout.Name, machine.Exits));
+            OutputFile.Write(StatsJson, StatsReport.ToJson(result, machine.Statistics, layout.Name, machine.Exits), output);
         return exitCode;
     }
 
@@ -229,19 +235,5 @@ public sealed class RunVerb : IDefinesSymbols
         }
         interactive = !Console.IsInputRedirected;
         return Console.OpenStandardInput();
-    }
-
-    private TextWriter? OpenTrace(TextWriter error)
-    {
-        if (TraceFile is not null)
-        {
-            GuestLoader.RequireWritablePath(TraceFile);
-            try { return new StreamWriter(TraceFile, append: false) { AutoFlush = false }; }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-            {
-                throw new UserError($"cannot write '{TraceFile}': {e.Message}", ExitCodes.CannotWrite);
-            }
-        }
-        return Trace ? error : null;
     }
 }
