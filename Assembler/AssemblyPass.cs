@@ -62,7 +62,7 @@ internal sealed partial class AssemblyPass : IExpressionScope
             }
             catch (AssemblyException e)
             {
-                Diagnostics.Report(line, e.Column, e.Message);
+                Diagnostics.Report(line, e);
                 // A '.if' that failed before its condition was known still opens a block
                 // (skipped whole), so its '.else'/'.endif' do not report errors of their own.
                 if (!conditionalEntered && Preprocessor.FirstWord(line.Text).Word == ".if")
@@ -100,9 +100,8 @@ internal sealed partial class AssemblyPass : IExpressionScope
         else if (preprocessor.FindMacro(name) is { } macro)
             preprocessor.Expand(macro, statement.Operands.Select(o => o.Text).ToList(), line, operation.Column);
         else
-            throw new AssemblyException($"unknown instruction '{name}'" + Suggestions.DidYouMean(name,
-                InstructionTable.All.Select(i => i.Mnemonic).Concat(PseudoInstructions.All.Select(p => p.Mnemonic)).Concat(preprocessor.MacroNames)),
-                operation.Column);
+            throw new AssemblyException($"unknown instruction '{name}'", operation.Column, () => Suggestions.DidYouMean(name,
+                InstructionTable.All.Select(i => i.Mnemonic).Concat(PseudoInstructions.All.Select(p => p.Mnemonic)).Concat(preprocessor.MacroNames)));
     }
 
     private void DefineLabel(Token label)
@@ -157,8 +156,9 @@ internal sealed partial class AssemblyPass : IExpressionScope
     private AssemblyException Undefined(string name, string qualified, int column)
     {
         string prefix = qualified[..^name.Length];
-        var candidates = Symbols.AllNames().Select(n => prefix.Length > 0 && n.StartsWith(prefix, StringComparison.Ordinal) ? n[prefix.Length..] : n);
-        return new AssemblyException($"undefined symbol '{name}'" + Suggestions.DidYouMean(name, candidates), column);
+        var names = Symbols.AllNamesAsNow();   // the names known here, even if the suggestion is read later
+        return new AssemblyException($"undefined symbol '{name}'", column, () => Suggestions.DidYouMean(name,
+            names().Select(n => prefix.Length > 0 && n.StartsWith(prefix, StringComparison.Ordinal) ? n[prefix.Length..] : n)));
     }
 
     public bool IsDefined(string name, int column) => Symbols.IsDefinedNow(QualifyReference(name, column));

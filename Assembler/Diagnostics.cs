@@ -23,29 +23,45 @@ public sealed record AssemblyDiagnostic(string File, int Line, int Column, strin
 }
 
 /// <summary>An error in the statement being assembled. <see cref="Column"/> is 1-based, in the
-/// text of the line as assembled (after macro parameter substitution).</summary>
-internal sealed class AssemblyException(string message, int column) : Exception(message)
+/// text of the line as assembled (after macro parameter substitution). A "did you mean"
+/// <paramref name="suggestion"/> is computed only when the message is read: the early
+/// passes throw many of these for forward references and drop them.</summary>
+internal sealed class AssemblyException(string message, int column, Func<string>? suggestion = null) : Exception(message)
 {
+    private string? fullMessage;
+
     public int Column { get; } = column;
+
+    public override string Message => fullMessage ??= suggestion is null ? base.Message : base.Message + suggestion();
 }
 
 /// <summary>All errors of one pass, in the order they were found.</summary>
 internal sealed class DiagnosticBag
 {
-    private readonly List<AssemblyDiagnostic> diagnostics = [];
+    // An error of a statement keeps its exception until the message is needed (see AssemblyException).
+    private readonly List<Func<AssemblyDiagnostic>> diagnostics = [];
 
-    public IReadOnlyList<AssemblyDiagnostic> All => diagnostics;
+    public IReadOnlyList<AssemblyDiagnostic> All => diagnostics.Select(d => d()).ToList();
     public int Count => diagnostics.Count;
+
+    /// <summary>Reports a statement's error; its message (and suggestion) is built only if read.</summary>
+    public void Report(LogicalLine line, AssemblyException error)
+    {
+        int column = error.Column;
+        if (column <= 0) column = line.Text.Length - line.Text.TrimStart().Length + 1;
+        diagnostics.Add(() => new AssemblyDiagnostic(line.File, line.Line, column, error.Message + line.ExpansionSuffix, line.Text));
+    }
 
     /// <summary>Adds an error; a column of 0 or less means "the statement as a whole" and
     /// points at the line's first non-blank character.</summary>
     public void Report(LogicalLine line, int column, string message)
     {
         if (column <= 0) column = line.Text.Length - line.Text.TrimStart().Length + 1;
-        diagnostics.Add(new AssemblyDiagnostic(line.File, line.Line, column, message + line.ExpansionSuffix, line.Text));
+        var diagnostic = new AssemblyDiagnostic(line.File, line.Line, column, message + line.ExpansionSuffix, line.Text);
+        diagnostics.Add(() => diagnostic);
     }
 
-    public void Add(AssemblyDiagnostic diagnostic) => diagnostics.Add(diagnostic);
+    public void Add(AssemblyDiagnostic diagnostic) => diagnostics.Add(() => diagnostic);
 }
 
 /// <summary>Closest-spelling suggestions for unknown names.</summary>

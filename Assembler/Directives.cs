@@ -116,7 +116,7 @@ internal sealed partial class AssemblyPass
                 break;
             }
             default:
-                throw new AssemblyException($"unknown directive '{operation.Text}'" + Suggestions.DidYouMean(name, DirectiveNames), operation.Column);
+                throw new AssemblyException($"unknown directive '{operation.Text}'", operation.Column, () => Suggestions.DidYouMean(name, DirectiveNames));
         }
     }
 

@@ -207,7 +207,7 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics)
         }
         catch (AssemblyException e)
         {
-            diagnostics.Report(line, e.Column, e.Message);
+            diagnostics.Report(line, e);
         }
     }
 

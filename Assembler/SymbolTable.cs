@@ -50,9 +50,13 @@ internal sealed class SymbolTable(IReadOnlyDictionary<string, long> defines, IRe
         return true;
     }
 
-    /// <summary>Every name known in this pass, the -D defines and the previous pass.</summary>
-    public IEnumerable<string> AllNames() =>
-        current.Keys.Concat(defines.Keys).Concat(previousPass?.Keys ?? []).Distinct();
+    /// <summary>Every name known in this pass so far, the -D defines and the previous pass, as
+    /// it is now but listed only when called (for a suggestion computed only if an error is shown).</summary>
+    public Func<IEnumerable<string>> AllNamesAsNow()
+    {
+        int count = inOrder.Count;
+        return () => inOrder.Take(count).Select(d => d.Name).Concat(defines.Keys).Concat(previousPass?.Keys ?? []).Distinct();
+    }
 
     /// <summary>True when every symbol has the same value as in <paramref name="other"/>.</summary>
     public bool SameValuesAs(IReadOnlyDictionary<string, SymbolDefinition>? other) =>

@@ -9,8 +9,10 @@ namespace R4.Tests.Jit;
 
 public static class Differential
 {
-    /// <summary>A machine of <paramref name="memoryBytes"/> on the given engine, console output kept.</summary>
-    public static (R4Machine Machine, MemoryStream Console) Create(ExecutionEngine engine, uint memoryBytes, byte[]? input = null)
+    /// <summary>A machine of <paramref name="memoryBytes"/> on the given engine, console output kept.
+    /// The JIT compiles an instruction at its <paramref name="jitCompileThreshold"/>-th arrival
+    /// (1: at once, so that compiled code runs as much as possible).</summary>
+    public static (R4Machine Machine, MemoryStream Console) Create(ExecutionEngine engine, uint memoryBytes, byte[]? input = null, int jitCompileThreshold = 1)
     {
         var console = new MemoryStream();
         var machine = new R4Machine(new MachineOptions
@@ -21,6 +23,7 @@ public static class Differential
             ConsoleInput = new MemoryStream(input ?? []),
             Diagnostics = TextWriter.Null,
         });
+        machine.Cpu.JitCompileThreshold = jitCompileThreshold;
         return (machine, console);
     }
 
@@ -68,10 +71,10 @@ public static class Differential
     /// <summary>Builds a machine per engine with <paramref name="setup"/>, runs both in the given
     /// slices of instructions and compares after every slice. Returns the JIT machine's regions
     /// compiled (so callers can check the JIT really ran).</summary>
-    public static int RunBoth(uint memoryBytes, Action<R4Machine> setup, IReadOnlyList<ulong> slices, string what, byte[]? input = null)
+    public static int RunBoth(uint memoryBytes, Action<R4Machine> setup, IReadOnlyList<ulong> slices, string what, byte[]? input = null, int jitCompileThreshold = 1)
     {
         var (interpreter, interpreterConsole) = Create(ExecutionEngine.Interpreter, memoryBytes, input);
-        var (jit, jitConsole) = Create(ExecutionEngine.Jit, memoryBytes, input);
+        var (jit, jitConsole) = Create(ExecutionEngine.Jit, memoryBytes, input, jitCompileThreshold);
         using (interpreter)
         using (jit)
         {

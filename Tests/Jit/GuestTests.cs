@@ -25,6 +25,21 @@ public class GuestTests
         Assert.True(regions > 0, $"{guest}: the JIT compiled nothing");
     }
 
+    /// <summary>With the default tiering (interpret first, compile what is hot) the long guests
+    /// mix interpreted and compiled code on the same pages; everything must still match.</summary>
+    [Theory]
+    [InlineData("Guests/kernels/teach/kernel.asm")]
+    [InlineData("Guests/kernels/teach/faults.asm")]
+    [InlineData("Guests/bench/ctxswitch.asm")]
+    [InlineData("Guests/bench/pagefault.asm")]
+    public void GuestRunsTheSameWithDefaultTiering(string guest)
+    {
+        var image = GuestRunner.Assemble(guest);
+        int regions = Differential.RunBoth(16 << 20, m => m.Load(image), [GuestRunner.DefaultBudgetInstructions], guest,
+            jitCompileThreshold: Cpu.DefaultJitCompileThreshold);
+        Assert.True(regions > 0, $"{guest}: the JIT compiled nothing");
+    }
+
     [Fact]
     public void TheGuestListIsNotEmpty() => Assert.True(Guests.Count() >= 10, $"only {Guests.Count()} guests found");
 }

@@ -30,8 +30,9 @@ public class RandomProgramTests
             int programSeed = random.Next();
             var slices = new ulong[] { (ulong)random.Next(1, 3000), (ulong)random.Next(1, 20000), 30000 };
             bool withMonitor = program % 5 == 4;
+            int threshold = 1 + program % 3;   // 1: compiled at once; 2, 3: interpreted first, then tiered up (mixed runs)
             compiled += Differential.RunBoth(RamBytes, m => Setup(m, new Random(programSeed), paging, ring, withMonitor), slices,
-                $"program {program} (seed {programSeed}, paging {paging}, ring {ring}, monitor {withMonitor})");
+                $"program {program} (seed {programSeed}, paging {paging}, ring {ring}, monitor {withMonitor}, threshold {threshold})", jitCompileThreshold: threshold);
         }
         Assert.True(compiled > 40, $"the JIT compiled only {compiled} regions");
     }

@@ -8,7 +8,8 @@ namespace R4.Tests.Jit;
 
 public class ThroughputProgramTests
 {
-    private static R4.Isa.Image.ProgramImage Assemble(string source)
+    /// <summary>Assembles assembly text, failing the test with its errors (shared by the JIT tests).</summary>
+    internal static R4.Isa.Image.ProgramImage Assemble(string source)
     {
         var result = R4.Assembler.R4Assembler.AssembleText(source, "benchmark.asm");
         Assert.True(result.Succeeded, string.Join("\n", result.Errors.Select(e => e.Format())));

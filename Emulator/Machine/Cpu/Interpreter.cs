@@ -33,7 +33,7 @@ public sealed unsafe partial class Cpu
     }
 
     /// <summary>Why the fast loop returned: each exit is one slow path.</summary>
-    private enum LoopExit : byte { Boundary, Refetch, Fault, SlowMemory, SystemInstruction, Decode }
+    private enum LoopExit : byte { Boundary, Refetch, Fault, SlowMemory, SystemInstruction, Decode, JumpYield }
 
     // What the fast loop hands to its slow path.
     private DecodedOp* exitOp;
@@ -58,6 +58,7 @@ public sealed unsafe partial class Cpu
                 case LoopExit.Decode:
                     *exitOp = DecodedOp.Decode(*(uint*)(Memory.Base + codePhysicalBase + 4 * (uint)(exitOp - codeBlock)), costs);
                     break;
+                case LoopExit.JumpYield: return;   // a jump target the JIT may have compiled (Jit/JitDispatcher.cs)
             }
         }
     }
@@ -72,6 +73,7 @@ public sealed unsafe partial class Cpu
         byte* codePages = code.PageHasCode;
         uint pc = st->Pc;
         ulong instret = st->Instret, cycles = st->Cycles, stopAt = Math.Min(st->NextEventInstret, interpreterYieldInstret);
+        ulong jumpYieldAt = interpreterJumpYieldInstret;
         uint readBit = 1u << st->Cpl;   // the TLB permission bit of a read at CPL; a write's is readBit << 4
         uint codeBase = codeVirtualBase, offset = 0;
         DecodedOp* block = codeBlock;
@@ -291,6 +293,7 @@ public sealed unsafe partial class Cpu
         Jumped:
             instret++;
             cycles += d->Cycles;
+            if (instret >= jumpYieldAt) { exit = LoopExit.JumpYield; goto Leave; }   // tiering: the JIT looks at the target first
             offset = pc - codeBase;
             if ((offset & 0xFFFFF003u) != 0) { exit = LoopExit.Refetch; goto Leave; }   // another page, or a misaligned pc
             d = block + (offset >> 2);

@@ -4,6 +4,11 @@
 // (system instructions, TLB misses, faults, stores into code), or up to the next event
 // when a block does not fit before NextEventInstret. With a trace sink attached the
 // interpreter runs alone (it reports every instruction).
+// Tiering: code starts in the interpreter. Where the JIT has no compiled entry for pc yet,
+// the interpreter runs up to its next taken jump and returns there (JumpYield), so the JIT
+// sees every jump target and counts it; a target entered JitCompileThreshold times is
+// compiled (with the region reachable from it), so a short run never pays more for
+// compiling than it gains.
 using R4.Machine.Jit;
 
 namespace R4.Machine;
@@ -14,6 +19,16 @@ public sealed unsafe partial class Cpu
     private bool jitUnavailable;
     /// <summary>The interpreter returns to the JIT's loop once instret reaches this (MaxValue: never).</summary>
     private ulong interpreterYieldInstret = ulong.MaxValue;
+    /// <summary>The interpreter returns to the JIT's loop at the first taken jump once instret reaches this (MaxValue: never).</summary>
+    private ulong interpreterJumpYieldInstret = ulong.MaxValue;
+
+    /// <summary>How many times the JIT must arrive at an instruction it has not compiled before it
+    /// compiles a region from there (0 or 1: at the first arrival). Pages whose compiled code keeps
+    /// being overwritten need more (JitEngine backs off).</summary>
+    public int JitCompileThreshold { get; set; } = DefaultJitCompileThreshold;
+
+    /// <summary>Arrivals at an uncompiled instruction before the JIT compiles it (chosen by measurement: docs/performance.md).</summary>
+    public const int DefaultJitCompileThreshold = 32;
 
     /// <summary>The engine Run uses (the interpreter whenever a trace sink is attached or the
     /// JIT is unavailable on this platform).</summary>
@@ -33,6 +48,7 @@ public sealed unsafe partial class Cpu
             jit = JitEngine.TryCreate(st, Mmu.Entries, Memory.Base, code, costs, Memory.SizeBytes);
             if (jit is null) { jitUnavailable = true; return false; }
         }
+        jit.CompileThreshold = JitCompileThreshold;
         RunCompiled(jit);
         return true;
     }
@@ -51,6 +67,14 @@ public sealed unsafe partial class Cpu
             if (!EnsureFetchPage()) continue;
             uint offset = st->Pc - codeVirtualBase;
             nint entry = engine.EntryFor(codePhysicalBase, offset, st->Cpl, codeBlock);
+            if (entry == 0)
+            {
+                // Not hot yet: interpret up to the next taken jump (or stop, as the interpreter would).
+                interpreterJumpYieldInstret = st->Instret;
+                Interpret();
+                interpreterJumpYieldInstret = ulong.MaxValue;
+                continue;
+            }
             int exit = engine.Execute(entry, codeVirtualBase);
             if (exit == CodeGenerator.ExitContinue) continue;
             if (exit == CodeGenerator.ExitSequential) { fellThrough = true; continue; }

@@ -5,6 +5,11 @@
 // physical page mapped at several addresses shares its code). A page's regions are dropped
 // when its generation in the decoded-code cache changes, i.e. when a store, DMA, the
 // loader or the monitor overwrote one of its decoded words.
+// Tiering: an instruction is compiled only once the dispatcher has arrived at it
+// CompileThreshold times; until then EntryFor answers 0 and the interpreter runs it. A page
+// whose compiled code is overwritten again and again (self-modifying code, code and data
+// on one page) needs twice as many arrivals after each such loss, up to a limit, so it
+// settles in the interpreter instead of being recompiled after every store.
 using System.Runtime.InteropServices;
 using R4.Isa;
 
@@ -34,11 +39,17 @@ internal sealed unsafe class JitEngine : IDisposable
     /// <summary>Executable arena per machine (reserved, touched only as code is written).</summary>
     private const int ArenaBytes = 32 << 20;
 
-    /// <summary>The compiled entry points of one physical page, per CPL, valid for one generation.</summary>
+    /// <summary>The most doublings of the threshold a page whose code keeps being overwritten gets.</summary>
+    private const int MaxBackoffShift = 12;
+
+    /// <summary>The compiled entry points of one physical page, per CPL, valid for one generation,
+    /// and how often each uncompiled instruction has been arrived at.</summary>
     private sealed class CompiledPage(uint generation)
     {
         public readonly uint Generation = generation;
         public readonly nint[]?[] EntriesByRing = new nint[]?[4];
+        public readonly int[]?[] ArrivalsByRing = new int[]?[4];
+        public bool HasCode;
     }
 
     private readonly ExecutableMemory arena;
@@ -46,10 +57,16 @@ internal sealed unsafe class JitEngine : IDisposable
     private readonly DecodedCodeCache code;
     private readonly byte* ram;
     private readonly CostTable costs;
-    private readonly nint trampoline;
-    private readonly ulong exitAddress;
-    private readonly nuint trampolineBytes;
+    private nint trampoline;
+    private ulong exitAddress;
+    private nuint trampolineBytes;
     private CompiledPage?[] pages;
+    /// <summary>Per physical page: how many times compiled code of the page was lost to a write
+    /// (the threshold doubles with each, up to MaxBackoffShift).</summary>
+    private readonly byte[] overwrites;
+
+    /// <summary>See Cpu.JitCompileThreshold.</summary>
+    public int CompileThreshold { get; set; } = Cpu.DefaultJitCompileThreshold;
 
     /// <summary>When set (environment variable R4_JIT_DUMP), every compiled region's bytes are appended there.</summary>
     private static readonly string? DumpPath = Environment.GetEnvironmentVariable("R4_JIT_DUMP");
@@ -64,12 +81,20 @@ internal sealed unsafe class JitEngine : IDisposable
         this.ram = ram;
         this.costs = costs;
         pages = new CompiledPage?[memoryBytes >> PageBits.PageShift];
+        overwrites = new byte[memoryBytes >> PageBits.PageShift];
         context = (JitContext*)NativeMemory.AllocZeroed((nuint)sizeof(JitContext));
         context->State = state;
         context->Tlb = tlb;
         context->Ram = ram;
         context->CodePages = code.PageHasCode;
         context->DecodedBlocks = code.Blocks;
+    }
+
+    /// <summary>Assembles the trampoline before the first region (a run that compiles nothing
+    /// never loads the assembler).</summary>
+    private void EnsureTrampoline()
+    {
+        if (trampoline != 0) return;
         var bytes = CodeGenerator.Trampoline(arena.NextAddress, out exitAddress);
         trampoline = arena.Append(bytes);
         trampolineBytes = arena.Used;
@@ -88,22 +113,34 @@ internal sealed unsafe class JitEngine : IDisposable
 
     /// <summary>The code address for the instruction at <paramref name="offset"/> of the physical page
     /// <paramref name="pageBase"/> (whose decoded block is <paramref name="decodedPage"/>) at CPL
-    /// <paramref name="cpl"/>, compiling a region from there when there is none.</summary>
+    /// <paramref name="cpl"/>, compiling a region from there when it is hot; 0 while it is not
+    /// (the interpreter runs it).</summary>
     public nint EntryFor(uint pageBase, uint offset, int cpl, DecodedOp* decodedPage)
     {
         uint pageNumber = pageBase >> PageBits.PageShift;
         uint generation = code.PageGeneration[pageNumber];
         var page = pages[pageNumber];
         if (page is null || page.Generation != generation)
+        {
+            if (page is not null && page.HasCode && overwrites[pageNumber] < MaxBackoffShift) overwrites[pageNumber]++;
             pages[pageNumber] = page = new CompiledPage(generation);
-        var entries = page.EntriesByRing[cpl] ??= new nint[DecodedCodeCache.OpsPerPage];
-        nint entry = entries[offset >> 2];
-        if (entry != 0) return entry;
+        }
+        var entries = page.EntriesByRing[cpl];
+        if (entries is not null && entries[offset >> 2] is var entry and not 0) return entry;
+        int threshold = CompileThreshold << overwrites[pageNumber];
+        if (threshold > 1)
+        {
+            var arrivals = page.ArrivalsByRing[cpl] ??= new int[DecodedCodeCache.OpsPerPage];
+            if (++arrivals[offset >> 2] < threshold) return 0;
+        }
+        entries ??= page.EntriesByRing[cpl] = new nint[DecodedCodeCache.OpsPerPage];
+        page.HasCode = true;
         return Compile(page, entries, pageBase, (int)offset, cpl, decodedPage);
     }
 
     private nint Compile(CompiledPage page, nint[] entries, uint pageBase, int offset, int cpl, DecodedOp* decodedPage)
     {
+        EnsureTrampoline();
         var blocks = BlockDiscovery.Discover(decodedPage, ram + pageBase, offset, costs, entries);
         var bytes = CodeGenerator.Region(blocks, decodedPage, cpl, entries, exitAddress, arena.NextAddress, out var labels);
         if ((nuint)bytes.Length > arena.FreeBytes)

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The speed checks of docs/performance.md, back to back in one run (ratios, not absolute
+# times): the teaching kernel with -D MM_N=300 and by default, the exit-heavy bench guests,
+# the counting loop against plain C#, and `r4 run hello.asm` against a trivial dotnet
+# program. Builds Release first. Usage: Perf/speed-checks.sh [--quick] (quick: skip MM_N=300).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=${1:-}
+dotnet build Emulator/Cli -c Release -v q -nologo >/dev/null
+dotnet build Perf -c Release -v q -nologo >/dev/null
+r4=Emulator/Cli/bin/Release/net10.0/r4
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# CPU seconds (user + system) of one run of "$@" (output discarded; the exit status may be
+# the guest's). CPU time, not wall time: the machine is shared, and CPU time varies less
+# with the other jobs on it; R4_WALL=1 measures wall time instead.
+seconds() {
+    /usr/bin/time -o "$work/time" -f "%e %U %S" "$@" >/dev/null 2>&1 || true
+    set -- $(tail -1 "$work/time")
+    if [ "${R4_WALL:-0}" = 1 ]; then echo "$1"; else echo "$2 + $3" | bc; fi
+}
+# Median of five runs.
+median5() {
+    local i times=()
+    for i in 1 2 3 4 5; do times+=("$(seconds "$@")"); done
+    printf '%s\n' "${times[@]}" | sort -n | sed -n 3p
+}
+ratio() { echo "scale=2; $1 / $2" | bc; }
+
+echo "machine: $(nproc) cores, $(uptime | sed 's/.*load average/load average/'); times: $([ "${R4_WALL:-0}" = 1 ] && echo wall || echo CPU, user + system)"
+
+pair() {   # label, then r4 run arguments: prints interp, jit, interp/jit (speed-up of the JIT)
+    local label=$1; shift
+    local interp jit
+    interp=$(seconds "$r4" run "$@" --engine interp)
+    jit=$(seconds "$r4" run "$@" --engine jit)
+    printf '%-34s interp %7.3f s   jit %7.3f s   jit speed-up %5.2fx\n' "$label" "$interp" "$jit" "$(ratio "$interp" "$jit")"
+}
+
+if [ "$quick" != "--quick" ]; then
+    pair "(a) teach kernel -D MM_N=300" Guests/kernels/teach/kernel.asm -D MM_N=300
+fi
+pair "(b) teach kernel (default)" Guests/kernels/teach/kernel.asm
+pair "(c) timer, native" Guests/bench/timer.asm
+pair "(c) nullcall, ring3" Guests/bench/nullcall.asm --layout ring3
+pair "(c) ctxswitch, ring3" Guests/bench/ctxswitch.asm --layout ring3
+pair "(c) clisti, ring012" Guests/bench/clisti.asm --layout ring012
+
+echo "(d) counting loop:"
+dotnet Perf/bin/Release/net10.0/R4.Perf.dll counting-loop 100000000 | sed 's/^/    /'
+
+mkdir -p "$work/trivial"
+cat > "$work/trivial/trivial.csproj" <<'XML'
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><ImplicitUsings>enable</ImplicitUsings></PropertyGroup>
+</Project>
+XML
+echo 'Console.WriteLine("Hello, world!");' > "$work/trivial/Program.cs"
+dotnet build "$work/trivial" -c Release -v q -nologo >/dev/null
+trivial=$(median5 "$work/trivial/bin/Release/net10.0/trivial")
+hello=$(median5 "$r4" run Guests/examples/hello.asm)
+printf '(e) r4 run hello.asm %6.3f s   trivial dotnet %6.3f s   ratio %5.2fx (median of 5, CPU)\n' "$hello" "$trivial" "$(ratio "$hello" "$trivial")"
