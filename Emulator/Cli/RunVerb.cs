@@ -52,6 +52,12 @@ public sealed class RunVerb : IDefinesSymbols
     [Option("layout", Default = "native", HelpText = "Run natively or under the monitor: native|ring012|ring013|ring3 (see docs/monitor.md).")]
     public string Layout { get; set; } = "native";
 
+    [Option("hosted", HelpText = "Run as a hosted (Type 2) VM: device exits go through a world switch to a user-level part that serves them with host calls (docs/hosted.md).")]
+    public bool Hosted { get; set; }
+
+    [Option("disk-create", HelpText = "Create the --disk file first as a sparse raw image of this size (e.g. 64M); it must not exist yet.")]
+    public string? DiskCreate { get; set; }
+
     [Option("save-at", HelpText = "Run to this instruction count (from reset), save a snapshot to --save and stop (docs/hosted.md).")]
     public ulong? SaveAt { get; set; }
 
@@ -72,6 +78,7 @@ public sealed class RunVerb : IDefinesSymbols
         HelpExample.Of("Override a define and the memory size", new RunVerb { Guest = "Guests/examples/compute.asm", Defines = ["N=5000"], Memory = "64M" }),
         HelpExample.Of("Run a flat binary made from code at 0x1000 (r4 asm --flat)", new RunVerb { Guest = "syscalls.bin", Base = "0x1000" }),
         HelpExample.Of("Run under the monitor, guest kernel in ring 1 and user in ring 2, with exit counts", new RunVerb { Guest = "Guests/examples/syscalls.asm", Layout = "ring012", Stats = true }),
+        HelpExample.Of("Run hosted (Type 2) on a new 64 MiB sparse disk file, with world switches and host calls in the statistics", new RunVerb { Guest = "Guests/examples/hello.asm", Hosted = true, Layout = "ring012", Disk = "disk.img", DiskCreate = "64M", Stats = true }),
         HelpExample.Of("Run the teaching kernel to instruction 1000000, save it and stop (then: r4 resume kernel.r4snap)", new RunVerb { Guest = "Guests/kernels/teach/kernel.asm", SaveAt = 1_000_000, Save = "kernel.r4snap" }),
     ];
 
@@ -89,6 +96,8 @@ public sealed class RunVerb : IDefinesSymbols
             catch (CostTableException e) { throw new UserError(e.Message, ExitCodes.BadInput); }
         }
         var engine = ParseEngine(Engine);
+        if (DiskCreate is not null)
+            CreateDisk();
         if (Disk is not null)
             GuestLoader.RequireReadableFile(Disk, "disk image");
         if (StatsJson is not null)
@@ -126,6 +135,7 @@ public sealed class RunVerb : IDefinesSymbols
         {
             throw new UserError($"{Guest}: {e.Message}; give the machine more RAM with --mem (now {Memory}, at most 2G) or load the program lower", ExitCodes.BadInput);
         }
+        using var hosted = Hosted ? new R4.Hosted.HostedWorld(machine) : null;
         if (traceWriter is not null)
             machine.Trace = new TextTraceSink(traceWriter, image) { FaultAddress = () => machine.Cpu.GetControl(ControlRegister.Fault) };
         bool saved = false;
@@ -144,10 +154,32 @@ public sealed class RunVerb : IDefinesSymbols
         if (result.Reason != StopReason.PowerOff && !saved)
             error.WriteLine($"r4: {Describe(result, image, stoppedByMonitor: machine.Monitor?.StopDiagnostic is not null)}");
         if (Stats)
+        {
             StatsReport.WriteSummary(error, result, machine.Statistics, layout.Name, machine.Exits);
+            hosted?.WriteSummary(error);
+        }
         if (StatsJson is not null)
-            OutputFile.Write(StatsJson, StatsReport.ToJson(result, machine.Statistics, layout.Name, machine.Exits), output);
+            OutputFile.Write(StatsJson, StatsReport.ToJson(result, machine.Statistics, layout.Name, machine.Exits,
+                hosted is null ? null : new() { ["hosted"] = hosted.ToJsonObject() }), output);
         return exitCode;
+    }
+
+    /// <summary>--disk-create SIZE: a new sparse raw image at --disk (never over an existing file).</summary>
+    private void CreateDisk()
+    {
+        if (Disk is null)
+            throw new UserError($"--disk-create {DiskCreate}: give the file to create with --disk FILE", ExitCodes.Usage);
+        if (!GuestLoader.TryParseSize(DiskCreate!, out ulong bytes) || bytes % 512 != 0 || bytes > long.MaxValue)
+            throw new UserError($"--disk-create {DiskCreate}: give a size that is a multiple of 512 bytes (e.g. 64M)", ExitCodes.Usage);
+        try { R4.Hosted.HostDisk.Create(Disk, (long)bytes); }
+        catch (IOException e) when (File.Exists(Disk))
+        {
+            throw new UserError($"--disk-create {DiskCreate}: '{Disk}' already exists; drop --disk-create to use it", ExitCodes.CannotWrite);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserError($"cannot create disk image '{Disk}': {e.Message}", ExitCodes.CannotWrite);
+        }
     }
 
     /// <summary>--engine jit|interp (also for `r4 resume`).</summary>

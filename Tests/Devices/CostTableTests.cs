@@ -36,7 +36,7 @@ public sealed class CostTableTests : IDisposable
     {
         Assert.Equal(
             ["alu", "multiply", "divide", "load", "store", "stack", "branch", "jump", "system", "privileged", "portIo",
-             "trap", "iret", "tlbMiss", "tlbFlush", "monitorExit", "monitorEmulation", "shadowPageFill"],
+             "trap", "iret", "tlbMiss", "tlbFlush", "monitorExit", "monitorEmulation", "shadowPageFill", "worldSwitch", "hostCall"],
             CostTable.Keys);
     }
 

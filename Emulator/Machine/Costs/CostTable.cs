@@ -55,6 +55,12 @@ public sealed class CostTable
     public int MonitorEmulationCycles { get; init; } = 50;
     /// <summary>The monitor: filling one shadow page-table entry from the guest's tables.</summary>
     public int ShadowPageFillCycles { get; init; } = 200;
+    /// <summary>The hosted monitor (Type 2): a world switch from the ring-0 part to the user-level
+    /// part and back, around every device exit (docs/costs.md cites the published figures).</summary>
+    public int WorldSwitchCycles { get; init; } = 4500;
+    /// <summary>The hosted monitor: one host OS call made by the user-level part (a terminal
+    /// read or write, a disk-file read or write).</summary>
+    public int HostCallCycles { get; init; } = 12000;
 
     // The JSON keys, in the order ToJson writes them: the cost classes, then the events.
     private static readonly (string Key, Func<CostTable, int> Get)[] Events =
@@ -66,6 +72,8 @@ public sealed class CostTable
         ("monitorExit", t => t.MonitorExitCycles),
         ("monitorEmulation", t => t.MonitorEmulationCycles),
         ("shadowPageFill", t => t.ShadowPageFillCycles),
+        ("worldSwitch", t => t.WorldSwitchCycles),
+        ("hostCall", t => t.HostCallCycles),
     ];
 
     /// <summary>Every key a cost file may use, in ToJson order.</summary>
@@ -184,6 +192,8 @@ public sealed class CostTable
             MonitorExitCycles = Value("monitorExit"),
             MonitorEmulationCycles = Value("monitorEmulation"),
             ShadowPageFillCycles = Value("shadowPageFill"),
+            WorldSwitchCycles = Value("worldSwitch"),
+            HostCallCycles = Value("hostCall"),
         };
     }
 

@@ -43,8 +43,12 @@ public sealed class DeviceBus : IDisposable
     public ulong PortReads { get; private set; }
     public ulong PortWrites { get; private set; }
 
+    /// <summary>Told of every device exit (the hosted monitor, R4.Hosted); null otherwise.</summary>
+    public IDeviceExitObserver? ExitObserver { get; set; }
+
     public uint In(ushort port, ulong instret)
     {
+        ExitObserver?.ExitStarted(port, write: false);
         PortReads++;
         uint value = port switch
         {
@@ -56,11 +60,13 @@ public sealed class DeviceBus : IDisposable
             _ => 0xFFFF_FFFF,
         };
         UpdateNextEvent();
+        ExitObserver?.ExitFinished();
         return value;
     }
 
     public void Out(ushort port, uint value, ulong instret)
     {
+        ExitObserver?.ExitStarted(port, write: true);
         PortWrites++;
         switch (port)
         {
@@ -78,6 +84,7 @@ public sealed class DeviceBus : IDisposable
                 break;
         }
         UpdateNextEvent();
+        ExitObserver?.ExitFinished();
     }
 
     /// <summary>The devices' part of a machine reset (spec 6a; instret restarts at 0): the timer
@@ -101,7 +108,10 @@ public sealed class DeviceBus : IDisposable
     public void Tick(ulong instret)
     {
         Timer.Tick(instret);
+        bool diskDue = ExitObserver is not null && instret >= Disk.CompletionInstret;
+        if (diskDue) ExitObserver!.DiskTransferStarted();
         Disk.Tick(instret);
+        if (diskDue) ExitObserver!.ExitFinished();
         Console.Tick(instret);
         UpdateNextEvent();
     }
