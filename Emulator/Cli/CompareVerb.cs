@@ -37,6 +37,9 @@ public sealed class CompareVerb : IDefinesSymbols
     [Option("plot-metric", Default = "cycles", HelpText = "What the chart shows: cycles (slowdown in modelled cycles), host (slowdown in host time) or exits (per 1000 instructions).")]
     public string PlotMetricName { get; set; } = "cycles";
 
+    [Option("machine", Default = "r4", HelpText = "The machine: r4 (as specified) or x86-flaw (an iret at ring > 0 that would change IE leaves it alone instead of #GP, like x86 popf; spec §11.5).")]
+    public string Machine { get; set; } = "r4";
+
     [Option('D', "define", HelpText = "Define a symbol for every assembly-source guest: -D NAME=VALUE. Repeatable.")]
     public IEnumerable<string> Defines { get; set; } = [];
 
@@ -125,6 +128,10 @@ public sealed class CompareVerb : IDefinesSymbols
         }
         if (layouts.Count == 0)
             throw new UserError($"--layouts '{LayoutList}': give at least one of {Layouts.Names.Replace('|', ',')}", ExitCodes.Usage);
+        var variant = RunVerb.ParseMachine(Machine);
+        foreach (var layout in layouts)
+            if (VirtualMachineMonitor.FlawWarning(layout, variant) is { } warning)
+                error.WriteLine($"r4 compare: warning: {warning}");
         var costs = CostTable.Default;
         if (Costs is not null)
         {
@@ -147,6 +154,7 @@ public sealed class CompareVerb : IDefinesSymbols
             MaxInstructions = MaxInstructions ?? ulong.MaxValue,
             MemoryBytes = (uint)memoryBytes,
             Costs = costs,
+            Variant = variant,
             ConsoleInput = Input is null ? [] : GuestLoader.ReadAll(Input),
             DiskImage = Disk is null ? null : GuestLoader.ReadAll(Disk),
             Progress = showProgress ? ProgressWriter(error, interactive: terminal) : null,

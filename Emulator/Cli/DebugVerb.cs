@@ -27,6 +27,9 @@ public sealed class DebugVerb : IDefinesSymbols
     [Option("mem", Default = "16M", HelpText = "RAM size, e.g. 16M (multiple of 4096).")]
     public string Memory { get; set; } = "16M";
 
+    [Option("machine", Default = "r4", HelpText = "The machine: r4 (as specified) or x86-flaw (an iret at ring > 0 that would change IE leaves it alone instead of #GP, like x86 popf; spec §11.5).")]
+    public string Machine { get; set; } = "r4";
+
     [Option('D', "define", HelpText = "Define a symbol when the guest is an assembly source: -D NAME=VALUE. Repeatable.")]
     public IEnumerable<string> Defines { get; set; } = [];
 
@@ -43,10 +46,13 @@ public sealed class DebugVerb : IDefinesSymbols
             throw new UserError($"--mem {Memory}: give a size that is a multiple of 4 KiB, at most 2 GiB (e.g. 16M)", ExitCodes.Usage);
         if (!Layouts.TryParse(Layout, out var layout))
             throw new UserError($"--layout {Layout}: give one of {Layouts.Names}", ExitCodes.Usage);
+        var variant = RunVerb.ParseMachine(Machine);
+        if (VirtualMachineMonitor.FlawWarning(layout, variant) is { } warning)
+            error.WriteLine($"r4 debug: warning: {warning}");
         string[]? script = Commands is null ? null : ReadLines(Commands);
         var image = GuestLoader.Load(Guest, Defines, error);
         byte[] input = Input is not null ? GuestLoader.ReadAll(Input) : [];
-        var setup = new DebugMachineSetup(image, layout, (uint)memoryBytes, CostTable.Default, input, null);
+        var setup = new DebugMachineSetup(image, layout, (uint)memoryBytes, CostTable.Default, input, null, variant);
         using var session = new DebugSession(setup, output);
         output.WriteLine($"r4 debug: {Guest} ({layout.Name}), stopped before the first instruction. Type 'help' for the commands.");
         output.WriteLine(new DebugViews(session.Target).CurrentInstruction());

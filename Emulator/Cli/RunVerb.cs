@@ -52,6 +52,8 @@ public sealed class RunVerb : IDefinesSymbols
     [Option("layout", Default = "native", HelpText = "Run natively or under the monitor: native|ring012|ring013|ring3 (see docs/monitor.md).")]
     public string Layout { get; set; } = "native";
 
+    [Option("machine", Default = "r4", HelpText = "The machine: r4 (as specified) or x86-flaw (an iret at ring > 0 that would change IE leaves it alone instead of #GP, like x86 popf; spec §11.5).")]
+    public string Machine { get; set; } = "r4";
     [Option("hosted", HelpText = "Run as a hosted (Type 2) VM: device exits go through a world switch to a user-level part that serves them with host calls (docs/hosted.md).")]
     public bool Hosted { get; set; }
 
@@ -78,6 +80,7 @@ public sealed class RunVerb : IDefinesSymbols
         HelpExample.Of("Override a define and the memory size", new RunVerb { Guest = "Guests/examples/compute.asm", Defines = ["N=5000"], Memory = "64M" }),
         HelpExample.Of("Run a flat binary made from code at 0x1000 (r4 asm --flat)", new RunVerb { Guest = "syscalls.bin", Base = "0x1000" }),
         HelpExample.Of("Run under the monitor, guest kernel in ring 1 and user in ring 2, with exit counts", new RunVerb { Guest = "Guests/examples/syscalls.asm", Layout = "ring012", Stats = true }),
+        HelpExample.Of("The Popek-Goldberg flaw: trap-and-emulate cannot run this guest (docs/techniques.md)", new RunVerb { Guest = "Guests/bench/timer.asm", Layout = "ring012", Machine = "x86-flaw" }),
         HelpExample.Of("Run hosted (Type 2) on a new 64 MiB sparse disk file, with world switches and host calls in the statistics", new RunVerb { Guest = "Guests/examples/hello.asm", Hosted = true, Layout = "ring012", Disk = "disk.img", DiskCreate = "64M", Stats = true }),
         HelpExample.Of("Run the teaching kernel to instruction 1000000, save it and stop (then: r4 resume kernel.r4snap)", new RunVerb { Guest = "Guests/kernels/teach/kernel.asm", SaveAt = 1_000_000, Save = "kernel.r4snap" }),
     ];
@@ -88,6 +91,7 @@ public sealed class RunVerb : IDefinesSymbols
             throw new UserError($"--mem {Memory}: give a size that is a multiple of 4 KiB, at most 2 GiB (e.g. 16M)", ExitCodes.Usage);
         if (!Layouts.TryParse(Layout, out var layout))
             throw new UserError($"--layout {Layout}: give one of {Layouts.Names}", ExitCodes.Usage);
+        var variant = ParseMachine(Machine);
         var costs = CostTable.Default;
         if (Costs is not null)
         {
@@ -128,7 +132,10 @@ public sealed class RunVerb : IDefinesSymbols
             Diagnostics = error,
             DiskImagePath = Disk,
             Engine = engine,
+            Variant = variant,
         };
+        if (VirtualMachineMonitor.FlawWarning(layout, variant) is { } warning)
+            error.WriteLine($"r4: warning: {warning}");
         using var machine = GuestMachine.Create(options, layout);
         try { machine.Load(image); }
         catch (ImageFormatException e)
@@ -163,6 +170,10 @@ public sealed class RunVerb : IDefinesSymbols
                 hosted is null ? null : new() { ["hosted"] = hosted.ToJsonObject() }), output);
         return exitCode;
     }
+
+    /// <summary>The --machine value of run, compare and debug.</summary>
+    public static MachineVariant ParseMachine(string name) => MachineVariants.TryParse(name, out var variant)
+        ? variant : throw new UserError($"--machine {name}: give one of {MachineVariants.Names}", ExitCodes.Usage);
 
     /// <summary>--disk-create SIZE: a new sparse raw image at --disk (never over an existing file).</summary>
     private void CreateDisk()

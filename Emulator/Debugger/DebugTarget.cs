@@ -15,7 +15,8 @@ using R4.Monitor;
 namespace R4.Debugger;
 
 /// <summary>What the debugger needs to build (and rebuild) the same machine again.</summary>
-public sealed record DebugMachineSetup(ProgramImage Image, Layout Layout, uint MemoryBytes, CostTable Costs, byte[] ConsoleInput, string? DiskImagePath);
+public sealed record DebugMachineSetup(ProgramImage Image, Layout Layout, uint MemoryBytes, CostTable Costs, byte[] ConsoleInput, string? DiskImagePath,
+    MachineVariant Variant = MachineVariant.R4);
 
 /// <summary>A trap the hardware delivered or handed to the monitor since the last attempt.</summary>
 public readonly record struct ObservedTrap(ulong Instret, int Vector, uint ErrorCode, uint SavedPc, int FromRing, int ToRing);
@@ -197,6 +198,7 @@ public sealed class DebugTarget : IDisposable
             ConsoleOutput = _console,
             Diagnostics = TextWriter.Null,
             DiskImagePath = _setup.DiskImagePath,
+            Variant = _setup.Variant,
         };
         Guest = GuestMachine.Create(options, _setup.Layout);
         Guest.Load(_setup.Image);

@@ -28,6 +28,10 @@ public enum ExitCause
     Stop,
 }
 
+/// <summary>How control reached the monitor: a trap into ring 0 (trap-and-emulate), a call from
+/// translated code (binary translation), or a VM exit of the CPU's guest mode (hardware assist).</summary>
+public enum ExitKind { Trap, TranslatedCall, VmExit }
+
 public sealed class ExitAccounting(CostTable costs)
 {
     private readonly long[] _exitsByCause = new long[Enum.GetValues<ExitCause>().Length];
@@ -46,6 +50,12 @@ public sealed class ExitAccounting(CostTable costs)
     /// of each shadow-view switch is counted as a page-table switch instead.</summary>
     public long TlbFlushes { get; private set; }
 
+    /// <summary>Exits that were calls from translated code (layout bt), among <see cref="TotalExits"/>.</summary>
+    public long TranslatedCalls { get; private set; }
+
+    /// <summary>Exits that were VM exits of the CPU's guest mode (layout hw), among <see cref="TotalExits"/>.</summary>
+    public long VmExits { get; private set; }
+
     /// <summary>Cycles the monitor added to the machine's modelled cycle count.</summary>
     public ulong ModelledCycles { get; private set; }
 
@@ -58,18 +68,27 @@ public sealed class ExitAccounting(CostTable costs)
     {
         Array.Clear(_exitsByCause);
         Array.Clear(_reflectedFaultsByVector);
-        TotalExits = PageTableSwitches = TlbFlushes = 0;
+        TotalExits = PageTableSwitches = TlbFlushes = TranslatedCalls = VmExits = 0;
         ModelledCycles = 0;
     }
 
-    /// <summary>Records one exit and returns the cycles it costs.</summary>
-    public int RecordExit(ExitCause cause, int vector = -1)
+    /// <summary>Records one exit and returns the cycles it costs: the way into the monitor — a trap
+    /// and world switch, a call from translated code, or a VM exit — plus the work.</summary>
+    public int RecordExit(ExitCause cause, int vector = -1, ExitKind kind = ExitKind.Trap)
     {
         _exitsByCause[(int)cause]++;
         TotalExits++;
         if (cause == ExitCause.ReflectedFault && vector >= 0)
             _reflectedFaultsByVector[vector]++;
-        int cycles = Costs.MonitorExitCycles + cause switch
+        if (kind == ExitKind.TranslatedCall) TranslatedCalls++;
+        if (kind == ExitKind.VmExit) VmExits++;
+        int entry = kind switch
+        {
+            ExitKind.TranslatedCall => Costs.TranslatedCallCycles,
+            ExitKind.VmExit => Costs.VmExitCycles,
+            _ => Costs.MonitorExitCycles,
+        };
+        int cycles = entry + cause switch
         {
             ExitCause.ShadowFill => Costs.ShadowPageFillCycles,
             ExitCause.Stop => 0,
@@ -113,7 +132,8 @@ public sealed class ExitAccounting(CostTable costs)
 
     /// <summary>The nonzero counters by name, in a fixed order: emulated instructions,
     /// reflected faults by vector ("fault.PF"), system calls, interrupts, shadow fills, stops,
-    /// then the events "pageTableSwitch" and "tlbFlush".</summary>
+    /// then how many of those were "translatedCall"s (bt) or "vmExit"s (hw), then the events
+    /// "pageTableSwitch" and "tlbFlush".</summary>
     public IReadOnlyList<KeyValuePair<string, long>> ByName()
     {
         var list = new List<KeyValuePair<string, long>>();
@@ -129,6 +149,8 @@ public sealed class ExitAccounting(CostTable costs)
             if (_exitsByCause[(int)cause] != 0)
                 list.Add(new(NameOf(cause), _exitsByCause[(int)cause]));
         }
+        if (TranslatedCalls != 0) list.Add(new("translatedCall", TranslatedCalls));
+        if (VmExits != 0) list.Add(new("vmExit", VmExits));
         if (PageTableSwitches != 0) list.Add(new("pageTableSwitch", PageTableSwitches));
         if (TlbFlushes != 0) list.Add(new("tlbFlush", TlbFlushes));
         return list;

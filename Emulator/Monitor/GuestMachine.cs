@@ -40,7 +40,11 @@ public sealed class GuestMachine : IDisposable
     {
         if (!layout.Monitored)
             return new GuestMachine(layout, new R4Machine(options), options.MemoryBytes, null);
-        var map = new MonitorMemoryMap(options.MemoryBytes, layout.ViewCount, shadowPoolPages);
+        // hw keeps nested tables (one per 4 MiB of guest RAM) where the others keep the shadow pool
+        int poolPages = layout.HardwareAssisted
+            ? Math.Max(MonitorMemoryMap.MinimumPoolPages, VirtualMachineMonitor.NestedTablesFor(options.MemoryBytes))
+            : shadowPoolPages;
+        var map = new MonitorMemoryMap(options.MemoryBytes, layout.ViewCount, poolPages);
         var machine = new R4Machine(options, map.MachineRamBytes, memory => new PartitionDma(memory, map.GuestRamBytes));
         try
         {

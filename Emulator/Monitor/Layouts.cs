@@ -44,6 +44,31 @@ public sealed record Layout
     /// guest that changes rmap is stopped (ring compression, spec §9.2).</summary>
     public required bool GuestRingMapEmulated { get; init; }
 
+    /// <summary>Binary translation (spec §11.6): code fetched in these real rings runs translated —
+    /// the CPU hands each sensitive instruction (privileged ones and <c>iret</c>) to the monitor's
+    /// emulation as a call, with no trap (<c>Cpu.TranslatedRingMask</c>). Empty: nothing translated.</summary>
+    public IReadOnlyList<int> TranslatedRealRings { get; init; } = [];
+
+    /// <summary>Hardware assistance (spec §11.7): the guest runs in the CPU's guest mode, in its own
+    /// rings with its own control registers, and memory is nested-paged; the monitor keeps no shadow
+    /// structures and sees only VM exits.</summary>
+    public bool HardwareAssisted { get; init; }
+
+    /// <summary>With <see cref="HardwareAssisted"/>: the control registers whose writes exit to the
+    /// monitor (observed, then performed). Empty by default: nested paging needs no ptbr exits.</summary>
+    public IReadOnlyList<ControlRegister> ExitingControlRegisters { get; init; } = [];
+
+    /// <summary>True when code in real ring <paramref name="realRing"/> runs translated.</summary>
+    public bool RunsTranslated(int realRing) => TranslatedRealRings.Contains(realRing);
+
+    /// <summary>The bit mask of <see cref="TranslatedRealRings"/> for the CPU (bit r = real ring r).</summary>
+    public byte TranslatedRingMask => (byte)TranslatedRealRings.Aggregate(0, (mask, ring) => mask | 1 << ring);
+
+    /// <summary>The guest kernel's <c>iret</c> runs in hardware at a real ring above 0, untranslated,
+    /// so the layout relies on the machine trapping every <c>iret</c> that changes IE there (spec
+    /// §5.2). On the flawed machine (spec §11.5) such an iret neither traps nor takes effect.</summary>
+    public bool KernelIretMustTrap => RealRingOfVirtual[0] is 1 or 2 && !RunsTranslated(RealRingOfVirtual[0]);
+
     /// <summary>One line for --help and the docs.</summary>
     public required string Summary { get; init; }
 
@@ -152,16 +177,58 @@ public static class Layouts
         Summary = "guest kernel and user in ring 3; every transition through the monitor, kernel/user shadow views",
     };
 
+    /// <summary>Binary translation, as VMware's monitor ran x86 kernels (spec §11.6): the guest
+    /// kernel runs in ring 1 as ring013's does, but translated — each of its sensitive instructions
+    /// is a direct call into the monitor's emulation, with no trap, so even the flawed iret of
+    /// spec §11.5 is emulated; guest user code runs unchanged in ring 3.</summary>
+    public static readonly Layout Bt = new()
+    {
+        Name = "bt",
+        Monitored = true,
+        RealRingOfVirtual = [1, -1, -1, 3],
+        RealRmap = Pack(forward: [1, 0, 0, 3], reverse: [0, 0, 2, 3]),
+        ShadowPteRing = [1, 1, 1, 3],
+        DirectSystemCalls = true,
+        TransitionsSwitchViews = false,
+        GuestRingMapEmulated = false,
+        TranslatedRealRings = [1],
+        Summary = "binary translation: guest kernel in ring 1 runs translated (each sensitive instruction a call into the monitor), user in ring 3 unchanged",
+    };
+
+    /// <summary>Hardware assistance with nested paging (spec §11.7): the guest runs in guest mode in
+    /// its own rings 0-3 (rmap, rings 1 and 2 included); only port I/O, hlt, external interrupts and a
+    /// triple fault exit.</summary>
+    public static readonly Layout Hw = new()
+    {
+        Name = "hw",
+        Monitored = true,
+        RealRingOfVirtual = [0, 1, 2, 3],
+        RealRmap = RingMap.Identity,
+        ShadowPteRing = [0, 1, 2, 3],
+        DirectSystemCalls = false,
+        TransitionsSwitchViews = false,
+        GuestRingMapEmulated = true,
+        HardwareAssisted = true,
+        Summary = "hardware assist: the guest runs in the CPU's guest mode in its own rings 0-3 with nested paging; port I/O, hlt and interrupts exit",
+    };
+
+    /// <summary>The four layouts of spec §9.1 (the default of r4 compare).</summary>
     public static IReadOnlyList<Layout> All { get; } = [Native, Ring012, Ring013, Ring3];
 
     public static IReadOnlyList<Layout> MonitoredLayouts { get; } = [Ring012, Ring013, Ring3];
 
+    /// <summary>The layouts of the other two techniques (spec §11.6, §11.7).</summary>
+    public static IReadOnlyList<Layout> Techniques { get; } = [Bt, Hw];
+
+    /// <summary>Every layout --layout accepts: spec §9.1's four, then the techniques.</summary>
+    public static IReadOnlyList<Layout> Known { get; } = [.. All, .. Techniques];
+
     /// <summary>The names accepted by --layout, for messages.</summary>
-    public static string Names => string.Join("|", All.Select(l => l.Name));
+    public static string Names => string.Join("|", Known.Select(l => l.Name));
 
     public static bool TryParse(string name, out Layout layout)
     {
-        layout = All.FirstOrDefault(l => string.Equals(l.Name, name, StringComparison.OrdinalIgnoreCase))!;
+        layout = Known.FirstOrDefault(l => string.Equals(l.Name, name, StringComparison.OrdinalIgnoreCase))!;
         return layout is not null;
     }
 

@@ -35,6 +35,30 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         Shadow = new ShadowPaging(cpu.Memory, layout, map);
         VectorTable = new ShadowVectorTable(layout, map);
         Devices = new VirtualDevices(cpu.Bus);
+        cpu.IretIgnoredIeChange += OnIretIgnoredIeChange;
+    }
+
+    /// <summary>What the monitor can say before the run about the machine it runs on (spec §11.5):
+    /// on the flawed machine a layout whose guest kernel irets in hardware above ring 0 cannot
+    /// virtualize it by trap-and-emulate; null when there is nothing to say.</summary>
+    public static string? FlawWarning(Layout layout, MachineVariant variant) =>
+        variant == MachineVariant.X86Flaw && layout.Monitored && layout.KernelIretMustTrap
+            ? $"monitor ({layout.Name}): on this machine (x86-flaw) an iret at ring {layout.RealRingOfVirtual[0]} that changes IE " +
+              "neither traps nor takes effect: iret is sensitive but not privileged, so the machine is not virtualizable by " +
+              "trap-and-emulate (Popek and Goldberg 1974, Theorem 1) and a guest kernel that enables interrupts with iret " +
+              "diverges; layouts ring3, bt and hw run it as native"
+            : null;
+
+    /// <summary>The flawed machine let an iret retire at real ring <paramref name="realCpl"/> with its IE
+    /// change ignored. Where that ring hosts the guest's ring 0 the guest expected the change (native
+    /// ring 0 makes it), so the guest has already diverged: the monitor stops it and says why.
+    /// (Real x86 told its monitors nothing; R4 lets the machine report it, like a performance counter.)</summary>
+    private void OnIretIgnoredIeChange(uint pc, int realCpl)
+    {
+        if (_stopped || _cpu.Ring0Host != this || Layout.TransitionsSwitchViews || Layout.VirtualRingOfReal(realCpl) != 0) return;
+        StopGuest($"the guest's iret at virtual ring 0 would have changed IE, but this machine (x86-flaw) ran it in real ring {realCpl} " +
+                  "without a trap and left IE as it was: iret is sensitive but not privileged, so trap-and-emulate cannot virtualize " +
+                  "this machine (Popek and Goldberg 1974, Theorem 1); layouts ring3, bt and hw run it as native", pc);
     }
 
     public Layout Layout { get; }
@@ -61,6 +85,11 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     /// monitor as the CPU's ring-0 host. Call after the machine loaded the guest image.</summary>
     public void Reset()
     {
+        if (Layout.HardwareAssisted)
+        {
+            ResetGuestMode();
+            return;
+        }
         Guest.Reset();
         Exits.Clear();
         BuildRealStateFromGuest();
@@ -78,6 +107,8 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         UpdateRealKernelStacks();
         _currentView = -1;
         ApplyVirtualState();
+        _cpu.TranslatedRingMask = Layout.TranslatedRingMask;
+        _cpu.TranslationHost = Layout.TranslatedRingMask != 0 ? this : null;
         _cpu.Ring0Host = this;
     }
 
@@ -132,6 +163,11 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     /// an interrupt gate cleared IE.</summary>
     private void SyncFromReal()
     {
+        if (Layout.HardwareAssisted)
+        {
+            CopyGuestStateFromHardware();
+            return;
+        }
         if (!Layout.TransitionsSwitchViews)
             Guest.Cpl = Layout.VirtualRingOfReal(_cpu.Cpl);
         Guest.InterruptEnable = _cpu.InterruptsEnabled;
@@ -178,7 +214,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     private void StopForRingCompression(string what, int ring, uint guestPc) =>
         StopGuest($"{what} ring {ring}, which layout {Layout.Name} has no ring for (ring compression, spec §9.2)", guestPc);
 
-    private void CountExit(ExitCause cause, int vector = -1) => _cpu.AddCycles((ulong)Exits.RecordExit(cause, vector));
+    private void CountExit(ExitCause cause, int vector = -1) => _cpu.AddCycles((ulong)Exits.RecordExit(cause, vector, _exitKind));
 
     // ---- the guest's memory, through the guest's own tables ---------------------------------
 

@@ -26,6 +26,8 @@ public sealed record SnapshotMetadata
     public uint GuestRamBytes { get; init; }
     public ulong Instret { get; init; }
     public string CostsJson { get; init; } = "{}";
+    /// <summary>The machine variant (r4, or x86-flaw of spec §11.5).</summary>
+    public string Machine { get; init; } = "r4";
     /// <summary>The engine of the run that saved it (information only: any engine restores it).</summary>
     public string SavedByEngine { get; init; } = "";
     /// <summary>The guest as named on the command line (for symbols in messages), if known.</summary>
@@ -67,6 +69,7 @@ public sealed class GuestSnapshot
             GuestRamBytes = guest.GuestRamBytes,
             Instret = cpu.Instret,
             CostsJson = cpu.Costs.ToJson(),
+            Machine = MachineVariants.Name(machine.Options.Variant),
             SavedByEngine = cpu.Engine.ToString(),
             CreatedUtc = DateTime.UtcNow.ToString("O"),
         };
@@ -215,7 +218,7 @@ public sealed class GuestSnapshot
         SnapshotMetadata? metadata;
         try { metadata = JsonSerializer.Deserialize<SnapshotMetadata>(sections["META"], Json); }
         catch (JsonException e) { throw new SnapshotFormatException($"{name}: snapshot malformed (META: {e.Message})"); }
-        if (metadata is null || !Layouts.TryParse(metadata.Layout, out _) || metadata.GuestRamBytes == 0 || metadata.GuestRamBytes % 4096 != 0)
+        if (metadata is null || !Layouts.TryParse(metadata.Layout, out _) || !MachineVariants.TryParse(metadata.Machine, out _) || metadata.GuestRamBytes == 0 || metadata.GuestRamBytes % 4096 != 0)
             throw new SnapshotFormatException($"{name}: snapshot malformed (META names no known layout or RAM size)");
         if (sections["CPU "].Length != CpuBytes || sections["DEVS"].Length < DevicesFixedBytes)
             throw new SnapshotFormatException($"{name}: snapshot malformed (CPU or DEVS section of the wrong size)");
@@ -282,6 +285,7 @@ public sealed class GuestSnapshot
             Diagnostics = options.Diagnostics,
             DiskImagePath = diskPath,
             Engine = options.Engine ?? new MachineOptions().Engine,
+            Variant = MachineVariants.TryParse(Metadata.Machine, out var variant) ? variant : MachineVariant.R4,
         };
         GuestMachine? guest = null;
         try

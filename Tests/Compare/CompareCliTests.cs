@@ -357,7 +357,7 @@ public sealed class CompareCliTests : IDisposable
     // ------------------------------------------------------------------ errors
 
     [Theory]
-    [InlineData(64, "--layouts native,ring9", "r4: --layouts native,ring9: 'ring9' is not a layout; give some of native,ring012,ring013,ring3")]
+    [InlineData(64, "--layouts native,ring9", "r4: --layouts native,ring9: 'ring9' is not a layout; give some of native,ring012,ring013,ring3,bt,hw")]
     [InlineData(64, "--layouts native,native", "r4: --layouts native,native: 'native' is given twice")]
     [InlineData(64, "--repeat 0", "r4: --repeat 0: give at least 1")]
     [InlineData(64, "--warmup -1", "r4: --warmup -1: give 0 or more")]

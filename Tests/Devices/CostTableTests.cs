@@ -36,7 +36,8 @@ public sealed class CostTableTests : IDisposable
     {
         Assert.Equal(
             ["alu", "multiply", "divide", "load", "store", "stack", "branch", "jump", "system", "privileged", "portIo",
-             "trap", "iret", "tlbMiss", "tlbFlush", "monitorExit", "monitorEmulation", "shadowPageFill", "worldSwitch", "hostCall"],
+             "trap", "iret", "tlbMiss", "tlbFlush", "monitorExit", "monitorEmulation", "shadowPageFill",
+             "translatedCall", "vmExit", "nestedWalkReference", "worldSwitch", "hostCall"],
             CostTable.Keys);
     }
 

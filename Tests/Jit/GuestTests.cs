@@ -1,7 +1,9 @@
 // Differential test (3): every bundled guest that has a golden .expected file (examples,
 // bench, the teaching kernels) runs on the interpreter and on the JIT; console output, exit
-// status, instret, cycles, registers, statistics and RAM must match.
+// status, instret, cycles, registers, statistics and RAM must match — natively, and under
+// binary translation (bt) and hardware assist (hw), where the monitor's exit counts must match too.
 using R4.Machine;
+using R4.Monitor;
 using R4.Tests.Guests;
 
 namespace R4.Tests.Jit;
@@ -23,6 +25,37 @@ public class GuestTests
         var image = GuestRunner.Assemble(guest);
         int regions = Differential.RunBoth(16 << 20, m => m.Load(image), [GuestRunner.DefaultBudgetInstructions], guest);
         Assert.True(regions > 0, $"{guest}: the JIT compiled nothing");
+    }
+
+    public static IEnumerable<object[]> GuestsUnderTechniques =>
+        Guests.SelectMany(g => Layouts.Techniques.Select(layout => new object[] { g[0], layout.Name }));
+
+    [Theory]
+    [MemberData(nameof(GuestsUnderTechniques))]
+    public void GuestRunsTheSameOnBothEnginesUnderBtAndHw(string guest, string layoutName)
+    {
+        Assert.True(Layouts.TryParse(layoutName, out var layout));
+        var image = GuestRunner.Assemble(guest);
+        string Snapshot(ExecutionEngine engine, out int regions)
+        {
+            var console = new MemoryStream();
+            using var machine = GuestMachine.Create(new MachineOptions
+            {
+                MemoryBytes = 16 << 20, Engine = engine, ConsoleOutput = console,
+                ConsoleInput = new MemoryStream([]), Diagnostics = TextWriter.Null,
+            }, layout);
+            machine.Cpu.JitCompileThreshold = 1;   // compile at first sight, as the other differential tests do
+            machine.Load(image);
+            var result = machine.Run(GuestRunner.DefaultBudgetInstructions);
+            machine.Machine.Bus.Flush();
+            regions = machine.Cpu.JitRegionsCompiled;
+            return Differential.Snapshot(machine.Machine, result) + "\nguest " + machine.CaptureState() +
+                   "\nexits " + string.Join(",", machine.Exits!.ByName()) + "\nconsole " + Convert.ToHexString(console.ToArray());
+        }
+        string interpreter = Snapshot(ExecutionEngine.Interpreter, out _);
+        string jit = Snapshot(ExecutionEngine.Jit, out int compiled);
+        Differential.AssertSame(interpreter, jit, $"{guest} under {layoutName}");
+        Assert.True(compiled > 0, $"{guest} under {layoutName}: the JIT compiled nothing");
     }
 
     /// <summary>With the default tiering (interpret first, compile what is hot) the long guests

@@ -65,6 +65,29 @@ public class IretTests
         Assert.Equal(faults ? 1u : 2u, m.Reg(9));
     }
 
+    /// <summary>Spec §11.5, on both engines: the flawed machine lets the same iret through with IE
+    /// left as it was (no #GP), and counts it.</summary>
+    [Theory]
+    [InlineData(ExecutionEngine.Interpreter)]
+    [InlineData(ExecutionEngine.Jit)]
+    public void OnTheFlawedMachineAnIretAtRing1ThatWouldChangeIeLeavesIeAlone(ExecutionEngine engine)
+    {
+        var p = new ProgramBuilder().EnterRing(1, "ring1", UserStack).Label("ring1")
+            .EnterRing(2, "ring2", UserStack - 0x100, statusExtra: StatusBits.InterruptEnable).Label("ring2").Emit(Opcode.Int, imm: 40).PowerOff();
+        var seen = new List<(uint Pc, int Cpl)>();
+        var (m, result) = TrapCatcher.Run(p, setup: machine =>
+        {
+            machine.Cpu.Engine = engine;
+            machine.Cpu.IretIgnoresIeChangeAboveRing0 = true;
+            machine.Cpu.IretIgnoredIeChange += (pc, cpl) => seen.Add((pc, cpl));
+        });
+        MachineHarness.AssertPoweredOff(result);
+        Assert.Equal(40u, m.Reg(10));   // ring 2 was entered: no #GP
+        Assert.Equal(2u, m.Reg(9));     // ... with IE still 0
+        Assert.Equal(1ul, m.Cpu.IretIeChangesIgnored);
+        Assert.Equal(1, seen.Single().Cpl);
+    }
+
     [Fact]
     public void IretAtRing0MayChangeIe()
     {

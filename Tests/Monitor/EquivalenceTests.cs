@@ -378,6 +378,7 @@ public class EquivalenceTests
                 """,
         };
         var runs = MonitorHarness.AssertEquivalent(kernel.Build(), shadowPoolPages: MonitorMemoryMap.MinimumPoolPages,
+            layouts: [.. Layouts.MonitoredLayouts, Layouts.Bt],   // the layouts with shadow tables
             inspect: machine => Assert.True(machine.Monitor!.Shadow.Drops > 5, $"{machine.Layout.Name}: {machine.Monitor.Shadow.Drops} drops"));
         Assert.Equal(" 0000007e\n", runs[0].Console);   // 6 * (1 + ... + 6)
     }

@@ -19,7 +19,28 @@ public class LayoutTests
         Assert.True(Layouts.TryParse("RING012", out var layout));
         Assert.Same(Layouts.Ring012, layout);
         Assert.False(Layouts.TryParse("ring2", out _));
-        Assert.Equal("native|ring012|ring013|ring3", Layouts.Names);
+        Assert.Equal("native|ring012|ring013|ring3|bt|hw", Layouts.Names);
+        Assert.True(Layouts.TryParse("BT", out var bt));
+        Assert.Same(Layouts.Bt, bt);
+    }
+
+    /// <summary>The techniques of spec §11.6 and §11.7 as data: bt is ring013 with real ring 1
+    /// translated (so its kernel iret never needs to trap); hw runs the guest in its own rings, in
+    /// guest mode, with no ring compression and no control-register exits by default.</summary>
+    [Fact]
+    public void BinaryTranslationAndHardwareAssistAreData()
+    {
+        Assert.Equal(Layouts.Ring013.RealRmap, Layouts.Bt.RealRmap);
+        Assert.Equal([1], Layouts.Bt.TranslatedRealRings);
+        Assert.Equal(0b10, Layouts.Bt.TranslatedRingMask);
+        Assert.True(Layouts.Ring013.KernelIretMustTrap);
+        Assert.False(Layouts.Bt.KernelIretMustTrap);
+        Assert.False(Layouts.Bt.HardwareAssisted);
+        Assert.True(Layouts.Hw.HardwareAssisted);
+        Assert.False(Layouts.Hw.KernelIretMustTrap);
+        Assert.Equal(0, Layouts.Hw.TranslatedRingMask);
+        Assert.Empty(Layouts.Hw.ExitingControlRegisters);
+        for (int ring = 0; ring < 4; ring++) Assert.True(Layouts.Hw.HostsVirtualRing(ring));
     }
 
     [Theory]
@@ -27,6 +48,8 @@ public class LayoutTests
     [InlineData("ring012", 1, 2, 0xF081u, true, false)]
     [InlineData("ring013", 1, 3, 0xE0C1u, true, false)]
     [InlineData("ring3", 3, 3, 0xE4E4u, false, true)]
+    [InlineData("bt", 1, 3, 0xE0C1u, true, false)]
+    [InlineData("hw", 0, 3, 0xE4E4u, false, false)]
     public void RealRingsRingMapAndTransitionsMatchTheSpecTable(string name, int kernelRing, int userRing, uint rmap, bool direct, bool views)
     {
         Assert.True(Layouts.TryParse(name, out var layout));

@@ -27,7 +27,8 @@ public static class MonitorHarness
 
     public static GuestRun Run(ProgramImage image, Layout layout, ulong maxInstructions = 2_000_000, bool trace = true,
         uint memoryBytes = GuestRamBytes, byte[]? input = null, string? diskImage = null, Action<GuestMachine>? inspect = null,
-        int shadowPoolPages = MonitorMemoryMap.DefaultPoolPages, ITraceSink? traceSink = null)
+        int shadowPoolPages = MonitorMemoryMap.DefaultPoolPages, ITraceSink? traceSink = null, MachineVariant variant = MachineVariant.R4,
+        ExecutionEngine? engine = null)
     {
         using var console = new MemoryStream();
         var diagnostics = new StringWriter();
@@ -38,6 +39,12 @@ public static class MonitorHarness
             ConsoleOutput = console,
             Diagnostics = diagnostics,
             DiskImagePath = diskImage,
+            Variant = variant,
+        };
+        if (engine is { } chosen) options = new MachineOptions
+        {
+            MemoryBytes = options.MemoryBytes, ConsoleInput = options.ConsoleInput, ConsoleOutput = options.ConsoleOutput,
+            Diagnostics = options.Diagnostics, DiskImagePath = options.DiskImagePath, Variant = variant, Engine = chosen,
         };
         using var machine = GuestMachine.Create(options, layout, shadowPoolPages);
         machine.Load(image);
@@ -54,24 +61,28 @@ public static class MonitorHarness
             machine.CaptureState(), recorder, exits, machine.Statistics);
     }
 
+    /// <summary>The layouts AssertEquivalent compares with native by default: trap-and-emulate's three
+    /// (spec §9.1), binary translation and hardware assist (spec §11.6, §11.7).</summary>
+    public static IReadOnlyList<Layout> EveryMonitoredLayout { get; } = [.. Layouts.MonitoredLayouts, .. Layouts.Techniques];
+
     /// <summary>Runs natively and under every monitored layout; asserts each monitored run
-    /// shows the guest exactly the native machine. Returns all four runs (native first).</summary>
+    /// shows the guest exactly the native machine. Returns all runs (native first).</summary>
     public static IReadOnlyList<GuestRun> AssertEquivalent(ProgramImage image, ulong maxInstructions = 2_000_000,
         uint memoryBytes = GuestRamBytes, byte[]? input = null, string? diskImage = null, IEnumerable<Layout>? layouts = null,
-        int shadowPoolPages = MonitorMemoryMap.DefaultPoolPages, Action<GuestMachine>? inspect = null)
+        int shadowPoolPages = MonitorMemoryMap.DefaultPoolPages, Action<GuestMachine>? inspect = null, MachineVariant variant = MachineVariant.R4)
     {
-        var native = Run(image, Layouts.Native, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage);
+        var native = Run(image, Layouts.Native, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage, variant: variant);
         var runs = new List<GuestRun> { native };
-        foreach (var layout in layouts ?? Layouts.MonitoredLayouts)
+        foreach (var layout in layouts ?? EveryMonitoredLayout)
         {
             var run = Run(image, layout, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage,
-                inspect: machine => { AssertMonitorMemoryIntact(machine); inspect?.Invoke(machine); }, shadowPoolPages: shadowPoolPages);
+                inspect: machine => { AssertMonitorMemoryIntact(machine); inspect?.Invoke(machine); }, shadowPoolPages: shadowPoolPages, variant: variant);
             if (native.Trace is not null && run.Trace is not null && TraceComparison.FirstDivergence(native.Trace, run.Trace) is not null)
             {
                 // the recorders keep the first 100 000 entries: re-run both for the exact place
                 var exact = TraceComparison.FirstDivergence(
-                    sink => Run(image, Layouts.Native, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage, traceSink: sink),
-                    sink => Run(image, layout, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage, shadowPoolPages: shadowPoolPages, traceSink: sink))!;
+                    sink => Run(image, Layouts.Native, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage, traceSink: sink, variant: variant),
+                    sink => Run(image, layout, maxInstructions, memoryBytes: memoryBytes, input: input, diskImage: diskImage, shadowPoolPages: shadowPoolPages, traceSink: sink, variant: variant))!;
                 Assert.Fail($"{layout.Name}: {exact.Describe((word, pc) => R4.Assembler.Disassembler.Format(word, pc, image), "native", layout.Name)}");
             }
             AssertSameAsNative(native, run, image);
@@ -99,6 +110,11 @@ public static class MonitorHarness
         var monitor = machine.Monitor!;
         var cpu = machine.Cpu;
         var map = monitor.Map;
+        if (monitor.Layout.HardwareAssisted)
+        {
+            AssertNestedTablesMapOnlyThePartition(machine);
+            return;
+        }
         for (int v = 0; v < Vectors.Count; v++)
         {
             var expected = monitor.VectorTable.RealGate(v, monitor.Guest.Gates[v]);
@@ -123,6 +139,30 @@ public static class MonitorHarness
                         $"view {view} maps 0x{(slot << 22) | (i << 12):x8} to frame 0x{entry & PageBits.FrameMask:x8}, outside the partition");
                     Assert.NotEqual(0, (int)((entry & PageBits.RingMask) >> PageBits.RingShift));
                 }
+            }
+        }
+    }
+
+    /// <summary>hw: the nested tables still map guest-physical [0, G) to the same machine-physical
+    /// pages and nothing else, whatever the guest did.</summary>
+    private static void AssertNestedTablesMapOnlyThePartition(GuestMachine machine)
+    {
+        var cpu = machine.Cpu;
+        var map = machine.Monitor!.Map;
+        Assert.True(cpu.InGuestMode);
+        for (uint slot = 0; slot < 1024; slot++)
+        {
+            Assert.True(cpu.TryReadPhysical32(map.DirectoryAddress(0) + slot * 4, out uint directoryEntry));
+            if ((directoryEntry & PageBits.Present) == 0) continue;
+            uint table = directoryEntry & PageBits.FrameMask;
+            for (uint i = 0; i < 1024; i++)
+            {
+                Assert.True(cpu.TryReadPhysical32(table + i * 4, out uint entry));
+                uint guestPhysical = (slot << 22) | (i << 12);
+                if (guestPhysical < map.GuestRamBytes)
+                    Assert.Equal(guestPhysical | PageBits.Present | PageBits.Writable, entry);
+                else
+                    Assert.Equal(0u, entry);
             }
         }
     }

@@ -85,6 +85,8 @@ public sealed class ExperimentSettings
     public ulong MaxInstructions { get; init; } = ulong.MaxValue;
     public uint MemoryBytes { get; init; } = 16 << 20;
     public CostTable Costs { get; init; } = CostTable.Default;
+    /// <summary>The machine every run uses (--machine).</summary>
+    public MachineVariant Variant { get; init; } = MachineVariant.R4;
     /// <summary>The console input every run reads (the same bytes each time).</summary>
     public byte[] ConsoleInput { get; init; } = [];
     /// <summary>The disk image's bytes, or null for no disk: each run gets a fresh temporary
@@ -144,6 +146,7 @@ public static class LayoutExperiment
         {
             MemoryBytes = settings.MemoryBytes,
             Costs = settings.Costs,
+            Variant = settings.Variant,
             ConsoleInput = input,
             ConsoleOutput = console,
             Diagnostics = diagnostics,

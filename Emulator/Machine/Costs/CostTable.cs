@@ -55,6 +55,13 @@ public sealed class CostTable
     public int MonitorEmulationCycles { get; init; } = 50;
     /// <summary>The monitor: filling one shadow page-table entry from the guest's tables.</summary>
     public int ShadowPageFillCycles { get; init; } = 200;
+    /// <summary>Binary translation: translated code calling the monitor's emulation of one sensitive
+    /// instruction and returning (no trap, no world switch), instead of <see cref="MonitorExitCycles"/>.</summary>
+    public int TranslatedCallCycles { get; init; } = 20;
+    /// <summary>Hardware assist: a VM exit and the VM entry back (the round trip), instead of <see cref="MonitorExitCycles"/>.</summary>
+    public int VmExitCycles { get; init; } = 1000;
+    /// <summary>Hardware assist: each memory reference of a nested (two-dimensional) page walk, up to 8 per TLB miss.</summary>
+    public int NestedWalkReferenceCycles { get; init; } = 10;
     /// <summary>The hosted monitor (Type 2): a world switch from the ring-0 part to the user-level
     /// part and back, around every device exit (docs/costs.md cites the published figures).</summary>
     public int WorldSwitchCycles { get; init; } = 4500;
@@ -72,6 +79,9 @@ public sealed class CostTable
         ("monitorExit", t => t.MonitorExitCycles),
         ("monitorEmulation", t => t.MonitorEmulationCycles),
         ("shadowPageFill", t => t.ShadowPageFillCycles),
+        ("translatedCall", t => t.TranslatedCallCycles),
+        ("vmExit", t => t.VmExitCycles),
+        ("nestedWalkReference", t => t.NestedWalkReferenceCycles),
         ("worldSwitch", t => t.WorldSwitchCycles),
         ("hostCall", t => t.HostCallCycles),
     ];
@@ -192,6 +202,9 @@ public sealed class CostTable
             MonitorExitCycles = Value("monitorExit"),
             MonitorEmulationCycles = Value("monitorEmulation"),
             ShadowPageFillCycles = Value("shadowPageFill"),
+            TranslatedCallCycles = Value("translatedCall"),
+            VmExitCycles = Value("vmExit"),
+            NestedWalkReferenceCycles = Value("nestedWalkReference"),
             WorldSwitchCycles = Value("worldSwitch"),
             HostCallCycles = Value("hostCall"),
         };

@@ -75,6 +75,7 @@ public sealed unsafe partial class Cpu : IDisposable
         stop = null;
         finalStop = null;
         trapsWithoutProgress = 0;
+        IretIeChangesIgnored = 0;
         lastTrapInstret = ulong.MaxValue;
     }
 

@@ -1,6 +1,18 @@
 // The monitor seam: host code that owns ring 0. When installed on a Cpu, every trap whose
-// gate would enter ring 0 is handed to the host instead of being delivered.
+// gate would enter ring 0 is handed to the host instead of being delivered. Beside it, the
+// binary-translation seam: the host that translated code calls for its sensitive instructions.
 namespace R4.Machine;
+
+/// <summary>The binary-translation seam (spec §11.6): the host that emulates the sensitive
+/// instructions of translated code (<see cref="Cpu.TranslatedRingMask"/>) when they are called.</summary>
+public interface ITranslationHost
+{
+    /// <summary>The sensitive instruction at <paramref name="pc"/>, fetched in a translated ring, as a
+    /// call: nothing has been checked or retired; the host emulates it (retiring it with
+    /// <see cref="Cpu.RetireEmulatedInstruction"/>, or raising the guest's fault) and leaves the CPU
+    /// where the guest continues.</summary>
+    void OnTranslatedInstruction(Cpu cpu, in R4.Isa.DecodedInstruction instruction, uint pc);
+}
 
 public interface IRing0Host
 {

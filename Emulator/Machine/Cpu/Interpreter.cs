@@ -329,6 +329,7 @@ public sealed unsafe partial class Cpu
         {
             int vector = Interrupts.Lowest();
             Interrupts.Acknowledge(vector);
+            if (guestMode is not null && ExternalInterruptVmExit(vector)) continue;
             Deliver(vector, 0, st->Pc, TrapOrigin.External, st->Pc, allowHost: true, context: null);
         }
         if (Trace is not null && stop is null && st->NextEventInstret != 0 && EnsureFetchPage())

@@ -56,11 +56,17 @@ public sealed unsafe partial class Cpu
         var opcode = (Opcode)d.Op;
         int cpl = st->Cpl;
         var privilege = InstructionTable.Get(opcode).Privilege;
+        if (((TranslatedRingMask >> cpl) & 1) != 0 && (privilege == Privilege.Ring0 || opcode == Opcode.Iret))
+        {
+            CallTranslation();
+            return;
+        }
         if (cpl > (int)privilege || (opcode == Opcode.Iret && IretSeesRing3(cpl)))
         {
             RaiseFault(Vectors.GeneralProtection, 0, 0);
             return;
         }
+        if (guestMode is not null && ExitsGuestMode(opcode, d.Imm) && InstructionVmExit(opcode)) return;
         uint* r = st->Registers;
         uint next = st->Pc + 4;
         switch (opcode)
@@ -93,6 +99,27 @@ public sealed unsafe partial class Cpu
                 throw new InvalidOperationException($"{opcode} is not a system instruction");
         }
         Retire(d, next);
+    }
+
+    /// <summary>Binary translation (spec §11.6): code fetched in a real ring whose bit is set here runs
+    /// translated — each sensitive instruction (privileged ones and iret) is replaced by a call into
+    /// <see cref="TranslationHost"/>, with no trap, no privilege check and nothing retired by the CPU
+    /// (the host emulates and retires it). Both engines reach this one place: the interpreter's loop
+    /// and the JIT's blocks both end before a system instruction and hand it to ExecuteSystem, and
+    /// their cached decodings and blocks are dropped when the guest writes its code.</summary>
+    public byte TranslatedRingMask { get; set; }
+
+    /// <summary>Receives the translated calls of <see cref="TranslatedRingMask"/>'s rings.</summary>
+    public ITranslationHost? TranslationHost { get; set; }
+
+    private void CallTranslation()
+    {
+        uint pc = st->Pc;
+        uint word = *(uint*)(Memory.Base + codePhysicalBase + (pc - codeVirtualBase));   // the fetch page holds pc
+        InstructionCodec.TryDecode(word, out var instruction);
+        TranslationHost!.OnTranslatedInstruction(this, instruction, pc);
+        DropFetchPage();
+        RequestBoundary();   // the host may have changed IE, CPL, devices or asked to stop
     }
 
     /// <summary>mtcr; false when it faulted (reading the vector table).</summary>
@@ -145,15 +172,29 @@ public sealed unsafe partial class Cpu
             Deliver(Vectors.DoubleFault, 0, pc, TrapOrigin.Fault, pc, allowHost: true, cause);
     }
 
-    /// <summary>iret (spec §5.2): pc = [sp+4], status = [sp+8], sp = [sp+12]; the frame's CPL
-    /// goes through the forward ring map; returning to a more privileged ring, or changing IE
-    /// at CPL &gt; 0, is #GP. Bits of the saved status other than CPL and IE are ignored.</summary>
+    /// <summary>The Popek–Goldberg flaw (spec §11.5, <c>--machine x86-flaw</c>): an iret at CPL &gt; 0
+    /// that would change IE leaves IE as it was instead of raising #GP, as x86 popf does. The
+    /// interpreter and the JIT share this (the JIT hands every system instruction to ExecuteSystem).</summary>
+    public bool IretIgnoresIeChangeAboveRing0 { get; set; }
+
+    /// <summary>How many irets the flaw let through with their IE change ignored (host-visible only,
+    /// like a performance counter; never guest-visible).</summary>
+    public ulong IretIeChangesIgnored { get; private set; }
+
+    /// <summary>Raised after a flawed iret retired with its IE change ignored: (pc of the iret, CPL
+    /// it ran at). A monitor that relies on iret trapping learns here that its guest diverged.</summary>
+    public event Action<uint, int>? IretIgnoredIeChange;
+
     /// <summary>iret is refused at ring 3 and in any real ring the ring map presents as ring 3
     /// (spec §5.3): code that a monitor runs in ring 1 or 2 but that believes it is user code
     /// gets the #GP a ring-3 iret gets natively, instead of a same-ring return the guest could
     /// never make (ring012 runs guest user code in real ring 2). Identity map: ring 3 only.</summary>
     private bool IretSeesRing3(int cpl) => RingMap.Reverse(st->Control[(int)ControlRegister.Rmap], cpl) == 3;
 
+    /// <summary>iret (spec §5.2): pc = [sp+4], status = [sp+8], sp = [sp+12]; the frame's CPL
+    /// goes through the forward ring map; returning to a more privileged ring, or changing IE
+    /// at CPL &gt; 0, is #GP (on the flawed machine the IE change is ignored instead). Bits of
+    /// the saved status other than CPL and IE are ignored.</summary>
     private void ExecuteIret(DecodedOp d)
     {
         uint* r = st->Registers;
@@ -172,14 +213,23 @@ public sealed unsafe partial class Cpu
         uint newStatus = frame[1];
         int newCpl = RingMap.Forward(st->Control[(int)ControlRegister.Rmap], (int)(newStatus & StatusBits.CplMask));
         bool ieChanges = ((newStatus ^ Status) & StatusBits.InterruptEnable) != 0;
-        if (newCpl < cpl || (cpl > 0 && ieChanges))
+        if (newCpl < cpl || (cpl > 0 && ieChanges && !IretIgnoresIeChangeAboveRing0))
         {
             RaiseFault(Vectors.GeneralProtection, 0, 0);
             return;
         }
+        uint newInterruptEnable = newStatus & StatusBits.InterruptEnable;
+        bool ignored = cpl > 0 && ieChanges;   // only reached on the flawed machine
+        if (ignored) newInterruptEnable = Status & StatusBits.InterruptEnable;
+        uint pc = st->Pc;
         r[Registers.StackPointer] = frame[2];
-        SetStatus((uint)newCpl | (newStatus & StatusBits.InterruptEnable));
+        SetStatus((uint)newCpl | newInterruptEnable);
         Retire(d, frame[0]);
         st->Cycles += (ulong)costs.IretCycles;
+        if (ignored)
+        {
+            IretIeChangesIgnored++;
+            IretIgnoredIeChange?.Invoke(pc, cpl);
+        }
     }
 }

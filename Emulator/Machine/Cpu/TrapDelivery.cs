@@ -55,7 +55,10 @@ public sealed unsafe partial class Cpu
         if (origin != TrapOrigin.Fault)
             RaiseNestedFault(failure, nestedFaultPc, cause);
         else if (vector == Vectors.DoubleFault)
+        {
+            if (guestMode is not null) TripleFaultVmExit($"triple fault: {cause}");
             Stop(StopReason.Shutdown, 0, $"triple fault: {cause}");
+        }
         else
             Deliver(Vectors.DoubleFault, 0, savedPc, TrapOrigin.Fault, savedPc, allowHost: true, cause);
     }

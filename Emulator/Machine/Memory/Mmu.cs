@@ -25,6 +25,10 @@ public sealed unsafe class Mmu : IDisposable
 
     public TlbEntry* Entries { get; private set; }
     public bool PagingEnabled => (state->Control[(int)ControlRegister.Ptbr] & PageBits.PtbrEnable) != 0;
+
+    /// <summary>Guest mode's nested paging (spec §11.7): the machine-physical page directory of the
+    /// host's guest-physical → machine-physical tables; 0 outside guest mode.</summary>
+    public uint NestedPageDirectory { get; set; }
     public ulong Misses { get; set; }
     public ulong Flushes { get; set; }
 
@@ -77,6 +81,7 @@ public sealed unsafe class Mmu : IDisposable
 
     private int Fill(TlbEntry* e, uint virtualAddress, AccessKind kind, out uint pageFaultError)
     {
+        if (NestedPageDirectory != 0) return FillNested(e, virtualAddress, kind, out pageFaultError);
         pageFaultError = 0;
         uint page = virtualAddress & PageBits.FrameMask;
         if (!PagingEnabled)
@@ -108,6 +113,77 @@ public sealed unsafe class Mmu : IDisposable
         uint frame = pte & PageBits.FrameMask;
         *e = new TlbEntry { Tag = page, Frame = frame, Pte = pte, Perms = Tlb.PermissionsOf(pte, memory.Contains(frame, PageBits.PageSize)) };
         return NoFault;
+    }
+
+    /// <summary>The miss path in guest mode: a two-dimensional walk. Guest-virtual → guest-physical
+    /// through the guest's own tables (or identity with its paging off) exactly as <see cref="Fill"/>
+    /// does natively — same order of checks, same #PF error codes, #MC where native RAM would end —
+    /// except that every guest-physical address (the directory entry, the table entry, the frame) is
+    /// first translated to machine-physical through the host's tables: 2 + 1 + 2 + 1 + 2 = up to 8
+    /// memory references, each costing NestedWalkReferenceCycles. The TLB then holds the final
+    /// guest-virtual → machine-physical translation, so hits cost what they cost natively.</summary>
+    private int FillNested(TlbEntry* e, uint virtualAddress, AccessKind kind, out uint pageFaultError)
+    {
+        pageFaultError = 0;
+        uint page = virtualAddress & PageBits.FrameMask;
+        int references = 0;
+        Misses++;
+        try
+        {
+            if (!PagingEnabled)
+            {
+                uint all = PageBits.Present | PageBits.Writable | PageBits.Executable | PageBits.RingMask;
+                bool inside = TryNestedTranslate(page, ref references, out uint machineFrame);
+                *e = new TlbEntry { Tag = page, Frame = inside ? machineFrame : page, Pte = page | all, Perms = Tlb.PermissionsOf(all, inside) };
+                return NoFault;
+            }
+            uint ptbr = state->Control[(int)ControlRegister.Ptbr];
+            uint pdeAddress = (ptbr & PageBits.FrameMask) + (virtualAddress >> 22) * 4;
+            if (!TryNestedTranslate(pdeAddress, ref references, out uint pdeMachine)) return Vectors.MachineCheck;
+            references++;
+            uint pde = *(uint*)(memory.Base + pdeMachine);
+            if ((pde & PageBits.Present) == 0)
+            {
+                pageFaultError = KindBits(kind);
+                return Vectors.PageFault;
+            }
+            uint pteAddress = (pde & PageBits.FrameMask) + ((virtualAddress >> PageBits.PageShift) & 1023) * 4;
+            if (!TryNestedTranslate(pteAddress, ref references, out uint pteMachine)) return Vectors.MachineCheck;
+            references++;
+            uint pte = *(uint*)(memory.Base + pteMachine);
+            if ((pte & PageBits.Present) == 0)
+            {
+                pageFaultError = KindBits(kind);
+                return Vectors.PageFault;
+            }
+            uint frame = pte & PageBits.FrameMask;
+            bool frameInside = TryNestedTranslate(frame, ref references, out uint frameMachine);
+            *e = new TlbEntry { Tag = page, Frame = frameInside ? frameMachine : frame, Pte = pte, Perms = Tlb.PermissionsOf(pte, frameInside) };
+            return NoFault;
+        }
+        finally
+        {
+            state->Cycles += (ulong)(references * costs.NestedWalkReferenceCycles);
+        }
+    }
+
+    /// <summary>Guest-physical → machine-physical through the host's two-level tables (two
+    /// references); false when the host maps nothing there (outside the guest's RAM). The aligned
+    /// word at the result is inside machine RAM.</summary>
+    private bool TryNestedTranslate(uint guestPhysical, ref int references, out uint machinePhysical)
+    {
+        machinePhysical = 0;
+        uint pdeAddress = NestedPageDirectory + (guestPhysical >> 22) * 4;
+        references++;
+        uint pde = *(uint*)(memory.Base + pdeAddress);   // the host's tables lie in machine RAM
+        if ((pde & PageBits.Present) == 0) return false;
+        uint pteAddress = (pde & PageBits.FrameMask) + ((guestPhysical >> PageBits.PageShift) & 1023) * 4;
+        references++;
+        if (!memory.Contains(pteAddress, 4)) return false;
+        uint pte = *(uint*)(memory.Base + pteAddress);
+        if ((pte & PageBits.Present) == 0 || !memory.Contains(pte & PageBits.FrameMask, PageBits.PageSize)) return false;
+        machinePhysical = (pte & PageBits.FrameMask) | (guestPhysical & ~PageBits.FrameMask);
+        return true;
     }
 
     /// <summary>tlbflush / ptbr write: drops every cached translation (counted and costed).</summary>
