@@ -125,6 +125,33 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         BuildRealStateFromGuest();
     }
 
+    /// <summary>The log-dirty mode of live migration; null when off (see <see cref="DirtyPageLog"/>).</summary>
+    public DirtyPageLog? DirtyLog { get; private set; }
+
+    /// <summary>Turns log-dirty mode on (or starts a new round): every guest frame is
+    /// write-protected again by dropping the shadow and the real TLB.</summary>
+    public DirtyPageLog StartDirtyLogRound()
+    {
+        DirtyLog ??= new DirtyPageLog(Map.GuestRamBytes);
+        DropShadowForLogging();
+        return DirtyLog;
+    }
+
+    /// <summary>Turns log-dirty mode off; shadow entries are refilled writable as the guest allows.</summary>
+    public void StopDirtyLog()
+    {
+        if (DirtyLog is null) return;
+        DirtyLog = null;
+        DropShadowForLogging();
+    }
+
+    private void DropShadowForLogging()
+    {
+        Shadow.DropAll();
+        _cpu.FlushTlb();
+        _repeatedFills = 0;
+    }
+
     public void OnTrap(Cpu cpu, int vector, uint errorCode, uint savedPc)
     {
         if (_stopped) return;
@@ -279,7 +306,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         switch (walk.Outcome)
         {
             case WalkOutcome.Translated:
-                FillShadow(address, walk, savedPc);
+                FillShadow(address, walk, savedPc, access);
                 break;
             case var _ when framePush:
                 _repeatedFills = 0;
@@ -309,7 +336,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         return VectorTable.IsDirect(vector, Guest.Gates[vector]);
     }
 
-    private void FillShadow(uint address, in GuestTranslation walk, uint savedPc)
+    private void FillShadow(uint address, in GuestTranslation walk, uint savedPc, AccessKind access)
     {
         if (savedPc == _lastFillPc && (address & PageBits.FrameMask) == _lastFillAddress)
         {
@@ -329,6 +356,12 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         {
             StopGuest($"shadow view {_currentView} cannot show page 0x{address & PageBits.FrameMask:x8}", savedPc);
             return;
+        }
+        if (DirtyLog is { } log)
+        {
+            uint frame = walk.PhysicalAddress >> PageBits.PageShift;
+            if (access == AccessKind.Write) log.MarkDirty(frame);
+            else if (!log.IsDirty(frame)) entry &= ~PageBits.Writable;   // the first write must come back here
         }
         if (Shadow.Fill(_currentView, address, entry))
             _cpu.InvalidatePage(address);

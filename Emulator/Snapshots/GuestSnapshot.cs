@@ -59,7 +59,11 @@ public sealed class GuestSnapshot
 
     /// <summary>The snapshot file image of <paramref name="guest"/>, which must be stopped at an
     /// instruction boundary (between runs). Flushes its console output.</summary>
-    public static byte[] Capture(GuestMachine guest, SnapshotMetadata metadata)
+    public static byte[] Capture(GuestMachine guest, SnapshotMetadata metadata) => Capture(guest, metadata, includeRam: true);
+
+    /// <summary>As <see cref="Capture(GuestMachine, SnapshotMetadata)"/>; without RAM (a RAM
+    /// section of zero pages) for live migration, which has sent the pages already.</summary>
+    public static byte[] Capture(GuestMachine guest, SnapshotMetadata metadata, bool includeRam)
     {
         var cpu = guest.Cpu;
         var machine = guest.Machine;
@@ -80,11 +84,26 @@ public sealed class GuestSnapshot
             ("DEVS", CaptureDevices(machine.Bus)),
             ("STAT", CaptureStatistics(machine.Statistics)),
         };
-        unsafe { sections.Add(("RAM ", SparsePages.Encode(machine.Memory.Base, guest.GuestRamBytes))); }
+        unsafe
+        {
+            sections.Add(("RAM ", includeRam
+                ? SparsePages.Encode(machine.Memory.Base, guest.GuestRamBytes, TouchedPages(guest))
+                : SparsePages.Encode(machine.Memory.Base, guest.GuestRamBytes, [])));
+        }
         sections.Add(("DISK", CaptureDisk(machine.Bus.Disk)));
         if (CaptureInputRest(machine.Options) is { } rest)
             sections.Add(("INPT", rest));
         return SnapshotContainer.Pack(sections);
+    }
+
+    /// <summary>The guest frames that may hold data (committed host pages inside the partition):
+    /// the others are zero and need not be looked at.</summary>
+    public static List<uint> TouchedPages(GuestMachine guest)
+    {
+        uint frames = guest.GuestRamBytes >> Isa.PageBits.PageShift;
+        var pages = guest.Machine.Memory.TouchedPages();
+        pages.RemoveAll(page => page >= frames);
+        return pages;
     }
 
     /// <summary>Captures and writes atomically (see <see cref="SnapshotContainer.WriteAtomically"/>).</summary>

@@ -12,7 +12,12 @@ public static unsafe class SparsePages
     public const int PageBytes = 4096;
 
     /// <summary>Encodes the <paramref name="length"/> bytes at <paramref name="data"/>.</summary>
-    public static byte[] Encode(byte* data, ulong length)
+    public static byte[] Encode(byte* data, ulong length) => Encode(data, length, null);
+
+    /// <summary>Encodes the <paramref name="length"/> bytes at <paramref name="data"/>, looking
+    /// only at <paramref name="candidatePages"/> (ascending; null: every page) — the caller
+    /// knows the others are zero (RAM committed on first touch, PhysicalMemory.TouchedPages).</summary>
+    public static byte[] Encode(byte* data, ulong length, IReadOnlyList<uint>? candidatePages)
     {
         ulong pages = (length + PageBytes - 1) / PageBytes;
         var bitmap = new byte[(pages + 7) / 8];
@@ -25,8 +30,11 @@ public static unsafe class SparsePages
         output.Write(bitmap);   // placeholder, rewritten below
         using (var deflate = new DeflateStream(output, CompressionLevel.Fastest, leaveOpen: true))
         {
-            for (ulong page = 0; page < pages; page++)
+            int candidates = candidatePages?.Count ?? (int)Math.Min(pages, int.MaxValue);
+            for (int i = 0; i < candidates; i++)
             {
+                ulong page = candidatePages is null ? (ulong)i : candidatePages[i];
+                if (page >= pages) break;
                 ulong offset = page * PageBytes;
                 var bytes = new ReadOnlySpan<byte>(data + offset, (int)Math.Min(PageBytes, length - offset));
                 if (bytes.IndexOfAnyExcept((byte)0) < 0) continue;
