@@ -67,6 +67,8 @@ public sealed class CompareVerb : IDefinesSymbols
         HelpExample.Of("Compare the null system call under every layout", new CompareVerb { Guests = ["Guests/bench/nullcall.asm"], Defines = ["N=10000"] }),
         HelpExample.Of("Two microbenchmarks, 5 timed runs, a Markdown table and a chart",
             new CompareVerb { Guests = ["Guests/bench/nullcall.asm", "Guests/bench/compute.asm"], Repeat = 5, Format = "markdown", Plot = "results.svg" }),
+        HelpExample.Of("Trap-and-emulate, binary translation and hardware assist side by side (docs/techniques.md)",
+            new CompareVerb { Guests = ["Guests/bench/nullcall.asm", "Guests/bench/portio.asm"], LayoutList = "native,ring012,ring3,bt,hw", Defines = ["N=10000"] }),
         HelpExample.Of("The monitor's host-time overhead on pure computation", new CompareVerb { Guests = ["Guests/bench/compute.asm"], LayoutList = "native,ring012", Repeat = 5 }),
     ];
 

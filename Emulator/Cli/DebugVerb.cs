@@ -15,7 +15,7 @@ public sealed class DebugVerb : IDefinesSymbols
     [Value(0, MetaName = "guest", Required = true, HelpText = "The guest: an assembly source, an ELF image or a flat binary.")]
     public string Guest { get; set; } = "";
 
-    [Option("layout", Default = "native", HelpText = "Run natively or under the monitor: native|ring012|ring013|ring3.")]
+    [Option("layout", Default = "native", HelpText = "Run natively or under the monitor: native|ring012|ring013|ring3|bt|hw.")]
     public string Layout { get; set; } = "native";
 
     [Option("commands", HelpText = "Run the debugger commands in this file (each echoed as '(r4) command'), then exit.")]

@@ -49,7 +49,7 @@ public sealed class RunVerb : IDefinesSymbols
     [Option("engine", Default = "jit", HelpText = "Execution engine: jit (x86-64 JIT beside the interpreter; the interpreter where the JIT is unavailable) or interp.")]
     public string Engine { get; set; } = "jit";
 
-    [Option("layout", Default = "native", HelpText = "Run natively or under the monitor: native|ring012|ring013|ring3 (see docs/monitor.md).")]
+    [Option("layout", Default = "native", HelpText = "Run natively or under the monitor: native|ring012|ring013|ring3 (trap-and-emulate, docs/monitor.md), bt (binary translation) or hw (hardware assist with nested paging; docs/techniques.md).")]
     public string Layout { get; set; } = "native";
 
     [Option("machine", Default = "r4", HelpText = "The machine: r4 (as specified) or x86-flaw (an iret at ring > 0 that would change IE leaves it alone instead of #GP, like x86 popf; spec §11.5).")]

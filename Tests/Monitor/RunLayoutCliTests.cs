@@ -72,6 +72,53 @@ public sealed class RunLayoutCliTests : IDisposable
         Assert.Equal(0, cli.Run("run", "--layout", "ring3", guest).ExitCode);
     }
 
+    [Theory]
+    [InlineData("bt", "translatedCall")]
+    [InlineData("hw", "vmExit")]
+    public void BinaryTranslationAndHardwareAssistRunTheGuestAndSayHowTheMonitorWasEntered(string layout, string kind)
+    {
+        string json = cli.PathOf("stats.json");
+        var run = cli.Run("run", "--layout", layout, "--stats", "--stats-json", json, Guest());
+        Assert.Equal(9, run.ExitCode);
+        Assert.Equal("hi\n", run.Console);
+        using var stats = JsonDocument.Parse(File.ReadAllBytes(json));
+        var exits = stats.RootElement.GetProperty("exits");
+        Assert.Equal(layout, stats.RootElement.GetProperty("layout").GetString());
+        Assert.Equal(4, exits.GetProperty("out").GetInt64());
+        Assert.True(exits.GetProperty(kind).GetInt64() >= 4);
+        // hw: control-register writes and page faults never leave guest mode
+        Assert.Equal(layout == "bt", exits.TryGetProperty("mtcr", out _));
+        Assert.Equal(layout == "bt", exits.TryGetProperty("shadowFill", out _));
+    }
+
+    /// <summary>How it will be checked (issue 12): with --machine x86-flaw, the timer benchmark is
+    /// stopped with a diagnostic under ring012 and equals native under ring3, bt and hw.</summary>
+    [Fact]
+    public void TheFlawedMachineStopsTheTimerGuestUnderRing012AndNotUnderRing3BtOrHw()
+    {
+        string timer = RepositoryPaths.Combine("Guests/bench/timer.asm");
+        var run = cli.Run("run", "--machine", "x86-flaw", "--layout", "ring012", "-D", "N=5", timer);
+        Assert.Equal(125, run.ExitCode);
+        Assert.StartsWith("r4: warning: monitor (ring012): on this machine (x86-flaw)", run.Stderr);
+        Assert.Contains("r4: guest stopped by the monitor", run.Stderr);
+        Assert.Contains("Theorem 1", run.Stderr);
+        var compare = cli.Run("compare", "--machine", "x86-flaw", "--layouts", "native,ring012,ring3,bt,hw", "--repeat", "1", "--warmup", "0", "-D", "N=5", timer);
+        Assert.Equal(1, compare.ExitCode);
+        Assert.Contains("timer: ring012 disagrees with native: first differing instruction", compare.Stderr);
+        Assert.DoesNotContain("ring3 disagrees", compare.Stderr);
+        Assert.DoesNotContain("bt disagrees", compare.Stderr);
+        Assert.DoesNotContain("hw disagrees", compare.Stderr);
+        Assert.Equal(0, cli.Run("compare", "--machine", "x86-flaw", "--layouts", "native,ring3,bt,hw", "--repeat", "1", "--warmup", "0", "-D", "N=5", timer).ExitCode);
+    }
+
+    [Fact]
+    public void AnUnknownMachineIsAUsageError()
+    {
+        var run = cli.Run("run", "--machine", "x86", Guest());
+        Assert.Equal(64, run.ExitCode);
+        Assert.Contains("--machine x86: give one of r4|x86-flaw", run.Stderr);
+    }
+
     [Fact]
     public void AnUnknownLayoutIsAUsageError()
     {
