@@ -37,6 +37,15 @@ public sealed class CompareVerb : IDefinesSymbols
     [Option("plot-metric", Default = "cycles", HelpText = "What the chart shows: cycles (slowdown in modelled cycles), host (slowdown in host time) or exits (per 1000 instructions).")]
     public string PlotMetricName { get; set; } = "cycles";
 
+    [Option("shadow-cache", HelpText = "Monitor knob: address spaces whose shadow page tables are kept (default 4; 1 = rebuild after every ptbr write to another space). See docs/monitor.md.")]
+    public int? ShadowCache { get; set; }
+
+    [Option("shadow-sync", HelpText = "Monitor knob: invlpg (shadows follow the guest's invlpg/tlbflush/ptbr writes, no cache) or write-protect (guest page tables write-protected, each edit traps; the default).")]
+    public string? ShadowSync { get; set; }
+
+    [Option("ptbr-targets", HelpText = "Monitor knob: on|off, the CPU completes the guest kernel's ptbr writes to cached spaces without an exit (VT-x CR3-target list; ring012/ring013; default on).")]
+    public string? PtbrTargets { get; set; }
+
     [Option("machine", Default = "r4", HelpText = "The machine: r4 (as specified) or x86-flaw (an iret at ring > 0 that would change IE leaves it alone instead of #GP, like x86 popf; spec §11.5).")]
     public string Machine { get; set; } = "r4";
 
@@ -124,9 +133,9 @@ public sealed class CompareVerb : IDefinesSymbols
         {
             if (!Layouts.TryParse(name, out var layout))
                 throw new UserError($"--layouts {LayoutList}: '{name}' is not a layout; give some of {Layouts.Names.Replace('|', ',')}", ExitCodes.Usage);
-            if (layouts.Contains(layout))
+            if (layouts.Any(l => l.Name == layout.Name))
                 throw new UserError($"--layouts {LayoutList}: '{name}' is given twice", ExitCodes.Usage);
-            layouts.Add(layout);
+            layouts.Add(new MonitorKnobs(ShadowCache, ShadowSync, PtbrTargets).Apply(layout));
         }
         if (layouts.Count == 0)
             throw new UserError($"--layouts '{LayoutList}': give at least one of {Layouts.Names.Replace('|', ',')}", ExitCodes.Usage);

@@ -52,6 +52,15 @@ public sealed class RunVerb : IDefinesSymbols
     [Option("layout", Default = "native", HelpText = "Run natively or under the monitor: native|ring012|ring013|ring3 (trap-and-emulate, docs/monitor.md), bt (binary translation) or hw (hardware assist with nested paging; docs/techniques.md).")]
     public string Layout { get; set; } = "native";
 
+    [Option("shadow-cache", HelpText = "Monitor knob: address spaces whose shadow page tables are kept (default 4; 1 = rebuild after every ptbr write to another space). See docs/monitor.md.")]
+    public int? ShadowCache { get; set; }
+
+    [Option("shadow-sync", HelpText = "Monitor knob: invlpg (shadows follow the guest's invlpg/tlbflush/ptbr writes, no cache) or write-protect (guest page tables write-protected, each edit traps; the default).")]
+    public string? ShadowSync { get; set; }
+
+    [Option("ptbr-targets", HelpText = "Monitor knob: on|off, the CPU completes the guest kernel's ptbr writes to cached spaces without an exit (VT-x CR3-target list; ring012/ring013; default on).")]
+    public string? PtbrTargets { get; set; }
+
     [Option("machine", Default = "r4", HelpText = "The machine: r4 (as specified) or x86-flaw (an iret at ring > 0 that would change IE leaves it alone instead of #GP, like x86 popf; spec §11.5).")]
     public string Machine { get; set; } = "r4";
     [Option("hosted", HelpText = "Run as a hosted (Type 2) VM: device exits go through a world switch to a user-level part that serves them with host calls (docs/hosted.md).")]
@@ -92,6 +101,7 @@ public sealed class RunVerb : IDefinesSymbols
         if (!Layouts.TryParse(Layout, out var layout))
             throw new UserError($"--layout {Layout}: give one of {Layouts.Names}", ExitCodes.Usage);
         var variant = ParseMachine(Machine);
+        layout = new MonitorKnobs(ShadowCache, ShadowSync, PtbrTargets).Apply(layout);
         var costs = CostTable.Default;
         if (Costs is not null)
         {

@@ -22,6 +22,9 @@ public enum ExitCause
     Interrupt,
     /// <summary>A hidden page fault: the guest's tables allowed the access, the shadow lacked it.</summary>
     ShadowFill,
+    /// <summary>A guest store into one of its write-protected page-table pages, performed by
+    /// the monitor, which updated the shadow (ShadowSync.WriteProtect).</summary>
+    PageTableWrite,
     /// <summary>The monitor stopped the VM with a diagnostic (ring compression, a shadow fill
     /// that does not resolve). A guest's own triple fault stops the machine as natively and is
     /// not counted here.</summary>
@@ -68,7 +71,7 @@ public sealed class ExitAccounting(CostTable costs)
     {
         Array.Clear(_exitsByCause);
         Array.Clear(_reflectedFaultsByVector);
-        TotalExits = PageTableSwitches = TlbFlushes = TranslatedCalls = VmExits = 0;
+        TotalExits = PageTableSwitches = TlbFlushes = TranslatedCalls = VmExits = ShadowCacheHits = ShadowCacheMisses = 0;
         ModelledCycles = 0;
     }
 
@@ -103,6 +106,25 @@ public sealed class ExitAccounting(CostTable costs)
 
     public void RecordTlbFlush() => TlbFlushes++;
 
+    /// <summary>Guest ptbr writes the monitor emulated that found their address space's shadow
+    /// in the cache (a lookup) / that started an empty shadow (a rebuild).</summary>
+    public long ShadowCacheHits { get; private set; }
+    public long ShadowCacheMisses { get; private set; }
+
+    /// <summary>Guest ptbr writes the CPU completed without an exit through the ptbr-target
+    /// list (read from the CPU; not exits).</summary>
+    public Func<long> PtbrTargetSwitches { get; set; } = () => 0;
+
+    public void RecordAddressSpaceSwitch(bool cacheHit)
+    {
+        if (cacheHit) ShadowCacheHits++;
+        else ShadowCacheMisses++;
+    }
+
+    /// <summary>True for the names of ByName that count events inside exits or without one
+    /// (page-table switches, TLB flushes, shadow-cache lookups, ptbr-target switches), not exits.</summary>
+    public static bool IsEvent(string name) => name is "pageTableSwitch" or "tlbFlush" or "shadowCacheHit" or "shadowCacheMiss" or "ptbrTarget";
+
     /// <summary>The exit cause of a privileged instruction (or iret) the monitor emulates.</summary>
     public static ExitCause CauseOf(Opcode opcode) => opcode switch
     {
@@ -126,6 +148,7 @@ public sealed class ExitAccounting(CostTable costs)
         ExitCause.SystemCall => "syscall",
         ExitCause.Interrupt => "interrupt",
         ExitCause.ShadowFill => "shadowFill",
+        ExitCause.PageTableWrite => "ptWrite",
         ExitCause.Stop => "stop",
         _ => cause.ToString().ToLowerInvariant(),
     };
@@ -153,6 +176,9 @@ public sealed class ExitAccounting(CostTable costs)
         if (VmExits != 0) list.Add(new("vmExit", VmExits));
         if (PageTableSwitches != 0) list.Add(new("pageTableSwitch", PageTableSwitches));
         if (TlbFlushes != 0) list.Add(new("tlbFlush", TlbFlushes));
+        if (ShadowCacheHits != 0) list.Add(new("shadowCacheHit", ShadowCacheHits));
+        if (ShadowCacheMisses != 0) list.Add(new("shadowCacheMiss", ShadowCacheMisses));
+        if (PtbrTargetSwitches() is var targetSwitches and not 0) list.Add(new("ptbrTarget", targetSwitches));
         return list;
     }
 }

@@ -44,11 +44,15 @@ public sealed class GuestMachine : IDisposable
         int poolPages = layout.HardwareAssisted
             ? Math.Max(MonitorMemoryMap.MinimumPoolPages, VirtualMachineMonitor.NestedTablesFor(options.MemoryBytes))
             : shadowPoolPages;
-        var map = new MonitorMemoryMap(options.MemoryBytes, layout.ViewCount, poolPages);
-        var machine = new R4Machine(options, map.MachineRamBytes, memory => new PartitionDma(memory, map.GuestRamBytes));
+        var map = new MonitorMemoryMap(options.MemoryBytes, layout.ViewCount, poolPages, layout.ShadowCacheSpaces);
+        PartitionDma? dma = null;
+        var machine = new R4Machine(options, map.MachineRamBytes, memory => dma = new PartitionDma(memory, map.GuestRamBytes));
         try
         {
-            return new GuestMachine(layout, machine, map.GuestRamBytes, new VirtualMachineMonitor(machine.Cpu, layout, map));
+            var monitor = new VirtualMachineMonitor(machine.Cpu, layout, map);
+            // DMA into a write-protected guest page table must reach the shadow too
+            if (dma is not null) dma.Written = monitor.Shadow.GuestWrote;
+            return new GuestMachine(layout, machine, map.GuestRamBytes, monitor);
         }
         catch
         {

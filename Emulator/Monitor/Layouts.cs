@@ -72,6 +72,23 @@ public sealed record Layout
     /// <summary>One line for --help and the docs.</summary>
     public required string Summary { get; init; }
 
+    // ---- experiment knobs (r4 run/compare options; docs/monitor.md "Knobs") --------------
+
+    /// <summary>Address spaces (guest page directories) whose shadow tables the monitor keeps:
+    /// a ptbr write back to one of them is a lookup, not a rebuild. 1 = no cache (every ptbr
+    /// write to another space drops the shadow). More than 1 needs <see cref="ShadowSync.WriteProtect"/>,
+    /// since the guest may edit an inactive space's tables while no invlpg tells the monitor.</summary>
+    public int ShadowCacheSpaces { get; init; } = 1;
+
+    /// <summary>How the shadow tables learn of guest page-table edits.</summary>
+    public ShadowSync ShadowSync { get; init; } = ShadowSync.Invlpg;
+
+    /// <summary>The ptbr-target assist (VT-x's CR3-target list): the monitor gives the CPU the
+    /// guest ptbr values of its cached spaces with their shadow directories, and a guest kernel's
+    /// <c>mtcr ptbr</c> to one of them switches in hardware without an exit. Only where a real
+    /// ring separates guest kernel from guest user (not ring3).</summary>
+    public bool PtbrTargets { get; init; }
+
     /// <summary>True when the layout has a real ring for virtual ring <paramref name="virtualRing"/>.</summary>
     public bool HostsVirtualRing(int virtualRing) => RealRingOfVirtual[virtualRing] >= 0;
 
@@ -115,9 +132,26 @@ public sealed record Layout
     public override string ToString() => Name;
 }
 
+/// <summary>How shadow page tables follow the guest's page-table edits (knob --shadow-sync).</summary>
+public enum ShadowSync
+{
+    /// <summary>As the guest's TLB would: entries are dropped on the guest's invlpg, tlbflush and
+    /// ptbr writes, and refilled by hidden page faults.</summary>
+    Invlpg,
+    /// <summary>Every guest page-table page behind a shadow is mapped read-only: each guest PTE
+    /// or directory write traps, and the monitor performs it and updates the shadow at once, so
+    /// the shadow is never stale and survives tlbflush and ptbr writes (Xen's and KVM's shadow
+    /// mode; what the shadow-table cache needs).</summary>
+    WriteProtect,
+}
+
 /// <summary>The four layouts of spec §9.1.</summary>
 public static class Layouts
 {
+    /// <summary>Shadow-table cache size of the monitored layouts: VT-x has four CR3-target
+    /// values, and four spaces cover a kernel switching among a few processes.</summary>
+    public const int DefaultShadowCacheSpaces = 4;
+
     public static readonly Layout Native = new()
     {
         Name = "native",
@@ -143,6 +177,9 @@ public static class Layouts
         DirectSystemCalls = true,
         TransitionsSwitchViews = false,
         GuestRingMapEmulated = false,
+        ShadowCacheSpaces = DefaultShadowCacheSpaces,
+        ShadowSync = ShadowSync.WriteProtect,
+        PtbrTargets = true,
         Summary = "guest kernel in ring 1, user in ring 2; system calls and their iret in hardware",
     };
 
@@ -158,6 +195,9 @@ public static class Layouts
         DirectSystemCalls = true,
         TransitionsSwitchViews = false,
         GuestRingMapEmulated = false,
+        ShadowCacheSpaces = DefaultShadowCacheSpaces,
+        ShadowSync = ShadowSync.WriteProtect,
+        PtbrTargets = true,
         Summary = "guest kernel in ring 1, user in ring 3; system calls and their iret in hardware",
     };
 
@@ -174,6 +214,8 @@ public static class Layouts
         DirectSystemCalls = false,
         TransitionsSwitchViews = true,
         GuestRingMapEmulated = true,
+        ShadowCacheSpaces = DefaultShadowCacheSpaces,
+        ShadowSync = ShadowSync.WriteProtect,
         Summary = "guest kernel and user in ring 3; every transition through the monitor, kernel/user shadow views",
     };
 

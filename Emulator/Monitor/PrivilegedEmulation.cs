@@ -35,7 +35,7 @@ public sealed partial class VirtualMachineMonitor
             case Opcode.Invlpg:
             {
                 uint address = _cpu.GetRegister(instruction.Rs);
-                Shadow.DropPage(address);
+                if (!Shadow.WriteProtect) Shadow.DropPage(address);   // a write-protected shadow is never stale
                 _cpu.InvalidatePage(address);
                 break;
             }
@@ -67,7 +67,7 @@ public sealed partial class VirtualMachineMonitor
                 return LoadGuestGates(value, pc);
             case ControlRegister.Ptbr:
                 Guest.Ptbr = value;
-                FlushShadow();
+                SwitchAddressSpace(value);
                 return true;
             case ControlRegister.Ksp0:
             case ControlRegister.Ksp1:
@@ -121,10 +121,11 @@ public sealed partial class VirtualMachineMonitor
         return true;
     }
 
-    /// <summary>The guest flushed its TLB (tlbflush, or a ptbr write): the shadow goes too.</summary>
+    /// <summary>The guest flushed its TLB (tlbflush): the shadow goes too, unless write
+    /// protection keeps it current.</summary>
     private void FlushShadow()
     {
-        Shadow.DropAll();
+        if (!Shadow.WriteProtect) Shadow.DropAll();
         _cpu.FlushTlb();
         Exits.RecordTlbFlush();
     }

@@ -123,7 +123,10 @@ public sealed partial class VirtualMachineMonitor
         uint savedStatus = Gate.SavedStatus(Guest.InterruptEnable, Guest.Rmap, cpl);
         ReadOnlySpan<uint> words = [error, savedPc, savedStatus, oldSp];
         for (int i = 0; i < 4; i++)
+        {
             _cpu.TryWritePhysical32(physical[i], words[i]);
+            Shadow.GuestWrote(physical[i]);   // a frame pushed onto a guest page table (write protection)
+        }
         _cpu.SetRegister(Registers.StackPointer, frame);
         Guest.Cpl = target;
         if (gate.IsInterruptGate) Guest.InterruptEnable = false;

@@ -25,7 +25,14 @@ public sealed class PartitionDma(PhysicalMemory memory, uint guestRamBytes) : ID
     {
         Check(address, source.Length);
         memory.Write(address, source);
+        if (Written is { } written)
+            for (uint word = address & ~3u; word < address + (uint)source.Length; word += 4)
+                written(word);
     }
+
+    /// <summary>Told the address of every guest word a DMA transfer wrote (the monitor's shadow
+    /// paging, which must see writes into write-protected guest page tables).</summary>
+    public Action<uint>? Written { get; set; }
 
     // The disk checks Contains when it accepts a command; this is the last line of defence.
     private void Check(uint address, int length)
@@ -44,10 +51,18 @@ public sealed class VirtualDevices(DeviceBus bus)
     public long PortReads { get; private set; }
     public long PortWrites { get; private set; }
 
+    /// <summary>The hypercall port of the paravirtual interface (spec §11.4): unknown on the bare
+    /// machine, so a guest learns at run time whether a monitor runs it.</summary>
+    public const ushort HypercallPort = 0xE0;
+
+    /// <summary>What `in 0xE0` reads under the monitor: the ASCII bytes "R4VM", first byte lowest.</summary>
+    public const uint HypercallSignature = 0x4D563452;
+
     /// <summary>`in rd, port` at time <paramref name="instretBefore"/> (instructions retired before it).</summary>
     public uint In(ushort port, ulong instretBefore)
     {
         PortReads++;
+        if (port == HypercallPort) return HypercallSignature;
         return Bus.In(port, instretBefore);
     }
 

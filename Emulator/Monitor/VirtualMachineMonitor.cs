@@ -19,6 +19,8 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
 
     private readonly Cpu _cpu;
     private int _currentView = -1;
+    private uint _realPtbr;
+    private long _installedSpacesVersion = -1;
     private uint _lastFillPc, _lastFillAddress;
     private int _repeatedFills;
     private bool _stopped;
@@ -32,9 +34,14 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         Layout = layout;
         Map = map;
         Exits = new ExitAccounting(cpu.Costs);
-        Shadow = new ShadowPaging(cpu.Memory, layout, map);
+        Shadow = new ShadowPaging(cpu.Memory, layout, map)
+        {
+            InvalidateRealPage = cpu.InvalidatePage,
+            FlushRealTlb = () => { cpu.FlushTlb(); Exits.RecordTlbFlush(); },
+        };
         VectorTable = new ShadowVectorTable(layout, map);
         Devices = new VirtualDevices(cpu.Bus);
+        Exits.PtbrTargetSwitches = () => cpu.PtbrTargetHits;
         cpu.IretIgnoredIeChange += OnIretIgnoredIeChange;
     }
 
@@ -101,7 +108,9 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         _stopped = false;
         StopDiagnostic = null;
         _repeatedFills = 0;
-        Shadow.DropAll();
+        Shadow.Reset();
+        _installedSpacesVersion = -1;
+        InstallPtbrTargets();
         _cpu.SetControl(ControlRegister.Rmap, Layout.RealRmap);
         VectorTable.Install(_cpu, Guest.Gates);
         UpdateRealKernelStacks();
@@ -198,6 +207,42 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         if (!Layout.TransitionsSwitchViews)
             Guest.Cpl = Layout.VirtualRingOfReal(_cpu.Cpl);
         Guest.InterruptEnable = _cpu.InterruptsEnabled;
+        if (_installedSpacesVersion >= 0 && _cpu.GetControl(ControlRegister.Ptbr) is var realPtbr && realPtbr != _realPtbr && _currentView >= 0)
+        {
+            // the guest kernel switched address space through the ptbr-target list, in hardware
+            int space = Shadow.SpaceOfRealPtbr(realPtbr);
+            Shadow.Select(space);
+            Guest.Ptbr = Shadow.KeyOf(space);
+            _realPtbr = realPtbr;
+        }
+    }
+
+    /// <summary>Gives the CPU the guest ptbr values of the cached spaces (the ptbr-target
+    /// assist) whenever they changed; only where the layout asks for it, real rings separate
+    /// guest kernel from user (the list admits writes from the guest kernel's real ring only)
+    /// and write protection keeps every cached shadow current.</summary>
+    private void InstallPtbrTargets()
+    {
+        if (!Layout.PtbrTargets || Layout.TransitionsSwitchViews || !Shadow.WriteProtect) return;
+        if (Shadow.SpacesVersion == _installedSpacesVersion) return;
+        Span<uint> guestValues = stackalloc uint[Map.AddressSpaces];
+        Span<uint> realValues = stackalloc uint[Map.AddressSpaces];
+        int count = Shadow.CachedSpaces(guestValues, realValues);
+        _cpu.SetPtbrTargets(Layout.RealRingOfVirtual[0], guestValues[..count], realValues[..count]);
+        _installedSpacesVersion = Shadow.SpacesVersion;
+    }
+
+    /// <summary>The guest wrote ptbr: its address space's shadow becomes current (a lookup in
+    /// the cache, or an empty shadow), and the real ptbr write flushes the real TLB as the
+    /// guest's write flushes its own.</summary>
+    private void SwitchAddressSpace(uint guestPtbr)
+    {
+        bool hit = Shadow.SwitchTo(guestPtbr);
+        Exits.RecordAddressSpaceSwitch(hit);
+        _realPtbr = Shadow.RealPtbr(_currentView);
+        _cpu.SetControl(ControlRegister.Ptbr, _realPtbr);
+        Exits.RecordTlbFlush();
+        InstallPtbrTargets();
     }
 
     /// <summary>Makes the real CPU run the virtual state: the real ring of the virtual CPL,
@@ -211,7 +256,8 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         if (view != _currentView)
         {
             if (_currentView >= 0) Exits.RecordPageTableSwitch();
-            _cpu.SetControl(ControlRegister.Ptbr, Shadow.RealPtbr(view));
+            _realPtbr = Shadow.RealPtbr(view);
+            _cpu.SetControl(ControlRegister.Ptbr, _realPtbr);
             _currentView = view;
         }
     }
@@ -305,6 +351,9 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         var walk = Walk(address, ring, access);
         switch (walk.Outcome)
         {
+            case WalkOutcome.Translated when access == AccessKind.Write && Shadow.IsProtected(walk.PhysicalAddress):
+                HandlePageTableWrite(address, walk, savedPc, framePush);
+                break;
             case WalkOutcome.Translated:
                 FillShadow(address, walk, savedPc, access);
                 break;
@@ -370,6 +419,40 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
             _cpu.FlushTlb();
             Exits.RecordTlbFlush();
         }
+    }
+
+    /// <summary>A write the guest's tables allow into a write-protected guest page-table page:
+    /// a store (stw, sth, stb, push) is performed by the monitor, which then updates the shadow
+    /// entries made from the word it changed, and retires; any other writer (the hardware's
+    /// frame push of a direct gate) makes the monitor stop protecting that page and fill the
+    /// shadow writable, dropping every shadow made from it.</summary>
+    private void HandlePageTableWrite(uint address, in GuestTranslation walk, uint savedPc, bool framePush)
+    {
+        _repeatedFills = 0;
+        if (framePush || !TryFetchGuestInstruction(savedPc, out var instruction) ||
+            instruction.Opcode is not (Opcode.Stw or Opcode.Sth or Opcode.Stb or Opcode.Push))
+        {
+            Shadow.Unprotect(walk.PhysicalAddress);
+            FillShadow(address, walk, savedPc);
+            return;
+        }
+        CountExit(ExitCause.PageTableWrite);
+        uint physical = walk.PhysicalAddress;
+        uint wordAddress = physical & ~3u;
+        _cpu.TryReadPhysical32(wordAddress, out uint word);
+        int shift = (int)(physical & 3) * 8;
+        word = instruction.Opcode switch
+        {
+            Opcode.Stw => _cpu.GetRegister(instruction.Rt),
+            Opcode.Push => _cpu.GetRegister(instruction.Rs),
+            Opcode.Sth => (word & ~(0xFFFFu << shift)) | (_cpu.GetRegister(instruction.Rt) & 0xFFFF) << shift,
+            _ => (word & ~(0xFFu << shift)) | (_cpu.GetRegister(instruction.Rt) & 0xFF) << shift,
+        };
+        _cpu.TryWritePhysical32(wordAddress, word);
+        if (instruction.Opcode == Opcode.Push)
+            _cpu.SetRegister(Registers.StackPointer, address);
+        Shadow.GuestWrote(wordAddress);
+        _cpu.RetireEmulatedInstruction(savedPc + 4, instruction.Info.CostClass);
     }
 
     /// <summary>A real #GP: the instruction at the saved pc says why. A privileged instruction

@@ -173,9 +173,9 @@ public sealed class CompareCliTests : IDisposable
     private static readonly string[] ExpectedRows =
     [
         "nullcall,native,exit 0,1820,3609,1.000|0,0.00,0,1,4,-",
-        "nullcall,ring012,exit 0,1820,27149,7.523|49,26.92,0,2,16,mtcr=12 out=29 shadowFill=8 tlbFlush=1",
-        "nullcall,ring013,exit 0,1820,27149,7.523|49,26.92,0,2,16,mtcr=12 out=29 shadowFill=8 tlbFlush=1",
-        "nullcall,ring3,exit 0,1820,34789,9.640|63,34.62,12,14,38,mtcr=12 out=29 iret=6 syscall=6 shadowFill=10 pageTableSwitch=12 tlbFlush=1",
+        "nullcall,ring012,exit 0,1820,27149,7.523|49,26.92,0,2,16,mtcr=12 out=29 shadowFill=8 tlbFlush=1 shadowCacheMiss=1",
+        "nullcall,ring013,exit 0,1820,27149,7.523|49,26.92,0,2,16,mtcr=12 out=29 shadowFill=8 tlbFlush=1 shadowCacheMiss=1",
+        "nullcall,ring3,exit 0,1820,34789,9.640|63,34.62,12,14,38,mtcr=12 out=29 iret=6 syscall=6 shadowFill=10 pageTableSwitch=12 tlbFlush=1 shadowCacheMiss=1",
     ];
 
     [Fact]
@@ -206,7 +206,7 @@ public sealed class CompareCliTests : IDisposable
         Assert.Equal(["guest", "layout", "stop", "instructions", "cycles", "×", "cycles", "host", "ms", "min", "max", "×", "host", "exits",
                       "exits/1k", "instr", "PT", "switches", "TLB", "flushes", "TLB", "misses", "exits", "by", "cause"],
             lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Matches(@"^nullcall +ring3 +exit 0 +1820 +34789 +9\.640 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +63 +34\.62 +12 +14 +38 +mtcr=12 out=29 iret=6 syscall=6 shadowFill=10 pageTableSwitch=12 tlbFlush=1$", lines[5]);
+        Assert.Matches(@"^nullcall +ring3 +exit 0 +1820 +34789 +9\.640 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +63 +34\.62 +12 +14 +38 +mtcr=12 out=29 iret=6 syscall=6 shadowFill=10 pageTableSwitch=12 tlbFlush=1 shadowCacheMiss=1$", lines[5]);
 
         var markdown = CompareNullCall("--format", "markdown");
         var parts = markdown.Stdout.Split("\n\n");
@@ -244,7 +244,7 @@ public sealed class CompareCliTests : IDisposable
         Assert.Equal((63, 12, 14ul, 38ul), (ring3.GetProperty("exits").GetInt64(), ring3.GetProperty("pageTableSwitches").GetInt64(),
             ring3.GetProperty("tlbFlushes").GetUInt64(), ring3.GetProperty("tlbMisses").GetUInt64()));
         Assert.Equal(Math.Round(63 * 1000.0 / 1820, 6), ring3.GetProperty("exitsPer1000Instructions").GetDouble());
-        Assert.Equal("mtcr=12 out=29 iret=6 syscall=6 shadowFill=10 pageTableSwitch=12 tlbFlush=1",
+        Assert.Equal("mtcr=12 out=29 iret=6 syscall=6 shadowFill=10 pageTableSwitch=12 tlbFlush=1 shadowCacheMiss=1",
             string.Join(" ", ring3.GetProperty("exitsByCause").EnumerateObject().Select(p => $"{p.Name}={p.Value.GetInt64()}")));
         var host = ring3.GetProperty("hostSeconds");
         Assert.Equal(1, host.GetProperty("samples").GetArrayLength());

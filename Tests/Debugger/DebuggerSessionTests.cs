@@ -591,7 +591,7 @@ ring: virtual 3, real 2; ie: virtual 0, real 0
 virtual control registers:
   status    0x00000003   real 0x00000002
   ivt       0x00001330   real 0x00000000
-  ptbr      0x00010001   real 0x01001001
+  ptbr      0x00010001   real 0x01002001
   ksp0      0x00010000   real 0x00000000
   ksp1      0x00000000   real 0x00010000
   ksp2      0x00000000   real 0x00000000
@@ -600,7 +600,7 @@ virtual control registers:
   scratch0  0x00000000   real 0x00000000
   scratch1  0x00000000   real 0x00000000
 0x00002000: guest entry 0x0000201d -> physical 0x00002000; shadow entry (view 0) 0x00002015: frame 0x00002000, present, read-only, executable, ring 2
-exits: 9 total: mtcr 3, shadowFill 6, tlbFlush 1
+exits: 9 total: mtcr 3, shadowFill 6, tlbFlush 1, shadowCacheMiss 1
 (r4) regs
 r0  0x00000000   r1  0x00021000   r2  0x00021000   r3  0x0000001b
 r4  0x00011000   r5  0x00011080   r6  0x0002001b   r7  0x00000000
@@ -865,7 +865,7 @@ info monitor 0x30000000
         const string expected = """
 => 0x00001000 <_start>:  lui sp, 0x1  ; broken.asm:23
 (r4) catch exit frob
-error: catch exit: unknown cause 'frob' (one of hlt, cli, sti, tlbflush, invlpg, mfcr, mtcr, in, out, iret, fault, syscall, interrupt, shadowFill, stop)
+error: catch exit: unknown cause 'frob' (one of hlt, cli, sti, tlbflush, invlpg, mfcr, mtcr, in, out, iret, fault, syscall, interrupt, shadowFill, ptWrite, stop)
 (r4) catch exit mtcr iret
 error: catch exit: give at most one cause
 (r4) catch ring
@@ -882,7 +882,7 @@ ring: virtual 0, real 3; ie: virtual 0, real 0
 virtual control registers:
   status    0x00000000   real 0x00000003
   ivt       0x00001330   real 0x00000000
-  ptbr      0x00010001   real 0x01001001
+  ptbr      0x00010001   real 0x01005001
   ksp0      0x00010000   real 0x00000000
   ksp1      0x00000000   real 0x00000000
   ksp2      0x00000000   real 0x00000000
@@ -891,7 +891,7 @@ virtual control registers:
   scratch0  0x00000000   real 0x00000000
   scratch1  0x00000000   real 0x00000000
 0x30000000: guest not mapped (#PF); shadow entry (view 0) 0x00000000: not present
-exits: 11 total: mtcr 3, iret 1, syscall 1, shadowFill 6, pageTableSwitch 2, tlbFlush 1
+exits: 11 total: mtcr 3, iret 1, syscall 1, shadowFill 6, pageTableSwitch 2, tlbFlush 1, shadowCacheMiss 1
 """;
         Assert.Equal(expected, Debug("broken", script, "ring3"));
     }

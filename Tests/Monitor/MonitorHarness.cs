@@ -123,11 +123,12 @@ public static class MonitorHarness
             Assert.Equal(expected, new Gate(handler, flags));
             Assert.Equal(expected, cpu.GetGate(v));
         }
+        for (int space = 0; space < map.AddressSpaces; space++)
         for (int view = 0; view < map.ViewCount; view++)
         {
             for (uint slot = 0; slot < 1024; slot++)
             {
-                Assert.True(cpu.TryReadPhysical32(map.DirectoryAddress(view) + slot * 4, out uint directoryEntry));
+                Assert.True(cpu.TryReadPhysical32(map.DirectoryAddress(space, view) + slot * 4, out uint directoryEntry));
                 if ((directoryEntry & PageBits.Present) == 0) continue;
                 uint table = directoryEntry & PageBits.FrameMask;
                 Assert.InRange(table, map.PoolAddress, map.MachineRamBytes - 4096);

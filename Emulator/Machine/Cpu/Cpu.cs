@@ -70,6 +70,8 @@ public sealed unsafe partial class Cpu : IDisposable
         st->Pc = entry;
         st->Control[(int)ControlRegister.Rmap] = RingMap.Identity;
         Array.Clear(gates);
+        ptbrTargetCount = 0;
+        PtbrTargetHits = 0;
         Mmu.Reset();
         DropFetchPage();
         stop = null;

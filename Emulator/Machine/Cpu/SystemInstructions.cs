@@ -63,6 +63,7 @@ public sealed unsafe partial class Cpu
         }
         if (cpl > (int)privilege || (opcode == Opcode.Iret && IretSeesRing3(cpl)))
         {
+            if (opcode == Opcode.Mtcr && ptbrTargetCount != 0 && TryPtbrTarget(d)) return;
             RaiseFault(Vectors.GeneralProtection, 0, 0);
             return;
         }
