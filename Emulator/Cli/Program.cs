@@ -27,7 +27,7 @@ public static class Program
             settings.CaseInsensitiveEnumValues = true;
         });
         var (rest, defines) = SplitDefines(args);
-        var parsed = parser.ParseArguments<AsmVerb, DisasmVerb, RunVerb, CompareVerb, HostVerb, IsaDocVerb, DebugVerb>(rest);
+        var parsed = parser.ParseArguments<AsmVerb, DisasmVerb, RunVerb, CompareVerb, HostVerb, IsaDocVerb, DebugVerb, ResumeVerb>(rest);
         if (parsed.Tag == ParserResultType.Parsed && ExtraArgument(parsed.TypeInfo.Current, rest) is { } extra)
         {
             string verb = VerbName(parsed.TypeInfo.Current);
@@ -46,6 +46,7 @@ public static class Program
                 (HostVerb verb) => verb.Execute(output, error, consoleOutput),
                 (IsaDocVerb verb) => verb.Execute(output, error),
                 (DebugVerb verb) => verb.Execute(output, error, consoleInput),
+                (ResumeVerb verb) => verb.Execute(output, error, consoleOutput, consoleInput),
                 errors => ReportParseErrors(parsed, errors.ToList(), rest, output, error));
         }
         catch (UserError e)
@@ -54,6 +55,11 @@ public static class Program
             return e.ExitCode;
         }
         catch (ImageFormatException e)
+        {
+            error.WriteLine($"r4: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (R4.Snapshots.SnapshotFormatException e)
         {
             error.WriteLine($"r4: {e.Message}");
             return ExitCodes.BadInput;

@@ -63,6 +63,17 @@ public sealed class RunVerb : IDefinesSymbols
 
     [Option("machine", Default = "r4", HelpText = "The machine: r4 (as specified) or x86-flaw (an iret at ring > 0 that would change IE leaves it alone instead of #GP, like x86 popf; spec §11.5).")]
     public string Machine { get; set; } = "r4";
+    [Option("hosted", HelpText = "Run as a hosted (Type 2) VM: device exits go through a world switch to a user-level part that serves them with host calls (docs/hosted.md).")]
+    public bool Hosted { get; set; }
+
+    [Option("disk-create", HelpText = "Create the --disk file first as a sparse raw image of this size (e.g. 64M); it must not exist yet.")]
+    public string? DiskCreate { get; set; }
+
+    [Option("save-at", HelpText = "Run to this instruction count (from reset), save a snapshot to --save and stop (docs/hosted.md).")]
+    public ulong? SaveAt { get; set; }
+
+    [Option("save", HelpText = "Snapshot file: written at --save-at, or when Ctrl-\\ (SIGQUIT) is pressed; continue it with `r4 resume`.")]
+    public string? Save { get; set; }
 
     [Option("host-exit-codes", HelpText = "Keep exit codes 64..125 for r4's own outcomes: a guest power-off status 0..63 exits with that status, one of 64 or more exits 122 (the status is printed on stderr and is exitStatus in --stats-json). Without it the guest's low 8 bits are the exit code, whatever they are.")]
     public bool HostExitCodes { get; set; }
@@ -83,6 +94,8 @@ public sealed class RunVerb : IDefinesSymbols
         HelpExample.Of("In a script, tell the guest's status (0..63) from r4's own codes (64..125)", new RunVerb { Guest = "Guests/examples/hello.asm", HostExitCodes = true }),
         HelpExample.Of("Run under the monitor, guest kernel in ring 1 and user in ring 2, with exit counts", new RunVerb { Guest = "Guests/examples/syscalls.asm", Layout = "ring012", Stats = true }),
         HelpExample.Of("The Popek-Goldberg flaw: trap-and-emulate cannot run this guest (docs/techniques.md)", new RunVerb { Guest = "Guests/bench/timer.asm", Layout = "ring012", Machine = "x86-flaw" }),
+        HelpExample.Of("Run hosted (Type 2) on a new 64 MiB sparse disk file, with world switches and host calls in the statistics", new RunVerb { Guest = "Guests/examples/hello.asm", Hosted = true, Layout = "ring012", Disk = "disk.img", DiskCreate = "64M", Stats = true }),
+        HelpExample.Of("Run the teaching kernel to instruction 1000000, save it and stop (then: r4 resume kernel.r4snap)", new RunVerb { Guest = "Guests/kernels/teach/kernel.asm", SaveAt = 1_000_000, Save = "kernel.r4snap" }),
     ];
 
     public int Execute(TextWriter output, TextWriter error, Stream? consoleOutputStream = null, Stream? consoleInputStream = null)
@@ -100,18 +113,19 @@ public sealed class RunVerb : IDefinesSymbols
             try { costs = CostTable.LoadJson(Costs); }
             catch (CostTableException e) { throw new UserError(e.Message, ExitCodes.BadInput); }
         }
-        var engine = Engine.ToLowerInvariant() switch
-        {
-            "jit" => ExecutionEngine.Jit,
-            "interp" or "interpreter" => ExecutionEngine.Interpreter,
-            _ => throw new UserError($"--engine {Engine}: give 'jit' or 'interp'", ExitCodes.Usage),
-        };
+        var engine = ParseEngine(Engine);
+        if (DiskCreate is not null)
+            CreateDisk();
         if (Disk is not null)
             GuestLoader.RequireReadableFile(Disk, "disk image");
         if (StatsJson is not null)
             OutputFile.RequireWritable(StatsJson);
         if (TraceFile is not null)
             OutputFile.RequireWritable(TraceFile);
+        if (SaveAt is not null && Save is null)
+            throw new UserError($"--save-at {SaveAt}: give the snapshot file with --save FILE", ExitCodes.Usage);
+        if (Save is not null)
+            OutputFile.RequireWritable(Save);
         RefuseToOverwriteAnInput();
 
         var image = GuestLoader.Load(Guest, Defines, error, FlatBase());
@@ -142,30 +156,67 @@ public sealed class RunVerb : IDefinesSymbols
         {
             throw new UserError($"{Guest}: {e.Message}; give the machine more RAM with --mem (now {Memory}, at most 2G) or load the program lower", ExitCodes.BadInput);
         }
+        using var hosted = Hosted ? new R4.Hosted.HostedWorld(machine) : null;
         if (traceWriter is not null)
             machine.Trace = new TextTraceSink(traceWriter, image) { FaultAddress = () => machine.Cpu.GetControl(ControlRegister.Fault) };
-        var result = machine.Run(MaxInstructions ?? ulong.MaxValue);
+        bool saved = false;
+        RunResult result;
+        if (Save is null)
+            result = machine.Run(MaxInstructions ?? ulong.MaxValue);
+        else
+            (result, saved) = SnapshotRunning.Run(machine, MaxInstructions ?? ulong.MaxValue, SaveAt, Save,
+                SnapshotRunning.MetadataFor(Guest, Defines), error);
         try { consoleOutput.Flush(); }
         catch (IOException) { }   // a closed pipe: the run already stopped with OutputClosed, or has finished
         traceWriter?.Flush();
         traceFileWriter?.Dispose();   // flushes into the output before it is renamed into place
         traceFile?.Commit();
 
-        int exitCode = ExitCodeOf(result, HostExitCodes);
+        int exitCode = saved ? ExitCodes.Success : ExitCodeOf(result, HostExitCodes);
         if (exitCode == ExitCodes.GuestStatusAbove63)
             error.WriteLine($"r4: the guest powered off with status {result.ExitStatus} (0x{result.ExitStatus:x}); --host-exit-codes reports a status of 64 or more as exit code 122");
-        if (result.Reason != StopReason.PowerOff)
+        if (result.Reason != StopReason.PowerOff && !saved)
             error.WriteLine($"r4: {Describe(result, image, stoppedByMonitor: machine.Monitor?.StopDiagnostic is not null)}");
         if (Stats)
+        {
             StatsReport.WriteSummary(error, result, machine.Statistics, layout.Name, machine.Exits);
+            hosted?.WriteSummary(error);
+        }
         if (StatsJson is not null)
-            OutputFile.Write(StatsJson, StatsReport.ToJson(result, machine.Statistics, layout.Name, machine.Exits, exitCode), output);
+            OutputFile.Write(StatsJson, StatsReport.ToJson(result, machine.Statistics, layout.Name, machine.Exits, exitCode,
+                hosted is null ? null : new() { ["hosted"] = hosted.ToJsonObject() }), output);
         return exitCode;
     }
 
     /// <summary>The --machine value of run, compare and debug.</summary>
     public static MachineVariant ParseMachine(string name) => MachineVariants.TryParse(name, out var variant)
         ? variant : throw new UserError($"--machine {name}: give one of {MachineVariants.Names}", ExitCodes.Usage);
+
+    /// <summary>--disk-create SIZE: a new sparse raw image at --disk (never over an existing file).</summary>
+    private void CreateDisk()
+    {
+        if (Disk is null)
+            throw new UserError($"--disk-create {DiskCreate}: give the file to create with --disk FILE", ExitCodes.Usage);
+        if (!GuestLoader.TryParseSize(DiskCreate!, out ulong bytes) || bytes % 512 != 0 || bytes > long.MaxValue)
+            throw new UserError($"--disk-create {DiskCreate}: give a size that is a multiple of 512 bytes (e.g. 64M)", ExitCodes.Usage);
+        try { R4.Hosted.HostDisk.Create(Disk, (long)bytes); }
+        catch (IOException e) when (File.Exists(Disk))
+        {
+            throw new UserError($"--disk-create {DiskCreate}: '{Disk}' already exists; drop --disk-create to use it", ExitCodes.CannotWrite);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserError($"cannot create disk image '{Disk}': {e.Message}", ExitCodes.CannotWrite);
+        }
+    }
+
+    /// <summary>--engine jit|interp (also for `r4 resume`).</summary>
+    public static ExecutionEngine ParseEngine(string engine) => engine.ToLowerInvariant() switch
+    {
+        "jit" => ExecutionEngine.Jit,
+        "interp" or "interpreter" => ExecutionEngine.Interpreter,
+        _ => throw new UserError($"--engine {engine}: give 'jit' or 'interp'", ExitCodes.Usage),
+    };
 
     /// <summary>The process exit code for a stop: the guest's power-off status (low 8 bits), or a host code.</summary>
     public static int ExitCodeOf(RunResult result, bool hostExitCodes = false) => result.Reason switch
@@ -212,7 +263,7 @@ public sealed class RunVerb : IDefinesSymbols
     private void RefuseToOverwriteAnInput()
     {
         var inputs = new (string Option, string? Path)[] { ("the guest", Guest), ("--input", Input), ("--costs", Costs), ("--disk", Disk) };
-        var outputs = new (string Option, string? Path)[] { ("--stats-json", StatsJson), ("--trace-file", TraceFile) };
+        var outputs = new (string Option, string? Path)[] { ("--stats-json", StatsJson), ("--trace-file", TraceFile), ("--save", Save) };
         foreach (var (option, path) in outputs)
         {
             if (path is null) continue;

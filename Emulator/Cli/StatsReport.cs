@@ -28,7 +28,8 @@ public static class StatsReport
             error.WriteLine($"  {cause,-16} {count,12:N0}");
     }
 
-    public static byte[] ToJson(RunResult result, MachineStatistics stats, string layout = "native", ExitAccounting? exits = null, int? exitCode = null)
+    public static byte[] ToJson(RunResult result, MachineStatistics stats, string layout = "native", ExitAccounting? exits = null, int? exitCode = null,
+        Dictionary<string, object?>? extra = null)
     {
         var traps = new SortedDictionary<int, long>();
         for (int v = 0; v < Vectors.Count; v++)
@@ -54,6 +55,7 @@ public static class StatsReport
             document["exitsTotal"] = exits.TotalExits;
             document["monitorCycles"] = exits.ModelledCycles;
         }
+        foreach (var (key, value) in extra ?? []) document[key] = value;
         return JsonSerializer.SerializeToUtf8Bytes(document, new JsonSerializerOptions { WriteIndented = true });
     }
 }

@@ -100,6 +100,12 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         }
         Guest.Reset();
         Exits.Clear();
+        BuildRealStateFromGuest();
+    }
+
+    /// <summary>Builds the real CPU's state for the virtual CPU in <see cref="Guest"/>.</summary>
+    private void BuildRealStateFromGuest()
+    {
         _stopped = false;
         StopDiagnostic = null;
         _repeatedFills = 0;
@@ -114,6 +120,46 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         _cpu.TranslatedRingMask = Layout.TranslatedRingMask;
         _cpu.TranslationHost = Layout.TranslatedRingMask != 0 ? this : null;
         _cpu.Ring0Host = this;
+    }
+
+    /// <summary>Continues a guest restored from a snapshot (R4.Snapshots): the virtual CPU is
+    /// set from <paramref name="restore"/> (the guest's CPL, IE, control registers and gates as
+    /// it saw them) and the real CPU is rebuilt from it exactly as <see cref="Reset"/> builds it:
+    /// the layout's ring map, the shadow vector table, the real kernel stacks, the real ring,
+    /// IE and shadow view. Shadow page tables are caches and start empty (refilled lazily).
+    /// Call after the machine's RAM, devices and CPU state were put back.</summary>
+    public void RestoreGuest(Action<VirtualCpu> restore)
+    {
+        Guest.Reset();
+        restore(Guest);
+        BuildRealStateFromGuest();
+    }
+
+    /// <summary>The log-dirty mode of live migration; null when off (see <see cref="DirtyPageLog"/>).</summary>
+    public DirtyPageLog? DirtyLog { get; private set; }
+
+    /// <summary>Turns log-dirty mode on (or starts a new round): every guest frame is
+    /// write-protected again by dropping the shadow and the real TLB.</summary>
+    public DirtyPageLog StartDirtyLogRound()
+    {
+        DirtyLog ??= new DirtyPageLog(Map.GuestRamBytes);
+        DropShadowForLogging();
+        return DirtyLog;
+    }
+
+    /// <summary>Turns log-dirty mode off; shadow entries are refilled writable as the guest allows.</summary>
+    public void StopDirtyLog()
+    {
+        if (DirtyLog is null) return;
+        DirtyLog = null;
+        DropShadowForLogging();
+    }
+
+    private void DropShadowForLogging()
+    {
+        Shadow.DropAll();
+        _cpu.FlushTlb();
+        _repeatedFills = 0;
     }
 
     public void OnTrap(Cpu cpu, int vector, uint errorCode, uint savedPc)
@@ -311,7 +357,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
                 HandlePageTableWrite(address, walk, savedPc, framePush);
                 break;
             case WalkOutcome.Translated:
-                FillShadow(address, walk, savedPc);
+                FillShadow(address, walk, savedPc, access);
                 break;
             case var _ when framePush:
                 _repeatedFills = 0;
@@ -341,7 +387,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         return VectorTable.IsDirect(vector, Guest.Gates[vector]);
     }
 
-    private void FillShadow(uint address, in GuestTranslation walk, uint savedPc)
+    private void FillShadow(uint address, in GuestTranslation walk, uint savedPc, AccessKind access)
     {
         if (savedPc == _lastFillPc && (address & PageBits.FrameMask) == _lastFillAddress)
         {
@@ -361,6 +407,12 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         {
             StopGuest($"shadow view {_currentView} cannot show page 0x{address & PageBits.FrameMask:x8}", savedPc);
             return;
+        }
+        if (DirtyLog is { } log)
+        {
+            uint frame = walk.PhysicalAddress >> PageBits.PageShift;
+            if (access == AccessKind.Write) log.MarkDirty(frame);
+            else if (!log.IsDirty(frame)) entry &= ~PageBits.Writable;   // the first write must come back here
         }
         if (Shadow.Fill(_currentView, address, entry))
             _cpu.InvalidatePage(address);

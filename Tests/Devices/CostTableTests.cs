@@ -37,7 +37,7 @@ public sealed class CostTableTests : IDisposable
         Assert.Equal(
             ["alu", "multiply", "divide", "load", "store", "stack", "branch", "jump", "system", "privileged", "portIo",
              "trap", "iret", "tlbMiss", "tlbFlush", "monitorExit", "monitorEmulation", "shadowPageFill",
-             "translatedCall", "vmExit", "nestedWalkReference", "guestSwitch"],
+             "translatedCall", "vmExit", "nestedWalkReference", "guestSwitch", "worldSwitch", "hostCall"],
             CostTable.Keys);
     }
 

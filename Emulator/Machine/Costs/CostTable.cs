@@ -66,6 +66,12 @@ public sealed class CostTable
     /// the slice-end exit, saving one guest's CPU state and gate copy, scheduling, restoring the
     /// next guest's and loading its shadow ptbr (the TLB flush it causes is tlbFlush, extra).</summary>
     public int GuestSwitchCycles { get; init; } = 1200;
+    /// <summary>The hosted monitor (Type 2): a world switch from the ring-0 part to the user-level
+    /// part and back, around every device exit (docs/costs.md cites the published figures).</summary>
+    public int WorldSwitchCycles { get; init; } = 4500;
+    /// <summary>The hosted monitor: one host OS call made by the user-level part (a terminal
+    /// read or write, a disk-file read or write).</summary>
+    public int HostCallCycles { get; init; } = 12000;
 
     // The JSON keys, in the order ToJson writes them: the cost classes, then the events.
     private static readonly (string Key, Func<CostTable, int> Get)[] Events =
@@ -81,6 +87,8 @@ public sealed class CostTable
         ("vmExit", t => t.VmExitCycles),
         ("nestedWalkReference", t => t.NestedWalkReferenceCycles),
         ("guestSwitch", t => t.GuestSwitchCycles),
+        ("worldSwitch", t => t.WorldSwitchCycles),
+        ("hostCall", t => t.HostCallCycles),
     ];
 
     /// <summary>Every key a cost file may use, in ToJson order.</summary>
@@ -203,6 +211,8 @@ public sealed class CostTable
             VmExitCycles = Value("vmExit"),
             NestedWalkReferenceCycles = Value("nestedWalkReference"),
             GuestSwitchCycles = Value("guestSwitch"),
+            WorldSwitchCycles = Value("worldSwitch"),
+            HostCallCycles = Value("hostCall"),
         };
     }
 

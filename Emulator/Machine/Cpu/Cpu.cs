@@ -84,6 +84,26 @@ public sealed unsafe partial class Cpu : IDisposable
         HaltedInstructions = 0;
     }
 
+    /// <summary>Puts back a snapshot's architectural state (R4.Snapshots): registers, pc, control
+    /// registers, instret, cycles, hlt, and the gate copy. The TLB (keeping its miss and flush
+    /// counts), the fetch page and any stop are dropped: they are caches and run state, and
+    /// the guest cannot tell. Decoded code and JIT blocks follow RAM as usual.</summary>
+    public void RestoreState(in CpuState state, ReadOnlySpan<Gate> savedGates)
+    {
+        if (savedGates.Length != Vectors.Count) throw new ArgumentException($"give {Vectors.Count} gates", nameof(savedGates));
+        ulong misses = Mmu.Misses, flushes = Mmu.Flushes;
+        *st = state;
+        savedGates.CopyTo(gates);
+        Mmu.Reset();
+        (Mmu.Misses, Mmu.Flushes) = (misses, flushes);
+        DropFetchPage();
+        stop = null;
+        finalStop = null;
+        trapsWithoutProgress = 0;
+        lastTrapInstret = ulong.MaxValue;
+        RequestBoundary();
+    }
+
     // ---- registers and control registers -------------------------------------------------
 
     public uint GetRegister(int register) => st->Registers[CheckRegister(register)];

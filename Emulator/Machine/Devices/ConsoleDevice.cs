@@ -265,6 +265,34 @@ public sealed class ConsoleDevice : IDisposable
         }
     }
 
+    /// <summary>What a snapshot keeps of the console (R4.Snapshots): the input IRQ enable, the
+    /// last sampling point, the counters and the input bytes already taken from the stream but
+    /// not yet read by the guest. Buffered output is flushed first.</summary>
+    public ConsoleDeviceState CaptureState()
+    {
+        Flush();
+        return new ConsoleDeviceState(InputInterruptEnabled, lastSampleInstret, BytesRead, BytesWritten,
+            inputBuffer.AsSpan(inputStart, inputEnd - inputStart).ToArray(), inputEnded);
+    }
+
+    /// <summary>Puts back a snapshot's console: <paramref name="state"/>'s pending input comes
+    /// before whatever this device's input stream still holds. <paramref name="inputEnded"/>
+    /// says the stream has nothing more (a snapshot whose input had ended).</summary>
+    public void RestoreState(ConsoleDeviceState state, bool inputEnded)
+    {
+        InputInterruptEnabled = state.InputInterruptEnabled;
+        lastSampleInstret = state.LastSampleInstret;
+        BytesRead = state.BytesRead;
+        BytesWritten = state.BytesWritten;
+        if (inputBuffer.Length < state.PendingInput.Length)
+            inputBuffer = new byte[state.PendingInput.Length];
+        state.PendingInput.CopyTo(inputBuffer, 0);
+        inputStart = 0;
+        inputEnd = state.PendingInput.Length;
+        this.inputEnded = inputEnded || input is null;
+        UpdateInterruptLevel();
+    }
+
     public void Dispose()
     {
         Flush();

@@ -48,8 +48,12 @@ public sealed class DeviceBus : IDisposable
     public ulong PortReads { get; private set; }
     public ulong PortWrites { get; private set; }
 
+    /// <summary>Told of every device exit (the hosted monitor, R4.Hosted); null otherwise.</summary>
+    public IDeviceExitObserver? ExitObserver { get; set; }
+
     public uint In(ushort port, ulong instret)
     {
+        ExitObserver?.ExitStarted(port, write: false);
         PortReads++;
         uint value = port switch
         {
@@ -61,11 +65,13 @@ public sealed class DeviceBus : IDisposable
             _ => 0xFFFF_FFFF,
         };
         UpdateNextEvent();
+        ExitObserver?.ExitFinished();
         return value;
     }
 
     public void Out(ushort port, uint value, ulong instret)
     {
+        ExitObserver?.ExitStarted(port, write: true);
         PortWrites++;
         switch (port)
         {
@@ -83,6 +89,7 @@ public sealed class DeviceBus : IDisposable
                 break;
         }
         UpdateNextEvent();
+        ExitObserver?.ExitFinished();
     }
 
     /// <summary>The devices' part of a machine reset (spec 6a; instret restarts at 0): the timer
@@ -106,8 +113,19 @@ public sealed class DeviceBus : IDisposable
     public void Tick(ulong instret)
     {
         Timer.Tick(instret);
+        bool diskDue = ExitObserver is not null && instret >= Disk.CompletionInstret;
+        if (diskDue) ExitObserver!.DiskTransferStarted();
         Disk.Tick(instret);
+        if (diskDue) ExitObserver!.ExitFinished();
         Console.Tick(instret);
+        UpdateNextEvent();
+    }
+
+    /// <summary>After a snapshot's device state was put back (R4.Snapshots): the port counters,
+    /// and the next device event recomputed.</summary>
+    public void AfterRestore(ulong portReads, ulong portWrites)
+    {
+        (PortReads, PortWrites) = (portReads, portWrites);
         UpdateNextEvent();
     }
 

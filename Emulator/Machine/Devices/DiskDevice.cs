@@ -99,6 +99,11 @@ public sealed class DiskDevice : IDisposable
     }
 
     public bool Attached => image is not null;
+    /// <summary>The image file given at creation (null: no disk).</summary>
+    public string? ImagePath => imagePath;
+    /// <summary>True once a write request has changed the image file (a snapshot then
+    /// captures the image instead of referring to it).</summary>
+    public bool ImageWritten { get; private set; }
     public bool Writable => imageWritable;
     public ulong SectorCount => image is null ? 0 : windowSectorCount ?? ((ulong)image.Length + SectorBytes - 1) / SectorBytes;
 
@@ -218,7 +223,10 @@ public sealed class DiskDevice : IDisposable
             remaining -= (ulong)chunk.Length;
         }
         if (requestCommand == Ports.DiskCommandWrite)
+        {
+            ImageWritten = true;
             image!.Flush();
+        }
     }
 
     // Reads the image at position; bytes past the end of the file (a partial last sector) are 0.
@@ -234,6 +242,20 @@ public sealed class DiskDevice : IDisposable
             filled += read;
         }
         destination[filled..].Clear();
+    }
+
+    /// <summary>The registers and the request in flight, for a snapshot (R4.Snapshots).</summary>
+    public DiskDeviceState CaptureState() => new(SectorRegister, AddressRegister, CountRegister, CommandRegister, Busy, Error,
+        CompletionInstret, requestCommand, requestSector, requestAddress, requestCount, ImageWritten);
+
+    /// <summary>Puts back a snapshot's registers and request in flight: it completes at the
+    /// same instret as it would have.</summary>
+    public void RestoreState(DiskDeviceState state)
+    {
+        (SectorRegister, AddressRegister, CountRegister, CommandRegister) = (state.Sector, state.Address, state.Count, state.Command);
+        (Busy, Error, CompletionInstret) = (state.Busy, state.Error, state.Busy ? state.CompletionInstret : ulong.MaxValue);
+        (requestCommand, requestSector, requestAddress, requestCount) = (state.RequestCommand, state.RequestSector, state.RequestAddress, state.RequestCount);
+        ImageWritten = state.ImageWritten;
     }
 
     public void Dispose()

@@ -52,6 +52,16 @@ public sealed class InterruptRequests
         assertedLevels = 0;
     }
 
+    /// <summary>The level-triggered lines now asserted (for a snapshot).</summary>
+    public ulong AssertedLevels => assertedLevels;
+
+    /// <summary>Puts back the requests and lines of a snapshot (R4.Snapshots).</summary>
+    public void Restore(ulong pendingMask, ulong asserted)
+    {
+        PendingMask = pendingMask | asserted;
+        assertedLevels = asserted;
+    }
+
     /// <summary>The lowest requested vector, or -1.</summary>
     public int Lowest() => PendingMask == 0 ? -1 : BitOperations.TrailingZeroCount(PendingMask);
 }

@@ -37,6 +37,14 @@ public sealed class TimerDevice(InterruptRequests interrupts)
     public uint ReadCount(ulong instret) =>
         !Running ? 0 : NextExpiryInstret > instret ? (uint)(NextExpiryInstret - instret) : 0;
 
+    /// <summary>Puts back a snapshot's period and phase (R4.Snapshots): the next request stays
+    /// on the grid the guest started.</summary>
+    public void Restore(uint periodInstructions, ulong nextExpiryInstret)
+    {
+        PeriodInstructions = periodInstructions;
+        NextExpiryInstret = periodInstructions == 0 ? ulong.MaxValue : nextExpiryInstret;
+    }
+
     public void Tick(ulong instret)
     {
         if (instret < NextExpiryInstret)

@@ -1,0 +1,265 @@
+// Pre-copy live migration (spec §11.3) over any byte stream (loopback TCP for `r4 migrate`):
+// the source sends every page the guest has touched while the guest keeps running, then in
+// each further round the pages it dirtied meanwhile — found, under a monitor, by the shadow
+// page tables' write protection (log-dirty mode, as Xen does: VirtualMachineMonitor.DirtyLog);
+// natively, where no monitor owns the page tables, by comparing each touched page with the
+// copy the receiver holds — until few pages remain or the rounds stop shrinking; then it stops
+// the guest and sends the last pages and the CPU and device state (a snapshot without RAM).
+// The last round always compares every touched page with what was sent, so writes the log
+// cannot see (disk DMA, frames the monitor writes) are never lost. Only when the receiver has
+// restored the guest and acknowledged it is the source's copy given up: a dropped connection
+// or a refusal leaves the source's guest exactly where it was, still runnable.
+//
+// Wire format: messages of one type byte, a u32 length and the payload. Source → receiver:
+// 'H' hello (JSON: layout, RAM size), 'P' pages (u32 count, then count × (u32 frame, 4096
+// bytes)), 'S' state (a snapshot file without RAM). Receiver → source: 'Y' accepted, 'N'
+// refused (UTF-8 reason), 'A' restored.
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using R4.Isa;
+using R4.Machine;
+using R4.Monitor;
+
+namespace R4.Snapshots;
+
+/// <summary>A migration that did not complete; the source guest is unharmed.</summary>
+public sealed class MigrationException(string message, Exception? inner = null) : Exception(message, inner);
+
+public sealed record MigrationSettings
+{
+    /// <summary>Guest instructions run between two pre-copy rounds.</summary>
+    public ulong InstructionsPerRound { get; init; } = 50_000;
+    public int MaxRounds { get; init; } = 8;
+    /// <summary>Stop and copy once a round has at most this many pages.</summary>
+    public int StopAndCopyPages { get; init; } = 16;
+}
+
+public sealed record MigrationRound(int Number, int Pages, long Bytes, ulong GuestInstructionsBefore, double HostMilliseconds, string FoundBy);
+
+public sealed record MigrationReport(IReadOnlyList<MigrationRound> Rounds, double DowntimeMilliseconds, ulong InstretAtStop,
+    double GuestInstructionsPerSecond, int PagesMissedByLog, bool Completed, string? GuestStoppedFirst)
+{
+    public long TotalBytes => Rounds.Sum(r => r.Bytes);
+    /// <summary>Guest instructions the source could have run in the downtime at its measured rate.</summary>
+    public ulong DowntimeGuestInstructions => (ulong)(DowntimeMilliseconds / 1000 * GuestInstructionsPerSecond);
+
+    public IEnumerable<string> Lines()
+    {
+        foreach (var r in Rounds)
+            yield return $"round {r.Number}{(r.FoundBy == "stop-and-copy" ? " (stop-and-copy)" : "")}: {r.Pages} pages, {r.Bytes} bytes, " +
+                         $"{r.HostMilliseconds:F2} ms, guest at instruction {r.GuestInstructionsBefore}, pages found by {r.FoundBy}";
+        if (GuestStoppedFirst is not null)
+        {
+            yield return $"the guest stopped before the migration finished ({GuestStoppedFirst}): nothing migrated";
+            yield break;
+        }
+        yield return $"total {Rounds.Count} rounds, {Rounds.Sum(r => r.Pages)} pages, {TotalBytes} bytes; downtime {DowntimeMilliseconds:F2} ms host " +
+                     $"= {DowntimeGuestInstructions} guest instructions at {GuestInstructionsPerSecond / 1e6:F1} MIPS (the guest's own clock, instret, stands still: " +
+                     $"it resumes at instruction {InstretAtStop}); pages the dirty log missed: {PagesMissedByLog}";
+    }
+}
+
+public static class LiveMigration
+{
+    private const int PageBytes = PageBits.PageSize;
+    private static readonly JsonSerializerOptions Json = new();
+
+    private sealed record Hello(string Layout, uint GuestRamBytes, string Machine);
+
+    // ---- source ---------------------------------------------------------------------------
+
+    /// <summary>Migrates <paramref name="guest"/> (stopped between runs) to the receiver at the
+    /// other end of <paramref name="stream"/>, running it between rounds. On success the
+    /// receiver runs the guest and the source must not; on <see cref="MigrationException"/> the
+    /// source's guest is where the last round left it and can go on.</summary>
+    public static MigrationReport Send(GuestMachine guest, Stream stream, SnapshotMetadata metadata, MigrationSettings settings)
+    {
+        var rounds = new List<MigrationRound>();
+        var sent = new Dictionary<uint, byte[]>();   // frame → contents the receiver holds (absent: zero)
+        var monitor = guest.Monitor;
+        var clock = Stopwatch.StartNew();
+        ulong startInstret = guest.Cpu.Instret;
+        double runSeconds = 0;
+        try
+        {
+            WriteMessage(stream, (byte)'H', JsonSerializer.SerializeToUtf8Bytes(new Hello(guest.Layout.Name, guest.GuestRamBytes, metadata.Machine), Json));
+            var (reply, payload) = ReadMessage(stream);
+            if (reply == 'N') throw new MigrationException($"the receiver refused the guest: {Encoding.UTF8.GetString(payload)}");
+            if (reply != 'Y') throw new MigrationException($"the receiver answered '{(char)reply}' to the hello");
+
+            // Round 1: everything touched. Log-dirty mode starts first, so writes from here on are seen.
+            var log = monitor?.StartDirtyLogRound();
+            var pages = ChangedPages(guest, GuestSnapshot.TouchedPages(guest), sent);
+            rounds.Add(SendRound(stream, guest, 1, pages, sent, monitor is null ? "touched pages" : "touched pages"));
+            int previous = pages.Count;
+            for (int number = 2; number <= settings.MaxRounds; number++)
+            {
+                var runClock = Stopwatch.StartNew();
+                var result = guest.Run(settings.InstructionsPerRound);   // the guest runs while the copy goes on
+                runSeconds += runClock.Elapsed.TotalSeconds;
+                if (result.Reason != StopReason.InstructionLimit)
+                {
+                    monitor?.StopDirtyLog();
+                    WriteMessage(stream, (byte)'X', []);
+                    return new MigrationReport(rounds, 0, guest.Cpu.Instret, 0, 0, false, result.Reason.ToString());
+                }
+                List<uint> candidates;
+                string foundBy;
+                if (log is not null)
+                {
+                    candidates = log.TakeDirty();
+                    monitor!.StartDirtyLogRound();
+                    foundBy = "shadow write protection";
+                }
+                else
+                {
+                    candidates = GuestSnapshot.TouchedPages(guest);
+                    foundBy = "comparison with the copy sent";
+                }
+                pages = ChangedPages(guest, candidates, sent);
+                rounds.Add(SendRound(stream, guest, number, pages, sent, foundBy));
+                if (pages.Count <= settings.StopAndCopyPages || pages.Count >= previous) break;
+                previous = pages.Count;
+            }
+
+            // Stop and copy: the guest does not run again here.
+            var downtime = Stopwatch.StartNew();
+            var logged = log?.TakeDirty() ?? [];
+            var last = ChangedPages(guest, GuestSnapshot.TouchedPages(guest), sent);
+            int missed = log is null ? 0 : last.Count(frame => logged.BinarySearch(frame) < 0);
+            rounds.Add(SendRound(stream, guest, rounds.Count + 1, last, sent, "stop-and-copy"));
+            var state = GuestSnapshot.Capture(guest, metadata with { Reason = "migration" }, includeRam: false);
+            WriteMessage(stream, (byte)'S', state);
+            var (ack, ackPayload) = ReadMessage(stream);
+            if (ack != 'A') throw new MigrationException($"the receiver could not restore the guest: {Encoding.UTF8.GetString(ackPayload)}");
+            downtime.Stop();
+            monitor?.StopDirtyLog();
+            double rate = runSeconds > 0 ? (guest.Cpu.Instret - startInstret) / runSeconds : 0;
+            return new MigrationReport(rounds, downtime.Elapsed.TotalMilliseconds, guest.Cpu.Instret, rate, missed, true, null);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or System.Net.Sockets.SocketException or MigrationException)
+        {
+            monitor?.StopDirtyLog();   // the source's guest goes on as if nothing happened
+            throw e as MigrationException ?? new MigrationException(e.Message, e);
+        }
+    }
+
+    /// <summary>Of <paramref name="candidates"/>, the frames whose contents differ from what the receiver holds.</summary>
+    private static unsafe List<uint> ChangedPages(GuestMachine guest, List<uint> candidates, Dictionary<uint, byte[]> sent)
+    {
+        var changed = new List<uint>();
+        byte* ram = guest.Machine.Memory.Base;
+        foreach (uint frame in candidates)
+        {
+            var page = new ReadOnlySpan<byte>(ram + (ulong)frame * PageBytes, PageBytes);
+            bool differs = sent.TryGetValue(frame, out var copy) ? !page.SequenceEqual(copy) : page.IndexOfAnyExcept((byte)0) >= 0;
+            if (differs) changed.Add(frame);
+        }
+        return changed;
+    }
+
+    private static unsafe MigrationRound SendRound(Stream stream, GuestMachine guest, int number, List<uint> frames, Dictionary<uint, byte[]> sent, string foundBy)
+    {
+        var clock = Stopwatch.StartNew();
+        var payload = new byte[4 + frames.Count * (4 + PageBytes)];
+        BinaryPrimitives.WriteUInt32LittleEndian(payload, (uint)frames.Count);
+        int at = 4;
+        byte* ram = guest.Machine.Memory.Base;
+        foreach (uint frame in frames)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(payload.AsSpan(at), frame);
+            var page = new ReadOnlySpan<byte>(ram + (ulong)frame * PageBytes, PageBytes);
+            page.CopyTo(payload.AsSpan(at + 4));
+            sent[frame] = page.ToArray();
+            at += 4 + PageBytes;
+        }
+        WriteMessage(stream, (byte)'P', payload);
+        return new MigrationRound(number, frames.Count, payload.Length + 5, guest.Cpu.Instret, clock.Elapsed.TotalMilliseconds, foundBy);
+    }
+
+    // ---- receiver -----------------------------------------------------------------------------
+
+    /// <summary>Receives a guest from <paramref name="stream"/>; <paramref name="refuse"/> may
+    /// name a reason to refuse it (from its layout and RAM size). Returns the restored guest,
+    /// ready to run, or null when the source's guest stopped before the migration finished.</summary>
+    public static RestoredGuest? Receive(Stream stream, RestoreOptions options, Func<string, uint, string?>? refuse = null)
+    {
+        var (type, payload) = ReadMessage(stream);
+        if (type != 'H') throw new MigrationException($"expected a migration hello, got message '{(char)type}'");
+        var hello = JsonSerializer.Deserialize<Hello>(payload, Json) ?? throw new MigrationException("empty hello");
+        string? reason = !Layouts.TryParse(options.Layout ?? hello.Layout, out _) ? $"unknown layout '{hello.Layout}'"
+            : hello.GuestRamBytes == 0 || hello.GuestRamBytes % PageBytes != 0 ? $"RAM size {hello.GuestRamBytes}"
+            : refuse?.Invoke(hello.Layout, hello.GuestRamBytes);
+        if (reason is not null)
+        {
+            WriteMessage(stream, (byte)'N', Encoding.UTF8.GetBytes(reason));
+            throw new MigrationException($"refused the guest: {reason}");
+        }
+        WriteMessage(stream, (byte)'Y', []);
+        var pages = new Dictionary<uint, byte[]>();
+        while (true)
+        {
+            (type, payload) = ReadMessage(stream);
+            switch (type)
+            {
+                case (byte)'P':
+                    uint count = BinaryPrimitives.ReadUInt32LittleEndian(payload);
+                    if (payload.Length != 4 + (long)count * (4 + PageBytes)) throw new MigrationException("malformed page message");
+                    for (int i = 0, at = 4; i < count; i++, at += 4 + PageBytes)
+                    {
+                        uint frame = BinaryPrimitives.ReadUInt32LittleEndian(payload.AsSpan(at));
+                        if ((ulong)frame * PageBytes >= hello.GuestRamBytes) throw new MigrationException($"page {frame} outside the guest's RAM");
+                        pages[frame] = payload.AsSpan(at + 4, PageBytes).ToArray();
+                    }
+                    break;
+                case (byte)'X':
+                    return null;
+                case (byte)'S':
+                    RestoredGuest? restored = null;
+                    try
+                    {
+                        restored = GuestSnapshot.Read(payload, "migration state").Restore(options);
+                        foreach (var (frame, bytes) in pages)
+                            restored.Guest.Machine.Memory.Write(frame * (uint)PageBytes, bytes);
+                        WriteMessage(stream, (byte)'A', []);
+                        return restored;
+                    }
+                    catch (Exception e) when (e is SnapshotFormatException or IOException)
+                    {
+                        restored?.Dispose();
+                        try { WriteMessage(stream, (byte)'N', Encoding.UTF8.GetBytes(e.Message)); } catch (IOException) { }
+                        throw new MigrationException($"cannot restore the migrated guest: {e.Message}", e);
+                    }
+                default:
+                    throw new MigrationException($"unexpected migration message '{(char)type}'");
+            }
+        }
+    }
+
+    // ---- framing --------------------------------------------------------------------------------
+
+    private static void WriteMessage(Stream stream, byte type, ReadOnlySpan<byte> payload)
+    {
+        Span<byte> header = stackalloc byte[5];
+        header[0] = type;
+        BinaryPrimitives.WriteUInt32LittleEndian(header[1..], (uint)payload.Length);
+        stream.Write(header);
+        stream.Write(payload);
+        stream.Flush();
+    }
+
+    private static (byte Type, byte[] Payload) ReadMessage(Stream stream)
+    {
+        Span<byte> header = stackalloc byte[5];
+        try { stream.ReadExactly(header); }
+        catch (EndOfStreamException) { throw new MigrationException("the connection closed"); }
+        uint length = BinaryPrimitives.ReadUInt32LittleEndian(header[1..]);
+        if (length > 1u << 31) throw new MigrationException($"message of {length} bytes is too large");
+        var payload = new byte[length];
+        try { stream.ReadExactly(payload); }
+        catch (EndOfStreamException) { throw new MigrationException("the connection closed in the middle of a message"); }
+        return (header[0], payload);
+    }
+}
