@@ -435,7 +435,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
             instruction.Opcode is not (Opcode.Stw or Opcode.Sth or Opcode.Stb or Opcode.Push))
         {
             Shadow.Unprotect(walk.PhysicalAddress);
-            FillShadow(address, walk, savedPc);
+            FillShadow(address, walk, savedPc, AccessKind.Write);
             return;
         }
         CountExit(ExitCause.PageTableWrite);
@@ -451,6 +451,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
             _ => (word & ~(0xFFu << shift)) | (_cpu.GetRegister(instruction.Rt) & 0xFF) << shift,
         };
         _cpu.TryWritePhysical32(Map.MachinePhysical(wordAddress), word);
+        DirtyLog?.MarkDirty(wordAddress >> PageBits.PageShift);   // a migration must resend the table it changed
         if (instruction.Opcode == Opcode.Push)
             _cpu.SetRegister(Registers.StackPointer, address);
         Shadow.GuestWrote(wordAddress);
