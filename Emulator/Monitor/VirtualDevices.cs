@@ -51,10 +51,18 @@ public sealed class VirtualDevices(DeviceBus bus)
     public long PortReads { get; private set; }
     public long PortWrites { get; private set; }
 
+    /// <summary>The hypercall port of the paravirtual interface (spec §11.4): unknown on the bare
+    /// machine, so a guest learns at run time whether a monitor runs it.</summary>
+    public const ushort HypercallPort = 0xE0;
+
+    /// <summary>What `in 0xE0` reads under the monitor: the ASCII bytes "R4VM", first byte lowest.</summary>
+    public const uint HypercallSignature = 0x4D563452;
+
     /// <summary>`in rd, port` at time <paramref name="instretBefore"/> (instructions retired before it).</summary>
     public uint In(ushort port, ulong instretBefore)
     {
         PortReads++;
+        if (port == HypercallPort) return HypercallSignature;
         return Bus.In(port, instretBefore);
     }
 
