@@ -433,7 +433,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
             instruction.Opcode is not (Opcode.Stw or Opcode.Sth or Opcode.Stb or Opcode.Push))
         {
             Shadow.Unprotect(walk.PhysicalAddress);
-            FillShadow(address, walk, savedPc);
+            FillShadow(address, walk, savedPc, AccessKind.Write);
             return;
         }
         CountExit(ExitCause.PageTableWrite);
