@@ -110,6 +110,9 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         StopDiagnostic = null;
         _repeatedFills = 0;
         Shadow.Reset();
+        // A restored guest may already run in an address space: the shadow cache keys it by
+        // the guest's ptbr, as an emulated mtcr ptbr would (a reset guest has ptbr 0).
+        if (Guest.Ptbr != 0) Shadow.SwitchTo(Guest.Ptbr);
         _installedSpacesVersion = -1;
         InstallPtbrTargets();
         _cpu.SetControl(ControlRegister.Rmap, Layout.RealRmap);
