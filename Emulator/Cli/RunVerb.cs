@@ -200,7 +200,7 @@ public sealed class RunVerb : IDefinesSymbols
         if (!GuestLoader.TryParseSize(DiskCreate!, out ulong bytes) || bytes % 512 != 0 || bytes > long.MaxValue)
             throw new UserError($"--disk-create {DiskCreate}: give a size that is a multiple of 512 bytes (e.g. 64M)", ExitCodes.Usage);
         try { R4.Hosted.HostDisk.Create(Disk, (long)bytes); }
-        catch (IOException e) when (File.Exists(Disk))
+        catch (IOException) when (File.Exists(Disk))
         {
             throw new UserError($"--disk-create {DiskCreate}: '{Disk}' already exists; drop --disk-create to use it", ExitCodes.CannotWrite);
         }
