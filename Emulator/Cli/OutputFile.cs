@@ -167,8 +167,44 @@ public sealed class OutputFile : IDisposable
     public static Stream OpenProcessStandardOutput()
     {
         if (OperatingSystem.IsWindows()) return Console.OpenStandardOutput();
-        try { return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1); }
-        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { return Console.OpenStandardOutput(); }
+        return new StandardOutputStream();
+    }
+
+    /// <summary>Descriptor 1 written with write(2) itself: no position of its own (a FileStream
+    /// over a redirected regular file would write at offset 0 over what the shell or `dotnet
+    /// run` already wrote there), and a closed pipe is an IOException, not a silent drop.</summary>
+    private sealed unsafe class StandardOutputStream : Stream
+    {
+        private const int Interrupted = 4;   // EINTR
+
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "write", SetLastError = true)]
+        private static extern nint WriteDescriptor(int descriptor, byte* buffer, nint count);
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            fixed (byte* start = buffer)
+            {
+                int written = 0;
+                while (written < buffer.Length)
+                {
+                    nint count = WriteDescriptor(1, start + written, buffer.Length - written);
+                    if (count >= 0) { written += (int)count; continue; }
+                    int error = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                    if (error != Interrupted) throw new IOException($"standard output: write failed (errno {error})");
+                }
+            }
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        public override void Flush() { }
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     /// <summary>True for `-` and the names of the process's own standard output.</summary>
