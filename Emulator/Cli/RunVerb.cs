@@ -61,6 +61,9 @@ public sealed class RunVerb : IDefinesSymbols
     [Option("ptbr-targets", HelpText = "Monitor knob: on|off, the CPU completes the guest kernel's ptbr writes to cached spaces without an exit (VT-x CR3-target list; ring012/ring013; default on).")]
     public string? PtbrTargets { get; set; }
 
+    [Option("exit-profile", HelpText = "Under a monitor: count exits and their modelled cycles by guest pc and symbol (the monitor's perf kvm stat); --stats prints the top 20, --stats-json every pc.")]
+    public bool ExitProfile { get; set; }
+
     [Option("direct-syscalls", HelpText = "Monitor knob: on|off, system calls enter the guest kernel through direct gates in hardware, or each through the monitor (lguest's and Xen's trap-table fast path; ring012/ring013/bt; default on).")]
     public string? DirectSyscalls { get; set; }
 
@@ -159,6 +162,7 @@ public sealed class RunVerb : IDefinesSymbols
         {
             throw new UserError($"{Guest}: {e.Message}; give the machine more RAM with --mem (now {Memory}, at most 2G) or load the program lower", ExitCodes.BadInput);
         }
+        if (ExitProfile) machine.Exits?.ProfileByPc();
         using var hosted = Hosted ? new R4.Hosted.HostedWorld(machine) : null;
         if (traceWriter is not null)
             machine.Trace = new TextTraceSink(traceWriter, image) { FaultAddress = () => machine.Cpu.GetControl(ControlRegister.Fault) };
@@ -182,12 +186,12 @@ public sealed class RunVerb : IDefinesSymbols
             error.WriteLine($"r4: {Describe(result, image, stoppedByMonitor: machine.Monitor?.StopDiagnostic is not null)}");
         if (Stats)
         {
-            StatsReport.WriteSummary(error, result, machine.Statistics, layout.Name, machine.Exits);
+            StatsReport.WriteSummary(error, result, machine.Statistics, layout.Name, machine.Exits, image);
             hosted?.WriteSummary(error);
         }
         if (StatsJson is not null)
             OutputFile.Write(StatsJson, StatsReport.ToJson(result, machine.Statistics, layout.Name, machine.Exits, exitCode,
-                hosted is null ? null : new() { ["hosted"] = hosted.ToJsonObject() }), output);
+                hosted is null ? null : new() { ["hosted"] = hosted.ToJsonObject() }, image), output);
         return exitCode;
     }
 

@@ -17,6 +17,7 @@ public sealed partial class VirtualMachineMonitor : ITranslationHost
     public void OnTranslatedInstruction(Cpu cpu, in DecodedInstruction instruction, uint pc)
     {
         if (_stopped) return;
+        Exits.ExitPc = pc;
         SyncFromReal();
         _repeatedFills = 0;
         _exitKind = ExitKind.TranslatedCall;

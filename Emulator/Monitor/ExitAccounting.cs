@@ -44,6 +44,10 @@ public sealed class ExitAccounting(CostTable costs)
 {
     private readonly long[] _exitsByCause = new long[Enum.GetValues<ExitCause>().Length];
     private readonly long[] _reflectedFaultsByVector = new long[Vectors.Count];
+    private readonly ulong[] _cyclesByCause = new ulong[Enum.GetValues<ExitCause>().Length];
+    private readonly ulong[] _reflectedFaultCyclesByVector = new ulong[Vectors.Count];
+    private readonly long[] _guestDeliveriesByVector = new long[Vectors.Count];
+    private Dictionary<uint, ExitSite>? _sites;
 
     public CostTable Costs { get; } = costs;
 
@@ -76,6 +80,10 @@ public sealed class ExitAccounting(CostTable costs)
     {
         Array.Clear(_exitsByCause);
         Array.Clear(_reflectedFaultsByVector);
+        Array.Clear(_cyclesByCause);
+        Array.Clear(_reflectedFaultCyclesByVector);
+        Array.Clear(_guestDeliveriesByVector);
+        _sites?.Clear();
         TotalExits = PageTableSwitches = TlbFlushes = TranslatedCalls = VmExits = ShadowCacheHits = ShadowCacheMisses = 0;
         ModelledCycles = 0;
     }
@@ -103,8 +111,36 @@ public sealed class ExitAccounting(CostTable costs)
             _ => Costs.MonitorEmulationCycles,
         };
         ModelledCycles += (ulong)cycles;
+        _cyclesByCause[(int)cause] += (ulong)cycles;
+        if (cause == ExitCause.ReflectedFault && vector >= 0)
+            _reflectedFaultCyclesByVector[vector] += (ulong)cycles;
+        if (_sites is not null)
+        {
+            ref var site = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_sites, ExitPc, out _);
+            site = new ExitSite(ExitPc, site.Exits + 1, site.Cycles + (ulong)cycles);
+        }
         return cycles;
     }
+
+    /// <summary>The guest pc of the exit being handled (the trapping or emulated instruction;
+    /// for an interrupt, the instruction it came in before), set by the monitor at each exit.</summary>
+    public uint ExitPc { get; set; }
+
+    /// <summary>Turns on the exit profile by guest pc (<see cref="Sites"/>; r4 run --exit-profile).</summary>
+    public void ProfileByPc() => _sites ??= [];
+
+    /// <summary>Exits and their cycles by guest pc, most cycles first (empty unless profiled).</summary>
+    public IReadOnlyList<ExitSite> Sites() =>
+        _sites is null ? [] : [.. _sites.Values.OrderByDescending(s => s.Cycles).ThenBy(s => s.Pc)];
+
+    /// <summary>Cycles of the exits of one cause.</summary>
+    public ulong CyclesOf(ExitCause cause) => _cyclesByCause[(int)cause];
+
+    /// <summary>A trap the monitor delivered into the guest (a reflected fault, an emulated
+    /// `int` or `brk`, an injected interrupt): what the guest itself took, by vector.</summary>
+    public void RecordGuestDelivery(int vector) => _guestDeliveriesByVector[vector]++;
+
+    public long GuestDeliveries(int vector) => _guestDeliveriesByVector[vector];
 
     /// <summary>Work inside an exit beyond its own emulation (each further entry of a batched
     /// hypercall): returns the cycles, counted in <see cref="ModelledCycles"/>.</summary>
@@ -167,6 +203,25 @@ public sealed class ExitAccounting(CostTable costs)
         _ => cause.ToString().ToLowerInvariant(),
     };
 
+    /// <summary>The modelled cycles of each exit cause of <see cref="ByName"/> (the events cost
+    /// nothing of their own: they are priced inside the exits they happen in).</summary>
+    public IReadOnlyDictionary<string, ulong> CyclesByName()
+    {
+        var cycles = new Dictionary<string, ulong>();
+        foreach (var cause in Enum.GetValues<ExitCause>())
+        {
+            if (cause == ExitCause.ReflectedFault)
+            {
+                for (int v = 0; v < Vectors.Count; v++)
+                    if (_reflectedFaultsByVector[v] != 0)
+                        cycles["fault." + Vectors.Name(v).TrimStart('#').Replace(' ', '.')] = _reflectedFaultCyclesByVector[v];
+                continue;
+            }
+            if (_exitsByCause[(int)cause] != 0) cycles[NameOf(cause)] = _cyclesByCause[(int)cause];
+        }
+        return cycles;
+    }
+
     /// <summary>The nonzero counters by name, in a fixed order: emulated instructions,
     /// reflected faults by vector ("fault.PF"), system calls, interrupts, shadow fills, stops,
     /// then how many of those were "translatedCall"s (bt) or "vmExit"s (hw), then the events
@@ -196,3 +251,6 @@ public sealed class ExitAccounting(CostTable costs)
         return list;
     }
 }
+
+/// <summary>Exits at one guest pc and their modelled cycles (the exit profile).</summary>
+public readonly record struct ExitSite(uint Pc, long Exits, ulong Cycles);

@@ -48,6 +48,7 @@ public sealed partial class VirtualMachineMonitor : IGuestModeHost
     public bool OnVmExit(Cpu cpu, in VmExit exit)
     {
         if (_stopped) return true;
+        Exits.ExitPc = exit.Pc;
         _exitKind = ExitKind.VmExit;
         try
         {

@@ -132,6 +132,7 @@ public sealed partial class VirtualMachineMonitor
         Guest.Cpl = target;
         if (gate.IsInterruptGate) Guest.InterruptEnable = false;
         _cpu.Pc = gate.Handler;
+        Exits.RecordGuestDelivery(vector);
         _cpu.AddCycles((ulong)_cpu.Costs.TrapCycles);
         return true;
     }

@@ -173,6 +173,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     public void OnTrap(Cpu cpu, int vector, uint errorCode, uint savedPc)
     {
         if (_stopped) return;
+        Exits.ExitPc = savedPc;
         SyncFromReal();
         switch (vector)
         {
