@@ -166,7 +166,7 @@ public sealed class CompareCliTests : IDisposable
     // ------------------------------------------------------------------ outputs
 
     private const string CsvHeader =
-        "guest,layout,stop,instructions,cycles,cycle_slowdown,host_ms_median,host_ms_min,host_ms_max,host_slowdown," +
+        "guest,layout,stop,instructions,cycles,cycle_slowdown,host_ms_median,host_ms_min,host_ms_max,host_slowdown,host_slowdown_ci95," +
         "exits,exits_per_1k_instructions,page_table_switches,tlb_flushes,tlb_misses,exits_by_cause";
 
     /// <summary>The deterministic columns of nullcall with N=2: everything but the host_* columns.</summary>
@@ -189,9 +189,10 @@ public sealed class CompareCliTests : IDisposable
         var rows = lines.Skip(1).Select(line =>
         {
             var cells = line.Split(',');
-            Assert.Equal(16, cells.Length);
+            Assert.Equal(17, cells.Length);
             Assert.All(cells[6..10], cell => Assert.Matches(@"^\d+\.\d\d$", cell));   // host time: present, not compared
-            return string.Join(",", cells[..6]) + "|" + string.Join(",", cells[10..]);
+            Assert.Equal("-", cells[10]);   // one sample: no confidence interval
+            return string.Join(",", cells[..6]) + "|" + string.Join(",", cells[11..]);
         });
         Assert.Equal(ExpectedRows, rows);
     }
@@ -203,10 +204,10 @@ public sealed class CompareCliTests : IDisposable
         Assert.Equal(0, table.ExitCode);
         var lines = table.Stdout.TrimEnd('\n').Split('\n');
         Assert.Equal(6, lines.Length);
-        Assert.Equal(["guest", "layout", "stop", "instructions", "cycles", "×", "cycles", "host", "ms", "min", "max", "×", "host", "exits",
+        Assert.Equal(["guest", "layout", "stop", "instructions", "cycles", "×", "cycles", "host", "ms", "min", "max", "×", "host", "×", "host", "95%", "CI", "exits",
                       "exits/1k", "instr", "PT", "switches", "TLB", "flushes", "TLB", "misses", "exits", "by", "cause"],
             lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Matches(@"^nullcall +ring3 +exit 0 +1820 +34789 +9\.640 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +63 +34\.62 +12 +14 +38 +mtcr=12 out=29 iret=6 syscall=6 shadowFill=10 pageTableSwitch=12 tlbFlush=1 shadowCacheMiss=1$", lines[5]);
+        Assert.Matches(@"^nullcall +ring3 +exit 0 +1820 +34789 +9\.640 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +- +63 +34\.62 +12 +14 +38 +mtcr=12 out=29 iret=6 syscall=6 shadowFill=10 pageTableSwitch=12 tlbFlush=1 shadowCacheMiss=1$", lines[5]);
 
         var markdown = CompareNullCall("--format", "markdown");
         var parts = markdown.Stdout.Split("\n\n");

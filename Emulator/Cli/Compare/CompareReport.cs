@@ -14,7 +14,8 @@ public static class CompareReport
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     /// <summary>A column: its CSV name, its heading in the text and Markdown tables, and its value.</summary>
-    private sealed record Column(string CsvName, string Heading, Func<GuestComparison, LayoutRun, string> Value, bool RightAligned = true);
+    private sealed record Column(string CsvName, string Heading, Func<GuestComparison, LayoutRun, string> Value, bool RightAligned = true,
+        bool InMarkdown = true);
 
     private static readonly Column[] Columns =
     [
@@ -28,6 +29,8 @@ public static class CompareReport
         new("host_ms_min", "min", (g, r) => Milliseconds(r.HostSecondsMin)),
         new("host_ms_max", "max", (g, r) => Milliseconds(r.HostSecondsMax)),
         new("host_slowdown", "× host", (g, r) => g.HostSlowdown(r).ToString("F2", Invariant)),
+        // not in the Markdown table, which the README's results pin
+        new("host_slowdown_ci95", "× host 95% CI", (g, r) => HostInterval(g, r), InMarkdown: false),
         new("exits", "exits", (g, r) => r.MonitorExits.ToString(Invariant)),
         new("exits_per_1k_instructions", "exits/1k instr", (g, r) => r.ExitsPerThousandInstructions.ToString("F2", Invariant)),
         new("page_table_switches", "PT switches", (g, r) => r.PageTableSwitches.ToString(Invariant)),
@@ -55,6 +58,12 @@ public static class CompareReport
     public static string ExitsByCause(LayoutRun run) =>
         run.ExitsByCause.Count == 0 ? "-" : string.Join(" ", run.ExitsByCause.Select(kv => $"{kv.Key}={kv.Value.ToString(Invariant)}"));
 
+    /// <summary>"1.91-2.08", "0.93-1.08 n.s." when the interval includes 1.0 (not significant),
+    /// "-" for the baseline itself or fewer than 2 samples (--repeat 2 or more).</summary>
+    private static string HostInterval(GuestComparison guest, LayoutRun run) =>
+        ReferenceEquals(run, guest.Baseline) || guest.HostSlowdownInterval(run) is not { } interval ? "-"
+            : $"{interval.Low.ToString("F2", Invariant)}-{interval.High.ToString("F2", Invariant)}{(guest.HostSlowdownSignificant(run) ? "" : " n.s.")}";
+
     private static string Milliseconds(double seconds) => (seconds * 1000).ToString("F2", Invariant);
 
     private static IEnumerable<(GuestComparison Guest, LayoutRun Run)> Rows(ExperimentResult result) =>
@@ -62,6 +71,7 @@ public static class CompareReport
 
     private static string Table(ExperimentResult result, bool markdown, bool colour = false)
     {
+        var Columns = markdown ? CompareReport.Columns.Where(c => c.InMarkdown).ToArray() : CompareReport.Columns;
         var rows = Rows(result).Select(row => Columns.Select(c => c.Value(row.Guest, row.Run)).ToArray()).ToList();
         var widths = Columns.Select((c, i) => Math.Max(c.Heading.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
         var text = new StringBuilder();
@@ -163,6 +173,11 @@ public static class CompareReport
                         ["samples"] = r.HostSeconds.ToArray(),
                     },
                     ["hostSlowdown"] = Math.Round(g.HostSlowdown(r), 6),
+                    // 95% confidence interval of the host-time ratio over the --repeat samples (null:
+                    // the baseline, or a single sample); significant = the interval excludes 1.0
+                    ["hostSlowdownCi95"] = ReferenceEquals(r, g.Baseline) ? null
+                        : g.HostSlowdownInterval(r) is { } ci ? new[] { Math.Round(ci.Low, 6), Math.Round(ci.High, 6) } : null,
+                    ["hostSlowdownSignificant"] = ReferenceEquals(r, g.Baseline) || g.HostSlowdownInterval(r) is null ? null : g.HostSlowdownSignificant(r),
                     ["exits"] = r.MonitorExits,
                     ["exitsPer1000Instructions"] = Math.Round(r.ExitsPerThousandInstructions, 6),
                     ["pageTableSwitches"] = r.PageTableSwitches,

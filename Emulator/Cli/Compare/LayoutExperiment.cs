@@ -68,6 +68,45 @@ public sealed record GuestComparison(string Guest, IReadOnlyList<LayoutRun> Runs
 
     public double HostSlowdown(LayoutRun run) =>
         Baseline.HostSecondsMedian <= 0 ? 0 : run.HostSecondsMedian / Baseline.HostSecondsMedian;
+
+    /// <summary>The 95% confidence interval of the host-time ratio run / baseline, from the
+    /// --repeat samples of both: Welch's t interval of the difference of mean log times,
+    /// exponentiated (host times are positive and their noise multiplicative). Null with fewer
+    /// than 2 samples on either side.</summary>
+    public (double Low, double High)? HostSlowdownInterval(LayoutRun run)
+    {
+        var a = run.HostSeconds; var b = Baseline.HostSeconds;
+        if (a.Count < 2 || b.Count < 2 || a.Any(x => x <= 0) || b.Any(x => x <= 0)) return null;
+        var (meanA, varA) = MeanAndVariance(a.Select(x => Math.Log(x)));
+        var (meanB, varB) = MeanAndVariance(b.Select(x => Math.Log(x)));
+        double seA = varA / a.Count, seB = varB / b.Count, se = Math.Sqrt(seA + seB);
+        // Welch–Satterthwaite degrees of freedom (all samples equal: no spread, take n - 1)
+        double df = se == 0 ? a.Count + b.Count - 2
+            : (seA + seB) * (seA + seB) / (seA * seA / (a.Count - 1) + seB * seB / (b.Count - 1));
+        double half = StudentT975(df) * se, centre = meanA - meanB;
+        return (Math.Exp(centre - half), Math.Exp(centre + half));
+    }
+
+    /// <summary>True when the host-time ratio's 95% interval excludes 1.0.</summary>
+    public bool HostSlowdownSignificant(LayoutRun run) => HostSlowdownInterval(run) is { } ci && (ci.Low > 1 || ci.High < 1);
+
+    private static (double Mean, double Variance) MeanAndVariance(IEnumerable<double> values)
+    {
+        var list = values.ToList();
+        double mean = list.Average();
+        return (mean, list.Sum(x => (x - mean) * (x - mean)) / (list.Count - 1));
+    }
+
+    /// <summary>The 97.5th percentile of Student's t with <paramref name="df"/> degrees of freedom
+    /// (rounded down to a whole df, so the interval errs wide).</summary>
+    private static double StudentT975(double df)
+    {
+        ReadOnlySpan<double> table = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+            2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+            2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042];
+        int whole = (int)Math.Floor(df);
+        return whole < 1 ? table[0] : whole <= table.Length ? table[whole - 1] : whole <= 60 ? 2.000 : 1.960;
+    }
 }
 
 public sealed record ExperimentResult(IReadOnlyList<Layout> Layouts, IReadOnlyList<GuestComparison> Guests, IReadOnlyList<Disagreement> Disagreements)
