@@ -145,8 +145,8 @@ public sealed class CompareVerb : IDefinesSymbols
     private int ExecuteType1(TextWriter output, TextWriter error, List<ExperimentGuest> mix, ExperimentSettings settings, CompareFormat format)
     {
         foreach (var layout in settings.Layouts)
-            if (!layout.Monitored || !Layouts.MonitoredLayouts.Any(l => l.Name == layout.Name))
-                throw new UserError($"--layouts {LayoutList}: '{layout.Name}' cannot run under the Type 1 host; give some of {string.Join(",", Layouts.MonitoredLayouts.Select(l => l.Name))}", ExitCodes.Usage);
+            if (!layout.Monitored)
+                throw new UserError($"--layouts {LayoutList}: '{layout.Name}' cannot run under the Type 1 host (every guest runs under the monitor); give some of {string.Join(",", Layouts.Known.Where(l => l.Monitored).Select(l => l.Name))}", ExitCodes.Usage);
         var counts = Type1Experiment.DefaultGuestCounts;
         if (GuestCounts is not null)
         {

@@ -26,8 +26,17 @@ public sealed class HostVerb : IDefinesSymbols
     [Option("machine", HelpText = "A machine description file (JSON, docs/host.md; examples in Guests/hosts/) listing the guests and their options.")]
     public string? MachineFile { get; set; }
 
-    [Option("layout", Default = "ring012", HelpText = "Every guest's layout: ring012|ring013|ring3 (native runs without a monitor and is refused).")]
+    [Option("layout", Default = "ring012", HelpText = "Every guest's layout: ring012|ring013|ring3|bt|hw (native runs without a monitor and is refused).")]
     public string Layout { get; set; } = "ring012";
+
+    [Option("shadow-cache", HelpText = "Monitor knob for every guest: address spaces whose shadow page tables are kept (default 4; 1 = none). See docs/monitor.md.")]
+    public int? ShadowCache { get; set; }
+
+    [Option("shadow-sync", HelpText = "Monitor knob for every guest: write-protect (the default: guest page tables write-protected, each edit traps) or invlpg (shadows follow invlpg/tlbflush/ptbr writes, no cache).")]
+    public string? ShadowSync { get; set; }
+
+    [Option("ptbr-targets", HelpText = "Monitor knob for every guest: on|off, ptbr writes to cached spaces complete without an exit (ring012/ring013; default on).")]
+    public string? PtbrTargets { get; set; }
 
     [Option("layouts", HelpText = "One layout per guest, comma-separated (e.g. ring012,ring3,ring013); overrides --layout.")]
     public string? LayoutList { get; set; }
@@ -204,15 +213,14 @@ public sealed class HostVerb : IDefinesSymbols
         return (uint)bytes;
     }
 
-    private static Layout ParseLayout(string name, string option)
+    private Layout ParseLayout(string name, string option)
     {
+        string names = string.Join("|", Layouts.Known.Where(l => l.Monitored).Select(l => l.Name));
         if (!Layouts.TryParse(name, out var layout))
-            throw new UserError($"{option} {name}: give one of {string.Join("|", Layouts.MonitoredLayouts.Select(l => l.Name))}", ExitCodes.Usage);
+            throw new UserError($"{option} {name}: give one of {names}", ExitCodes.Usage);
         if (!layout.Monitored)
-            throw new UserError($"{option} {name}: every guest of a Type 1 machine runs under the monitor; give one of {string.Join("|", Layouts.MonitoredLayouts.Select(l => l.Name))} (run a native guest alone with r4 run)", ExitCodes.Usage);
-        if (!Layouts.MonitoredLayouts.Contains(layout))
-            throw new UserError($"{option} {name}: r4 host does not run layout {name} yet (its CPU state, guest mode or translation, is not part of the world switch); give one of {string.Join("|", Layouts.MonitoredLayouts.Select(l => l.Name))}", ExitCodes.Usage);
-        return layout;
+            throw new UserError($"{option} {name}: every guest of a Type 1 machine runs under the monitor; give one of {names} (run a native guest alone with r4 run)", ExitCodes.Usage);
+        return new MonitorKnobs(ShadowCache, ShadowSync, PtbrTargets).Apply(layout);
     }
 
     private List<PlannedGuest> PlanFromFlags()
