@@ -80,6 +80,9 @@ public sealed class CompareVerb : IDefinesSymbols
     [Option("disk", HelpText = "Disk image for every run: each run gets a fresh copy, so no run sees another's writes and the file itself is never written.")]
     public string? Disk { get; set; }
 
+    [Option("hosted", HelpText = "Run every guest hosted (Type 2, docs/hosted.md): device exits go through a world switch to the user-level part and its host calls, costed in cycles.")]
+    public bool Hosted { get; set; }
+
     [Option("progress", HelpText = "Show progress on stderr even when it is not a terminal.")]
     public bool Progress { get; set; }
 
@@ -228,6 +231,7 @@ public sealed class CompareVerb : IDefinesSymbols
             ConsoleInput = Input is null ? [] : GuestLoader.ReadAll(Input),
             DiskImage = Disk is null ? null : GuestLoader.ReadAll(Disk),
             Progress = showProgress ? ProgressWriter(error, interactive: terminal) : null,
+            Hosted = Hosted,
         };
     }
 
