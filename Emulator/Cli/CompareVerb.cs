@@ -29,6 +29,15 @@ public sealed class CompareVerb : IDefinesSymbols
     [Option("guests", HelpText = "With --type1: the guest counts, comma-separated (default 1,2,4,8,16,32,64).")]
     public string? GuestCounts { get; set; }
 
+    [Option("type1-vs-type2", HelpText = "The lecture's Type 1 vs Type 2 table, measured (docs/hosted.md): each guest natively, together on a Type 1 host and as a hosted VM; how many guests fit in --machine-mem; a live migration of the longest guest under each; a chart with --plot.")]
+    public bool TypesTable { get; set; }
+
+    [Option("machine-mem", HelpText = "With --type1-vs-type2: the machine RAM the guests (of --mem each) must fit in (default 2G).")]
+    public string? MachineMemory { get; set; }
+
+    [Option("host-os-mem", HelpText = "With --type1-vs-type2: the host OS's share of a Type 2 machine's RAM (default 1G, Debian's minimum for a desktop; docs/hosted.md).")]
+    public string? HostOsMemory { get; set; }
+
     [Option("slice", HelpText = "With --type1: a guest's time slice in its own retired instructions (default 100000; r4 host --slice).")]
     public ulong? Slice { get; set; }
 
@@ -97,6 +106,8 @@ public sealed class CompareVerb : IDefinesSymbols
         HelpExample.Of("The monitor's host-time overhead on pure computation", new CompareVerb { Guests = ["Guests/bench/compute.asm"], LayoutList = "native,ring012", Repeat = 5 }),
         HelpExample.Of("Type 1: the teaching kernel and compute shared among 1 to 64 guests, with a chart (docs/host.md)",
             new CompareVerb { Guests = ["Guests/kernels/teach/kernel.asm", "Guests/examples/compute.asm"], Type1 = true, GuestCounts = "1,2,4,8,16,32,64", Plot = "type1.svg" }),
+        HelpExample.Of("The lecture's Type 1 vs Type 2 table, measured: CPU-, syscall- and disk-bound guests (log.img: 16 zeroed sectors), fit, migration (docs/hosted.md)",
+            new CompareVerb { Guests = ["Guests/bench/compute.asm", "Guests/bench/nullcall.asm", "Guests/kernels/teach/disklog.asm"], TypesTable = true, Disk = "log.img", Plot = "types.svg" }),
     ];
 
     /// <summary>Exit status when at least one layout showed a guest a different machine.</summary>
@@ -108,6 +119,12 @@ public sealed class CompareVerb : IDefinesSymbols
             throw new UserError($"--guests {GuestCounts}: only with --type1 (the Type 1 experiment)", ExitCodes.Usage);
         if (!Type1 && Slice is not null)
             throw new UserError($"--slice {Slice}: only with --type1 (the Type 1 experiment)", ExitCodes.Usage);
+        if (Type1 && TypesTable)
+            throw new UserError("--type1 and --type1-vs-type2: give one experiment", ExitCodes.Usage);
+        if (!TypesTable && MachineMemory is not null)
+            throw new UserError($"--machine-mem {MachineMemory}: only with --type1-vs-type2", ExitCodes.Usage);
+        if (!TypesTable && HostOsMemory is not null)
+            throw new UserError($"--host-os-mem {HostOsMemory}: only with --type1-vs-type2", ExitCodes.Usage);
         var settings = ParseSettings(error);
         var format = ParseFormat(Format);
         var metric = ParseMetric(PlotMetricName);
@@ -122,6 +139,8 @@ public sealed class CompareVerb : IDefinesSymbols
         var guests = LoadGuests(error);
         if (Type1)
             return ExecuteType1(output, error, guests, settings, format);
+        if (TypesTable)
+            return ExecuteTypes(output, error, guests, settings, format);
         var result = LayoutExperiment.Run(guests, settings);
         ClearProgress(error, settings);
 
@@ -179,6 +198,36 @@ public sealed class CompareVerb : IDefinesSymbols
         return result.Disagreements.Count == 0 ? ExitCodes.Success : LayoutsDisagree;
     }
 
+    /// <summary>`--type1-vs-type2`: the lecture's table, measured (TypesExperiment). Exit 1 when a
+    /// guest on the Type 1 host or hosted differs from its native run.</summary>
+    private int ExecuteTypes(TextWriter output, TextWriter error, List<ExperimentGuest> guests, ExperimentSettings settings, CompareFormat format)
+    {
+        if (settings.Layouts.Count != 1 || !settings.Layouts[0].Monitored)
+            throw new UserError($"--layouts {LayoutList}: --type1-vs-type2 runs under one monitored layout; give one of {string.Join(",", Layouts.Known.Where(l => l.Monitored).Select(l => l.Name))}", ExitCodes.Usage);
+        ulong Size(string? text, string option, ulong fallback) =>
+            text is null ? fallback
+            : GuestLoader.TryParseSize(text, out ulong bytes) && bytes % 4096 == 0 && bytes > 0 && bytes <= 1UL << 40 ? bytes
+            : throw new UserError($"{option} {text}: give a size that is a multiple of 4 KiB (e.g. 2G)", ExitCodes.Usage);
+        var result = TypesExperiment.Run(new TypesSettings
+        {
+            Guests = guests,
+            Layout = settings.Layouts[0],
+            MachineRamBytes = Size(MachineMemory, "--machine-mem", TypesSettings.DefaultMachineRamBytes),
+            HostOsBytes = HostOsMemory is "0" ? 0 : Size(HostOsMemory, "--host-os-mem", TypesSettings.DefaultHostOsBytes),
+            Run = settings,
+        });
+        ClearProgress(error, settings);
+        string report = TypesExperiment.Format(result, format);
+        var files = new List<(string Path, byte[] Bytes)>();
+        if (Output is null) output.Write(report);
+        else files.Add((Output, System.Text.Encoding.UTF8.GetBytes(report)));
+        if (Plot is not null) files.Add((Plot, Charts.ChartRenderer.Render(Plot, TypesExperiment.Chart(result))));
+        OutputFile.WriteAll(output, [.. files]);
+        foreach (string disagreement in result.Disagreements)
+            error.WriteLine($"r4: {disagreement}");
+        return result.Disagreements.Count == 0 ? ExitCodes.Success : LayoutsDisagree;
+    }
+
     private ExperimentSettings ParseSettings(TextWriter error)
     {
         if (Repeat < 1)
@@ -190,7 +239,7 @@ public sealed class CompareVerb : IDefinesSymbols
         if (!GuestLoader.TryParseSize(Memory, out ulong memoryBytes) || memoryBytes % 4096 != 0 || memoryBytes > 1UL << 31)
             throw new UserError($"--mem {Memory}: give a size that is a multiple of 4 KiB, at most 2 GiB (e.g. 16M)", ExitCodes.Usage);
         var layouts = new List<Layout>();
-        string layoutList = LayoutList ?? (Type1 ? "ring012" : DefaultLayouts);
+        string layoutList = LayoutList ?? (Type1 || TypesTable ? "ring012" : DefaultLayouts);
         foreach (string name in layoutList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             if (!Layouts.TryParse(name, out var layout))

@@ -139,7 +139,7 @@ public static class LayoutExperiment
     }
 
     /// <summary>One run on a fresh machine.</summary>
-    public static LayoutRun RunOnce(ExperimentGuest guest, Layout layout, ExperimentSettings settings, ITraceSink? trace = null)
+    public static LayoutRun RunOnce(ExperimentGuest guest, Layout layout, ExperimentSettings settings, ITraceSink? trace = null, bool hosted = false)
     {
         using var console = new MemoryStream();
         using var input = new MemoryStream(settings.ConsoleInput, writable: false);
@@ -157,7 +157,7 @@ public static class LayoutExperiment
         };
         using var machine = GuestMachine.Create(options, layout);
         machine.Load(guest.Image);
-        using var hosted = settings.Hosted ? new R4.Hosted.HostedWorld(machine) : null;
+        using var world = settings.Hosted || hosted ? new R4.Hosted.HostedWorld(machine) : null;
         machine.Trace = trace;
         var result = machine.Run(settings.MaxInstructions);
         var stats = machine.Statistics;

@@ -114,13 +114,13 @@ public static class Type1Experiment
     }
 
     /// <summary>One guest of a host run, as `r4 compare` records a run, plus the host's counters.</summary>
-    private sealed record HostGuestRun(LayoutRun Run, ulong IdleInstructions, ulong MonitorCycles, long WorldSwitches, ulong WorldSwitchCycles);
+    internal sealed record HostGuestRun(LayoutRun Run, ulong IdleInstructions, ulong MonitorCycles, long WorldSwitches, ulong WorldSwitchCycles);
 
-    private sealed record MachineRun(IReadOnlyList<HostGuestRun> Guests, double HostSeconds, double SwitchHostSeconds);
+    internal sealed record MachineRun(IReadOnlyList<HostGuestRun> Guests, double HostSeconds, double SwitchHostSeconds);
 
     /// <summary>One fresh machine with these guests; with a disk image, the machine disk is one
     /// copy of it per guest, guest i's window the i-th copy.</summary>
-    private static MachineRun RunMachine(Type1Settings settings, IReadOnlyList<(int Member, Layout Layout)> guests)
+    internal static MachineRun RunMachine(Type1Settings settings, IReadOnlyList<(int Member, Layout Layout)> guests)
     {
         var run = settings.Run;
         string? diskPath = null;
