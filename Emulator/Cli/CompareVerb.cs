@@ -187,15 +187,21 @@ public sealed class CompareVerb : IDefinesSymbols
             Run = settings,
         });
         ClearProgress(error, settings);
-        string report = Type1Experiment.Format(result, format);
+        return WriteExperiment(output, error, Type1Experiment.Format(result, format), () => Type1Experiment.Chart(result), result.Disagreements);
+    }
+
+    /// <summary>An experiment's report (to -o or standard output) and chart (--plot), written
+    /// together; its disagreements on stderr; exit 1 when there are any.</summary>
+    private int WriteExperiment(TextWriter output, TextWriter error, string report, Func<Charts.Chart> chart, IReadOnlyList<string> disagreements)
+    {
         var files = new List<(string Path, byte[] Bytes)>();
         if (Output is null) output.Write(report);
         else files.Add((Output, System.Text.Encoding.UTF8.GetBytes(report)));
-        if (Plot is not null) files.Add((Plot, Charts.ChartRenderer.Render(Plot, Type1Experiment.Chart(result))));
+        if (Plot is not null) files.Add((Plot, Charts.ChartRenderer.Render(Plot, chart())));
         OutputFile.WriteAll(output, [.. files]);
-        foreach (string disagreement in result.Disagreements)
+        foreach (string disagreement in disagreements)
             error.WriteLine($"r4: {disagreement}");
-        return result.Disagreements.Count == 0 ? ExitCodes.Success : LayoutsDisagree;
+        return disagreements.Count == 0 ? ExitCodes.Success : LayoutsDisagree;
     }
 
     /// <summary>`--type1-vs-type2`: the lecture's table, measured (TypesExperiment). Exit 1 when a
@@ -217,15 +223,7 @@ public sealed class CompareVerb : IDefinesSymbols
             Run = settings,
         });
         ClearProgress(error, settings);
-        string report = TypesExperiment.Format(result, format);
-        var files = new List<(string Path, byte[] Bytes)>();
-        if (Output is null) output.Write(report);
-        else files.Add((Output, System.Text.Encoding.UTF8.GetBytes(report)));
-        if (Plot is not null) files.Add((Plot, Charts.ChartRenderer.Render(Plot, TypesExperiment.Chart(result))));
-        OutputFile.WriteAll(output, [.. files]);
-        foreach (string disagreement in result.Disagreements)
-            error.WriteLine($"r4: {disagreement}");
-        return result.Disagreements.Count == 0 ? ExitCodes.Success : LayoutsDisagree;
+        return WriteExperiment(output, error, TypesExperiment.Format(result, format), () => TypesExperiment.Chart(result), result.Disagreements);
     }
 
     private ExperimentSettings ParseSettings(TextWriter error)

@@ -189,7 +189,7 @@ public static class LayoutExperiment
     }
 
     /// <summary>A run's own copy of the disk image, deleted after the run.</summary>
-    private sealed class TemporaryDisk : IDisposable
+    internal sealed class TemporaryDisk : IDisposable
     {
         public TemporaryDisk(byte[] image)
         {

@@ -135,7 +135,7 @@ public static class TypesExperiment
         int type2 = (int)Math.Min(int.MaxValue, left / slot);
 
         // What a hosted guest of this size really commits: host memory on first touch (measured).
-        using var disk = run.DiskImage is null ? null : new TemporaryFile(run.DiskImage);
+        using var disk = run.DiskImage is null ? null : new LayoutExperiment.TemporaryDisk(run.DiskImage);
         var vm = DesktopHost.RunOne(new HostedVmSpec(guest.Name, guest.Image, settings.Layout, new MachineOptions
         {
             MemoryBytes = run.MemoryBytes,
@@ -156,7 +156,7 @@ public static class TypesExperiment
     /// and must finish as the native run did (the two consoles together, the instruction count).</summary>
     private static (MigrationReport? Report, string? Problem) Migrate(ExperimentGuest guest, Layout layout, bool hosted, ExperimentSettings run, ulong at, LayoutRun native)
     {
-        using var disk = run.DiskImage is null ? null : new TemporaryFile(run.DiskImage);
+        using var disk = run.DiskImage is null ? null : new LayoutExperiment.TemporaryDisk(run.DiskImage);
         var sourceConsole = new MemoryStream();
         var targetConsole = new MemoryStream();
         var options = new MachineOptions
@@ -235,22 +235,6 @@ public static class TypesExperiment
     {
         _ = new HostedWorld(machine);   // attaches itself to the machine's bus for the machine's life
         return machine;
-    }
-
-    private sealed class TemporaryFile : IDisposable
-    {
-        public TemporaryFile(byte[] bytes)
-        {
-            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"r4-types-disk-{Environment.ProcessId}-{Guid.NewGuid():N}.img");
-            File.WriteAllBytes(Path, bytes);
-        }
-
-        public string Path { get; }
-
-        public void Dispose()
-        {
-            try { File.Delete(Path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
     }
 
     // ---- the report: the lecture's table ------------------------------------------------------
