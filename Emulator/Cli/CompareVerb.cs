@@ -29,7 +29,7 @@ public sealed class CompareVerb : IDefinesSymbols
     [Option("guests", HelpText = "With --type1: the guest counts, comma-separated (default 1,2,4,8,16,32,64).")]
     public string? GuestCounts { get; set; }
 
-    [Option("type1-vs-type2", HelpText = "The lecture's Type 1 vs Type 2 table, measured (docs/hosted.md): each guest natively, together on a Type 1 host and as a hosted VM; how many guests fit in --machine-mem; a live migration of the longest guest under each; a chart with --plot.")]
+    [Option("type1-vs-type2", HelpText = "The lecture's Type 1 vs Type 2 table, measured (docs/hosted.md): each guest natively, together on a Type 1 host and as a hosted VM; how many guests fit in --machine-mem; a live migration, under each, of the guest that commits the most memory; a chart with --plot.")]
     public bool TypesTable { get; set; }
 
     [Option("machine-mem", HelpText = "With --type1-vs-type2: the machine RAM the guests (of --mem each) must fit in (default 2G).")]

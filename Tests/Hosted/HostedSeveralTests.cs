@@ -66,4 +66,15 @@ public class HostedSeveralTests
         Assert.Equal(525UL + 247_500, Cycles(hosted, 0));
         Assert.Equal(Cycles(plain, 1) + 247_500, Cycles(hosted, 1));
     }
+
+    [Fact]
+    public void A_guest_given_1_GiB_that_touches_2_MiB_commits_2_MiB_of_host_memory()
+    {
+        using var cli = new CliHarness();
+        var run = cli.Run("run", Abs("Guests/hosts/touch.asm"), "--hosted", "--mem", "1G", "--stats-json", cli.PathOf("touch.json"));
+        Assert.Equal(0, run.ExitCode);
+        using var document = JsonDocument.Parse(File.ReadAllBytes(cli.PathOf("touch.json")));
+        // 512 pages touched from 1 MiB up, plus the code page at 0: the rest of the GiB is never committed
+        Assert.Equal((2L << 20) + 4096, document.RootElement.GetProperty("hosted").GetProperty("hostRamCommittedBytes").GetInt64());
+    }
 }
