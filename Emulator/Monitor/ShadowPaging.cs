@@ -381,16 +381,15 @@ public sealed class ShadowPaging
         if (_protected.TryGetValue(frame, out var users)) return users;
         users = new FrameUsers();
         _protected[frame] = users;
-        added |= RemoveWritableMappings(frame);
+        added |= RemoveWritableMappings(_map.MachinePhysical(frame));   // shadow entries hold machine frames
         return users;
     }
 
-    /// <summary>A frame (guest-physical) became protected: every writable shadow entry mapping
-    /// it, in every table in use, becomes read-only. True when any of the current space changed
-    /// (only those can be in the real TLB).</summary>
-    private bool RemoveWritableMappings(uint guestFrame)
+    /// <summary>A frame became protected: every writable shadow entry mapping it, in every
+    /// table in use, becomes read-only. True when any of the current space changed (only
+    /// those can be in the real TLB).</summary>
+    private bool RemoveWritableMappings(uint frame)
     {
-        uint frame = _map.MachinePhysical(guestFrame);   // shadow entries hold machine frames
         bool changed = false;
         Span<byte> page = stackalloc byte[PageBits.PageSize];
         for (int t = 0; t < _tableInUse.Length; t++)
