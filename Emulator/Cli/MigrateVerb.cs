@@ -125,6 +125,7 @@ public sealed class MigrateVerb : IDefinesSymbols
         if (address.UnixPath is not null) File.Delete(address.UnixPath);
         using var stream = new System.Net.Sockets.NetworkStream(connection, ownsSocket: false);
         connection.ReceiveTimeout = MigrationAddress.TimeoutSeconds * 1000;
+        if (address.UnixPath is null) connection.NoDelay = true;   // each acknowledgement goes at once (no Nagle wait)
 
         Stream? input = Input is not null ? new MemoryStream(GuestLoader.ReadAll(Input), writable: false) : consoleInputStream;
         bool interactive = false;

@@ -12,9 +12,12 @@
 // or a refusal leaves the source's guest exactly where it was, still runnable.
 //
 // Wire format: messages of one type byte, a u32 length and the payload. Source → receiver:
-// 'H' hello (JSON: layout, RAM size), 'P' pages (u32 count, then count × (u32 frame, 4096
-// bytes)), 'S' state (a snapshot file without RAM). Receiver → source: 'Y' accepted, 'N'
-// refused (UTF-8 reason), 'A' restored.
+// 'H' hello (JSON: layout, RAM size, machine, cost table, whether a disk follows), 'P' pages (u32 count, then count × (u32 frame, 4096
+// bytes)), 'S' state (a snapshot file without RAM), 'X' the guest stopped (nothing follows).
+// Receiver → source: 'Y' accepted (its machine is made), 'N' refused (UTF-8 reason), 'R' a
+// page round applied, 'A' restored. The source waits for 'R' within each round, as a real
+// pre-copy is paced by the link: when it stops the guest the receiver has caught up, and the
+// downtime holds only the last pages, the state and the acknowledgement.
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
@@ -69,6 +72,24 @@ public sealed record MigrationReport(IReadOnlyList<MigrationRound> Rounds, doubl
     }
 }
 
+/// <summary>The console input of a machine made before it is known: the input the migrating
+/// guest carries, or the receiver's own, once the state has arrived.</summary>
+internal sealed class ForwardingInput : Stream
+{
+    public Stream? Inner { get; set; }
+    public override bool CanRead => true;
+    public override bool CanSeek => Inner?.CanSeek ?? false;
+    public override bool CanWrite => false;
+    public override long Length => Inner?.Length ?? 0;
+    public override long Position { get => Inner?.Position ?? 0; set { if (Inner is not null) Inner.Position = value; } }
+    public override int Read(byte[] buffer, int offset, int count) => Inner?.Read(buffer, offset, count) ?? 0;
+    public override int Read(Span<byte> buffer) => Inner?.Read(buffer) ?? 0;
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => Inner?.Seek(offset, origin) ?? 0;
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
+
 /// <summary>What a receiver took in: page rounds, pages and bytes of page messages.</summary>
 public sealed record MigrationReceipt(int Rounds, long Pages, long Bytes);
 
@@ -77,7 +98,7 @@ public static class LiveMigration
     private const int PageBytes = PageBits.PageSize;
     private static readonly JsonSerializerOptions Json = new();
 
-    private sealed record Hello(string Layout, uint GuestRamBytes, string Machine);
+    private sealed record Hello(string Layout, uint GuestRamBytes, string Machine, string CostsJson = "{}", bool HasDisk = false);
 
     // ---- source ---------------------------------------------------------------------------
 
@@ -95,7 +116,8 @@ public static class LiveMigration
         double runSeconds = 0;
         try
         {
-            WriteMessage(stream, (byte)'H', JsonSerializer.SerializeToUtf8Bytes(new Hello(guest.Layout.Name, guest.GuestRamBytes, MachineVariants.Name(guest.Machine.Options.Variant)), Json));
+            WriteMessage(stream, (byte)'H', JsonSerializer.SerializeToUtf8Bytes(new Hello(guest.Layout.Name, guest.GuestRamBytes,
+                MachineVariants.Name(guest.Machine.Options.Variant), guest.Cpu.Costs.ToJson(), guest.Machine.Bus.Disk.ImagePath is not null), Json));
             var (reply, payload) = ReadMessage(stream);
             if (reply == 'N') throw new MigrationException($"the receiver refused the guest: {Encoding.UTF8.GetString(payload)}");
             if (reply != 'Y') throw new MigrationException($"the receiver answered '{(char)reply}' to the hello");
@@ -104,6 +126,7 @@ public static class LiveMigration
             var log = monitor is not null && !guest.Layout.HardwareAssisted ? monitor.StartDirtyLogRound() : null;
             var pages = ChangedPages(guest, GuestSnapshot.TouchedPages(guest), sent);
             rounds.Add(SendRound(stream, guest, 1, pages, sent, "touched pages"));
+            _ = GuestSnapshot.Capture(guest, metadata, includeRam: false);   // a rehearsal: its code is compiled now, not in the downtime
             int previous = pages.Count;
             for (int number = 2; number <= settings.MaxRounds; number++)
             {
@@ -190,6 +213,8 @@ public static class LiveMigration
             at += 4 + PageBytes;
         }
         WriteFramed(stream, (byte)'P', message);
+        var (reply, answer) = ReadMessage(stream);
+        if (reply != 'R') throw new MigrationException($"the receiver answered '{(char)reply}' to a page round: {Encoding.UTF8.GetString(answer)}");
         return new MigrationRound(number, frames.Count, message.Length, guest.Cpu.Instret, clock.Elapsed.TotalMilliseconds, foundBy);
     }
 
@@ -216,8 +241,13 @@ public static class LiveMigration
             WriteMessage(stream, (byte)'N', Encoding.UTF8.GetBytes(reason));
             throw new MigrationException($"refused the guest: {reason}");
         }
+        // As Xen builds the destination domain before the source stops: the machine is made now
+        // and the pages go straight into its RAM, so the downtime holds only the CPU and device
+        // state. Not when the guest has a disk (its image is known only with the state) or the
+        // console input is a terminal (the state may carry input from a file instead).
+        using var prepared = hello.HasDisk || options.ConsoleInputInteractive ? null : Prepare(hello, options);
+        var pages = prepared is null ? new Dictionary<uint, byte[]>() : null;
         WriteMessage(stream, (byte)'Y', []);
-        var pages = new Dictionary<uint, byte[]>();
         while (true)
         {
             (type, payload) = ReadMessage(stream);
@@ -232,8 +262,10 @@ public static class LiveMigration
                     {
                         uint frame = BinaryPrimitives.ReadUInt32LittleEndian(payload.AsSpan(at));
                         if ((ulong)frame * PageBytes >= hello.GuestRamBytes) throw new MigrationException($"page {frame} outside the guest's RAM");
-                        pages[frame] = payload.AsSpan(at + 4, PageBytes).ToArray();
+                        if (prepared is not null) prepared.Guest.Machine.Memory.Write(frame * (uint)PageBytes, payload.AsSpan(at + 4, PageBytes));
+                        else pages![frame] = payload.AsSpan(at + 4, PageBytes).ToArray();
                     }
+                    WriteMessage(stream, (byte)'R', []);   // applied: the source's next round or its stop starts from here
                     break;
                 case (byte)'X':
                     return null;
@@ -241,15 +273,26 @@ public static class LiveMigration
                     RestoredGuest? restored = null;
                     try
                     {
-                        restored = GuestSnapshot.Read(payload, "migration state").Restore(options);
-                        foreach (var (frame, bytes) in pages)
-                            restored.Guest.Machine.Memory.Write(frame * (uint)PageBytes, bytes);
+                        var state = GuestSnapshot.Read(payload, "migration state");
+                        if (prepared is not null)
+                        {
+                            prepared.Input.Inner = state.CarriedInput ?? options.ConsoleInput;
+                            state.RestoreInto(prepared.Guest);
+                            restored = new RestoredGuest(prepared.Guest, null);
+                        }
+                        else
+                        {
+                            restored = state.Restore(options);
+                            foreach (var (frame, bytes) in pages!)
+                                restored.Guest.Machine.Memory.Write(frame * (uint)PageBytes, bytes);
+                        }
                         WriteMessage(stream, (byte)'A', []);
+                        prepared?.Keep();
                         return restored;
                     }
                     catch (Exception e) when (e is SnapshotFormatException or IOException)
                     {
-                        restored?.Dispose();
+                        if (prepared is null) restored?.Dispose();
                         try { WriteMessage(stream, (byte)'N', Encoding.UTF8.GetBytes(e.Message)); } catch (IOException) { }
                         throw new MigrationException($"cannot restore the migrated guest: {e.Message}", e);
                     }
@@ -257,6 +300,42 @@ public static class LiveMigration
                     throw new MigrationException($"unexpected migration message '{(char)type}'");
             }
         }
+    }
+
+    /// <summary>The receiver's machine, made when the hello arrives; disposed unless kept.</summary>
+    private sealed class PreparedGuest(GuestMachine guest, ForwardingInput input) : IDisposable
+    {
+        public GuestMachine Guest { get; } = guest;
+        public ForwardingInput Input { get; } = input;
+        private bool _kept;
+        public void Keep() => _kept = true;
+        public void Dispose()
+        {
+            if (!_kept) Guest.Dispose();
+        }
+    }
+
+    private static PreparedGuest Prepare(Hello hello, RestoreOptions options)
+    {
+        Layouts.TryParse(options.Layout ?? hello.Layout, out var layout);
+        CostTable costs;
+        try { costs = options.Costs ?? CostTable.FromJson(hello.CostsJson, "migration cost table"); }
+        catch (CostTableException e) { throw new MigrationException($"the source's cost table: {e.Message}"); }
+        var input = new ForwardingInput();
+        var machineOptions = GuestSnapshot.MachineOptionsFor(options, hello.GuestRamBytes, costs, hello.Machine, input, interactive: false, diskPath: null);
+        var guest = options.CreateMachine?.Invoke(machineOptions, layout!) ?? GuestMachine.Create(machineOptions, layout!);
+        try
+        {
+            // A rehearsal while the source still runs its guest: the restore path's code is
+            // compiled now, not in the downtime (the real restore overwrites all of it).
+            GuestSnapshot.Read(GuestSnapshot.Capture(guest, new SnapshotMetadata(), includeRam: false), "rehearsal").RestoreInto(guest);
+        }
+        catch
+        {
+            guest.Dispose();
+            throw;
+        }
+        return new PreparedGuest(guest, input);
     }
 
     // ---- framing --------------------------------------------------------------------------------

@@ -31,9 +31,10 @@ public class MigrationTests
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        var client = new TcpClient();
+        var client = new TcpClient { NoDelay = true };
         client.Connect((IPEndPoint)listener.LocalEndpoint);
         var server = listener.AcceptTcpClient();
+        server.NoDelay = true;
         return (client.GetStream(), server.GetStream());
     }
 
