@@ -1,4 +1,4 @@
-// The experiment knobs shared by `r4 run` and `r4 compare` (docs/monitor.md "Knobs"): each
+// The experiment knobs shared by `r4 run`, `r4 compare` and `r4 host` (docs/monitor.md "Knobs"): each
 // option changes a field of the monitored layouts' data (Layout records), never the code.
 //   --shadow-cache N          address spaces whose shadow tables are kept (1 = none)
 //   --shadow-sync MODE        invlpg | write-protect: how shadows follow page-table edits

@@ -45,7 +45,9 @@ public sealed class ShadowPaging
     // per space and directory index: the guest table frame the shadow table was made from (+1; 0 = none)
     private readonly uint[][] _guestTableOf;
 
-    // WriteProtect: guest frames holding page tables behind a shadow, and who uses them
+    // WriteProtect: guest frames (guest-physical: keys and every caller's addresses are the
+    // guest's; machine memory is read at MachinePhysical) holding page tables behind a shadow,
+    // and who uses them
     private readonly Dictionary<uint, FrameUsers> _protected = new();
 
     private sealed class FrameUsers
@@ -340,7 +342,7 @@ public sealed class ShadowPaging
                 flush |= space == CurrentSpace;
             }
         if (!_protected.TryGetValue(physicalAddress & PageBits.FrameMask, out users)) { if (flush) FlushRealTlb?.Invoke(); return; }
-        uint guestEntry = ReadWord(physicalAddress & ~3u);
+        uint guestEntry = ReadWord(_map.MachinePhysical(physicalAddress & ~3u));
         foreach (int use in users.TableOf)
         {
             int space = use >> 10, directoryIndex = use & 0x3FF;
@@ -390,7 +392,7 @@ public sealed class ShadowPaging
         if ((guestPtbr & PageBits.PtbrEnable) == 0) return;   // paging off: no guest tables
         uint directory = guestPtbr & PageBits.FrameMask;
         if (directory >= _map.GuestRamBytes) return;
-        uint directoryEntry = ReadWord(directory + (uint)directoryIndex * 4);
+        uint directoryEntry = ReadWord(_map.MachinePhysical(directory) + (uint)directoryIndex * 4);
         uint table = directoryEntry & PageBits.FrameMask;
         bool added = false;
         var directoryUsers = UsersOf(directory, ref added);
@@ -408,7 +410,7 @@ public sealed class ShadowPaging
         if (_protected.TryGetValue(frame, out var users)) return users;
         users = new FrameUsers();
         _protected[frame] = users;
-        added |= RemoveWritableMappings(frame);
+        added |= RemoveWritableMappings(_map.MachinePhysical(frame));   // shadow entries hold machine frames
         return users;
     }
 

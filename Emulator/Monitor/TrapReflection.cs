@@ -127,6 +127,7 @@ public sealed partial class VirtualMachineMonitor
         {
             _cpu.TryWritePhysical32(Map.MachinePhysical(physical[i]), words[i]);
             Shadow.GuestWrote(physical[i]);   // a frame pushed onto a guest page table (write protection)
+            DirtyLog?.MarkWritten(physical[i] >> PageBits.PageShift);   // the monitor's own write: no fault tells the log
         }
         _cpu.SetRegister(Registers.StackPointer, frame);
         Guest.Cpl = target;

@@ -138,6 +138,11 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     /// Call after the machine's RAM, devices and CPU state were put back.</summary>
     public void RestoreGuest(Action<VirtualCpu> restore)
     {
+        if (Layout.HardwareAssisted)
+        {
+            RestoreGuestMode(restore);
+            return;
+        }
         Guest.Reset();
         restore(Guest);
         BuildRealStateFromGuest();
@@ -150,6 +155,8 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     /// write-protected again by dropping the shadow and the real TLB.</summary>
     public DirtyPageLog StartDirtyLogRound()
     {
+        if (Layout.HardwareAssisted)
+            throw new InvalidOperationException("layout hw keeps no shadow tables to write-protect: compare pages instead");
         DirtyLog ??= new DirtyPageLog(Map.GuestRamBytes);
         DropShadowForLogging();
         return DirtyLog;
@@ -168,6 +175,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         Shadow.DropAll();
         _cpu.FlushTlb();
         _repeatedFills = 0;
+        InstallPtbrTargets();   // the dropped spaces must leave the CPU's ptbr-target list too
     }
 
     public void OnTrap(Cpu cpu, int vector, uint errorCode, uint savedPc)

@@ -345,7 +345,7 @@ b broken.asm:9999
 (r4) foo
 error: unknown command 'foo' (try 'help')
 (r4) s
-error: ambiguous command 's': stepi, set
+error: ambiguous command 's': stepi, set, savevm
 (r4) break nosuch
 error: no symbol 'nosuch' in the image
 (r4) x/3q 0
