@@ -32,7 +32,7 @@ public static class Program
             settings.AllowMultiInstance = true;
             settings.CaseInsensitiveEnumValues = true;
         });
-        var parsed = parser.ParseArguments<AsmVerb, DisasmVerb, RunVerb, CompareVerb, HostVerb, IsaDocVerb, DebugVerb, ResumeVerb>(rest);
+        var parsed = parser.ParseArguments<AsmVerb, DisasmVerb, RunVerb, CompareVerb, HostVerb, IsaDocVerb, DebugVerb, ResumeVerb, MigrateVerb>(rest);
         if (parsed.Tag == ParserResultType.Parsed && ExtraArgument(parsed.TypeInfo.Current, rest) is { } extra)
         {
             string verb = VerbName(parsed.TypeInfo.Current);
@@ -50,6 +50,7 @@ public static class Program
             (IsaDocVerb verb) => verb.Execute(output, error),
             (DebugVerb verb) => verb.Execute(output, error, consoleInput),
             (ResumeVerb verb) => verb.Execute(output, error, consoleOutput, consoleInput),
+            (MigrateVerb verb) => verb.Execute(output, error, consoleOutput, consoleInput),
             errors => ReportParseErrors(parsed, errors.ToList(), rest, output, error)), error);
     }
 
