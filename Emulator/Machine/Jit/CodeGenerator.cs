@@ -423,6 +423,9 @@ internal static unsafe class CodeGenerator
                 case Opcode.Slt: Compare(d, () => a.cmp(eax, Source(d.Rt, ecx)), signed: true); break;
                 case Opcode.Sltu: Compare(d, () => a.cmp(eax, Source(d.Rt, ecx)), signed: false); break;
 
+                // li (addi/ori/xori rd, r0, imm): rd = the immediate, one move instead of clearing rd and adding.
+                case Opcode.Addi or Opcode.Ori or Opcode.Xori when d.Rs == 0: Constant(d.Rd, d.Imm); break;
+                case Opcode.Addi when d.Imm == 0: Binary(d, _ => { }, readsRt: false); break;   // mov
                 case Opcode.Addi: Binary(d, x => a.add(x, d.Imm), readsRt: false); break;
                 case Opcode.Andi: Binary(d, x => a.and(x, d.Imm), readsRt: false); break;
                 case Opcode.Ori: Binary(d, x => a.or(x, d.Imm), readsRt: false); break;
@@ -432,9 +435,7 @@ internal static unsafe class CodeGenerator
                 case Opcode.Shli: Binary(d, x => a.shl(x, (byte)d.Imm), readsRt: false); break;
                 case Opcode.Shri: Binary(d, x => a.shr(x, (byte)d.Imm), readsRt: false); break;
                 case Opcode.Sari: Binary(d, x => a.sar(x, (byte)d.Imm), readsRt: false); break;
-                case Opcode.Lui:
-                    if (cached[d.Rd] is { } host) a.mov(host, d.Imm); else a.mov(Slot(d.Rd), d.Imm);
-                    break;
+                case Opcode.Lui: Constant(d.Rd, d.Imm); break;
                 case Opcode.Nop: break;
                 case Opcode.Rdtick:
                     a.lea(rax, __[r12 + index]);
@@ -473,6 +474,11 @@ internal static unsafe class CodeGenerator
                 default:
                     throw new InvalidOperationException($"{op} cannot be compiled (block discovery should have ended the block)");
             }
+        }
+
+        private void Constant(int register, int value)
+        {
+            if (cached[register] is { } host) a.mov(host, value); else a.mov(Slot(register), value);
         }
 
         /// <summary>rd = rs op (rt or an immediate): straight into rd's host register when it has
