@@ -266,6 +266,8 @@ public sealed class DebugSession : IDisposable
             reports = _points.Check(c, _views);
             return reports.Count > 0 || done(c);
         }, interruptible: true);
+        if (reports.Count == 0 && _target.Final is { } final)
+            reports = _points.CheckFinal(_target.Current, _views, final);   // a stop with no next attempt to check
         _target.EndConsoleLine();
         if (_target.Interrupted) _out.WriteLine($"Interrupted at instret {_target.Cpu.Instret}.");
         foreach (var r in reports) _out.WriteLine(r);
@@ -328,6 +330,13 @@ public sealed class DebugSession : IDisposable
     private void Finish()
     {
         if (_target.Final is not null) { Resume(_ => true); return; }   // reports the stop
+        if (_views.TrapReturn() is { } trap)
+        {
+            // A trap handler's caller is the code it interrupted: run to the iret that pops its frame.
+            _out.WriteLine($"Run till exit to {_views.Where(trap.SavedPc)} (the {Vectors.Name(trap.Vector)} handler's return)");
+            Resume(c => c.Pc == trap.SavedPc && !_target.TrapFrames.Contains(trap));
+            return;
+        }
         uint returnAddress = _views.TryReturnAddress() ??
             throw new CommandException($"finish: {_views.Where(_target.Cpu.Pc, withLine: false)} has no caller to return to (lr = 0x{_target.Cpu.GetRegister(Registers.LinkRegister):x8}, fp = 0: no frame)");
         _out.WriteLine($"Run till exit to {_views.Where(returnAddress)}");

@@ -187,33 +187,77 @@ public sealed class DebugViews(DebugTarget target)
     /// keeps a frame does `push lr; push fp; mov fp, sp`, so [fp] = the caller's fp and [fp+4] =
     /// the return address; the chain ends at fp = 0. A leaf (or a function before its prologue)
     /// has no frame of its own: when lr points into another function than pc's and differs from
-    /// the frame's return address, lr is shown first, as the leaf's return.</summary>
+    /// the frame's return address, lr is shown first, as the leaf's return. Inside a trap
+    /// handler the chain goes through the trap frame: lr and fp unchanged since the trap are the
+    /// interrupted code's (never the handler's return), so the next line is the interrupted pc
+    /// from the frame, and the interrupted code's own lr and fp chain follow.</summary>
     public IEnumerable<string> Backtrace(int maxFrames = 32)
     {
-        yield return $"#0  {Where(Cpu.Pc)}";
-        int n = 1;
-        if (LeafReturnAddress() is { } lr) yield return $"#{n++}  {Where(lr)}  (from lr)";
-        uint fp = Cpu.GetRegister(Isa.Registers.FramePointer);
+        var lines = new List<string> { $"#0  {Where(Cpu.Pc)}" };
+        uint pc = Cpu.Pc, lr = Cpu.GetRegister(Isa.Registers.LinkRegister), fp = Cpu.GetRegister(Isa.Registers.FramePointer);
         var seen = new HashSet<uint>();
-        while (fp != 0 && n < maxFrames && seen.Add(fp))
+        int? ring = null;   // the interrupted code's ring (its saved status), once past a trap frame
+        foreach (var trap in LiveTrapFrames().Select(f => (TrapFrameRecord?)f).Append(null))
         {
-            var frame = TryReadVirtual(fp, 8);
-            if (frame is null) { yield return $"#{n}  <frame at 0x{fp:x8} unreadable>"; yield break; }
-            uint returnAddress = BitConverter.ToUInt32(frame, 4);
-            yield return $"#{n}  {Where(returnAddress)}  (frame 0x{fp:x8})";
-            fp = BitConverter.ToUInt32(frame, 0);
-            n++;
+            bool lrIsInterrupted = trap is { } t && lr == t.InterruptedLr;
+            // user code entered by iret still holds the kernel's lr: not a return address it can execute
+            bool lrExecutable = ring is not { } r || Translate(lr, r, AccessKind.Fetch).Succeeded;
+            if (!lrIsInterrupted && lrExecutable && LeafReturnAddress(pc, lr, fp) is { } leaf) lines.Add($"#{lines.Count}  {Where(leaf)}  (from lr)");
+            while (fp != 0 && !(trap is { } u && fp == u.InterruptedFp) && lines.Count < maxFrames && seen.Add(fp))
+            {
+                var frame = TryReadVirtual(fp, 8);
+                if (frame is null) { lines.Add($"#{lines.Count}  <frame at 0x{fp:x8} unreadable>"); return lines; }
+                lines.Add($"#{lines.Count}  {Where(BitConverter.ToUInt32(frame, 4))}  (frame 0x{fp:x8})");
+                fp = BitConverter.ToUInt32(frame, 0);
+            }
+            if (trap is not { } f || lines.Count >= maxFrames) break;
+            lines.Add($"#{lines.Count}  {Where(f.SavedPc)}  (interrupted by {Vectors.Name(f.Vector)}: trap frame 0x{f.FrameSp:x8}, ring {SavedRing(f)})");
+            (pc, lr, fp, ring) = (f.SavedPc, f.InterruptedLr, f.InterruptedFp, SavedRing(f));
         }
+        return lines;
     }
 
-    /// <summary>lr, when the current function has no frame of its own (see <see cref="Backtrace"/>).</summary>
-    private uint? LeafReturnAddress()
+    /// <summary>The ring a trap frame saved, as the guest sees it (its saved status).</summary>
+    private int SavedRing(TrapFrameRecord frame) =>
+        TryReadVirtual(frame.FrameSp + 8, 4) is { } b ? (int)(BitConverter.ToUInt32(b) & StatusBits.CplMask) : frame.FromRing;
+
+    /// <summary>The trap frames the code at pc runs above, innermost first: pushed, not popped
+    /// by an iret (DebugTarget tracks them), on the stack in use (sp at or below the frame, in
+    /// the ring the trap entered) and still holding the saved pc. A frame from a less
+    /// privileged ring is the last: nothing of this stack lies beyond it.</summary>
+    public List<TrapFrameRecord> LiveTrapFrames()
     {
-        uint lr = Cpu.GetRegister(Isa.Registers.LinkRegister), fp = Cpu.GetRegister(Isa.Registers.FramePointer);
+        var live = new List<TrapFrameRecord>();
+        uint sp = Cpu.GetRegister(Isa.Registers.StackPointer);
+        var frames = target.TrapFrames;
+        for (int i = frames.Count - 1; i >= 0; i--)
+        {
+            var f = frames[i];
+            if (f.ToRing != Cpu.Cpl || f.FrameSp < sp) continue;
+            if (live.Count > 0 && f.FrameSp <= live[^1].FrameSp) continue;
+            if (TryReadVirtual(f.FrameSp + 4, 4) is not { } saved || BitConverter.ToUInt32(saved) != f.SavedPc) continue;
+            live.Add(f);
+            sp = f.FrameSp + 16;
+            if (f.FromRing != f.ToRing) break;
+        }
+        return live;
+    }
+
+    /// <summary>The trap frame `finish` returns through: the innermost live one, when the code
+    /// at pc still has the interrupted code's lr (it called nothing since the trap), or null.</summary>
+    public TrapFrameRecord? TrapReturn() =>
+        LiveTrapFrames() is [var f, ..] && Cpu.GetRegister(Isa.Registers.LinkRegister) == f.InterruptedLr ? f : null;
+
+    /// <summary>lr, when the current function has no frame of its own (see <see cref="Backtrace"/>).</summary>
+    private uint? LeafReturnAddress() =>
+        LeafReturnAddress(Cpu.Pc, Cpu.GetRegister(Isa.Registers.LinkRegister), Cpu.GetRegister(Isa.Registers.FramePointer));
+
+    private uint? LeafReturnAddress(uint pc, uint lr, uint fp)
+    {
         if (lr == 0) return null;
         if (fp == 0) return lr;
         uint? frameReturn = TryReadVirtual(fp + 4, 4) is { } b ? BitConverter.ToUInt32(b) : null;
-        return lr != frameReturn && FunctionOf(lr) != FunctionOf(Cpu.Pc) ? lr : null;
+        return lr != frameReturn && FunctionOf(lr) != FunctionOf(pc) ? lr : null;
     }
 
     private string? FunctionOf(uint address) => target.Image.LabelAtOrBelow(address)?.Name.Split('.')[0];

@@ -181,7 +181,7 @@ Catchpoint 1 (#PF page fault), error 0x9 (page present, read, ring violation), a
 => 0x00001158 <fault_handler>:  lui r1, 0x0  ; broken.asm:108
 (r4) bt
 #0  0x00001158 <fault_handler> at broken.asm:108
-#1  0x00001098 <_start+0x98> at broken.asm:53  (from lr)
+#1  0x0000200c <user_main.next> at broken.asm:135  (interrupted by #PF: trap frame 0x0000fff0, ring 3)
 (r4) pt 0x1330
 pt 0x00001330: ptbr 0x00010001, directory index 0, table index 1, offset 0x330
 directory entry [0x00010000] = 0x00011001: present, table at 0x00011000
