@@ -12,6 +12,8 @@ namespace R4.Debugger;
 
 public sealed class DebugViews(DebugTarget target)
 {
+    public DebugTarget Target => target;
+
     private Cpu Cpu => target.Cpu;
     public VirtualMachineMonitor? Monitor => target.Guest.Monitor;
     private uint GuestRamBytes => target.Guest.GuestRamBytes;
@@ -121,6 +123,88 @@ public sealed class DebugViews(DebugTarget target)
             }
             yield return text.ToString();
         }
+    }
+
+    /// <summary>x/Ns: N NUL-terminated strings from ADDR, each as a C literal (at most 256 bytes
+    /// each; an unmapped byte ends it with "&lt;unmapped&gt;").</summary>
+    public IEnumerable<string> Strings(uint address, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            var text = new StringBuilder($"{Where(address, withLine: false)}: \"");
+            string end = "\"";
+            for (int n = 0; ; n++, address++)
+            {
+                if (n == 256) { end = "\"..."; break; }
+                if (TryReadVirtual(address, 1) is not [var b]) { end = "\" <unmapped>"; break; }
+                if (b == 0) { address++; break; }
+                text.Append(b switch
+                {
+                    (byte)'\n' => "\\n", (byte)'\t' => "\\t", (byte)'\r' => "\\r", (byte)'"' => "\\\"", (byte)'\\' => "\\\\",
+                    >= 0x20 and < 0x7f => ((char)b).ToString(),
+                    _ => $"\\x{b:x2}",
+                });
+            }
+            yield return text.Append(end).ToString();
+        }
+    }
+
+    // ---- vectors and page tables ---------------------------------------------------------------
+
+    /// <summary>`info vectors`: the present gates of the vector table the machine uses (the
+    /// copy loaded when ivt was written; the guest's virtual one under a monitor).</summary>
+    public IEnumerable<string> VectorTable()
+    {
+        uint ivt = Monitor?.Guest.Ivt ?? Cpu.GetControl(ControlRegister.Ivt);
+        yield return $"ivt 0x{ivt:x8}{(target.Image.Symbolize(ivt) is { } s ? $" <{s}>" : "")}";
+        int present = 0;
+        for (int v = 0; v < Vectors.Count; v++)
+        {
+            var gate = Monitor?.Guest.Gates[v] ?? Cpu.GetGate(v);
+            if (!gate.Present) continue;
+            present++;
+            yield return $"  {v,2} {Vectors.Name(v),-8} -> {Where(gate.Handler)}  ring {gate.TargetRing}, dpl {gate.Dpl}, {(gate.IsInterruptGate ? "interrupt gate" : "trap gate")}";
+        }
+        yield return $"{present} of {Vectors.Count} gates present";
+    }
+
+    /// <summary>`info pagetable`: every mapping of the guest's page tables, runs of pages that
+    /// continue one another (virtual and physical) with the same rights merged into one line.</summary>
+    public IEnumerable<string> PageTable()
+    {
+        uint ptbr = GuestPtbr;
+        if ((ptbr & PageBits.PtbrEnable) == 0) { yield return "paging off"; yield break; }
+        uint directory = ptbr & PageBits.FrameMask;
+        yield return $"page directory 0x{directory:x8}";
+        (uint Va, uint Pa, uint Flags, uint Pages)? run = null;
+        var lines = new List<string>();
+        string Line((uint Va, uint Pa, uint Flags, uint Pages) r) =>
+            $"  0x{r.Va:x8}-0x{r.Va + r.Pages * 4096 - 1:x8} -> 0x{r.Pa:x8}  {r.Pages,5} page{(r.Pages == 1 ? " " : "s")}  {DescribePte(r.Flags | PageBits.Present)[(DescribePte(r.Flags | PageBits.Present).IndexOf("present", StringComparison.Ordinal) + 9)..]}";
+        for (uint d = 0; d < 1024; d++)
+        {
+            uint pdeAddress = directory + d * 4;
+            if (pdeAddress >= GuestRamBytes) break;
+            uint pde = ReadPhysicalWord(pdeAddress);
+            if ((pde & PageBits.Present) == 0) continue;
+            uint table = pde & PageBits.FrameMask;
+            for (uint t = 0; t < 1024; t++)
+            {
+                if (table + t * 4 >= GuestRamBytes) break;
+                uint pte = ReadPhysicalWord(table + t * 4);
+                if ((pte & PageBits.Present) == 0) continue;
+                uint va = d << 22 | t << 12, pa = pte & PageBits.FrameMask, flags = pte & ~PageBits.FrameMask & ~PageBits.Present;
+                if (run is { } r && r.Va + r.Pages * 4096 == va && r.Pa + r.Pages * 4096 == pa && r.Flags == flags)
+                    run = r with { Pages = r.Pages + 1 };
+                else
+                {
+                    if (run is { } done) lines.Add(Line(done));
+                    run = (va, pa, flags, 1);
+                }
+            }
+        }
+        if (run is { } last) lines.Add(Line(last));
+        foreach (var line in lines) yield return line;
+        yield return $"{lines.Count} run{(lines.Count == 1 ? "" : "s")} of mapped pages";
     }
 
     // ---- registers ---------------------------------------------------------------------------

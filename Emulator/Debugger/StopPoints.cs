@@ -32,9 +32,55 @@ public sealed class Breakpoint(int number, uint address, string source) : StopPo
     /// appears several times (a line inside a macro), the start of each copy.</summary>
     public IReadOnlyList<uint> Addresses { get; init; } = [address];
     public override string Kind => Temporary ? "tbreak" : "break";
-    public override string What => $"{source} -> {Address:x8}{(Addresses.Count > 1 ? $" and {Addresses.Count - 1} more" : "")}";
+    /// <summary>`break LOC if COND`: stops only when COND holds there.</summary>
+    public Condition? Condition { get; init; }
+    public override string What => $"{source} -> {Address:x8}{(Addresses.Count > 1 ? $" and {Addresses.Count - 1} more" : "")}{(Condition is null ? "" : $" if {Condition.Text}")}";
     public override string? Check(AttemptContext c, DebugViews views) =>
-        Addresses.Contains(c.Pc) ? $"{(Temporary ? "Temporary breakpoint" : "Breakpoint")} {Number}, {views.Where(c.Pc)}" : null;
+        Addresses.Contains(c.Pc) && (Condition is null || Condition.Holds(views.Target.Image, views.Target.Cpu))
+            ? $"{(Temporary ? "Temporary breakpoint" : "Breakpoint")} {Number}, {views.Where(c.Pc)}" : null;
+}
+
+/// <summary>A breakpoint's condition: VALUE OP VALUE (== != &lt; &lt;= &gt; &gt;=, unsigned), or one
+/// VALUE that holds when not 0; values as everywhere ($r1, symbols, numbers, + and -), read
+/// when the breakpoint's address is reached.</summary>
+public sealed class Condition
+{
+    private static readonly string[] Operators = ["==", "!=", "<=", ">=", "<", ">"];
+    private readonly string _left, _right, _operator;
+    public string Text { get; }
+
+    private Condition(string text, string left, string op, string right) => (Text, _left, _operator, _right) = (text, left, op, right);
+
+    public static Condition Parse(string text, R4.Isa.Image.ProgramImage image, R4.Machine.Cpu cpu)
+    {
+        text = text.Trim();
+        if (text.Length == 0) throw new CommandException("break: give a condition after 'if' (e.g. if $r1 == 3)");
+        foreach (string op in Operators)
+        {
+            int at = text.IndexOf(op, StringComparison.Ordinal);
+            if (at < 0) continue;
+            var condition = new Condition(text, text[..at].Trim(), op, text[(at + op.Length)..].Trim());
+            condition.Holds(image, cpu);   // a malformed side is an error now, not at every hit
+            return condition;
+        }
+        var single = new Condition(text, text, "!=", "0");
+        single.Holds(image, cpu);
+        return single;
+    }
+
+    public bool Holds(R4.Isa.Image.ProgramImage image, R4.Machine.Cpu cpu)
+    {
+        uint left = Operands.ParseValue(_left, image, cpu), right = Operands.ParseValue(_right, image, cpu);
+        return _operator switch
+        {
+            "==" => left == right,
+            "!=" => left != right,
+            "<=" => left <= right,
+            ">=" => left >= right,
+            "<" => left < right,
+            _ => left > right,
+        };
+    }
 }
 
 /// <summary>A write watchpoint on <c>Length</c> bytes at a virtual address of the address space
