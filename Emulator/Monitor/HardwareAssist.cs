@@ -1,5 +1,5 @@
 // Hardware assistance (spec §11.7, layout hw): the monitor builds nested page tables that map the
-// guest's physical memory [0, G) to the machine's (identity, in the monitor's reserve above G),
+// guest's physical memory [0, G) to its partition of the machine's (B + guest-physical; tables in the monitor's reserve above G),
 // puts the CPU in guest mode (Cpu.EnterGuestMode) and is called only for the VM exits its
 // controls name: port I/O and hlt (emulated against the machine's devices, retired as native),
 // external interrupts (injected through the guest's own gates), a triple fault (counted; the
@@ -34,12 +34,25 @@ public sealed partial class VirtualMachineMonitor : IGuestModeHost
             for (uint i = 0; i < 1024; i++)
             {
                 uint guestPhysical = (t << 22) | (i << PageBits.PageShift);
-                // identity inside the partition; nothing at or above G (the monitor's memory)
-                _cpu.TryWritePhysical32(table + 4 * i, guestPhysical < Map.GuestRamBytes ? guestPhysical | PageBits.Present | PageBits.Writable : 0);
+                // the partition (identity when it starts at machine 0); nothing at or above G (the monitor's memory)
+                _cpu.TryWritePhysical32(table + 4 * i, guestPhysical < Map.GuestRamBytes ? Map.MachinePhysical(guestPhysical) | PageBits.Present | PageBits.Writable : 0);
             }
         }
         uint controlRegisterExits = Layout.ExitingControlRegisters.Aggregate(0u, (mask, register) => mask | 1u << (int)register);
         _cpu.EnterGuestMode(new GuestModeControls { NestedPageDirectory = directory, ExitOnControlRegisterWrites = controlRegisterExits }, this);
+    }
+
+    /// <summary>A restored guest (snapshot, migration) under hw: nested tables and guest mode as
+    /// at reset, then the guest's own state — CPL, IE, control registers, gates — goes onto the
+    /// real CPU, which holds it in guest mode (the virtual CPU is only a copy).</summary>
+    private void RestoreGuestMode(Action<VirtualCpu> restore)
+    {
+        ResetGuestMode();
+        restore(Guest);
+        foreach (ControlRegister register in Enum.GetValues<ControlRegister>())
+            if (register != ControlRegister.Status) _cpu.SetControl(register, Guest.Read(register));
+        _cpu.Status = Guest.Status;
+        for (int v = 0; v < Vectors.Count; v++) _cpu.SetGate(v, Guest.Gates[v]);
     }
 
     /// <summary>Machine-physical page tables mapping [0, G): the number of 4 MiB tables.</summary>
