@@ -31,7 +31,7 @@ public static class Program
         if (QuickRunVerb(rest) is { } quick)
         {
             quick.Defines = defines;
-            return Guarded(() => quick.Execute(output, error, consoleOutput, consoleInput), error);
+            return Guarded(() => quick.Execute(output, error, consoleOutput, consoleInput), error, "run");
         }
         // No HelpWriter: a wrong option gets a short message (ReportParseErrors), not the
         // whole help screen; --help and `r4 help VERB` still print it.
@@ -60,21 +60,21 @@ public static class Program
             (DebugVerb verb) => verb.Execute(output, error, consoleInput),
             (ResumeVerb verb) => verb.Execute(output, error, consoleOutput, consoleInput),
             (MigrateVerb verb) => verb.Execute(output, error, consoleOutput, consoleInput),
-            errors => ReportParseErrors(parsed, errors.ToList(), rest, output, error)), error);
+            errors => ReportParseErrors(parsed, errors.ToList(), rest, output, error)), error,
+            parsed.Tag == ParserResultType.Parsed ? VerbName(parsed.TypeInfo.Current) : null);
     }
 
     /// <summary>Runs a verb, mapping the failures a user can cause to one line and an exit code.</summary>
-    private static int Guarded(Func<int> execute, TextWriter error)
+    private static int Guarded(Func<int> execute, TextWriter error, string? verb)
     {
         try
         {
             return execute();
         }
-        catch (UserError e) when (e.ExitCode == ExitCodes.Usage && parsed.Tag == ParserResultType.Parsed)
+        catch (UserError e) when (e.ExitCode == ExitCodes.Usage && verb is not null)
         {
             // A value the parser accepted but the verb refused (--mem 3K, --layout frob, -D 1=2):
             // the same two lines as a parse error, in this one place for every verb.
-            string verb = VerbName(parsed.TypeInfo.Current);
             error.WriteLine($"r4 {verb}: {e.Message}");
             error.WriteLine($"r4 {verb}: see 'r4 {verb} --help' for its options and examples");
             return ExitCodes.Usage;
