@@ -308,7 +308,7 @@ public sealed class CompareVerb : IDefinesSymbols
     {
         var paths = Guests.ToList();
         if (paths.Count == 0)
-            throw new UserError("compare: give at least one guest", ExitCodes.Usage);
+            throw new UserError("give at least one guest (r4 compare GUEST...)", ExitCodes.Usage);
         var names = paths.Select(p => Path.GetFileNameWithoutExtension(p)).ToList();
         var guests = new List<ExperimentGuest>();
         for (int i = 0; i < paths.Count; i++)

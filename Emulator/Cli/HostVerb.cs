@@ -100,19 +100,8 @@ public sealed class HostVerb : IDefinesSymbols
     private sealed record PlannedGuest(string Path, uint RamBytes, Layout Layout, int Weight, ulong FirstSector, ulong SectorCount,
         string? Input, ulong MaxInstructions, IReadOnlyList<string> Defines);
 
-    public int Execute(TextWriter output, TextWriter error, Stream? consoleOutputStream = null)
-    {
-        try
-        {
-            return ExecuteChecked(error, consoleOutputStream);
-        }
-        catch (UserError e) when (e.ExitCode == ExitCodes.Usage)
-        {
-            error.WriteLine($"r4 host: {e.Message}");
-            error.WriteLine("r4 host: see 'r4 host --help' for its options and examples");
-            return ExitCodes.Usage;
-        }
-    }
+    public int Execute(TextWriter output, TextWriter error, Stream? consoleOutputStream = null) =>
+        ExecuteChecked(error, consoleOutputStream);   // usage errors get "r4 host:" in Program.Run
 
     private int ExecuteChecked(TextWriter error, Stream? consoleOutputStream)
     {

@@ -176,6 +176,7 @@ public sealed class OutputFile : IDisposable
     private sealed unsafe class StandardOutputStream : Stream
     {
         private const int Interrupted = 4;   // EINTR
+        private const int BrokenPipe = 32;   // EPIPE
 
         [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "write", SetLastError = true)]
         private static extern nint WriteDescriptor(int descriptor, byte* buffer, nint count);
@@ -190,6 +191,7 @@ public sealed class OutputFile : IDisposable
                     nint count = WriteDescriptor(1, start + written, buffer.Length - written);
                     if (count >= 0) { written += (int)count; continue; }
                     int error = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                    if (error == BrokenPipe) throw new StandardOutputClosedException();
                     if (error != Interrupted) throw new IOException($"standard output: write failed (errno {error})");
                 }
             }
@@ -250,7 +252,7 @@ public sealed class OutputFile : IDisposable
     private static extern unsafe int Statx(int directoryFd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, byte* buffer);
 
     private static bool IsWriteFailure(Exception e) =>
-        e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException;
+        e is (IOException and not StandardOutputClosedException) or UnauthorizedAccessException or ArgumentException or NotSupportedException;
 
     private static UserError Failure(string path, Exception e) =>
         new($"cannot write '{path}': {Describe(path, e)}", ExitCodes.CannotWrite);
@@ -266,3 +268,7 @@ public sealed class OutputFile : IDisposable
         return e.Message;
     }
 }
+
+/// <summary>The reader of the process's standard output went away (EPIPE): not a failure to
+/// write a file (73) but the end of the command, exit 74 (Program.Run), without a message.</summary>
+public sealed class StandardOutputClosedException() : IOException("standard output closed (broken pipe)");

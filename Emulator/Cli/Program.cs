@@ -8,7 +8,16 @@ namespace R4.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        // Standard output through write(2) on descriptor 1 (OutputFile.OpenProcessStandardOutput):
+        // .NET's console stream drops writes after EPIPE, so `r4 disasm big.elf | head` would
+        // go on to the end; this one throws StandardOutputClosedException and Run exits 74.
+        // AutoFlush keeps every write in order with the guest console's own writes to fd 1.
+        if (!OperatingSystem.IsWindows())
+            Console.SetOut(new StreamWriter(OutputFile.OpenProcessStandardOutput(), new System.Text.UTF8Encoding(false)) { AutoFlush = true });
+        return Run(args, Console.Out, Console.Error);
+    }
 
     /// <summary>Runs one command; the tests call this directly.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error) => Run(args, output, error, null, null);
@@ -22,7 +31,7 @@ public static class Program
         if (QuickRunVerb(rest) is { } quick)
         {
             quick.Defines = defines;
-            return Guarded(() => quick.Execute(output, error, consoleOutput, consoleInput), error);
+            return Guarded(() => quick.Execute(output, error, consoleOutput, consoleInput), error, "run");
         }
         // No HelpWriter: a wrong option gets a short message (ReportParseErrors), not the
         // whole help screen; --help and `r4 help VERB` still print it.
@@ -51,15 +60,24 @@ public static class Program
             (DebugVerb verb) => verb.Execute(output, error, consoleInput),
             (ResumeVerb verb) => verb.Execute(output, error, consoleOutput, consoleInput),
             (MigrateVerb verb) => verb.Execute(output, error, consoleOutput, consoleInput),
-            errors => ReportParseErrors(parsed, errors.ToList(), rest, output, error)), error);
+            errors => ReportParseErrors(parsed, errors.ToList(), rest, output, error)), error,
+            parsed.Tag == ParserResultType.Parsed ? VerbName(parsed.TypeInfo.Current) : null);
     }
 
     /// <summary>Runs a verb, mapping the failures a user can cause to one line and an exit code.</summary>
-    private static int Guarded(Func<int> execute, TextWriter error)
+    private static int Guarded(Func<int> execute, TextWriter error, string? verb)
     {
         try
         {
             return execute();
+        }
+        catch (UserError e) when (e.ExitCode == ExitCodes.Usage && verb is not null)
+        {
+            // A value the parser accepted but the verb refused (--mem 3K, --layout frob, -D 1=2):
+            // the same two lines as a parse error, in this one place for every verb.
+            error.WriteLine($"r4 {verb}: {e.Message}");
+            error.WriteLine($"r4 {verb}: see 'r4 {verb} --help' for its options and examples");
+            return ExitCodes.Usage;
         }
         catch (UserError e)
         {
@@ -81,10 +99,11 @@ public static class Program
             error.WriteLine($"r4: {e.Message}");
             return ExitCodes.CannotOpen;
         }
-        catch (IOException e) when (e.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase))
+        catch (IOException e) when (e is StandardOutputClosedException || e.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase))
         {
-            // `r4 disasm big.elf | head`: the reader of our standard output went away.
-            error.WriteLine("r4: standard output closed (broken pipe)");
+            // `r4 disasm big.elf | head`, `r4 isa-doc | head`: the reader of our standard output
+            // went away after taking what it wanted. Nothing is wrong to report (as with any
+            // Unix filter); the exit code says the output was cut short.
             return ExitCodes.OutputClosed;
         }
     }
@@ -146,12 +165,22 @@ public static class Program
         }
         if (helpAsked)
         {
-            // Wide enough that no example command wraps in the middle.
-            error.WriteLine(HelpText.AutoBuild(parsed, help =>
+            // `r4 help run` is `r4 run --help`.
+            if (errors.OfType<HelpVerbRequestedError>().FirstOrDefault() is { Matched: true, Verb: { } helpVerb })
+                return Run([helpVerb, "--help"], output, error);
+            if (errors.OfType<HelpVerbRequestedError>().Any(e => !e.Matched) && args is ["help", var unknownVerb, ..])
+            {
+                error.WriteLine($"r4: help {unknownVerb}: no such verb; 'r4 --help' lists them");
+                return ExitCodes.Usage;
+            }
+            // Asked for, so to standard output (`r4 run --help | less`). Wide enough that no
+            // example command wraps in the middle. `r4 --help` and `r4 help` list the verbs.
+            bool verbList = parsed.TypeInfo.Current == typeof(NullInstance);
+            output.WriteLine(HelpText.AutoBuild(parsed, help =>
             {
                 help.MaximumDisplayWidth = HelpWidth;
                 return HelpText.DefaultParsingErrorsHandler(parsed, help);
-            }, example => example));   // a verb's help, or the verb list for `r4 --help`
+            }, example => example, verbsIndex: verbList));
             return ExitCodes.Success;
         }
         var verbType = parsed.TypeInfo.Current;

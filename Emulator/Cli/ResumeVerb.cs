@@ -72,7 +72,7 @@ public sealed class ResumeVerb
             interactive = !Console.IsInputRedirected;
         }
         using var ownedInput = input != consoleInputStream ? input : null;
-        using var ownedOutput = consoleOutputStream is null ? Console.OpenStandardOutput() : null;
+        using var ownedOutput = consoleOutputStream is null ? OutputFile.OpenProcessStandardOutput() : null;
         var consoleOutput = consoleOutputStream ?? ownedOutput!;
 
         using var restored = snapshot.Restore(new RestoreOptions
@@ -88,7 +88,8 @@ public sealed class ResumeVerb
         var guest = restored.Guest;
         var (result, saved) = SnapshotRunning.Run(guest, MaxInstructions ?? ulong.MaxValue, SaveAt, Save,
             snapshot.Metadata with { Reason = "" }, error);
-        consoleOutput.Flush();
+        try { consoleOutput.Flush(); }
+        catch (IOException) { }   // a closed pipe: the run already stopped with OutputClosed, or has finished
 
         int exitCode = saved ? ExitCodes.Success : RunVerb.ExitCodeOf(result);
         if (result.Reason != StopReason.PowerOff && !saved)

@@ -84,19 +84,21 @@ public sealed class DebugSession : IDisposable
     private void RegisterCommands()
     {
         _commands.Add("help", ["h"], "help [COMMAND]", "list the commands, or show one", Help);
-        _commands.Add("break", ["b"], "break ADDR|SYMBOL|FILE:LINE", "stop before the instruction at a place", a => AddBreak(a, temporary: false));
+        _commands.Add("break", ["b"], "break ADDR|SYMBOL|FILE:LINE [if COND]", "stop before the instruction at a place (when COND holds)", a => AddBreak(a, temporary: false));
         _commands.Add("tbreak", [], "tbreak ADDR|SYMBOL|FILE:LINE", "a breakpoint deleted at its first hit", a => AddBreak(a, temporary: true));
         _commands.Add("delete", ["d"], "delete N", "delete breakpoint/watchpoint/catchpoint N (no N: all)", Delete);
         _commands.Add("watch", [], "watch ADDR [LEN]", "stop after a write changes LEN bytes (default 4) at ADDR", AddWatch);
         _commands.Add("catch", [], "catch vector N|NAME | catch ring | catch exit [CAUSE]", "stop on a trap, a ring change, or a monitor exit", AddCatch);
-        _commands.Add("info", ["i"], "info breakpoints|registers|cr|monitor [ADDR]", "show stop points, registers, control registers, the monitor", Info);
+        _commands.Add("info", ["i"], "info breakpoints|registers|cr|vectors|pagetable|monitor [ADDR]", "show stop points, registers, control registers, gates, mappings, the monitor", Info);
+        _commands.Add("display", [], "display [EXPR]", "show EXPR after every stop (no EXPR: show them all now)", Display);
+        _commands.Add("undisplay", [], "undisplay N", "stop showing display N", Undisplay);
         _commands.Add("stepi", ["si"], "stepi [N]", "execute N instructions (default 1)", a => StepInstructions(a.Length == 0 ? 1 : Operands.ParseCount(a, "stepi")));
         _commands.Add("next", ["n", "nexti", "ni"], "next", "one instruction, running called functions to their return", NoArguments("next", Next));
         _commands.Add("finish", ["fin"], "finish", "run until the current function returns (to [fp+4], or lr)", NoArguments("finish", Finish));
         _commands.Add("continue", ["c"], "continue", "run until a stop point hits or the machine stops", NoArguments("continue", Continue));
         _commands.Add("until-instret", [], "until-instret N", "run until N instructions have retired", UntilInstret);
         _commands.Add("registers", ["regs"], "registers", "the registers (same as info registers)", NoArguments("registers", () => Print(_views.Registers())));
-        _commands.Add("x", [], "x/NF ADDR (F = w words, b bytes)", "examine virtual memory through the guest's page tables", a => Examine(a, physical: false));
+        _commands.Add("x", [], "x/NF ADDR (F = w words, b bytes, s string)", "examine virtual memory through the guest's page tables", a => Examine(a, physical: false));
         _commands.Add("xp", [], "xp/NF PADDR", "examine physical memory", a => Examine(a, physical: true));
         _commands.Add("disassemble", ["disas"], "disassemble [ADDR] [N]", "N instructions from ADDR (default: pc, 8) with source lines", Disassemble);
         _commands.Add("bt", ["backtrace", "where"], "bt", "the backtrace through the frame-pointer chain", NoArguments("bt", () => Print(_views.Backtrace())));
@@ -161,15 +163,23 @@ public sealed class DebugSession : IDisposable
     private void AddBreak(string args, bool temporary)
     {
         if (args.Length == 0) throw new CommandException("break: give an address, a symbol or FILE:LINE");
+        Condition? condition = null;
+        int ifAt = args.IndexOf(" if ", StringComparison.Ordinal);
+        if (ifAt >= 0)
+        {
+            condition = Condition.Parse(args[(ifAt + 4)..], _target.Image, _target.Cpu);
+            args = args[..ifAt].Trim();
+        }
         var lines = args.Contains(':') ? Operands.ParseFileLineLocations(args, _target.Image) : null;
         uint address = lines?.Addresses[0] ?? Operands.ParseValue(args, _target.Image, _target.Cpu);
         if ((address & 3) != 0)
             throw new CommandException($"{(temporary ? "tbreak" : "break")}: 0x{address:x8} is not 4-aligned: no instruction starts there");
-        var point = new Breakpoint(_points.NextNumber(), address, args) { Temporary = temporary, Addresses = lines?.Addresses ?? [address] };
+        var point = new Breakpoint(_points.NextNumber(), address, args) { Temporary = temporary, Addresses = lines?.Addresses ?? [address], Condition = condition };
         _points.Add(point);
         string more = point.Addresses.Count > 1 ? $", and {point.Addresses.Count - 1} more places (the line's code appears {point.Addresses.Count} times: a macro's line)" : "";
         string moved = lines is { } l && l.Line != l.RequestedLine ? $" (no instruction on line {l.RequestedLine}: the next one is on line {l.Line})" : "";
-        _out.WriteLine($"{(temporary ? "Temporary breakpoint" : "Breakpoint")} {point.Number} at {_views.Where(address)}{more}{moved}");
+        string when = condition is null ? "" : $", if {condition.Text}";
+        _out.WriteLine($"{(temporary ? "Temporary breakpoint" : "Breakpoint")} {point.Number} at {_views.Where(address)}{more}{moved}{when}");
     }
 
     private void Delete(string args)
@@ -258,15 +268,17 @@ public sealed class DebugSession : IDisposable
     private void Info(string args)
     {
         var parts = args.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 0) throw new CommandException("info: give breakpoints, registers, cr or monitor");
+        if (parts.Length == 0) throw new CommandException("info: give breakpoints, registers, cr, vectors, pagetable or monitor");
         string what = parts[0];
         bool monitor = "monitor".StartsWith(what);
         if (!monitor && parts.Length > 1) throw new CommandException($"info {what} takes no operands (got '{parts[1]}')");
         if ("breakpoints".StartsWith(what)) InfoBreakpoints();
         else if ("registers".StartsWith(what) || what == "regs") Print(_views.Registers());
         else if (what == "cr") Print(_views.ControlRegisters());
+        else if (what.Length >= 2 && "vectors".StartsWith(what)) Print(_views.VectorTable());
+        else if (what.Length >= 2 && "pagetable".StartsWith(what)) Print(_views.PageTable());
         else if (monitor) Print(_views.MonitorInfo(parts.Length > 1 ? Value(parts[1]) : null));
-        else throw new CommandException($"info: unknown '{what}' (breakpoints, registers, cr, monitor)");
+        else throw new CommandException($"info: unknown '{what}' (breakpoints, registers, cr, vectors, pagetable, monitor)");
     }
 
     private void InfoBreakpoints()
@@ -293,6 +305,8 @@ public sealed class DebugSession : IDisposable
             reports = _points.Check(c, _views);
             return reports.Count > 0 || done(c);
         }, interruptible: true);
+        if (reports.Count == 0 && _target.Final is { } final)
+            reports = _points.CheckFinal(_target.Current, _views, final);   // a stop with no next attempt to check
         _target.EndConsoleLine();
         if (_target.Interrupted) _out.WriteLine($"Interrupted at instret {_target.Cpu.Instret}.");
         foreach (var r in reports) _out.WriteLine(r);
@@ -307,6 +321,37 @@ public sealed class DebugSession : IDisposable
             return;
         }
         _out.WriteLine(_views.CurrentInstruction());
+        ShowDisplays();
+    }
+
+    // ---- display -------------------------------------------------------------------------------
+
+    private readonly List<(int Number, string Expression)> _displays = [];
+    private int _nextDisplay = 1;
+
+    private void Display(string args)
+    {
+        if (args.Length == 0) { ShowDisplays(); return; }
+        Value(args);   // a mistake is reported now, not at every stop
+        _displays.Add((_nextDisplay++, args));
+        ShowDisplays(_displays[^1..]);
+    }
+
+    private void Undisplay(string args)
+    {
+        if (!int.TryParse(args, out int number) || _displays.RemoveAll(d => d.Number == number) == 0)
+            throw new CommandException($"undisplay: no display number {args}");
+    }
+
+    private void ShowDisplays(IEnumerable<(int Number, string Expression)>? which = null)
+    {
+        foreach (var (number, expression) in which ?? _displays)
+        {
+            string value;
+            try { value = $"0x{Value(expression):x8}"; }
+            catch (CommandException e) { value = $"<{e.Message}>"; }
+            _out.WriteLine($"{number}: {expression} = {value}");
+        }
     }
 
     private string DescribeFinal(RunResult final)
@@ -355,6 +400,13 @@ public sealed class DebugSession : IDisposable
     private void Finish()
     {
         if (_target.Final is not null) { Resume(_ => true); return; }   // reports the stop
+        if (_views.TrapReturn() is { } trap)
+        {
+            // A trap handler's caller is the code it interrupted: run to the iret that pops its frame.
+            _out.WriteLine($"Run till exit to {_views.Where(trap.SavedPc)} (the {Vectors.Name(trap.Vector)} handler's return)");
+            Resume(c => c.Pc == trap.SavedPc && !_target.TrapFrames.Contains(trap));
+            return;
+        }
         uint returnAddress = _views.TryReturnAddress() ??
             throw new CommandException($"finish: {_views.Where(_target.Cpu.Pc, withLine: false)} has no caller to return to (lr = 0x{_target.Cpu.GetRegister(Registers.LinkRegister):x8}, fp = 0: no frame)");
         _out.WriteLine($"Run till exit to {_views.Where(returnAddress)}");
@@ -455,7 +507,8 @@ public sealed class DebugSession : IDisposable
             {
                 "" or "w" => 4,
                 "b" => 1,
-                _ => throw new CommandException($"{name}: unit '{letter}' is not w (words) or b (bytes)"),
+                "s" when !physical => 0,
+                _ => throw new CommandException($"{name}: unit '{letter}' is not w (words){(physical ? "" : ", s (string)")} or b (bytes)"),
             };
         }
         if (rest.Length == 0) throw new CommandException($"{name}: give an address");
@@ -466,6 +519,7 @@ public sealed class DebugSession : IDisposable
             throw new CommandException($"xp: 0x{address:x8} is outside RAM (0x{_views.RamBytes:x8} bytes)");
         if (!physical && _views.WhyUnreadable(address) is { } why)
             throw new CommandException($"x: {why}");
+        if (unit == 0) { Print(_views.Strings(address, count)); return; }
         Print(_views.Examine(address, count, unit, physical));
     }
 

@@ -8,6 +8,7 @@
 // CheckpointIntervalAttempts-th attempt records its instret and its index among the attempts
 // at that instret (faults retire nothing, so one instret can see several attempts); the
 // machine stops exactly at that instret, and a traced run covers the last stretch.
+using R4.Isa;
 using R4.Isa.Image;
 using R4.Machine;
 using R4.Monitor;
@@ -25,6 +26,12 @@ public sealed record DebugMachineSetup(ProgramImage Image, Layout Layout, uint M
 
 /// <summary>A trap the hardware delivered or handed to the monitor since the last attempt.</summary>
 public readonly record struct ObservedTrap(ulong Instret, int Vector, uint ErrorCode, uint SavedPc, int FromRing, int ToRing);
+
+/// <summary>A trap frame the hardware (or the monitor, for its guest) pushed and no `iret` has
+/// popped yet: where it lies, what it saved, and the interrupted code's lr and fp (a handler
+/// runs with them unchanged until it saves or reuses them), so that `bt` and `finish` can
+/// continue into the interrupted code instead of trusting a stale lr.</summary>
+public readonly record struct TrapFrameRecord(int Vector, uint FrameSp, uint SavedPc, int FromRing, int ToRing, uint InterruptedLr, uint InterruptedFp);
 
 /// <summary>The attempt the machine is about to execute, as the stop predicate sees it.</summary>
 public sealed class AttemptContext
@@ -49,8 +56,9 @@ public sealed class DebugTarget : IDisposable
     private readonly ReplayingConsoleStream _console;
     private readonly List<(ulong Attempt, Action<DebugTarget> Edit)> _edits = [];
     private AttemptSink _sink = null!;
-    // Checkpoint n: (instret, index at instret) of attempt n * CheckpointIntervalAttempts.
-    private readonly List<(ulong Instret, int IndexAtInstret)> _checkpoints = [];
+    // Checkpoint n: (instret, index at instret) of attempt n * CheckpointIntervalAttempts, and
+    // the trap frames live then (a fast-forward runs untraced, so it cannot see them pushed).
+    private readonly List<(ulong Instret, int IndexAtInstret, TrapFrameRecord[] Frames)> _checkpoints = [];
 
     public DebugTarget(DebugMachineSetup setup, TextWriter consoleText, int checkpointIntervalAttempts = 4096)
     {
@@ -87,6 +95,9 @@ public sealed class DebugTarget : IDisposable
 
     /// <summary>The context of the attempt the machine is stopped before.</summary>
     public AttemptContext Current => _sink.Context;
+
+    /// <summary>Trap frames pushed and not yet returned from by `iret`, innermost last.</summary>
+    public IReadOnlyList<TrapFrameRecord> TrapFrames => _sink.Frames;
 
     /// <summary>Ends a console line the guest left unfinished (before the debugger reports).</summary>
     public void EndConsoleLine() => _console.EndLine();
@@ -178,7 +189,7 @@ public sealed class DebugTarget : IDisposable
         ulong interval = (ulong)CheckpointIntervalAttempts;
         ulong n = Math.Min(target / interval, (ulong)_checkpoints.Count);
         if (n == 0) return;
-        var (instret, indexAtInstret) = _checkpoints[(int)n - 1];
+        var (instret, indexAtInstret, frames) = _checkpoints[(int)n - 1];
         ulong firstAttemptAtInstret = n * interval - (ulong)indexAtInstret;
         if (firstAttemptAtInstret <= _sink.Context.Attempt + 1 || instret <= Cpu.Instret) return;
         Guest.Trace = null;
@@ -187,7 +198,7 @@ public sealed class DebugTarget : IDisposable
         Guest.Trace = _sink;
         if (result.Reason != StopReason.InstructionLimit || Cpu.Instret != instret)
             throw new InvalidOperationException($"re-execution diverged: expected instret {instret}, reached {Cpu.Instret} ({result.Reason})");
-        _sink.ResumeAt(firstAttemptAtInstret - 1);
+        _sink.ResumeAt(firstAttemptAtInstret - 1, frames);
     }
 
     private void Restart()
@@ -223,14 +234,20 @@ public sealed class DebugTarget : IDisposable
         public Func<AttemptContext, bool>? StopBefore;
         public bool Interruptible;
         public bool StoppedByDebugger;
+        public List<TrapFrameRecord> Frames { get; } = [];
+        private const int MaxFrames = 32;   // a kernel that never irets (it switches stacks) must not grow this
+        private uint _previousWord;
         // After a stop, the next Run announces the same attempt again: not a new one.
         private bool _announcedAgain;
         // After a fast-forward, the attempt before the next one was never seen.
         private bool _unknownPrevious;
 
         /// <summary>The next attempt announced is number <paramref name="lastAttempt"/> + 1, the first at its instret.</summary>
-        public void ResumeAt(ulong lastAttempt)
+        public void ResumeAt(ulong lastAttempt, TrapFrameRecord[] frames)
         {
+            Frames.Clear();
+            Frames.AddRange(frames);
+            _previousWord = 0;
             Context.Attempt = lastAttempt;
             Context.PreviousPc = null;
             Context.PreviousRing = -1;
@@ -253,16 +270,18 @@ public sealed class DebugTarget : IDisposable
                 Context.PreviousRing = Context.Ring;
             }
             Context.IndexAtInstret = Context.Attempt > 0 && !_unknownPrevious && Context.Instret == instret ? Context.IndexAtInstret + 1 : 0;
+            NoteTrapFrames();
             _unknownPrevious = false;
             Context.Attempt++;
             Context.Instret = instret;
             var checkpoints = owner._checkpoints;
             if (Context.Attempt % (ulong)owner.CheckpointIntervalAttempts == 0 &&
                 Context.Attempt / (ulong)owner.CheckpointIntervalAttempts == (ulong)checkpoints.Count + 1)
-                checkpoints.Add((instret, Context.IndexAtInstret));
+                checkpoints.Add((instret, Context.IndexAtInstret, Frames.ToArray()));
             Context.Ring = ring;
             Context.Pc = pc;
             Context.Word = word;
+            _previousWord = word;
             bool stop = StopBefore?.Invoke(Context) ?? false;
             if (!stop && Interruptible && owner.TakeInterrupt()) stop = true;
             Context.Traps.Clear();
@@ -272,6 +291,26 @@ public sealed class DebugTarget : IDisposable
                 StoppedByDebugger = true;
                 cpu.RequestStop(StopReason.InstructionLimit, 0, "debugger stop");
             }
+        }
+
+        /// <summary>Before the attempt is counted: an `iret` that just ran without trapping
+        /// popped the innermost frame; every trap delivered since into a guest ring pushed one
+        /// (the last at sp; a trap handed to the monitor itself pushes nothing).</summary>
+        private void NoteTrapFrames()
+        {
+            var pushed = owner.Guest.Monitor is null ? Context.Traps : Context.Traps.Where(t => t.ToRing != 0).ToList();
+            // (under a monitor the guest's iret may be an exit the monitor emulates: no frame pushed)
+            if (!_unknownPrevious && pushed.Count == 0 && (Opcode)(_previousWord >> 24) == Opcode.Iret && Frames.Count > 0)
+                Frames.RemoveAt(Frames.Count - 1);
+            uint sp = cpu.GetRegister(Registers.StackPointer);
+            uint lr = cpu.GetRegister(Registers.LinkRegister), fp = cpu.GetRegister(Registers.FramePointer);
+            for (int i = 0; i < pushed.Count; i++)
+            {
+                var t = pushed[i];
+                uint frameSp = sp + 16u * (uint)(pushed.Count - 1 - i);   // nested deliveries stack up
+                Frames.Add(new TrapFrameRecord(t.Vector, frameSp, t.SavedPc, t.FromRing, t.ToRing, lr, fp));
+            }
+            if (Frames.Count > MaxFrames) Frames.RemoveRange(0, Frames.Count - MaxFrames);
         }
 
         public void Trap(ulong instret, int vector, uint errorCode, uint savedPc, int fromRing, int toRing) =>

@@ -12,6 +12,8 @@ namespace R4.Debugger;
 
 public sealed class DebugViews(DebugTarget target)
 {
+    public DebugTarget Target => target;
+
     private Cpu Cpu => target.Cpu;
     public VirtualMachineMonitor? Monitor => target.Guest.Monitor;
     private uint GuestRamBytes => target.Guest.GuestRamBytes;
@@ -123,6 +125,88 @@ public sealed class DebugViews(DebugTarget target)
         }
     }
 
+    /// <summary>x/Ns: N NUL-terminated strings from ADDR, each as a C literal (at most 256 bytes
+    /// each; an unmapped byte ends it with "&lt;unmapped&gt;").</summary>
+    public IEnumerable<string> Strings(uint address, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            var text = new StringBuilder($"{Where(address, withLine: false)}: \"");
+            string end = "\"";
+            for (int n = 0; ; n++, address++)
+            {
+                if (n == 256) { end = "\"..."; break; }
+                if (TryReadVirtual(address, 1) is not [var b]) { end = "\" <unmapped>"; break; }
+                if (b == 0) { address++; break; }
+                text.Append(b switch
+                {
+                    (byte)'\n' => "\\n", (byte)'\t' => "\\t", (byte)'\r' => "\\r", (byte)'"' => "\\\"", (byte)'\\' => "\\\\",
+                    >= 0x20 and < 0x7f => ((char)b).ToString(),
+                    _ => $"\\x{b:x2}",
+                });
+            }
+            yield return text.Append(end).ToString();
+        }
+    }
+
+    // ---- vectors and page tables ---------------------------------------------------------------
+
+    /// <summary>`info vectors`: the present gates of the vector table the machine uses (the
+    /// copy loaded when ivt was written; the guest's virtual one under a monitor).</summary>
+    public IEnumerable<string> VectorTable()
+    {
+        uint ivt = Monitor?.Guest.Ivt ?? Cpu.GetControl(ControlRegister.Ivt);
+        yield return $"ivt 0x{ivt:x8}{(target.Image.Symbolize(ivt) is { } s ? $" <{s}>" : "")}";
+        int present = 0;
+        for (int v = 0; v < Vectors.Count; v++)
+        {
+            var gate = Monitor?.Guest.Gates[v] ?? Cpu.GetGate(v);
+            if (!gate.Present) continue;
+            present++;
+            yield return $"  {v,2} {Vectors.Name(v),-8} -> {Where(gate.Handler)}  ring {gate.TargetRing}, dpl {gate.Dpl}, {(gate.IsInterruptGate ? "interrupt gate" : "trap gate")}";
+        }
+        yield return $"{present} of {Vectors.Count} gates present";
+    }
+
+    /// <summary>`info pagetable`: every mapping of the guest's page tables, runs of pages that
+    /// continue one another (virtual and physical) with the same rights merged into one line.</summary>
+    public IEnumerable<string> PageTable()
+    {
+        uint ptbr = GuestPtbr;
+        if ((ptbr & PageBits.PtbrEnable) == 0) { yield return "paging off"; yield break; }
+        uint directory = ptbr & PageBits.FrameMask;
+        yield return $"page directory 0x{directory:x8}";
+        (uint Va, uint Pa, uint Flags, uint Pages)? run = null;
+        var lines = new List<string>();
+        string Line((uint Va, uint Pa, uint Flags, uint Pages) r) =>
+            $"  0x{r.Va:x8}-0x{r.Va + r.Pages * 4096 - 1:x8} -> 0x{r.Pa:x8}  {r.Pages,5} page{(r.Pages == 1 ? " " : "s")}  {DescribePte(r.Flags | PageBits.Present)[(DescribePte(r.Flags | PageBits.Present).IndexOf("present", StringComparison.Ordinal) + 9)..]}";
+        for (uint d = 0; d < 1024; d++)
+        {
+            uint pdeAddress = directory + d * 4;
+            if (pdeAddress >= GuestRamBytes) break;
+            uint pde = ReadPhysicalWord(pdeAddress);
+            if ((pde & PageBits.Present) == 0) continue;
+            uint table = pde & PageBits.FrameMask;
+            for (uint t = 0; t < 1024; t++)
+            {
+                if (table + t * 4 >= GuestRamBytes) break;
+                uint pte = ReadPhysicalWord(table + t * 4);
+                if ((pte & PageBits.Present) == 0) continue;
+                uint va = d << 22 | t << 12, pa = pte & PageBits.FrameMask, flags = pte & ~PageBits.FrameMask & ~PageBits.Present;
+                if (run is { } r && r.Va + r.Pages * 4096 == va && r.Pa + r.Pages * 4096 == pa && r.Flags == flags)
+                    run = r with { Pages = r.Pages + 1 };
+                else
+                {
+                    if (run is { } done) lines.Add(Line(done));
+                    run = (va, pa, flags, 1);
+                }
+            }
+        }
+        if (run is { } last) lines.Add(Line(last));
+        foreach (var line in lines) yield return line;
+        yield return $"{lines.Count} run{(lines.Count == 1 ? "" : "s")} of mapped pages";
+    }
+
     // ---- registers ---------------------------------------------------------------------------
 
     public IEnumerable<string> Registers()
@@ -187,33 +271,77 @@ public sealed class DebugViews(DebugTarget target)
     /// keeps a frame does `push lr; push fp; mov fp, sp`, so [fp] = the caller's fp and [fp+4] =
     /// the return address; the chain ends at fp = 0. A leaf (or a function before its prologue)
     /// has no frame of its own: when lr points into another function than pc's and differs from
-    /// the frame's return address, lr is shown first, as the leaf's return.</summary>
+    /// the frame's return address, lr is shown first, as the leaf's return. Inside a trap
+    /// handler the chain goes through the trap frame: lr and fp unchanged since the trap are the
+    /// interrupted code's (never the handler's return), so the next line is the interrupted pc
+    /// from the frame, and the interrupted code's own lr and fp chain follow.</summary>
     public IEnumerable<string> Backtrace(int maxFrames = 32)
     {
-        yield return $"#0  {Where(Cpu.Pc)}";
-        int n = 1;
-        if (LeafReturnAddress() is { } lr) yield return $"#{n++}  {Where(lr)}  (from lr)";
-        uint fp = Cpu.GetRegister(Isa.Registers.FramePointer);
+        var lines = new List<string> { $"#0  {Where(Cpu.Pc)}" };
+        uint pc = Cpu.Pc, lr = Cpu.GetRegister(Isa.Registers.LinkRegister), fp = Cpu.GetRegister(Isa.Registers.FramePointer);
         var seen = new HashSet<uint>();
-        while (fp != 0 && n < maxFrames && seen.Add(fp))
+        int? ring = null;   // the interrupted code's ring (its saved status), once past a trap frame
+        foreach (var trap in LiveTrapFrames().Select(f => (TrapFrameRecord?)f).Append(null))
         {
-            var frame = TryReadVirtual(fp, 8);
-            if (frame is null) { yield return $"#{n}  <frame at 0x{fp:x8} unreadable>"; yield break; }
-            uint returnAddress = BitConverter.ToUInt32(frame, 4);
-            yield return $"#{n}  {Where(returnAddress)}  (frame 0x{fp:x8})";
-            fp = BitConverter.ToUInt32(frame, 0);
-            n++;
+            bool lrIsInterrupted = trap is { } t && lr == t.InterruptedLr;
+            // user code entered by iret still holds the kernel's lr: not a return address it can execute
+            bool lrExecutable = ring is not { } r || Translate(lr, r, AccessKind.Fetch).Succeeded;
+            if (!lrIsInterrupted && lrExecutable && LeafReturnAddress(pc, lr, fp) is { } leaf) lines.Add($"#{lines.Count}  {Where(leaf)}  (from lr)");
+            while (fp != 0 && !(trap is { } u && fp == u.InterruptedFp) && lines.Count < maxFrames && seen.Add(fp))
+            {
+                var frame = TryReadVirtual(fp, 8);
+                if (frame is null) { lines.Add($"#{lines.Count}  <frame at 0x{fp:x8} unreadable>"); return lines; }
+                lines.Add($"#{lines.Count}  {Where(BitConverter.ToUInt32(frame, 4))}  (frame 0x{fp:x8})");
+                fp = BitConverter.ToUInt32(frame, 0);
+            }
+            if (trap is not { } f || lines.Count >= maxFrames) break;
+            lines.Add($"#{lines.Count}  {Where(f.SavedPc)}  (interrupted by {Vectors.Name(f.Vector)}: trap frame 0x{f.FrameSp:x8}, ring {SavedRing(f)})");
+            (pc, lr, fp, ring) = (f.SavedPc, f.InterruptedLr, f.InterruptedFp, SavedRing(f));
         }
+        return lines;
     }
 
-    /// <summary>lr, when the current function has no frame of its own (see <see cref="Backtrace"/>).</summary>
-    private uint? LeafReturnAddress()
+    /// <summary>The ring a trap frame saved, as the guest sees it (its saved status).</summary>
+    private int SavedRing(TrapFrameRecord frame) =>
+        TryReadVirtual(frame.FrameSp + 8, 4) is { } b ? (int)(BitConverter.ToUInt32(b) & StatusBits.CplMask) : frame.FromRing;
+
+    /// <summary>The trap frames the code at pc runs above, innermost first: pushed, not popped
+    /// by an iret (DebugTarget tracks them), on the stack in use (sp at or below the frame, in
+    /// the ring the trap entered) and still holding the saved pc. A frame from a less
+    /// privileged ring is the last: nothing of this stack lies beyond it.</summary>
+    public List<TrapFrameRecord> LiveTrapFrames()
     {
-        uint lr = Cpu.GetRegister(Isa.Registers.LinkRegister), fp = Cpu.GetRegister(Isa.Registers.FramePointer);
+        var live = new List<TrapFrameRecord>();
+        uint sp = Cpu.GetRegister(Isa.Registers.StackPointer);
+        var frames = target.TrapFrames;
+        for (int i = frames.Count - 1; i >= 0; i--)
+        {
+            var f = frames[i];
+            if (f.ToRing != Cpu.Cpl || f.FrameSp < sp) continue;
+            if (live.Count > 0 && f.FrameSp <= live[^1].FrameSp) continue;
+            if (TryReadVirtual(f.FrameSp + 4, 4) is not { } saved || BitConverter.ToUInt32(saved) != f.SavedPc) continue;
+            live.Add(f);
+            sp = f.FrameSp + 16;
+            if (f.FromRing != f.ToRing) break;
+        }
+        return live;
+    }
+
+    /// <summary>The trap frame `finish` returns through: the innermost live one, when the code
+    /// at pc still has the interrupted code's lr (it called nothing since the trap), or null.</summary>
+    public TrapFrameRecord? TrapReturn() =>
+        LiveTrapFrames() is [var f, ..] && Cpu.GetRegister(Isa.Registers.LinkRegister) == f.InterruptedLr ? f : null;
+
+    /// <summary>lr, when the current function has no frame of its own (see <see cref="Backtrace"/>).</summary>
+    private uint? LeafReturnAddress() =>
+        LeafReturnAddress(Cpu.Pc, Cpu.GetRegister(Isa.Registers.LinkRegister), Cpu.GetRegister(Isa.Registers.FramePointer));
+
+    private uint? LeafReturnAddress(uint pc, uint lr, uint fp)
+    {
         if (lr == 0) return null;
         if (fp == 0) return lr;
         uint? frameReturn = TryReadVirtual(fp + 4, 4) is { } b ? BitConverter.ToUInt32(b) : null;
-        return lr != frameReturn && FunctionOf(lr) != FunctionOf(Cpu.Pc) ? lr : null;
+        return lr != frameReturn && FunctionOf(lr) != FunctionOf(pc) ? lr : null;
     }
 
     private string? FunctionOf(uint address) => target.Image.LabelAtOrBelow(address)?.Name.Split('.')[0];

@@ -19,6 +19,10 @@ public abstract class StopPoint(int number)
     public abstract string? Check(AttemptContext c, DebugViews views);
     /// <summary>Takes the current state as the reference for later changes.</summary>
     public virtual void Rebaseline(DebugViews views) { }
+    /// <summary>The report when the machine stopped by itself (<paramref name="final"/>) during
+    /// the attempt in <paramref name="c"/>, with no next attempt to check: a fault that went
+    /// straight to a triple fault, an exit after which the machine shut down. Else null.</summary>
+    public virtual string? CheckFinal(AttemptContext c, DebugViews views, R4.Machine.RunResult final) => null;
 }
 
 public sealed class Breakpoint(int number, uint address, string source) : StopPoint(number)
@@ -28,9 +32,55 @@ public sealed class Breakpoint(int number, uint address, string source) : StopPo
     /// appears several times (a line inside a macro), the start of each copy.</summary>
     public IReadOnlyList<uint> Addresses { get; init; } = [address];
     public override string Kind => Temporary ? "tbreak" : "break";
-    public override string What => $"{source} -> {Address:x8}{(Addresses.Count > 1 ? $" and {Addresses.Count - 1} more" : "")}";
+    /// <summary>`break LOC if COND`: stops only when COND holds there.</summary>
+    public Condition? Condition { get; init; }
+    public override string What => $"{source} -> {Address:x8}{(Addresses.Count > 1 ? $" and {Addresses.Count - 1} more" : "")}{(Condition is null ? "" : $" if {Condition.Text}")}";
     public override string? Check(AttemptContext c, DebugViews views) =>
-        Addresses.Contains(c.Pc) ? $"{(Temporary ? "Temporary breakpoint" : "Breakpoint")} {Number}, {views.Where(c.Pc)}" : null;
+        Addresses.Contains(c.Pc) && (Condition is null || Condition.Holds(views.Target.Image, views.Target.Cpu))
+            ? $"{(Temporary ? "Temporary breakpoint" : "Breakpoint")} {Number}, {views.Where(c.Pc)}" : null;
+}
+
+/// <summary>A breakpoint's condition: VALUE OP VALUE (== != &lt; &lt;= &gt; &gt;=, unsigned), or one
+/// VALUE that holds when not 0; values as everywhere ($r1, symbols, numbers, + and -), read
+/// when the breakpoint's address is reached.</summary>
+public sealed class Condition
+{
+    private static readonly string[] Operators = ["==", "!=", "<=", ">=", "<", ">"];
+    private readonly string _left, _right, _operator;
+    public string Text { get; }
+
+    private Condition(string text, string left, string op, string right) => (Text, _left, _operator, _right) = (text, left, op, right);
+
+    public static Condition Parse(string text, R4.Isa.Image.ProgramImage image, R4.Machine.Cpu cpu)
+    {
+        text = text.Trim();
+        if (text.Length == 0) throw new CommandException("break: give a condition after 'if' (e.g. if $r1 == 3)");
+        foreach (string op in Operators)
+        {
+            int at = text.IndexOf(op, StringComparison.Ordinal);
+            if (at < 0) continue;
+            var condition = new Condition(text, text[..at].Trim(), op, text[(at + op.Length)..].Trim());
+            condition.Holds(image, cpu);   // a malformed side is an error now, not at every hit
+            return condition;
+        }
+        var single = new Condition(text, text, "!=", "0");
+        single.Holds(image, cpu);
+        return single;
+    }
+
+    public bool Holds(R4.Isa.Image.ProgramImage image, R4.Machine.Cpu cpu)
+    {
+        uint left = Operands.ParseValue(_left, image, cpu), right = Operands.ParseValue(_right, image, cpu);
+        return _operator switch
+        {
+            "==" => left == right,
+            "!=" => left != right,
+            "<=" => left <= right,
+            ">=" => left >= right,
+            "<" => left < right,
+            _ => left > right,
+        };
+    }
 }
 
 /// <summary>A write watchpoint on <c>Length</c> bytes at a virtual address of the address space
@@ -126,6 +176,30 @@ public sealed class VectorCatchpoint(int number, int vector) : StopPoint(number)
             }
         }
         if (caught is not { } t) return null;
+        return Report(t, c, views) + $"\n  handler at pc {views.Where(c.Pc)}";
+    }
+
+    /// <summary>A fault of this vector whose delivery failed and escalated to a shutdown
+    /// (#PF, gate not present; then #DF, gate not present): the CPU delivered nothing, so only
+    /// the shutdown's diagnostic names the chain ("triple fault: #PF [...] at 0x...: gate 6 not
+    /// present; then #DF: gate 8 not present").</summary>
+    public override string? CheckFinal(AttemptContext c, DebugViews views, R4.Machine.RunResult final)
+    {
+        if (final.Reason != R4.Machine.StopReason.Shutdown || final.Diagnostic is not { } diagnostic) return null;
+        const string prefix = "triple fault: ";
+        int start = diagnostic.IndexOf(prefix, StringComparison.Ordinal);
+        if (start < 0) return null;
+        var raised = diagnostic[(start + prefix.Length)..].Split("; then ")
+            .Select(part => part.Split(' ', ':')[0]).ToList();
+        if (!raised.Contains(Vectors.Name(Vector))) return null;
+        var report = new StringBuilder($"Catchpoint {Number} ({Vectors.Name(Vector)} {Vectors.Describe(Vector)})");
+        if (Vector is Vectors.PageFault or Vectors.Alignment) report.Append($", address 0x{views.FaultRegister:x8}");
+        report.Append($"\n  raised at pc {views.Where(c.Pc)}, ring {c.Ring}\n  not delivered: {diagnostic[(start + prefix.Length)..]}");
+        return report.ToString();
+    }
+
+    private string Report(ObservedTrap t, AttemptContext c, DebugViews views)
+    {
         var report = new StringBuilder($"Catchpoint {Number} ({Vectors.Name(t.Vector)} {Vectors.Describe(t.Vector)})");
         if (t.Vector == Vectors.PageFault)
             report.Append($", error 0x{t.ErrorCode:x} ({PageBits.DescribeError(t.ErrorCode)}), address 0x{views.FaultRegister:x8}");
@@ -138,7 +212,7 @@ public sealed class VectorCatchpoint(int number, int vector) : StopPoint(number)
         string realRing = t.FromRing >= 0 ? $"real {t.FromRing}" : "real ring unknown";
         string ring = views.Monitor is null ? $"ring {t.FromRing}"
             : views.GuestFrame() is { } saved ? $"ring {saved.SavedRing} ({realRing})" : realRing;
-        report.Append($"\n  trapped at pc {views.Where(t.SavedPc)}, {ring}\n  handler at pc {views.Where(c.Pc)}");
+        report.Append($"\n  trapped at pc {views.Where(t.SavedPc)}, {ring}");
         return report.ToString();
     }
 }
@@ -174,14 +248,30 @@ public sealed class ExitCatchpoint(int number, ExitCause? cause) : StopPoint(num
 
     public override void Rebaseline(DebugViews views) => _count = views.Monitor is { } m ? Count(m) : 0;
 
-    public override string? Check(AttemptContext c, DebugViews views)
+    public override string? Check(AttemptContext c, DebugViews views) =>
+        Changed(views) ? $"{Header(c)} after pc {(c.PreviousPc is { } p ? views.Where(p) : "?")}\n  now at pc {views.Where(c.Pc)}" : null;
+
+    /// <summary>An exit during the last attempt, after which the machine stopped (an emulated
+    /// iret whose return faults into a triple fault): there is no next instruction to stop at.</summary>
+    public override string? CheckFinal(AttemptContext c, DebugViews views, R4.Machine.RunResult final) =>
+        Changed(views) ? $"{Header(c)} at pc {views.Where(c.Pc)}\n  then the machine stopped" : null;
+
+    private bool Changed(DebugViews views)
     {
-        if (views.Monitor is not { } m) return null;
+        if (views.Monitor is not { } m) return false;
         long now = Count(m);
-        if (now == _count) return null;
+        if (now == _count) return false;
         _count = now;
+        return true;
+    }
+
+    private string Header(AttemptContext c) =>
+        $"Catchpoint {Number} (monitor exit{(cause is { } k ? " " + ExitAccounting.NameOf(k) : "")}{Causes(c)})";
+
+    private static string Causes(AttemptContext c)
+    {
         string causes = string.Join(", ", c.Traps.Where(t => t.ToRing == 0).Select(t => Vectors.Name(t.Vector)));
-        return $"Catchpoint {Number} (monitor exit{(cause is { } k ? " " + ExitAccounting.NameOf(k) : "")}{(causes.Length > 0 ? ", trap " + causes : "")}) after pc {(c.PreviousPc is { } p ? views.Where(p) : "?")}\n  now at pc {views.Where(c.Pc)}";
+        return causes.Length > 0 ? ", trap " + causes : "";
     }
 }
 
@@ -196,6 +286,21 @@ public sealed class StopPointList
     public void Add(StopPoint point) => _points.Add(point);
     public bool Delete(int number) => _points.RemoveAll(p => p.Number == number) > 0;
     public void Rebaseline(DebugViews views) { foreach (var p in _points) p.Rebaseline(views); }
+
+    /// <summary>The reports of the points that a stop of the machine itself hits (see
+    /// <see cref="StopPoint.CheckFinal"/>).</summary>
+    public List<string> CheckFinal(AttemptContext c, DebugViews views, R4.Machine.RunResult final)
+    {
+        var reports = new List<string>();
+        foreach (var p in _points.ToArray())
+        {
+            if (p.CheckFinal(c, views, final) is not { } report) continue;
+            reports.Add(report);
+            p.Hits++;
+            if (p.Temporary) _points.Remove(p);
+        }
+        return reports;
+    }
 
     /// <summary>Checks every point (all of them, so each baseline stays current) and returns
     /// the reports of those that hit; temporary breakpoints that hit are deleted.</summary>

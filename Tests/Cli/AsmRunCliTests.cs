@@ -340,6 +340,7 @@ public sealed class AsmRunCliTests : IDisposable
     {
         var run = cli.Run("run", "--mem", "12345", cli.Write("hello.asm", Hello));
         Assert.Equal(64, run.ExitCode);
-        Assert.StartsWith("r4: --mem 12345:", run.Stderr);
+        Assert.StartsWith("r4 run: --mem 12345:", run.Stderr);
+        Assert.EndsWith("r4 run: see 'r4 run --help' for its options and examples\n", run.Stderr);
     }
 }

@@ -34,6 +34,11 @@ public sealed class CliHarness : IDisposable
         return new CliRun(exit, stdout.ToString(), stderr.ToString(), Encoding.UTF8.GetString(console.ToArray()));
     }
 
+    /// <summary>What a usage error (exit 64) prints: the message with the verb's prefix, then
+    /// the pointer to the verb's --help.</summary>
+    public static string Usage(string verb, string message) =>
+        $"r4 {verb}: {message}\nr4 {verb}: see 'r4 {verb} --help' for its options and examples\n";
+
     public void Dispose()
     {
         try { Directory.Delete(Folder, recursive: true); }

@@ -101,7 +101,7 @@ public sealed class CliInputAndStopTests : IDisposable
         Assert.Equal(0, cli.Run("asm", source).ExitCode);
         string image = cli.PathOf("p.elf");
         var run = cli.Run(verb, "-D", "N=5", image);
-        Assert.Equal((64, $"r4: {image}: -D defines apply to assembly sources (.asm, .s, .inc, .r4) only, not to images\n", ""),
+        Assert.Equal((64, CliHarness.Usage(verb, $"{image}: -D defines apply to assembly sources (.asm, .s, .inc, .r4) only, not to images"), ""),
             (run.ExitCode, run.Stderr, run.Console));
     }
 
@@ -209,9 +209,10 @@ public sealed class CliInputAndStopTests : IDisposable
     {
         var run = cli.Run(verb, "--help");
         Assert.Equal(0, run.ExitCode);
-        Assert.Contains(example, run.Stderr);
+        Assert.Contains(example, run.Stdout);
+        Assert.Equal("", run.Stderr);   // asked for, so on standard output
         foreach (string defaulted in new[] { "--engine jit ", "--layout native ", "--mem 16M ", "--base 0 ", "--repeat 3 " })
-            Assert.DoesNotContain(defaulted, run.Stderr);
+            Assert.DoesNotContain(defaulted, run.Stdout);
     }
 
     [Fact]
@@ -257,18 +258,18 @@ public sealed class CliInputAndStopTests : IDisposable
     public void ABadBaseIsAUsageError(string value, string message)
     {
         var run = cli.Run("run", "--base", value, cli.Write("p.bin", [0x52, 0, 0, 0]));
-        Assert.Equal((64, $"r4: {message}\n"), (run.ExitCode, run.Stderr));
+        Assert.Equal((64, CliHarness.Usage("run", $"{message}")), (run.ExitCode, run.Stderr));
     }
 
     [Fact]
     public void BaseWithASourceOrAnElfIsAUsageError()
     {
         string source = cli.Write("p.asm", PowerOff7);
-        Assert.Equal((64, $"r4: {source}: --base applies to flat binaries only (a source places itself with .org)\n"),
+        Assert.Equal((64, CliHarness.Usage("run", $"{source}: --base applies to flat binaries only (a source places itself with .org)")),
             Pair(cli.Run("run", "--base", "0x1000", source)));
         Assert.Equal(0, cli.Run("asm", source).ExitCode);
         string image = cli.PathOf("p.elf");
-        Assert.Equal((64, $"r4: {image}: --base applies to flat binaries only (an ELF image has its own addresses)\n"),
+        Assert.Equal((64, CliHarness.Usage("run", $"{image}: --base applies to flat binaries only (an ELF image has its own addresses)")),
             Pair(cli.Run("run", "--base", "0x1000", image)));
     }
 
@@ -407,7 +408,7 @@ public sealed class CliInputAndStopTests : IDisposable
         if (output is not null) args.AddRange(["-o", cli.PathOf(output)]);
         if (listing is not null) args.AddRange(["-l", cli.PathOf(listing)]);
         var run = cli.Run([.. args]);
-        Assert.Equal((64, $"r4: {cli.PathOf(message)}\n"), (run.ExitCode, run.Stderr));
+        Assert.Equal((64, CliHarness.Usage("asm", $"{cli.PathOf(message)}")), (run.ExitCode, run.Stderr));
         Assert.Equal(PowerOff7, File.ReadAllText(path));
     }
 
@@ -417,12 +418,12 @@ public sealed class CliInputAndStopTests : IDisposable
         string source = cli.Write("p.asm", PowerOff7);
         string input = cli.Write("in.txt", "abc");
         var overSource = cli.Run("run", "--trace-file", source, source);
-        Assert.Equal((64, $"r4: --trace-file {source}: that is also the guest; give the output another name\n"), (overSource.ExitCode, overSource.Stderr));
+        Assert.Equal((64, CliHarness.Usage("run", $"--trace-file {source}: that is also the guest; give the output another name")), (overSource.ExitCode, overSource.Stderr));
         var overInput = cli.Run("run", "--input", input, "--stats-json", input, source);
-        Assert.Equal((64, $"r4: --stats-json {input}: that is also --input; give the output another name\n"), (overInput.ExitCode, overInput.Stderr));
+        Assert.Equal((64, CliHarness.Usage("run", $"--stats-json {input}: that is also --input; give the output another name")), (overInput.ExitCode, overInput.Stderr));
         string both = cli.PathOf("out.txt");
         var same = cli.Run("run", "--stats-json", both, "--trace-file", both, source);
-        Assert.Equal((64, $"r4: --stats-json {both}: that is also --trace-file; give the output another name\n"), (same.ExitCode, same.Stderr));
+        Assert.Equal((64, CliHarness.Usage("run", $"--stats-json {both}: that is also --trace-file; give the output another name")), (same.ExitCode, same.Stderr));
         Assert.Equal((PowerOff7, "abc"), (File.ReadAllText(source), File.ReadAllText(input)));
     }
 
@@ -452,8 +453,8 @@ public sealed class CliInputAndStopTests : IDisposable
     {
         string source = cli.Write("p.asm", PowerOff7);
         var both = cli.Run("disasm", source, "-w", "52000000");
-        Assert.Equal((64, $"r4: give either an input file ({source}) or --words, not both\n", ""), (both.ExitCode, both.Stderr, both.Stdout));
+        Assert.Equal((64, CliHarness.Usage("disasm", $"give either an input file ({source}) or --words, not both"), ""), (both.ExitCode, both.Stderr, both.Stdout));
         var baseOfSource = cli.Run("disasm", "--base", "0x1000", source);
-        Assert.Equal((64, $"r4: {source}: --base applies to flat binaries and --words only (this input has its own addresses)\n"), (baseOfSource.ExitCode, baseOfSource.Stderr));
+        Assert.Equal((64, CliHarness.Usage("disasm", $"{source}: --base applies to flat binaries and --words only (this input has its own addresses)")), (baseOfSource.ExitCode, baseOfSource.Stderr));
     }
 }

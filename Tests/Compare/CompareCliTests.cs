@@ -358,22 +358,22 @@ public sealed class CompareCliTests : IDisposable
     // ------------------------------------------------------------------ errors
 
     [Theory]
-    [InlineData(64, "--layouts native,ring9", "r4: --layouts native,ring9: 'ring9' is not a layout; give some of native,ring012,ring013,ring3,bt,hw")]
-    [InlineData(64, "--layouts native,native", "r4: --layouts native,native: 'native' is given twice")]
-    [InlineData(64, "--repeat 0", "r4: --repeat 0: give at least 1")]
-    [InlineData(64, "--warmup -1", "r4: --warmup -1: give 0 or more")]
-    [InlineData(64, "--max-instructions 0", "r4: --max-instructions 0: give at least 1 (a run of no instructions has nothing to compare)")]
-    [InlineData(64, "--format xml", "r4: --format xml: give table, markdown, csv or json")]
-    [InlineData(64, "--plot chart.gif", "r4: --plot chart.gif: give a file ending in .svg or .png")]
-    [InlineData(64, "--plot-metric speed", "r4: --plot-metric speed: give cycles, host or exits")]
-    [InlineData(64, "--mem 5", "r4: --mem 5: give a size that is a multiple of 4 KiB, at most 2 GiB (e.g. 16M)")]
-    [InlineData(64, "-D 9=1", "r4: -D 9=1: '9' is not a symbol name")]
+    [InlineData(64, "--layouts native,ring9", "r4 compare: --layouts native,ring9: 'ring9' is not a layout; give some of native,ring012,ring013,ring3,bt,hw\nr4 compare: see 'r4 compare --help' for its options and examples")]
+    [InlineData(64, "--layouts native,native", "r4 compare: --layouts native,native: 'native' is given twice\nr4 compare: see 'r4 compare --help' for its options and examples")]
+    [InlineData(64, "--repeat 0", "r4 compare: --repeat 0: give at least 1\nr4 compare: see 'r4 compare --help' for its options and examples")]
+    [InlineData(64, "--warmup -1", "r4 compare: --warmup -1: give 0 or more\nr4 compare: see 'r4 compare --help' for its options and examples")]
+    [InlineData(64, "--max-instructions 0", "r4 compare: --max-instructions 0: give at least 1 (a run of no instructions has nothing to compare)\nr4 compare: see 'r4 compare --help' for its options and examples")]
+    [InlineData(64, "--format xml", "r4 compare: --format xml: give table, markdown, csv or json\nr4 compare: see 'r4 compare --help' for its options and examples")]
+    [InlineData(64, "--plot chart.gif", "r4 compare: --plot chart.gif: give a file ending in .svg or .png\nr4 compare: see 'r4 compare --help' for its options and examples")]
+    [InlineData(64, "--plot-metric speed", "r4 compare: --plot-metric speed: give cycles, host or exits\nr4 compare: see 'r4 compare --help' for its options and examples")]
+    [InlineData(64, "--mem 5", "r4 compare: --mem 5: give a size that is a multiple of 4 KiB, at most 2 GiB (e.g. 16M)\nr4 compare: see 'r4 compare --help' for its options and examples")]
+    [InlineData(64, "-D 9=1", "r4 compare: -D 9=1: '9' is not a symbol name\nr4 compare: see 'r4 compare --help' for its options and examples")]
     [InlineData(66, "--costs missing.json", "r4: cannot read 'missing.json': no such file")]
     [InlineData(64, "--repeat abc", "r4 compare: --repeat abc: give a whole number (decimal digits)\nr4 compare: see 'r4 compare --help' for its options and examples")]
     [InlineData(64, "--repeat=2.5", "r4 compare: --repeat 2.5: give a whole number (decimal digits)\nr4 compare: see 'r4 compare --help' for its options and examples")]
     [InlineData(64, "--max-instructions -5", "r4 compare: --max-instructions -5: give a whole number, 0 or more (decimal digits)\nr4 compare: see 'r4 compare --help' for its options and examples")]
     [InlineData(64, "--repaet 3", "r4 compare: --repaet: unknown option\nr4 compare: see 'r4 compare --help' for its options and examples")]
-    [InlineData(64, "-o same.svg --plot same.svg", "r4: --output and --plot both name 'same.svg': give two files")]
+    [InlineData(64, "-o same.svg --plot same.svg", "r4 compare: --output and --plot both name 'same.svg': give two files\nr4 compare: see 'r4 compare --help' for its options and examples")]
     public void BadArgumentsGetOneLineErrorsAndTheDocumentedExitCode(int exitCode, string arguments, string message)
     {
         var run = cli.Run(["compare", NullCall, .. arguments.Split(' ')]);

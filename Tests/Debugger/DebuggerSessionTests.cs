@@ -17,6 +17,7 @@ public sealed class DebuggerSessionTests : IDisposable
     private static string Guest(string which) => which switch
     {
         "calls" => RepositoryPaths.Combine("Tests", "Debugger", "calls.asm"),
+        "traps" => RepositoryPaths.Combine("Tests", "Debugger", "traps.asm"),
         "broken" => RepositoryPaths.Combine("Guests", "examples", "broken", "broken.asm"),
         _ => RepositoryPaths.Combine(which.Split('/')),
     };
@@ -156,6 +157,100 @@ written by pc 0x00001028 <_start+0x28> at calls.asm:13
     }
 
     [Fact]
+    public void BacktraceAndFinishGoThroughTrapFramesConditionsDisplaysStringsAndATripleFaultCatch()
+    {
+        const string script = """
+break handler if $r3 == 1
+display $r3
+display $r2+1
+c
+info vectors
+bt
+finish
+bt
+undisplay 2
+x/s message
+catch gp
+info b
+c
+""";
+        const string expected = """
+=> 0x00001000 <_start>:  ori sp, r0, 0x8000  ; traps.asm:7
+(r4) break handler if $r3 == 1
+Breakpoint 1 at 0x00001030 <handler> at traps.asm:20, if $r3 == 1
+(r4) display $r3
+1: $r3 = 0x00000000
+(r4) display $r2+1
+2: $r2+1 = 0x00000001
+(r4) c
+Breakpoint 1, 0x00001030 <handler> at traps.asm:20
+=> 0x00001030 <handler>:  addi r3, r3, 1  ; traps.asm:20
+1: $r3 = 0x00000001
+2: $r2+1 = 0x00000006
+(r4) info vectors
+ivt 0x00001048 <ivt>
+  32 int 32   -> 0x00001030 <handler> at traps.asm:20  ring 0, dpl 0, trap gate
+1 of 64 gates present
+(r4) bt
+#0  0x00001030 <handler> at traps.asm:20
+#1  0x00001028 <work+0x8> at traps.asm:17  (interrupted by int 32: trap frame 0x00007ff0, ring 0)
+#2  0x0000101c <_start+0x1c> at traps.asm:13  (from lr)
+(r4) finish
+Run till exit to 0x00001028 <work+0x8> at traps.asm:17 (the int 32 handler's return)
+=> 0x00001028 <work+0x8>:  addi r2, r2, 1  ; traps.asm:17
+1: $r3 = 0x00000002
+2: $r2+1 = 0x00000006
+(r4) bt
+#0  0x00001028 <work+0x8> at traps.asm:17
+#1  0x0000101c <_start+0x1c> at traps.asm:13  (from lr)
+(r4) undisplay 2
+(r4) x/s message
+0x00001038 <message>: "hi\tthere\n"
+(r4) catch gp
+Catchpoint 2: vector 5 (#GP)
+(r4) info b
+Num  Type    Hits  What
+1    break   1     handler -> 00001030 if $r3 == 1
+2    catch   0     vector 5 (#GP)
+(r4) c
+Catchpoint 2 (#GP general protection)
+  raised at pc 0x0000101c <_start+0x1c> at traps.asm:13, ring 0
+  not delivered: int 33: gate 33 not present; then #GP: gate 5 not present; then #DF: gate 8 not present
+Machine shut down (triple fault) at pc 0x0000101c <_start+0x1c> at traps.asm:13: triple fault: int 33: gate 33 not present; then #GP: gate 5 not present; then #DF: gate 8 not present
+""";
+        Assert.Equal(expected, Debug("traps", script));
+    }
+
+    [Fact]
+    public void InfoPagetableMergesRunsOfMappedPages()
+    {
+        const string script = """
+break user_main
+c
+info pagetable
+x/s fmt_fault
+""";
+        const string expected = """
+=> 0x00001000 <_start>:  lui sp, 0x1  ; broken.asm:23
+(r4) break user_main
+Breakpoint 1 at 0x00002000 <user_begin> at broken.asm:132
+(r4) c
+Breakpoint 1, 0x00002000 <user_begin> at broken.asm:132
+=> 0x00002000 <user_begin>:  lui r7, 0x0  ; broken.asm:132
+(r4) info pagetable
+page directory 0x00010000
+  0x00001000-0x00001fff -> 0x00001000      1 page   writable, executable, ring 0
+  0x00002000-0x00002fff -> 0x00002000      1 page   read-only, executable, ring 3
+  0x0000f000-0x0000ffff -> 0x0000f000      1 page   writable, ring 0
+  0x00020000-0x00020fff -> 0x00020000      1 page   writable, ring 3
+4 runs of mapped pages
+(r4) x/s fmt_fault
+0x000012ec <fmt_fault>: "kernel: page fault at pc 0x%x, address 0x%x, error 0x%x\n"
+""";
+        Assert.Equal(expected, Debug("broken", script));
+    }
+
+    [Fact]
     public void CatchPageFaultDecodesTheErrorBitsThenBacktracePageWalkAndMemory()
     {
         const string script = """
@@ -181,7 +276,7 @@ Catchpoint 1 (#PF page fault), error 0x9 (page present, read, ring violation), a
 => 0x00001158 <fault_handler>:  lui r1, 0x0  ; broken.asm:108
 (r4) bt
 #0  0x00001158 <fault_handler> at broken.asm:108
-#1  0x00001098 <_start+0x98> at broken.asm:53  (from lr)
+#1  0x0000200c <user_main.next> at broken.asm:135  (interrupted by #PF: trap frame 0x0000fff0, ring 3)
 (r4) pt 0x1330
 pt 0x00001330: ptbr 0x00010001, directory index 0, table index 1, offset 0x330
 directory entry [0x00010000] = 0x00011001: present, table at 0x00011000
@@ -349,7 +444,7 @@ error: ambiguous command 's': stepi, set, savevm
 (r4) break nosuch
 error: no symbol 'nosuch' in the image
 (r4) x/3q 0
-error: x: unit 'q' is not w (words) or b (bytes)
+error: x: unit 'q' is not w (words), s (string) or b (bytes)
 (r4) until-instret 0
 error: until-instret: instret is already 0
 (r4) catch exit
@@ -460,7 +555,7 @@ error: delete: no stop point number 9
 Num  Type    Hits  What
 1    break   0     broken.asm:117 -> 00002000
 (r4) help stepi
-  stepi [N] (si)                                         execute N instructions (default 1)
+  stepi [N] (si)                                                      execute N instructions (default 1)
 (r4) help frob
 error: unknown command 'frob' (try 'help')
 (r4) quit now

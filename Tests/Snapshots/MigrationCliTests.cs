@@ -146,7 +146,7 @@ public class MigrationCliTests
         using var cli = new CliHarness();
         var run = cli.Run("migrate", KernelPath, option, value);
         Assert.Equal(64, run.ExitCode);
-        Assert.StartsWith($"r4: --migrate-to {value}: give tcp:HOST:PORT (e.g. tcp:127.0.0.1:4444) or unix:PATH\n", run.Stderr);
+        Assert.Equal(CliHarness.Usage("migrate", $"--migrate-to {value}: give tcp:HOST:PORT (e.g. tcp:127.0.0.1:4444) or unix:PATH"), run.Stderr);
     }
 
     [Fact]
@@ -155,7 +155,7 @@ public class MigrationCliTests
         using var cli = new CliHarness();
         var run = cli.Run("migrate", "--help");
         Assert.Equal(0, run.ExitCode);
-        Assert.Contains("r4 migrate --receive tcp:127.0.0.1:4444", run.Stderr);
-        Assert.Contains("--to", run.Stderr);
+        Assert.Contains("r4 migrate --receive tcp:127.0.0.1:4444", run.Stdout);
+        Assert.Contains("--to", run.Stdout);
     }
 }

@@ -74,7 +74,7 @@ public class SnapshotCliTests
         using var cli = new CliHarness();
         var run = cli.Run("run", KernelPath, "--save-at", "10");
         Assert.Equal(64, run.ExitCode);
-        Assert.Equal("r4: --save-at 10: give the snapshot file with --save FILE\n", run.Stderr);
+        Assert.Equal(R4.Tests.Cli.CliHarness.Usage("run", "--save-at 10: give the snapshot file with --save FILE"), run.Stderr);
     }
 
     public static TheoryData<string> Damages => new() { "flipped byte", "cut short", "other version", "not a snapshot", "empty" };
@@ -153,7 +153,7 @@ public class SnapshotCliTests
         using var cli = new CliHarness();
         var help = cli.Run("resume", "--help");
         Assert.Equal(0, help.ExitCode);
-        Assert.Contains("r4 resume kernel.r4snap", help.Stderr);
+        Assert.Contains("r4 resume kernel.r4snap", help.Stdout);
         var missing = cli.Run("resume", cli.PathOf("none.r4snap"));
         Assert.Equal(66, missing.ExitCode);
         Assert.Equal($"r4: cannot read snapshot '{cli.PathOf("none.r4snap")}': no such file\n", missing.Stderr);
