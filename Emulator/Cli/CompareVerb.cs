@@ -241,13 +241,13 @@ public sealed class CompareVerb : IDefinesSymbols
         foreach (string name in layoutList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             if (!Layouts.TryParse(name, out var layout))
-                throw new UserError($"--layouts {layoutList}: '{name}' is not a layout; give some of {Layouts.Names.Replace('|', ',')}", ExitCodes.Usage);
-            if (layouts.Any(l => l.Name == layout.Name) && !Type1)
-                throw new UserError($"--layouts {layoutList}: '{name}' is given twice", ExitCodes.Usage);
+                throw new UserError($"--layouts {LayoutList}: '{name}' is not a layout; give some of {Layouts.Names.Replace('|', ',')}", ExitCodes.Usage);
+            if (layouts.Any(l => l.Name == layout.Name))
+                throw new UserError($"--layouts {LayoutList}: '{name}' is given twice", ExitCodes.Usage);
             layouts.Add(new MonitorKnobs(ShadowCache, ShadowSync, PtbrTargets).Apply(layout));
         }
         if (layouts.Count == 0)
-            throw new UserError($"--layouts '{layoutList}': give at least one of {Layouts.Names.Replace('|', ',')}", ExitCodes.Usage);
+            throw new UserError($"--layouts '{LayoutList}': give at least one of {Layouts.Names.Replace('|', ',')}", ExitCodes.Usage);
         var variant = RunVerb.ParseMachine(Machine);
         foreach (var layout in layouts)
             if (VirtualMachineMonitor.FlawWarning(layout, variant) is { } warning)
