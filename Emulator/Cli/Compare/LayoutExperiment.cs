@@ -191,9 +191,10 @@ public static class LayoutExperiment
     /// <summary>A run's own copy of the disk image, deleted after the run.</summary>
     internal sealed class TemporaryDisk : IDisposable
     {
-        public TemporaryDisk(byte[] image)
+        /// <param name="experiment">Names the file ("r4-compare-disk-…"), so each experiment's copies are told apart.</param>
+        public TemporaryDisk(byte[] image, string experiment = "compare")
         {
-            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"r4-compare-disk-{Environment.ProcessId}-{Guid.NewGuid():N}.img");
+            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"r4-{experiment}-disk-{Environment.ProcessId}-{Guid.NewGuid():N}.img");
             File.WriteAllBytes(Path, image);
         }
 
