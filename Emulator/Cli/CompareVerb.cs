@@ -279,6 +279,7 @@ public sealed class CompareVerb : IDefinesSymbols
             DiskImage = Disk is null ? null : GuestLoader.ReadAll(Disk),
             Progress = showProgress ? ProgressWriter(error, interactive: terminal) : null,
             Hosted = Hosted,
+            DiskCopyName = TypesTable ? "types" : "compare",
         };
     }
 

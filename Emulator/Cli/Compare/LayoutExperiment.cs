@@ -92,6 +92,9 @@ public sealed class ExperimentSettings
     /// <summary>The disk image's bytes, or null for no disk: each run gets a fresh temporary
     /// copy, so runs cannot see each other's writes.</summary>
     public byte[]? DiskImage { get; init; }
+    /// <summary>Names the runs' disk copies ("r4-NAME-disk-…" in the temporary folder), so that
+    /// each experiment's are told apart.</summary>
+    public string DiskCopyName { get; init; } = "compare";
     /// <summary>Every run hosted (Type 2, `--hosted`): device exits through the world switch to
     /// the user-level part (R4.Hosted.HostedWorld), costed in cycles and measured.</summary>
     public bool Hosted { get; init; }
@@ -143,7 +146,7 @@ public static class LayoutExperiment
     {
         using var console = new MemoryStream();
         using var input = new MemoryStream(settings.ConsoleInput, writable: false);
-        using var disk = settings.DiskImage is null ? null : new TemporaryDisk(settings.DiskImage);
+        using var disk = settings.DiskImage is null ? null : new TemporaryDisk(settings.DiskImage, settings.DiskCopyName);
         var diagnostics = new StringWriter();
         var options = new MachineOptions
         {
