@@ -1,10 +1,16 @@
 // BenchmarkDotNet entry point: `dotnet run -c Release --project Perf -- --filter '*'`;
-// `-- counting-loop [iterations]` prints the quick counting-loop ratios (QuickRatios.cs).
+// `-- counting-loop [iterations]` prints the quick counting-loop ratios (QuickRatios.cs);
+// `-- hosted-figures [repeats]` issue 11's snapshot and migration figures (SnapshotBenchmarks.cs).
 using BenchmarkDotNet.Running;
 
 if (args.Length > 0 && args[0] == "counting-loop")
 {
     R4.Perf.QuickRatios.CountingLoop(args.Length > 1 ? int.Parse(args[1]) : 100_000_000);
+    return;
+}
+if (args.Length > 0 && args[0] == "hosted-figures")
+{
+    R4.Perf.HostedFigures.Print(args.Length > 1 ? int.Parse(args[1]) : 21);
     return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(R4.Perf.ThroughputBenchmarks).Assembly).Run(args);

@@ -68,6 +68,9 @@ public sealed class CompareVerb : IDefinesSymbols
     [Option("ptbr-targets", HelpText = "Monitor knob: on|off, the CPU completes the guest kernel's ptbr writes to cached spaces without an exit (VT-x CR3-target list; ring012/ring013; default on).")]
     public string? PtbrTargets { get; set; }
 
+    [Option("direct-syscalls", HelpText = "Monitor knob: on|off, system calls enter the guest kernel through direct gates in hardware, or each through the monitor (lguest's and Xen's trap-table fast path; ring012/ring013/bt; default on).")]
+    public string? DirectSyscalls { get; set; }
+
     [Option("machine", Default = "r4", HelpText = "The machine: r4 (as specified) or x86-flaw (an iret at ring > 0 that would change IE leaves it alone instead of #GP, like x86 popf; spec §11.5).")]
     public string Machine { get; set; } = "r4";
 
@@ -241,10 +244,10 @@ public sealed class CompareVerb : IDefinesSymbols
         foreach (string name in layoutList.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             if (!Layouts.TryParse(name, out var layout))
-                throw new UserError($"--layouts {LayoutList}: '{name}' is not a layout; give some of {Layouts.Names.Replace('|', ',')}", ExitCodes.Usage);
-            if (layouts.Any(l => l.Name == layout.Name))
-                throw new UserError($"--layouts {LayoutList}: '{name}' is given twice", ExitCodes.Usage);
-            layouts.Add(new MonitorKnobs(ShadowCache, ShadowSync, PtbrTargets).Apply(layout));
+                throw new UserError($"--layouts {layoutList}: '{name}' is not a layout; give some of {Layouts.Names.Replace('|', ',')}", ExitCodes.Usage);
+            if (layouts.Any(l => l.Name == layout.Name) && !Type1)
+                throw new UserError($"--layouts {layoutList}: '{name}' is given twice", ExitCodes.Usage);
+            layouts.Add(new MonitorKnobs(ShadowCache, ShadowSync, PtbrTargets, DirectSyscalls).Apply(layout));
         }
         if (layouts.Count == 0)
             throw new UserError($"--layouts '{LayoutList}': give at least one of {Layouts.Names.Replace('|', ',')}", ExitCodes.Usage);

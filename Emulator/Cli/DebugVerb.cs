@@ -57,7 +57,11 @@ public sealed class DebugVerb : IDefinesSymbols
         byte[] input = Input is not null ? GuestLoader.ReadAll(Input) : [];
         if (MaxInstructions == 0)
             throw new UserError("--max-instructions 0: give at least 1 (without it the machine runs until it stops)", ExitCodes.Usage);
-        var setup = new DebugMachineSetup(image, layout, (uint)memoryBytes, CostTable.Default, input, null, variant, MaxInstructions ?? ulong.MaxValue);
+        var setup = new DebugMachineSetup(image, layout, (uint)memoryBytes, CostTable.Default, input, null, variant, MaxInstructions ?? ulong.MaxValue)
+        {
+            GuestPath = Guest,
+            Defines = Defines.ToArray(),
+        };
         using var session = new DebugSession(setup, output);
         output.WriteLine($"r4 debug: {Guest} ({layout.Name}), stopped before the first instruction. Type 'help' for the commands.");
         output.WriteLine(new DebugViews(session.Target).CurrentInstruction());

@@ -11,6 +11,9 @@ public static class ExitCodes
     public const int BadInput = 65;
     /// <summary>An input file cannot be read.</summary>
     public const int CannotOpen = 66;
+    /// <summary>`r4 migrate --receive`: no guest arrived (the source refused, dropped the
+    /// connection, or its guest stopped before the hand-over).</summary>
+    public const int NoGuestReceived = 69;
     /// <summary>An output file cannot be written.</summary>
     public const int CannotWrite = 73;
     /// <summary>The guest's console output was closed under it (`r4 run ... | head`): the run stopped.</summary>

@@ -61,6 +61,9 @@ public sealed class RunVerb : IDefinesSymbols
     [Option("ptbr-targets", HelpText = "Monitor knob: on|off, the CPU completes the guest kernel's ptbr writes to cached spaces without an exit (VT-x CR3-target list; ring012/ring013; default on).")]
     public string? PtbrTargets { get; set; }
 
+    [Option("direct-syscalls", HelpText = "Monitor knob: on|off, system calls enter the guest kernel through direct gates in hardware, or each through the monitor (lguest's and Xen's trap-table fast path; ring012/ring013/bt; default on).")]
+    public string? DirectSyscalls { get; set; }
+
     [Option("machine", Default = "r4", HelpText = "The machine: r4 (as specified) or x86-flaw (an iret at ring > 0 that would change IE leaves it alone instead of #GP, like x86 popf; spec §11.5).")]
     public string Machine { get; set; } = "r4";
     [Option("hosted", HelpText = "Run as a hosted (Type 2) VM: device exits go through a world switch to a user-level part that serves them with host calls (docs/hosted.md).")]
@@ -74,6 +77,21 @@ public sealed class RunVerb : IDefinesSymbols
 
     [Option("save", HelpText = "Snapshot file: written at --save-at, or when Ctrl-\\ (SIGQUIT) is pressed; continue it with `r4 resume`.")]
     public string? Save { get; set; }
+
+    [Option("migrate-to", HelpText = "Live-migrate the guest at --migrate-at to the r4 listening there (`r4 migrate --receive`): tcp:HOST:PORT or unix:PATH. If the migration fails the guest runs on here (docs/hosted.md).")]
+    public string? MigrateTo { get; set; }
+
+    [Option("migrate-at", HelpText = "With --migrate-to: the instruction count (from reset) at which the migration starts (default 0).")]
+    public ulong? MigrateAt { get; set; }
+
+    [Option("monitor-script", HelpText = "Monitor console commands from this file, run beside the guest (info registers|mem|tlb|exits, stop, cont, savevm FILE, loadvm FILE, migrate ADDRESS, quit; `wait N` lets the guest run to instruction N); answers on stderr (docs/hosted.md).")]
+    public string? MonitorScript { get; set; }
+
+    [Option("monitor", HelpText = "An interactive monitor console on a socket beside the running guest: unix:PATH or tcp:127.0.0.1:PORT (connect with e.g. `nc -U PATH`); the guest's console keeps the terminal.")]
+    public string? MonitorAt { get; set; }
+
+    /// <summary>Pre-copy settings (r4 migrate's --round-instructions, --max-rounds).</summary>
+    internal R4.Snapshots.MigrationSettings? Migration { get; set; }
 
     [Option("host-exit-codes", HelpText = "Keep exit codes 64..125 for r4's own outcomes: a guest power-off status 0..63 exits with that status, one of 64 or more exits 122 (the status is printed on stderr and is exitStatus in --stats-json). Without it the guest's low 8 bits are the exit code, whatever they are.")]
     public bool HostExitCodes { get; set; }
@@ -105,7 +123,7 @@ public sealed class RunVerb : IDefinesSymbols
         if (!Layouts.TryParse(Layout, out var layout))
             throw new UserError($"--layout {Layout}: give one of {Layouts.Names}", ExitCodes.Usage);
         var variant = ParseMachine(Machine);
-        layout = new MonitorKnobs(ShadowCache, ShadowSync, PtbrTargets).Apply(layout);
+        layout = new MonitorKnobs(ShadowCache, ShadowSync, PtbrTargets, DirectSyscalls).Apply(layout);
         var costs = CostTable.Default;
         if (Costs is not null)
         {
@@ -126,6 +144,15 @@ public sealed class RunVerb : IDefinesSymbols
             throw new UserError($"--save-at {SaveAt}: give the snapshot file with --save FILE", ExitCodes.Usage);
         if (Save is not null)
             OutputFile.RequireWritable(Save);
+        if (MigrateAt is not null && MigrateTo is null)
+            throw new UserError($"--migrate-at {MigrateAt}: give the receiver with --migrate-to tcp:HOST:PORT", ExitCodes.Usage);
+        var migrateTo = MigrateTo is null ? null : MigrationAddress.Parse("--migrate-to", MigrateTo);
+        if (migrateTo is not null && Save is not null)
+            throw new UserError($"--migrate-to {MigrateTo}: a guest is either migrated or saved; drop --save", ExitCodes.Usage);
+        var monitorAt = MonitorAt is null ? null : MigrationAddress.Parse("--monitor", MonitorAt);
+        if (MonitorScript is not null) GuestLoader.RequireReadableFile(MonitorScript, "monitor script");
+        if ((MonitorScript is not null || monitorAt is not null) && (Save is not null || migrateTo is not null || (MonitorScript is not null && monitorAt is not null)))
+            throw new UserError($"{(MonitorScript is not null ? $"--monitor-script {MonitorScript}" : $"--monitor {MonitorAt}")}: the monitor console saves and migrates itself (savevm, migrate); give it alone, without --save, --migrate-to or a second console", ExitCodes.Usage);
         RefuseToOverwriteAnInput();
 
         var image = GuestLoader.Load(Guest, Defines, error, FlatBase());
@@ -161,7 +188,26 @@ public sealed class RunVerb : IDefinesSymbols
             machine.Trace = new TextTraceSink(traceWriter, image) { FaultAddress = () => machine.Cpu.GetControl(ControlRegister.Fault) };
         bool saved = false;
         RunResult result;
-        if (Save is null)
+        R4.Snapshots.MigrationReport? migration = null;
+        using var monitorConsole = MonitorScript is null && monitorAt is null ? null
+            : new MonitorConsole(machine, current => new R4.Snapshots.RestoreOptions
+            {
+                ConsoleOutput = consoleOutput, ConsoleInput = consoleInput, ConsoleInputInteractive = interactive, Diagnostics = error,
+                Engine = engine, Layout = current.Layout.Name,
+            }, SnapshotRunning.MetadataFor(Guest, Defines), error, error);
+        if (monitorConsole is not null)
+        {
+            result = MonitorScript is not null
+                ? monitorConsole.RunScript(File.ReadAllLines(MonitorScript), MonitorScript, MaxInstructions ?? ulong.MaxValue)
+                : monitorConsole.RunWithSocket(monitorAt!, MaxInstructions ?? ulong.MaxValue);
+            migration = monitorConsole.Migration;
+            MonitorMigratedTo = monitorConsole.MigratedTo;
+            saved = monitorConsole.Quit;
+        }
+        else if (migrateTo is not null)
+            (result, migration) = MigrationRunning.Run(machine, MaxInstructions ?? ulong.MaxValue, MigrateAt ?? 0, migrateTo,
+                SnapshotRunning.MetadataFor(Guest, Defines), error, Migration);
+        else if (Save is null)
             result = machine.Run(MaxInstructions ?? ulong.MaxValue);
         else
             (result, saved) = SnapshotRunning.Run(machine, MaxInstructions ?? ulong.MaxValue, SaveAt, Save,
@@ -172,20 +218,32 @@ public sealed class RunVerb : IDefinesSymbols
         traceFileWriter?.Dispose();   // flushes into the output before it is renamed into place
         traceFile?.Commit();
 
+        var final = monitorConsole?.Guest ?? machine;   // loadvm in the monitor console replaces the guest
+        saved |= migration?.Completed == true;   // the receiver runs the guest on: like a save, this run ends well
         int exitCode = saved ? ExitCodes.Success : ExitCodeOf(result, HostExitCodes);
         if (exitCode == ExitCodes.GuestStatusAbove63)
             error.WriteLine($"r4: the guest powered off with status {result.ExitStatus} (0x{result.ExitStatus:x}); --host-exit-codes reports a status of 64 or more as exit code 122");
         if (result.Reason != StopReason.PowerOff && !saved)
-            error.WriteLine($"r4: {Describe(result, image, stoppedByMonitor: machine.Monitor?.StopDiagnostic is not null)}");
+            error.WriteLine($"r4: {Describe(result, image, stoppedByMonitor: final.Monitor?.StopDiagnostic is not null)}");
         if (Stats)
         {
-            StatsReport.WriteSummary(error, result, machine.Statistics, layout.Name, machine.Exits);
+            StatsReport.WriteSummary(error, result, final.Statistics, final.Layout.Name, final.Exits);
             hosted?.WriteSummary(error);
         }
         if (StatsJson is not null)
-            OutputFile.Write(StatsJson, StatsReport.ToJson(result, machine.Statistics, layout.Name, machine.Exits, exitCode,
-                hosted is null ? null : new() { ["hosted"] = hosted.ToJsonObject() }), output);
+            OutputFile.Write(StatsJson, StatsReport.ToJson(result, final.Statistics, final.Layout.Name, final.Exits, exitCode,
+                StatsExtra(hosted, migration)), output);
         return exitCode;
+    }
+
+    private string? MonitorMigratedTo { get; set; }
+
+    private Dictionary<string, object?>? StatsExtra(R4.Hosted.HostedWorld? hosted, R4.Snapshots.MigrationReport? migration)
+    {
+        var extra = new Dictionary<string, object?>();
+        if (hosted is not null) extra["hosted"] = hosted.ToJsonObject();
+        if (migration is not null) extra["migration"] = MigrationRunning.ToJson(migration, MigrateTo ?? MonitorMigratedTo ?? "");
+        return extra.Count == 0 ? null : extra;
     }
 
     /// <summary>The --machine value of run, compare and debug.</summary>

@@ -14,6 +14,7 @@ public sealed class DebugSession : IDisposable
     private readonly StopPointList _points = new();
     private readonly CommandTable _commands = new();
     private readonly TextWriter _out;
+    private readonly DebugMachineSetup _setup;
     private bool _quit;
 
     public const string Prompt = "(r4) ";
@@ -21,6 +22,7 @@ public sealed class DebugSession : IDisposable
     public DebugSession(DebugMachineSetup setup, TextWriter output, int checkpointIntervalAttempts = 4096)
     {
         _out = output;
+        _setup = setup;
         _target = new DebugTarget(setup, output, checkpointIntervalAttempts);
         _views = new DebugViews(_target);
         _target.Restarted += () => _points.Rebaseline(_views);
@@ -102,7 +104,32 @@ public sealed class DebugSession : IDisposable
         _commands.Add("set", [], "set reg R = V | set mem ADDR = V", "change a register or a memory word", Set);
         _commands.Add("reverse-stepi", ["rsi"], "reverse-stepi [N]", "go back N instructions (default 1)", a => ReverseStep(a.Length == 0 ? 1 : Operands.ParseCount(a, "reverse-stepi")));
         _commands.Add("reverse-continue", ["rc"], "reverse-continue", "go back to the previous stop point hit", NoArguments("reverse-continue", ReverseContinue));
+        _commands.Add("savevm", [], "savevm FILE", "save a snapshot of the guest here (continue it with r4 resume FILE)", SaveVm);
         _commands.Add("quit", ["q", "exit"], "quit", "leave the debugger", NoArguments("quit", () => _quit = true));
+    }
+
+    /// <summary>savevm FILE: the guest at this instruction boundary as a snapshot file, written
+    /// atomically (docs/hosted.md); `r4 resume FILE` continues it as the run would have gone on.</summary>
+    private void SaveVm(string args)
+    {
+        if (args.Length == 0) throw new CommandException("savevm needs a file name (savevm FILE)");
+        if (_target.Final is not null) throw new CommandException("the guest has stopped: nothing left to save");
+        var metadata = new R4.Snapshots.SnapshotMetadata
+        {
+            GuestPath = _setup.GuestPath is null ? null : Path.GetFullPath(_setup.GuestPath),
+            Defines = _setup.Defines,
+            Reason = "debugger",
+        };
+        try
+        {
+            long bytes = R4.Snapshots.GuestSnapshot.Save(_target.Guest, metadata, args);
+            _target.EndConsoleLine();
+            _out.WriteLine($"saved snapshot {args} at instruction {_target.Cpu.Instret} ({bytes} bytes)");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandException($"cannot write snapshot '{args}': {e.Message} (any earlier snapshot of that name is unchanged)");
+        }
     }
 
     /// <summary>A handler for a command that takes no operands: a stray one is a mistake

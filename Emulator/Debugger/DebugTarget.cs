@@ -16,7 +16,12 @@ namespace R4.Debugger;
 
 /// <summary>What the debugger needs to build (and rebuild) the same machine again.</summary>
 public sealed record DebugMachineSetup(ProgramImage Image, Layout Layout, uint MemoryBytes, CostTable Costs, byte[] ConsoleInput, string? DiskImagePath,
-    MachineVariant Variant = MachineVariant.R4, ulong MaxInstructions = ulong.MaxValue);
+    MachineVariant Variant = MachineVariant.R4, ulong MaxInstructions = ulong.MaxValue)
+{
+    /// <summary>The guest as named on the command line and its defines (for savevm's snapshot metadata).</summary>
+    public string? GuestPath { get; init; }
+    public string[] Defines { get; init; } = [];
+}
 
 /// <summary>A trap the hardware delivered or handed to the monitor since the last attempt.</summary>
 public readonly record struct ObservedTrap(ulong Instret, int Vector, uint ErrorCode, uint SavedPc, int FromRing, int ToRing);

@@ -4,7 +4,10 @@
 // monitor marks the frame dirty and fills the entry writable. Starting a round drops the whole
 // shadow (and the real TLB): every frame is write-protected again, refilled lazily. Writes the
 // guest does not make through its page tables (disk DMA, frames the monitor writes for it) are
-// not seen here; the migration's last round catches them by comparing with what it sent.
+// seen by no fault: the monitor reports them itself (MarkWritten: frames it pushes for the
+// guest, disk DMA), and the migration's last round still compares every touched page with what
+// it sent. Under hardware assistance (layout hw) there are no shadow tables to protect: the
+// migration compares pages there, as natively (docs/hosted.md).
 using R4.Isa;
 
 namespace R4.Monitor;
@@ -23,6 +26,12 @@ public sealed class DirtyPageLog(uint guestRamBytes)
         if (frame / 64 >= _bits.Length) return;
         _bits[frame / 64] |= 1UL << (int)(frame % 64);
         LoggingFaults++;
+    }
+
+    /// <summary>A write the monitor made for the guest (a trap frame, disk DMA): logged without a fault.</summary>
+    public void MarkWritten(uint frame)
+    {
+        if (frame / 64 < _bits.Length) _bits[frame / 64] |= 1UL << (int)(frame % 64);
     }
 
     /// <summary>The frames written since the last call, ascending; the log starts empty again.</summary>

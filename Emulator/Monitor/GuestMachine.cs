@@ -50,8 +50,14 @@ public sealed class GuestMachine : IDisposable
         try
         {
             var monitor = new VirtualMachineMonitor(machine.Cpu, layout, map);
-            // DMA into a write-protected guest page table must reach the shadow too
-            if (dma is not null) dma.Written = monitor.Shadow.GuestWrote;
+            // DMA into a write-protected guest page table must reach the shadow too, and a
+            // migration's dirty log (no write fault tells it of a DMA write)
+            if (dma is not null)
+                dma.Written = word =>
+                {
+                    monitor.Shadow.GuestWrote(word);
+                    monitor.DirtyLog?.MarkWritten(word >> PageBits.PageShift);
+                };
             return new GuestMachine(layout, machine, map.GuestRamBytes, monitor);
         }
         catch

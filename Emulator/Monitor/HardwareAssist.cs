@@ -42,6 +42,19 @@ public sealed partial class VirtualMachineMonitor : IGuestModeHost
         _cpu.EnterGuestMode(new GuestModeControls { NestedPageDirectory = directory, ExitOnControlRegisterWrites = controlRegisterExits }, this);
     }
 
+    /// <summary>A restored guest (snapshot, migration) under hw: nested tables and guest mode as
+    /// at reset, then the guest's own state — CPL, IE, control registers, gates — goes onto the
+    /// real CPU, which holds it in guest mode (the virtual CPU is only a copy).</summary>
+    private void RestoreGuestMode(Action<VirtualCpu> restore)
+    {
+        ResetGuestMode();
+        restore(Guest);
+        foreach (ControlRegister register in Enum.GetValues<ControlRegister>())
+            if (register != ControlRegister.Status) _cpu.SetControl(register, Guest.Read(register));
+        _cpu.Status = Guest.Status;
+        for (int v = 0; v < Vectors.Count; v++) _cpu.SetGate(v, Guest.Gates[v]);
+    }
+
     /// <summary>Machine-physical page tables mapping [0, G): the number of 4 MiB tables.</summary>
     public static int NestedTablesFor(uint guestRamBytes) => (int)((guestRamBytes + (1u << 22) - 1) >> 22);
 

@@ -111,7 +111,35 @@ public sealed class ShadowPaging
     /// <summary>Guest frames currently write-protected (WriteProtect only).</summary>
     public int ProtectedFrames => _protected.Count;
 
-    public bool IsProtected(uint physicalAddress) => _protected.ContainsKey(physicalAddress & PageBits.FrameMask);
+    public bool IsProtected(uint physicalAddress) =>
+        _protected.ContainsKey(physicalAddress & PageBits.FrameMask) || (physicalAddress & PageBits.FrameMask) == _pinnedFrame;
+
+    // A guest frame mapped read-only for a reason of the monitor's own (the paravirtual IE flag
+    // while an interrupt is held back: the guest's store enabling IE must trap); kept apart from
+    // the page-table frames above so that dropping shadows does not forget it. NoFrame = none.
+    private const uint NoFrame = 1;
+    private uint _pinnedFrame = NoFrame;
+
+    /// <summary>Maps the frame of <paramref name="physicalAddress"/> read-only in every shadow
+    /// until <see cref="UnpinReadOnly"/>, so that each guest store into it traps.</summary>
+    public void PinReadOnly(uint physicalAddress)
+    {
+        uint frame = physicalAddress & PageBits.FrameMask;
+        if (frame == _pinnedFrame) return;
+        UnpinReadOnly();
+        _pinnedFrame = frame;
+        if (RemoveWritableMappings(_map.MachinePhysical(frame))) FlushRealTlb?.Invoke();
+    }
+
+    /// <summary>Ends <see cref="PinReadOnly"/>: the read-only entries mapping the frame are
+    /// dropped (refilled writable as the guest allows).</summary>
+    public void UnpinReadOnly()
+    {
+        if (_pinnedFrame == NoFrame) return;
+        uint frame = _pinnedFrame;
+        _pinnedFrame = NoFrame;
+        if (!_protected.ContainsKey(frame) && RemoveMappings(_map.MachinePhysical(frame), onlyWritable: false)) FlushRealTlb?.Invoke();
+    }
 
     /// <summary>The real ptbr value that makes the MMU walk view <paramref name="view"/> of the current space.</summary>
     public uint RealPtbr(int view) => RealPtbr(CurrentSpace, view);
@@ -149,6 +177,7 @@ public sealed class ShadowPaging
         Array.Clear(_spaceKey);
         CurrentSpace = 0;
         _spaceValid[0] = true;
+        _pinnedFrame = NoFrame;
         DropAll();
         SpacesVersion++;
     }
@@ -211,7 +240,7 @@ public sealed class ShadowPaging
         if (!_layout.ViewShowsPage(view, guestRing)) return 0;
         uint realRing = (uint)_layout.ShadowPteRing[guestRing];
         uint writable = guestEntry & PageBits.Writable;
-        if (writable != 0 && _protected.Count != 0 && _protected.ContainsKey(translation.PhysicalAddress & PageBits.FrameMask))
+        if (writable != 0 && IsProtected(translation.PhysicalAddress))
             writable = 0;
         return (_map.MachinePhysical(translation.PhysicalAddress) & PageBits.FrameMask)
              | writable | (guestEntry & PageBits.Executable)
@@ -388,7 +417,11 @@ public sealed class ShadowPaging
     /// <summary>A frame became protected: every writable shadow entry mapping it, in every
     /// table in use, becomes read-only. True when any of the current space changed (only
     /// those can be in the real TLB).</summary>
-    private bool RemoveWritableMappings(uint frame)
+    private bool RemoveWritableMappings(uint frame) => RemoveMappings(frame, onlyWritable: true);
+
+    /// <summary>Makes every writable shadow entry mapping <paramref name="frame"/> read-only
+    /// (<paramref name="onlyWritable"/>), or drops every entry mapping it.</summary>
+    private bool RemoveMappings(uint frame, bool onlyWritable)
     {
         bool changed = false;
         Span<byte> page = stackalloc byte[PageBits.PageSize];
@@ -402,9 +435,10 @@ public sealed class ShadowPaging
             for (int i = 0; i < entries.Length; i++)
             {
                 uint e = entries[i];
-                if ((e & (PageBits.Present | PageBits.Writable)) == (PageBits.Present | PageBits.Writable) && (e & PageBits.FrameMask) == frame)
+                uint needed = onlyWritable ? PageBits.Present | PageBits.Writable : PageBits.Present;
+                if ((e & needed) == needed && (e & PageBits.FrameMask) == frame)
                 {
-                    entries[i] = e & ~PageBits.Writable;
+                    entries[i] = onlyWritable ? e & ~PageBits.Writable : 0;
                     tableChanged = true;
                 }
             }

@@ -40,6 +40,7 @@ public sealed partial class VirtualMachineMonitor
     /// <summary>An external interrupt taken at the boundary before <paramref name="savedPc"/>.</summary>
     private void InjectInterrupt(int vector, uint savedPc)
     {
+        if (TryDeferInterrupt(vector)) return;
         CountExit(ExitCause.Interrupt);
         Deliver(vector, 0, savedPc, TrapOrigin.External, savedPc, context: null);
     }
@@ -126,6 +127,7 @@ public sealed partial class VirtualMachineMonitor
         {
             _cpu.TryWritePhysical32(Map.MachinePhysical(physical[i]), words[i]);
             Shadow.GuestWrote(physical[i]);   // a frame pushed onto a guest page table (write protection)
+            DirtyLog?.MarkWritten(physical[i] >> PageBits.PageShift);   // the monitor's own write: no fault tells the log
         }
         _cpu.SetRegister(Registers.StackPointer, frame);
         Guest.Cpl = target;

@@ -109,6 +109,11 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         _stopped = false;
         StopDiagnostic = null;
         _repeatedFills = 0;
+        // the paravirtual IE flag is the monitor's state, not the guest's: a reset or restored
+        // guest shares none until it asks again (docs/monitor.md)
+        _sharedIeAddress = 0;
+        _interruptDeferred = false;
+        VectorTable.SharedInterruptFlag = false;
         Shadow.Reset();
         // A restored guest may already run in an address space: the shadow cache keys it by
         // the guest's ptbr, as an emulated mtcr ptbr would (a reset guest has ptbr 0).
@@ -133,6 +138,11 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     /// Call after the machine's RAM, devices and CPU state were put back.</summary>
     public void RestoreGuest(Action<VirtualCpu> restore)
     {
+        if (Layout.HardwareAssisted)
+        {
+            RestoreGuestMode(restore);
+            return;
+        }
         Guest.Reset();
         restore(Guest);
         BuildRealStateFromGuest();
@@ -145,6 +155,8 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     /// write-protected again by dropping the shadow and the real TLB.</summary>
     public DirtyPageLog StartDirtyLogRound()
     {
+        if (Layout.HardwareAssisted)
+            throw new InvalidOperationException("layout hw keeps no shadow tables to write-protect: compare pages instead");
         DirtyLog ??= new DirtyPageLog(Map.GuestRamBytes);
         DropShadowForLogging();
         return DirtyLog;
@@ -163,6 +175,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         Shadow.DropAll();
         _cpu.FlushTlb();
         _repeatedFills = 0;
+        InstallPtbrTargets();   // the dropped spaces must leave the CPU's ptbr-target list too
     }
 
     public void OnTrap(Cpu cpu, int vector, uint errorCode, uint savedPc)
@@ -210,7 +223,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         }
         if (!Layout.TransitionsSwitchViews)
             Guest.Cpl = Layout.VirtualRingOfReal(_cpu.Cpl);
-        Guest.InterruptEnable = _cpu.InterruptsEnabled;
+        Guest.InterruptEnable = KernelIeShared ? ReadSharedIe() != 0 : _cpu.InterruptsEnabled;
         if (_installedSpacesVersion >= 0 && _cpu.GetControl(ControlRegister.Ptbr) is var realPtbr && realPtbr != _realPtbr && _currentView >= 0)
         {
             // the guest kernel switched address space through the ptbr-target list, in hardware
@@ -254,7 +267,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     /// shadow view of the virtual CPL.</summary>
     private void ApplyVirtualState()
     {
-        uint realStatus = (uint)Layout.RealRingOfVirtual[Guest.Cpl] | (Guest.InterruptEnable ? StatusBits.InterruptEnable : 0);
+        uint realStatus = (uint)Layout.RealRingOfVirtual[Guest.Cpl] | (RealInterruptEnable() ? StatusBits.InterruptEnable : 0);
         if (_cpu.Status != realStatus) _cpu.Status = realStatus;
         int view = Layout.ViewOf(Guest.Cpl);
         if (view != _currentView)
@@ -458,6 +471,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         if (instruction.Opcode == Opcode.Push)
             _cpu.SetRegister(Registers.StackPointer, address);
         Shadow.GuestWrote(wordAddress);
+        SharedIeMayHaveChanged(wordAddress);
         _cpu.RetireEmulatedInstruction(savedPc + 4, instruction.Info.CostClass);
     }
 

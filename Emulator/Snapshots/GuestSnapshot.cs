@@ -294,18 +294,7 @@ public sealed class GuestSnapshot
             input = new MemoryStream(rest, writable: false);
             interactive = false;
         }
-        var machineOptions = new MachineOptions
-        {
-            MemoryBytes = Metadata.GuestRamBytes,
-            Costs = costs,
-            ConsoleInput = input,
-            ConsoleInputInteractive = interactive,
-            ConsoleOutput = options.ConsoleOutput,
-            Diagnostics = options.Diagnostics,
-            DiskImagePath = diskPath,
-            Engine = options.Engine ?? new MachineOptions().Engine,
-            Variant = MachineVariants.TryParse(Metadata.Machine, out var variant) ? variant : MachineVariant.R4,
-        };
+        var machineOptions = MachineOptionsFor(options, Metadata.GuestRamBytes, costs, Metadata.Machine, input, interactive, diskPath);
         GuestMachine? guest = null;
         try
         {
@@ -320,6 +309,24 @@ public sealed class GuestSnapshot
             throw;
         }
     }
+
+    /// <summary>The options of a machine that continues a saved or migrating guest.</summary>
+    internal static MachineOptions MachineOptionsFor(RestoreOptions options, uint guestRamBytes, CostTable costs, string machine,
+        Stream? input, bool interactive, string? diskPath) => new()
+    {
+        MemoryBytes = guestRamBytes,
+        Costs = costs,
+        ConsoleInput = input,
+        ConsoleInputInteractive = interactive,
+        ConsoleOutput = options.ConsoleOutput,
+        Diagnostics = options.Diagnostics,
+        DiskImagePath = diskPath,
+        Engine = options.Engine ?? new MachineOptions().Engine,
+        Variant = MachineVariants.TryParse(machine, out var variant) ? variant : MachineVariant.R4,
+    };
+
+    /// <summary>The console input of the restored guest: the rest the snapshot carries, else null.</summary>
+    internal Stream? CarriedInput => Sections.TryGetValue("INPT", out var rest) ? new MemoryStream(rest, writable: false) : null;
 
     private string? PrepareDisk(string? requestedPath, ref string? temporaryDisk)
     {

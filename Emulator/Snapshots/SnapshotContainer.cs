@@ -19,7 +19,7 @@ public static class SnapshotContainer
 {
     /// <summary>"R4SNAP" then CR LF SUB NUL: a text transfer or a truncating tool damages it visibly.</summary>
     public static ReadOnlySpan<byte> Magic => "R4SNAP\r\n\x1a\0"u8;
-    public const uint FormatVersion = 1;
+    public const uint FormatVersion = 2;   // 2: pages carry a filter byte (SparsePages)
     private const int HeaderBytes = 10 + 4 + 4 + 8;   // magic, version, section count, payload length
     private const int ChecksumBytes = 32;
     private const int SectionHeaderBytes = 4 + 8;

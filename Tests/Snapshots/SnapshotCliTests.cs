@@ -91,7 +91,7 @@ public class SnapshotCliTests
         {
             case "flipped byte": bytes[bytes.Length / 2] ^= 0x01; break;
             case "cut short": bytes = bytes[..(bytes.Length * 2 / 3)]; break;
-            case "other version": bytes[10] = 2; break;
+            case "other version": bytes[10] = 99; break;
             case "not a snapshot": bytes = "R4 is not this\n"u8.ToArray(); break;
             case "empty": bytes = []; break;
         }
