@@ -250,7 +250,7 @@ public sealed class CompareVerb : IDefinesSymbols
             layouts.Add(new MonitorKnobs(ShadowCache, ShadowSync, PtbrTargets, DirectSyscalls).Apply(layout));
         }
         if (layouts.Count == 0)
-            throw new UserError($"--layouts '{layoutList}': give at least one of {Layouts.Names.Replace('|', ',')}", ExitCodes.Usage);
+            throw new UserError($"--layouts '{LayoutList}': give at least one of {Layouts.Names.Replace('|', ',')}", ExitCodes.Usage);
         var variant = RunVerb.ParseMachine(Machine);
         foreach (var layout in layouts)
             if (VirtualMachineMonitor.FlawWarning(layout, variant) is { } warning)
@@ -282,6 +282,7 @@ public sealed class CompareVerb : IDefinesSymbols
             DiskImage = Disk is null ? null : GuestLoader.ReadAll(Disk),
             Progress = showProgress ? ProgressWriter(error, interactive: terminal) : null,
             Hosted = Hosted,
+            DiskCopyName = TypesTable ? "types" : "compare",
         };
     }
 

@@ -128,7 +128,7 @@ public sealed class ShadowPaging
         if (frame == _pinnedFrame) return;
         UnpinReadOnly();
         _pinnedFrame = frame;
-        if (RemoveWritableMappings(frame)) FlushRealTlb?.Invoke();
+        if (RemoveWritableMappings(_map.MachinePhysical(frame))) FlushRealTlb?.Invoke();
     }
 
     /// <summary>Ends <see cref="PinReadOnly"/>: the read-only entries mapping the frame are
@@ -138,7 +138,7 @@ public sealed class ShadowPaging
         if (_pinnedFrame == NoFrame) return;
         uint frame = _pinnedFrame;
         _pinnedFrame = NoFrame;
-        if (!_protected.ContainsKey(frame) && RemoveMappings(frame, onlyWritable: false)) FlushRealTlb?.Invoke();
+        if (!_protected.ContainsKey(frame) && RemoveMappings(_map.MachinePhysical(frame), onlyWritable: false)) FlushRealTlb?.Invoke();
     }
 
     /// <summary>The real ptbr value that makes the MMU walk view <paramref name="view"/> of the current space.</summary>

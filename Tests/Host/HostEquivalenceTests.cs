@@ -108,6 +108,18 @@ public class HostEquivalenceTests
     }
 
     [Fact]
+    public void ParavirtualGuestsSeeWhatTheySawAloneAtAnyPartitionBase()
+    {
+        // the hypercall port and the IE flag page pinned read-only (spec §11.4) in partitions above 0
+        var hello = Bundled.Value.Single(b => b.Name == "Guests/examples/hello.asm").Make(Layouts.Ring012);
+        var guests = new List<TestGuest> { hello };
+        foreach (string path in new[] { "Guests/paravirt/teach-pv.asm", "Guests/paravirt/pvirq.asm", "Guests/paravirt/detect.asm" })
+            foreach (var layout in new[] { Layouts.Ring012, Layouts.Ring3 })
+                guests.Add(new TestGuest(Path.GetFileName(path), HostHarness.Assemble(path), layout, RamBytes: 8 << 20));
+        HostHarness.AssertEachAsAlone(guests, ExecutionEngine.Jit, 2_003, "paravirt: ");
+    }
+
+    [Fact]
     public void GuestsAreScheduledRoundRobinWithWeights()
     {
         var spin = HostHarness.AssembleText("""

@@ -131,6 +131,9 @@ public sealed class ExperimentSettings
     /// <summary>The disk image's bytes, or null for no disk: each run gets a fresh temporary
     /// copy, so runs cannot see each other's writes.</summary>
     public byte[]? DiskImage { get; init; }
+    /// <summary>Names the runs' disk copies ("r4-NAME-disk-…" in the temporary folder), so that
+    /// each experiment's are told apart.</summary>
+    public string DiskCopyName { get; init; } = "compare";
     /// <summary>Every run hosted (Type 2, `--hosted`): device exits through the world switch to
     /// the user-level part (R4.Hosted.HostedWorld), costed in cycles and measured.</summary>
     public bool Hosted { get; init; }
@@ -182,7 +185,7 @@ public static class LayoutExperiment
     {
         using var console = new MemoryStream();
         using var input = new MemoryStream(settings.ConsoleInput, writable: false);
-        using var disk = settings.DiskImage is null ? null : new TemporaryDisk(settings.DiskImage);
+        using var disk = settings.DiskImage is null ? null : new TemporaryDisk(settings.DiskImage, settings.DiskCopyName);
         var diagnostics = new StringWriter();
         var options = new MachineOptions
         {
@@ -230,9 +233,10 @@ public static class LayoutExperiment
     /// <summary>A run's own copy of the disk image, deleted after the run.</summary>
     internal sealed class TemporaryDisk : IDisposable
     {
-        public TemporaryDisk(byte[] image)
+        /// <param name="experiment">Names the file ("r4-compare-disk-…"), so each experiment's copies are told apart.</param>
+        public TemporaryDisk(byte[] image, string experiment = "compare")
         {
-            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"r4-compare-disk-{Environment.ProcessId}-{Guid.NewGuid():N}.img");
+            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"r4-{experiment}-disk-{Environment.ProcessId}-{Guid.NewGuid():N}.img");
             File.WriteAllBytes(Path, image);
         }
 

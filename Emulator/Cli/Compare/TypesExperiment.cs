@@ -144,7 +144,7 @@ public static class TypesExperiment
     private static long Committed(TypesSettings settings, ExperimentGuest guest)
     {
         var run = settings.Run;
-        using var disk = run.DiskImage is null ? null : new LayoutExperiment.TemporaryDisk(run.DiskImage);
+        using var disk = run.DiskImage is null ? null : new LayoutExperiment.TemporaryDisk(run.DiskImage, run.DiskCopyName);
         return DesktopHost.RunOne(new HostedVmSpec(guest.Name, guest.Image, settings.Layout, new MachineOptions
         {
             MemoryBytes = run.MemoryBytes,
@@ -162,7 +162,7 @@ public static class TypesExperiment
     /// and must finish as the native run did (the two consoles together, the instruction count).</summary>
     private static (MigrationReport? Report, string? Problem) Migrate(ExperimentGuest guest, Layout layout, bool hosted, ExperimentSettings run, ulong at, LayoutRun native)
     {
-        using var disk = run.DiskImage is null ? null : new LayoutExperiment.TemporaryDisk(run.DiskImage);
+        using var disk = run.DiskImage is null ? null : new LayoutExperiment.TemporaryDisk(run.DiskImage, run.DiskCopyName);
         var sourceConsole = new MemoryStream();
         var targetConsole = new MemoryStream();
         var options = new MachineOptions
