@@ -8,8 +8,10 @@ namespace R4.Assembler;
 internal enum TokenKind { Identifier, Number, String, Punctuation, End }
 
 /// <summary>A token; <see cref="Start"/> is the 0-based offset in the line. Numbers carry
-/// <see cref="Number"/>, strings their unescaped <see cref="StringValue"/>.</summary>
-internal readonly record struct Token(TokenKind Kind, string Text, int Start, int Length, long Number = 0, string? StringValue = null)
+/// <see cref="Number"/>, strings their unescaped <see cref="StringValue"/>. A class, not a
+/// struct: lists of tokens and the LINQ the preprocessor runs over them then share the runtime's
+/// precompiled reference-type code instead of being compiled by the .NET JIT at every start.</summary>
+internal sealed record Token(TokenKind Kind, string Text, int Start, int Length, long Number = 0, string? StringValue = null)
 {
     public int Column => Start + 1;
     public int EndOffset => Start + Length;

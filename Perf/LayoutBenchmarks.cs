@@ -64,9 +64,12 @@ public class LayoutBenchmarks
 
     /// <summary>Assembles Guests/bench/NAME.asm, found above the benchmark's folder (BenchmarkDotNet
     /// runs each case from a generated project under bin/).</summary>
-    public static ProgramImage AssembleBench(string name)
+    public static ProgramImage AssembleBench(string name) => AssembleGuest(Path.Combine("Guests", "bench", name + ".asm"));
+
+    /// <summary>Assembles a guest source given by its path from the repository root.</summary>
+    public static ProgramImage AssembleGuest(string repositoryPath)
     {
-        string path = Path.Combine(FindRepositoryRoot(), "Guests", "bench", name + ".asm");
+        string path = Path.Combine(FindRepositoryRoot(), repositoryPath);
         var result = R4Assembler.AssembleFile(path);
         if (!result.Succeeded)
             throw new InvalidOperationException(string.Join(Environment.NewLine, result.Errors.Select(e => e.Format())));

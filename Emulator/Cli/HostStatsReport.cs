@@ -88,6 +88,60 @@ public static class HostStatsReport
         return JsonSerializer.SerializeToUtf8Bytes(document, new JsonSerializerOptions { WriteIndented = true });
     }
 
+    // ---- r4 host --hosted: several Type 2 VMs, each alone on the host OS ------------------------
+
+    public static void WriteHostedSummary(TextWriter error, IReadOnlyList<R4.Hosted.HostedVmResult> vms, double hostSeconds)
+    {
+        for (int i = 0; i < vms.Count; i++)
+        {
+            var vm = vms[i];
+            var result = vm.Result;
+            string stop = result.Reason == StopReason.PowerOff ? $"PowerOff (exit status {result.ExitStatus})" : $"{result.Reason} (exit code {RunVerb.ExitCodeOf(result)})";
+            error.WriteLine($"guest {i + 1} ({vm.Spec.Name}) [{vm.Spec.Layout.Name}, hosted]: {stop}");
+            error.WriteLine($"  instructions: {vm.Statistics.Instructions:N0}, cycles: {vm.Statistics.Cycles:N0}, host time: {vm.Statistics.HostSeconds:F3} s");
+            error.WriteLine($"  world switches: {vm.Hosted["worldSwitches"]:N0}, host calls: {vm.Hosted["hostCalls"]:N0} ({vm.Hosted["hostedCycles"]:N0} cycles), " +
+                            $"monitor exits: {vm.MonitorExits:N0}, host RAM committed: {vm.HostRamCommittedBytes / 1024:N0} KiB");
+        }
+        ulong instructions = vms.Aggregate(0UL, (sum, vm) => sum + vm.Statistics.Instructions);
+        ulong cycles = vms.Aggregate(0UL, (sum, vm) => sum + vm.Statistics.Cycles);
+        error.WriteLine($"host: {vms.Count} hosted VMs, {instructions:N0} instructions, {cycles:N0} cycles, host time {hostSeconds:F3} s, " +
+                        $"{vms.Sum(vm => vm.HostRamCommittedBytes) / 1024:N0} KiB of host RAM committed");
+    }
+
+    /// <summary>The same document as a Type 1 run's where the keys mean the same; per guest a
+    /// "hosted" object (world switches, host calls, their cycles, host RAM committed).</summary>
+    public static byte[] HostedToJson(IReadOnlyList<R4.Hosted.HostedVmResult> vms, double hostSeconds)
+    {
+        var guests = vms.Select(vm => new Dictionary<string, object?>
+        {
+            ["guest"] = vm.Spec.Name,
+            ["layout"] = vm.Spec.Layout.Name,
+            ["stopReason"] = vm.Result.Reason.ToString(),
+            ["exitStatus"] = vm.Result.Reason == StopReason.PowerOff ? vm.Result.ExitStatus : null,
+            ["exitCode"] = RunVerb.ExitCodeOf(vm.Result),
+            ["instructions"] = vm.Statistics.Instructions,
+            ["cycles"] = vm.Statistics.Cycles,
+            ["hostSeconds"] = vm.Statistics.HostSeconds,
+            ["exits"] = vm.ExitsByCause.ToDictionary(kv => kv.Key, kv => kv.Value),
+            ["exitsTotal"] = vm.MonitorExits,
+            ["monitorCycles"] = vm.MonitorCycles,
+            ["tlbMisses"] = vm.Statistics.TlbMisses,
+            ["tlbFlushes"] = vm.Statistics.TlbFlushes,
+            ["ramBytes"] = vm.Spec.Options.MemoryBytes,
+            ["hosted"] = vm.Hosted,
+        }).ToList();
+        var document = new Dictionary<string, object?>
+        {
+            ["hosted"] = true,
+            ["guests"] = guests,
+            ["hostSeconds"] = hostSeconds,
+            ["instructions"] = vms.Aggregate(0UL, (sum, vm) => sum + vm.Statistics.Instructions),
+            ["cycles"] = vms.Aggregate(0UL, (sum, vm) => sum + vm.Statistics.Cycles),
+            ["hostRamCommittedBytes"] = vms.Sum(vm => vm.HostRamCommittedBytes),
+        };
+        return JsonSerializer.SerializeToUtf8Bytes(document, new JsonSerializerOptions { WriteIndented = true });
+    }
+
     private static (ulong Instructions, ulong Cycles, ulong Monitor, ulong Idle) Totals(Type1Host host) =>
         host.Guests.Aggregate((0UL, 0UL, 0UL, 0UL), (sum, g) =>
             (sum.Item1 + g.Statistics.Instructions, sum.Item2 + g.Statistics.Cycles, sum.Item3 + MonitorCycles(g), sum.Item4 + g.IdleInstructions));

@@ -26,8 +26,17 @@ public sealed class HostVerb : IDefinesSymbols
     [Option("machine", HelpText = "A machine description file (JSON, docs/host.md; examples in Guests/hosts/) listing the guests and their options.")]
     public string? MachineFile { get; set; }
 
-    [Option("layout", Default = "ring012", HelpText = "Every guest's layout: ring012|ring013|ring3 (native runs without a monitor and is refused).")]
+    [Option("layout", Default = "ring012", HelpText = "Every guest's layout: ring012|ring013|ring3|bt|hw (native runs without a monitor and is refused).")]
     public string Layout { get; set; } = "ring012";
+
+    [Option("shadow-cache", HelpText = "Monitor knob for every guest: address spaces whose shadow page tables are kept (default 4; 1 = none). See docs/monitor.md.")]
+    public int? ShadowCache { get; set; }
+
+    [Option("shadow-sync", HelpText = "Monitor knob for every guest: write-protect (the default: guest page tables write-protected, each edit traps) or invlpg (shadows follow invlpg/tlbflush/ptbr writes, no cache).")]
+    public string? ShadowSync { get; set; }
+
+    [Option("ptbr-targets", HelpText = "Monitor knob for every guest: on|off, ptbr writes to cached spaces complete without an exit (ring012/ring013; default on).")]
+    public string? PtbrTargets { get; set; }
 
     [Option("layouts", HelpText = "One layout per guest, comma-separated (e.g. ring012,ring3,ring013); overrides --layout.")]
     public string? LayoutList { get; set; }
@@ -61,6 +70,9 @@ public sealed class HostVerb : IDefinesSymbols
 
     [Option("engine", Default = "jit", HelpText = "Execution engine: jit or interp.")]
     public string Engine { get; set; } = "jit";
+
+    [Option("hosted", HelpText = "Type 2 instead: each guest its own hosted VM (docs/hosted.md), on a thread of its own as each VM is a process on a desktop host; the host OS divides the CPU (no --weights, --slice, --disk windows, --machine-mem).")]
+    public bool Hosted { get; set; }
 
     [Option("console-dir", HelpText = "Write guest i's console output to DIR/i.txt (i from 1) instead of the terminal.")]
     public string? ConsoleDir { get; set; }
@@ -128,6 +140,7 @@ public sealed class HostVerb : IDefinesSymbols
             catch (CostTableException e) { throw new UserError(e.Message, ExitCodes.BadInput); }
         }
         string? disk = Disk ?? description?.Disk;
+        RefuseType1OnlyOptions(description, disk);
         if (disk is not null) GuestLoader.RequireReadableFile(disk, "disk image");
         var planned = description is null ? PlanFromFlags() : PlanFromDescription(description);
         if (planned.Any(g => g.SectorCount > 0) && disk is null)
@@ -168,6 +181,8 @@ public sealed class HostVerb : IDefinesSymbols
             Diagnostics = error,
         };
 
+        if (Hosted)
+            return RunHosted(error, planned, specs, options, consoles, consoleFiles);
         Type1Host host;
         try { host = Type1Host.Create(options, specs); }
         catch (HostConfigurationException e) { throw new UserError(e.Message, ExitCodes.BadInput); }
@@ -188,6 +203,46 @@ public sealed class HostVerb : IDefinesSymbols
         }
     }
 
+    /// <summary>`--hosted`: every guest its own hosted VM (R4.Hosted.DesktopHost), all at once.</summary>
+    private int RunHosted(TextWriter error, List<PlannedGuest> planned, List<GuestSpec> specs, HostOptions options, List<Stream> consoles, List<string>? consoleFiles)
+    {
+        var diagnostics = TextWriter.Synchronized(error);
+        var vms = specs.Select(spec => new R4.Hosted.HostedVmSpec(spec.Name, spec.Image, spec.Layout, new MachineOptions
+        {
+            MemoryBytes = spec.RamBytes,
+            Costs = options.Costs,
+            Engine = options.Engine,
+            ConsoleInput = spec.ConsoleInput,
+            ConsoleOutput = spec.ConsoleOutput,
+            Diagnostics = diagnostics,
+        }, spec.MaxInstructions)).ToList();
+        var (results, hostSeconds) = R4.Hosted.DesktopHost.Run(vms);
+        foreach (var console in consoles)
+            if (console is LinePrefixingStream prefixed) prefixed.Finish();
+        if (consoleFiles is not null)
+            GuestLoader.WriteAllAtomically([.. consoleFiles.Select((file, i) => (file, ((MemoryStream)consoles[i]).ToArray()))]);
+        for (int i = 0; i < results.Count; i++)
+            if (results[i].Result.Reason != StopReason.PowerOff)
+                error.WriteLine($"r4: {PartitionPlan.Describe(i, specs[i])}: {RunVerb.Describe(results[i].Result, specs[i].Image, stoppedByMonitor: false)}");
+        if (Stats) HostStatsReport.WriteHostedSummary(error, results, hostSeconds);
+        if (StatsJson is not null) GuestLoader.WriteAtomically(StatsJson, HostStatsReport.HostedToJson(results, hostSeconds));
+        return results.Select(r => RunVerb.ExitCodeOf(r.Result)).FirstOrDefault(code => code != 0);
+    }
+
+    /// <summary>What --hosted cannot take: the Type 1 machine's shares (each hosted VM is alone on the host OS).</summary>
+    private void RefuseType1OnlyOptions(MachineDescription? description, string? disk)
+    {
+        if (!Hosted) return;
+        string? option = Weights is not null ? $"--weights {Weights}" : Slice is not null ? $"--slice {Slice}"
+            : MachineMemory is not null ? $"--machine-mem {MachineMemory}" : disk is not null ? $"--disk {disk}"
+            : description?.SliceInstructions is not null ? $"--machine {MachineFile}: sliceInstructions"
+            : description?.MachineMemory is not null ? $"--machine {MachineFile}: machineMemory"
+            : description?.Guests.Any(g => g.Weight is not null) == true ? $"--machine {MachineFile}: weight" : null;
+        if (option is not null)
+            throw new UserError($"{option}: with --hosted each guest is its own VM, scheduled by the host OS, with its own RAM and disk file; " +
+                                "give this only to the Type 1 host (run a hosted guest with a disk alone: r4 run --hosted --disk F)", ExitCodes.Usage);
+    }
+
     private uint? ParseMachineMemory(MachineDescription? description)
     {
         string? text = MachineMemory ?? description?.MachineMemory;
@@ -204,15 +259,14 @@ public sealed class HostVerb : IDefinesSymbols
         return (uint)bytes;
     }
 
-    private static Layout ParseLayout(string name, string option)
+    private Layout ParseLayout(string name, string option)
     {
+        string names = string.Join("|", Layouts.Known.Where(l => l.Monitored).Select(l => l.Name));
         if (!Layouts.TryParse(name, out var layout))
-            throw new UserError($"{option} {name}: give one of {string.Join("|", Layouts.MonitoredLayouts.Select(l => l.Name))}", ExitCodes.Usage);
+            throw new UserError($"{option} {name}: give one of {names}", ExitCodes.Usage);
         if (!layout.Monitored)
-            throw new UserError($"{option} {name}: every guest of a Type 1 machine runs under the monitor; give one of {string.Join("|", Layouts.MonitoredLayouts.Select(l => l.Name))} (run a native guest alone with r4 run)", ExitCodes.Usage);
-        if (!Layouts.MonitoredLayouts.Contains(layout))
-            throw new UserError($"{option} {name}: r4 host does not run layout {name} yet (its CPU state, guest mode or translation, is not part of the world switch); give one of {string.Join("|", Layouts.MonitoredLayouts.Select(l => l.Name))}", ExitCodes.Usage);
-        return layout;
+            throw new UserError($"{option} {name}: every guest of a Type 1 machine runs under the monitor; give one of {names} (run a native guest alone with r4 run)", ExitCodes.Usage);
+        return new MonitorKnobs(ShadowCache, ShadowSync, PtbrTargets).Apply(layout);
     }
 
     private List<PlannedGuest> PlanFromFlags()

@@ -18,6 +18,12 @@ public static class Program
     /// capture what a guest prints and feed it input.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error, Stream? consoleOutput, Stream? consoleInput)
     {
+        var (rest, defines) = SplitDefines(args);
+        if (QuickRunVerb(rest) is { } quick)
+        {
+            quick.Defines = defines;
+            return Guarded(() => quick.Execute(output, error, consoleOutput, consoleInput), error);
+        }
         // No HelpWriter: a wrong option gets a short message (ReportParseErrors), not the
         // whole help screen; --help and `r4 help VERB` still print it.
         using var parser = new Parser(settings =>
@@ -26,7 +32,6 @@ public static class Program
             settings.AllowMultiInstance = true;
             settings.CaseInsensitiveEnumValues = true;
         });
-        var (rest, defines) = SplitDefines(args);
         var parsed = parser.ParseArguments<AsmVerb, DisasmVerb, RunVerb, CompareVerb, HostVerb, IsaDocVerb, DebugVerb, ResumeVerb, MigrateVerb>(rest);
         if (parsed.Tag == ParserResultType.Parsed && ExtraArgument(parsed.TypeInfo.Current, rest) is { } extra)
         {
@@ -36,19 +41,25 @@ public static class Program
             return ExitCodes.Usage;
         }
         parsed.WithParsed<IDefinesSymbols>(verb => verb.Defines = defines);
+        return Guarded(() => parsed.MapResult(
+            (AsmVerb verb) => verb.Execute(output, error),
+            (DisasmVerb verb) => verb.Execute(output, error),
+            (RunVerb verb) => verb.Execute(output, error, consoleOutput, consoleInput),
+            (CompareVerb verb) => verb.Execute(output, error),
+            (HostVerb verb) => verb.Execute(output, error, consoleOutput),
+            (IsaDocVerb verb) => verb.Execute(output, error),
+            (DebugVerb verb) => verb.Execute(output, error, consoleInput),
+            (ResumeVerb verb) => verb.Execute(output, error, consoleOutput, consoleInput),
+            (MigrateVerb verb) => verb.Execute(output, error, consoleOutput, consoleInput),
+            errors => ReportParseErrors(parsed, errors.ToList(), rest, output, error)), error);
+    }
+
+    /// <summary>Runs a verb, mapping the failures a user can cause to one line and an exit code.</summary>
+    private static int Guarded(Func<int> execute, TextWriter error)
+    {
         try
         {
-            return parsed.MapResult(
-                (AsmVerb verb) => verb.Execute(output, error),
-                (DisasmVerb verb) => verb.Execute(output, error),
-                (RunVerb verb) => verb.Execute(output, error, consoleOutput, consoleInput),
-                (CompareVerb verb) => verb.Execute(output, error),
-                (HostVerb verb) => verb.Execute(output, error, consoleOutput),
-                (IsaDocVerb verb) => verb.Execute(output, error),
-                (DebugVerb verb) => verb.Execute(output, error, consoleInput),
-                (ResumeVerb verb) => verb.Execute(output, error, consoleOutput, consoleInput),
-                (MigrateVerb verb) => verb.Execute(output, error, consoleOutput, consoleInput),
-                errors => ReportParseErrors(parsed, errors.ToList(), rest, output, error));
+            return execute();
         }
         catch (UserError e)
         {
@@ -76,6 +87,43 @@ public static class Program
             error.WriteLine("r4: standard output closed (broken pipe)");
             return ExitCodes.OutputClosed;
         }
+    }
+
+    /// <summary>Start-up: the plain form of `r4 run` — one GUEST (not starting with '-') and at most
+    /// the options --engine VALUE, --layout VALUE and --stats, each at most once — is parsed here,
+    /// without CommandLineParser's reflection over every verb and option, which was the largest
+    /// part of a short run's start-up (docs/performance.md). The result is the RunVerb
+    /// CommandLineParser would build: every other property keeps its initial value, which equals
+    /// its option's Default (QuickRunParseTests checks that). Anything else (other options, --name=value,
+    /// a second value, --help) returns null and goes through CommandLineParser.</summary>
+    public static RunVerb? QuickRunVerb(string[] args)
+    {
+        if (args.Length < 2 || args[0] != "run") return null;
+        var verb = new RunVerb();
+        bool guest = false, engine = false, layout = false, stats = false;
+        for (int i = 1; i < args.Length; i++)
+        {
+            string arg = args[i];
+            if (arg is "--engine" or "--layout")
+            {
+                ref bool seen = ref arg == "--engine" ? ref engine : ref layout;
+                if (seen || i + 1 >= args.Length || args[i + 1].StartsWith('-')) return null;
+                seen = true;
+                if (arg == "--engine") verb.Engine = args[++i]; else verb.Layout = args[++i];
+            }
+            else if (arg == "--stats")
+            {
+                if (stats) return null;
+                stats = verb.Stats = true;
+            }
+            else if (!guest && arg.Length > 0 && !arg.StartsWith('-'))
+            {
+                guest = true;
+                verb.Guest = arg;
+            }
+            else return null;
+        }
+        return guest ? verb : null;
     }
 
     /// <summary>What CommandLineParser could not parse: --help and --version print what was
@@ -136,18 +184,39 @@ public static class Program
     /// ignores them: `r4 run a.asm b.asm` would silently run a.asm), or null.</summary>
     private static string? ExtraArgument(Type verbType, string[] args)
     {
+        // Plain loops, not LINQ over (property, attribute) tuples: those generic instantiations
+        // are not in the ReadyToRun image, and compiling them cost every run measurable start-up.
         var properties = verbType.GetProperties();
-        var values = properties.SelectMany(p => p.GetCustomAttributes(typeof(ValueAttribute), false).OfType<ValueAttribute>().Select(v => (p, v))).ToList();
-        if (values.Any(x => x.p.PropertyType != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(x.p.PropertyType)))
-            return null;   // the verb takes any number of values (compare GUEST...)
-        var options = properties.SelectMany(p => p.GetCustomAttributes(typeof(OptionAttribute), false).OfType<OptionAttribute>().Select(o => (p, o))).ToList();
+        int valueCount = 0;
+        var optionProperties = new List<System.Reflection.PropertyInfo>();
+        var optionAttributes = new List<OptionAttribute>();
+        foreach (var p in properties)
+            foreach (var attribute in p.GetCustomAttributes(false))
+            {
+                if (attribute is ValueAttribute)
+                {
+                    if (p.PropertyType != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(p.PropertyType))
+                        return null;   // the verb takes any number of values (compare GUEST...)
+                    valueCount++;
+                }
+                else if (attribute is OptionAttribute o)
+                {
+                    optionProperties.Add(p);
+                    optionAttributes.Add(o);
+                }
+            }
         // 0: a switch; 1: one value; -1: a sequence (takes every value up to the next option).
         int ValuesTaken(string token)
         {
-            var match = options.FirstOrDefault(x =>
-                token == "--" + x.o.LongName || (x.o.ShortName.Length > 0 && token == "-" + x.o.ShortName));
-            if (match.p is null || match.p.PropertyType == typeof(bool)) return 0;
-            return match.p.PropertyType != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(match.p.PropertyType) ? -1 : 1;
+            for (int k = 0; k < optionAttributes.Count; k++)
+            {
+                var o = optionAttributes[k];
+                if (token != "--" + o.LongName && !(o.ShortName.Length > 0 && token == "-" + o.ShortName)) continue;
+                var type = optionProperties[k].PropertyType;
+                if (type == typeof(bool)) return 0;
+                return type != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(type) ? -1 : 1;
+            }
+            return 0;
         }
         int positional = 0;
         bool onlyValues = false;
@@ -164,7 +233,7 @@ public static class Program
                     while (i + 1 < args.Length && !(args[i + 1].StartsWith('-') && args[i + 1].Length > 1)) i++;
                 continue;
             }
-            if (++positional > values.Count) return arg;
+            if (++positional > valueCount) return arg;
         }
         return null;
     }

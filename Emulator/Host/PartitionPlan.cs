@@ -41,23 +41,20 @@ public sealed class PartitionPlan
             string who = Describe(i, guest);
             if (!guest.Layout.Monitored)
                 throw new HostConfigurationException(
-                    $"{who}: layout {guest.Layout.Name} runs without a monitor; every guest of a Type 1 machine runs under one (give ring012, ring013 or ring3)");
-            if (!Layouts.MonitoredLayouts.Contains(guest.Layout))
-                throw new HostConfigurationException(
-                    $"{who}: layout {guest.Layout.Name} keeps CPU state (guest mode, translation) the world switch does not save yet; give ring012, ring013 or ring3");
+                    $"{who}: layout {guest.Layout.Name} runs without a monitor; every guest of a Type 1 machine runs under one (give ring012, ring013, ring3, bt or hw)");
             if (guest.RamBytes == 0 || guest.RamBytes % PageBits.PageSize != 0)
                 throw new HostConfigurationException($"{who}: RAM {guest.RamBytes} bytes: give a non-zero multiple of 4 KiB");
             if (guest.Weight < 1)
                 throw new HostConfigurationException($"{who}: weight {guest.Weight}: give a whole number, 1 or more");
             CheckImageFits(who, guest);
-            ulong reserve = (ulong)(1 + guest.Layout.ViewCount + guest.ShadowPoolPages) * PageBits.PageSize;
+            ulong reserve = ReserveBytes(guest);
             ulong end = next + guest.RamBytes + reserve;
             ulong limit = machineRamBytes ?? HostOptions.MaxMachineRamBytes;
             if (end > limit)
                 throw new HostConfigurationException(
                     $"{who}: its partition ({Size(guest.RamBytes)}) and monitor area ({Size(reserve)}) at machine-physical 0x{next:x8} end at 0x{end:x8}, past the machine's {Size(limit)} of RAM" +
                     $" (all {guests.Count} guests need {Size(Needed(guests))})");
-            maps.Add(new MonitorMemoryMap(guest.RamBytes, guest.Layout.ViewCount, guest.ShadowPoolPages, partitionBase: (uint)next));
+            maps.Add(new MonitorMemoryMap(guest.RamBytes, guest.Layout.ViewCount, PoolPages(guest), AddressSpaces(guest), partitionBase: (uint)next));
             next = end;
         }
         CheckDisk(guests, diskSectors);
@@ -66,7 +63,20 @@ public sealed class PartitionPlan
 
     /// <summary>Bytes of machine RAM the guests need: each partition plus its monitor's area.</summary>
     public static ulong Needed(IReadOnlyList<GuestSpec> guests) =>
-        guests.Aggregate(0UL, (sum, g) => sum + g.RamBytes + (ulong)(1 + g.Layout.ViewCount + g.ShadowPoolPages) * PageBits.PageSize);
+        guests.Aggregate(0UL, (sum, g) => sum + g.RamBytes + ReserveBytes(g));
+
+    /// <summary>The monitor's area of a guest, as MonitorMemoryMap lays it out: the shadow vector
+    /// table, one directory per view and cached address space, the pool (for hw: the nested tables).</summary>
+    private static ulong ReserveBytes(GuestSpec guest) =>
+        (ulong)(1 + guest.Layout.ViewCount * AddressSpaces(guest) + PoolPages(guest)) * PageBits.PageSize;
+
+    /// <summary>The shadow-table cache's address spaces (Layout.ShadowCacheSpaces), as GuestMachine lays a solo guest out.</summary>
+    private static int AddressSpaces(GuestSpec guest) => guest.Layout.ShadowCacheSpaces;
+
+    /// <summary>Hardware assist keeps nested tables, not shadows: one per 4 MiB of guest RAM (as GuestMachine).</summary>
+    private static int PoolPages(GuestSpec guest) => guest.Layout.HardwareAssisted
+        ? Math.Max(MonitorMemoryMap.MinimumPoolPages, VirtualMachineMonitor.NestedTablesFor(guest.RamBytes))
+        : guest.ShadowPoolPages;
 
     private static void CheckImageFits(string who, GuestSpec guest)
     {

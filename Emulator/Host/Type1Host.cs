@@ -6,7 +6,8 @@
 // in hlt lets its idle time pass at no host cost, which gives the CPU up at once. The world
 // switch saves the outgoing guest's CPU context (registers, control registers — its shadow
 // ptbr among them —, instret, gate copy), restores the incoming one's with its devices,
-// installs its monitor as the ring-0 host and flushes the TLB; it costs guestSwitch +
+// with the host state its monitor set on the CPU (ring-0 host, binary translation, guest mode
+// and nested tables, the ptbr-target list) and flushes the TLB; it costs guestSwitch +
 // tlbFlush cycles, charged to the incoming guest. A guest that ends (power-off, shutdown,
 // a monitor stop, deadlock, its instruction limit) ends alone; the machine stops when the
 // last one ends.
@@ -55,11 +56,8 @@ public sealed class Type1Host : IDisposable
             }
             var first = _guests[0];
             Cpu = new Cpu(_memory, first.Bus, first.Bus.Interrupts, options.Costs, first.Statistics) { Engine = options.Engine };
-            // Shadows follow the guest by invlpg here: the write-protect sync (and its shadow cache)
-            // keys guest page-table frames that are machine frames only at base 0. The guest sees
-            // the same machine either way (spec §9.2).
             foreach (var guest in _guests)
-                guest.Monitor = new VirtualMachineMonitor(Cpu, guest.Spec.Layout with { ShadowSync = ShadowSync.Invlpg }, guest.Map, guest.Bus);
+                guest.Monitor = new VirtualMachineMonitor(Cpu, guest.Spec.Layout, guest.Map, guest.Bus);
             foreach (var guest in _guests)
                 Load(guest);
         }
@@ -135,7 +133,7 @@ public sealed class Type1Host : IDisposable
             _memory.Write(guest.Map.MachinePhysical(segment.PhysicalAddress), segment.Data);
         guest.Bus.Reset();
         Cpu.Reset(guest.Spec.Image.Entry);
-        guest.Monitor.Reset();                // real rmap, shadow gates, shadow ptbr; Ring0Host = its monitor
+        guest.Monitor.Reset();                // real rmap, shadow gates, shadow ptbr, Ring0Host; or guest mode (hw)
         Cpu.SaveContext(guest.Context);
         _current = guest;
     }
@@ -183,9 +181,8 @@ public sealed class Type1Host : IDisposable
     {
         long started = Stopwatch.GetTimestamp();
         if (_current is not null) Cpu.SaveContext(_current.Context);
-        Cpu.RestoreContext(guest.Context);
+        Cpu.RestoreContext(guest.Context);   // with the host state its monitor set: ring-0 host, translation, guest mode, ptbr targets
         ulong flushCycles = Cpu.Cycles - guest.Context.Cycles;   // the TLB flush of the restore
-        Cpu.Ring0Host = guest.Monitor;
         Cpu.AddCycles((ulong)_options.Costs.GuestSwitchCycles);
         guest.WorldSwitches++;
         guest.WorldSwitchCycles += flushCycles + (ulong)_options.Costs.GuestSwitchCycles;

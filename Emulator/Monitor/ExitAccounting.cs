@@ -25,6 +25,11 @@ public enum ExitCause
     /// <summary>A guest store into one of its write-protected page-table pages, performed by
     /// the monitor, which updated the shadow (ShadowSync.WriteProtect).</summary>
     PageTableWrite,
+    /// <summary>A hypercall: the guest's <c>out 0xE0, rs</c> (spec §11.4, docs/monitor.md).</summary>
+    Hypercall,
+    /// <summary>An external interrupt that arrived while the guest kernel's paravirtual IE flag
+    /// was 0: held back (latched again) until the guest enables IE.</summary>
+    InterruptDeferred,
     /// <summary>The monitor stopped the VM with a diagnostic (ring compression, a shadow fill
     /// that does not resolve). A guest's own triple fault stops the machine as natively and is
     /// not counted here.</summary>
@@ -101,6 +106,14 @@ public sealed class ExitAccounting(CostTable costs)
         return cycles;
     }
 
+    /// <summary>Work inside an exit beyond its own emulation (each further entry of a batched
+    /// hypercall): returns the cycles, counted in <see cref="ModelledCycles"/>.</summary>
+    public int RecordWork(int cycles)
+    {
+        ModelledCycles += (ulong)cycles;
+        return cycles;
+    }
+
     /// <summary>Records a switch of the real page directory (priced by the TLB flush it causes).</summary>
     public void RecordPageTableSwitch() => PageTableSwitches++;
 
@@ -149,6 +162,7 @@ public sealed class ExitAccounting(CostTable costs)
         ExitCause.Interrupt => "interrupt",
         ExitCause.ShadowFill => "shadowFill",
         ExitCause.PageTableWrite => "ptWrite",
+        ExitCause.InterruptDeferred => "interruptDeferred",
         ExitCause.Stop => "stop",
         _ => cause.ToString().ToLowerInvariant(),
     };

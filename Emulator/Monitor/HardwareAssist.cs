@@ -1,5 +1,5 @@
 // Hardware assistance (spec §11.7, layout hw): the monitor builds nested page tables that map the
-// guest's physical memory [0, G) to the machine's (identity, in the monitor's reserve above G),
+// guest's physical memory [0, G) to its partition of the machine's (B + guest-physical; tables in the monitor's reserve above G),
 // puts the CPU in guest mode (Cpu.EnterGuestMode) and is called only for the VM exits its
 // controls name: port I/O and hlt (emulated against the machine's devices, retired as native),
 // external interrupts (injected through the guest's own gates), a triple fault (counted; the
@@ -34,8 +34,8 @@ public sealed partial class VirtualMachineMonitor : IGuestModeHost
             for (uint i = 0; i < 1024; i++)
             {
                 uint guestPhysical = (t << 22) | (i << PageBits.PageShift);
-                // identity inside the partition; nothing at or above G (the monitor's memory)
-                _cpu.TryWritePhysical32(table + 4 * i, guestPhysical < Map.GuestRamBytes ? guestPhysical | PageBits.Present | PageBits.Writable : 0);
+                // the partition (identity when it starts at machine 0); nothing at or above G (the monitor's memory)
+                _cpu.TryWritePhysical32(table + 4 * i, guestPhysical < Map.GuestRamBytes ? Map.MachinePhysical(guestPhysical) | PageBits.Present | PageBits.Writable : 0);
             }
         }
         uint controlRegisterExits = Layout.ExitingControlRegisters.Aggregate(0u, (mask, register) => mask | 1u << (int)register);

@@ -13,6 +13,13 @@ public sealed partial class VirtualMachineMonitor
 {
     private void EmulatePrivileged(in DecodedInstruction instruction, uint pc)
     {
+        if (instruction.Opcode == Opcode.Out && instruction.Imm == VirtualDevices.HypercallPort)
+        {
+            CountExit(ExitCause.Hypercall);
+            Devices.CountHypercall();
+            Hypercall(_cpu.GetRegister(instruction.Rs), pc, instruction.Info.CostClass);
+            return;
+        }
         CountExit(ExitAccounting.CauseOf(instruction.Opcode));
         uint next = pc + 4;
         var costClass = instruction.Info.CostClass;

@@ -45,7 +45,9 @@ public sealed class ShadowPaging
     // per space and directory index: the guest table frame the shadow table was made from (+1; 0 = none)
     private readonly uint[][] _guestTableOf;
 
-    // WriteProtect: guest frames holding page tables behind a shadow, and who uses them
+    // WriteProtect: guest frames (guest-physical: keys and every caller's addresses are the
+    // guest's; machine memory is read at MachinePhysical) holding page tables behind a shadow,
+    // and who uses them
     private readonly Dictionary<uint, FrameUsers> _protected = new();
 
     private sealed class FrameUsers
@@ -109,7 +111,35 @@ public sealed class ShadowPaging
     /// <summary>Guest frames currently write-protected (WriteProtect only).</summary>
     public int ProtectedFrames => _protected.Count;
 
-    public bool IsProtected(uint physicalAddress) => _protected.ContainsKey(physicalAddress & PageBits.FrameMask);
+    public bool IsProtected(uint physicalAddress) =>
+        _protected.ContainsKey(physicalAddress & PageBits.FrameMask) || (physicalAddress & PageBits.FrameMask) == _pinnedFrame;
+
+    // A guest frame mapped read-only for a reason of the monitor's own (the paravirtual IE flag
+    // while an interrupt is held back: the guest's store enabling IE must trap); kept apart from
+    // the page-table frames above so that dropping shadows does not forget it. NoFrame = none.
+    private const uint NoFrame = 1;
+    private uint _pinnedFrame = NoFrame;
+
+    /// <summary>Maps the frame of <paramref name="physicalAddress"/> read-only in every shadow
+    /// until <see cref="UnpinReadOnly"/>, so that each guest store into it traps.</summary>
+    public void PinReadOnly(uint physicalAddress)
+    {
+        uint frame = physicalAddress & PageBits.FrameMask;
+        if (frame == _pinnedFrame) return;
+        UnpinReadOnly();
+        _pinnedFrame = frame;
+        if (RemoveWritableMappings(frame)) FlushRealTlb?.Invoke();
+    }
+
+    /// <summary>Ends <see cref="PinReadOnly"/>: the read-only entries mapping the frame are
+    /// dropped (refilled writable as the guest allows).</summary>
+    public void UnpinReadOnly()
+    {
+        if (_pinnedFrame == NoFrame) return;
+        uint frame = _pinnedFrame;
+        _pinnedFrame = NoFrame;
+        if (!_protected.ContainsKey(frame) && RemoveMappings(frame, onlyWritable: false)) FlushRealTlb?.Invoke();
+    }
 
     /// <summary>The real ptbr value that makes the MMU walk view <paramref name="view"/> of the current space.</summary>
     public uint RealPtbr(int view) => RealPtbr(CurrentSpace, view);
@@ -147,6 +177,7 @@ public sealed class ShadowPaging
         Array.Clear(_spaceKey);
         CurrentSpace = 0;
         _spaceValid[0] = true;
+        _pinnedFrame = NoFrame;
         DropAll();
         SpacesVersion++;
     }
@@ -209,7 +240,7 @@ public sealed class ShadowPaging
         if (!_layout.ViewShowsPage(view, guestRing)) return 0;
         uint realRing = (uint)_layout.ShadowPteRing[guestRing];
         uint writable = guestEntry & PageBits.Writable;
-        if (writable != 0 && _protected.Count != 0 && _protected.ContainsKey(translation.PhysicalAddress & PageBits.FrameMask))
+        if (writable != 0 && IsProtected(translation.PhysicalAddress))
             writable = 0;
         return (_map.MachinePhysical(translation.PhysicalAddress) & PageBits.FrameMask)
              | writable | (guestEntry & PageBits.Executable)
@@ -311,7 +342,7 @@ public sealed class ShadowPaging
                 flush |= space == CurrentSpace;
             }
         if (!_protected.TryGetValue(physicalAddress & PageBits.FrameMask, out users)) { if (flush) FlushRealTlb?.Invoke(); return; }
-        uint guestEntry = ReadWord(physicalAddress & ~3u);
+        uint guestEntry = ReadWord(_map.MachinePhysical(physicalAddress & ~3u));
         foreach (int use in users.TableOf)
         {
             int space = use >> 10, directoryIndex = use & 0x3FF;
@@ -361,7 +392,7 @@ public sealed class ShadowPaging
         if ((guestPtbr & PageBits.PtbrEnable) == 0) return;   // paging off: no guest tables
         uint directory = guestPtbr & PageBits.FrameMask;
         if (directory >= _map.GuestRamBytes) return;
-        uint directoryEntry = ReadWord(directory + (uint)directoryIndex * 4);
+        uint directoryEntry = ReadWord(_map.MachinePhysical(directory) + (uint)directoryIndex * 4);
         uint table = directoryEntry & PageBits.FrameMask;
         bool added = false;
         var directoryUsers = UsersOf(directory, ref added);
@@ -379,14 +410,18 @@ public sealed class ShadowPaging
         if (_protected.TryGetValue(frame, out var users)) return users;
         users = new FrameUsers();
         _protected[frame] = users;
-        added |= RemoveWritableMappings(frame);
+        added |= RemoveWritableMappings(_map.MachinePhysical(frame));   // shadow entries hold machine frames
         return users;
     }
 
     /// <summary>A frame became protected: every writable shadow entry mapping it, in every
     /// table in use, becomes read-only. True when any of the current space changed (only
     /// those can be in the real TLB).</summary>
-    private bool RemoveWritableMappings(uint frame)
+    private bool RemoveWritableMappings(uint frame) => RemoveMappings(frame, onlyWritable: true);
+
+    /// <summary>Makes every writable shadow entry mapping <paramref name="frame"/> read-only
+    /// (<paramref name="onlyWritable"/>), or drops every entry mapping it.</summary>
+    private bool RemoveMappings(uint frame, bool onlyWritable)
     {
         bool changed = false;
         Span<byte> page = stackalloc byte[PageBits.PageSize];
@@ -400,9 +435,10 @@ public sealed class ShadowPaging
             for (int i = 0; i < entries.Length; i++)
             {
                 uint e = entries[i];
-                if ((e & (PageBits.Present | PageBits.Writable)) == (PageBits.Present | PageBits.Writable) && (e & PageBits.FrameMask) == frame)
+                uint needed = onlyWritable ? PageBits.Present | PageBits.Writable : PageBits.Present;
+                if ((e & needed) == needed && (e & PageBits.FrameMask) == frame)
                 {
-                    entries[i] = e & ~PageBits.Writable;
+                    entries[i] = onlyWritable ? e & ~PageBits.Writable : 0;
                     tableChanged = true;
                 }
             }

@@ -17,6 +17,11 @@ namespace R4.Monitor;
 
 public sealed class ShadowVectorTable(Layout layout, MonitorMemoryMap map)
 {
+    /// <summary>The guest keeps its kernel's IE in the paravirtual flag (docs/monitor.md): a
+    /// direct gate then leaves the real IE on, as the monitor keeps it while the guest kernel
+    /// runs, so that the kernel's iret back to user code changes no real IE and needs no exit.</summary>
+    public bool SharedInterruptFlag { get; set; }
+
     /// <summary>Number of direct gates in the table last installed.</summary>
     public int DirectGateCount { get; private set; }
 
@@ -30,7 +35,7 @@ public sealed class ShadowVectorTable(Layout layout, MonitorMemoryMap map)
     {
         if (IsDirect(vector, guestGate))
             return new Gate(guestGate.Handler,
-                Gate.MakeFlags(layout.RealRingOfVirtual[0], layout.ShadowGateDpl(guestGate.Dpl), guestGate.IsInterruptGate));
+                Gate.MakeFlags(layout.RealRingOfVirtual[0], layout.ShadowGateDpl(guestGate.Dpl), guestGate.IsInterruptGate && !SharedInterruptFlag));
         if (vector == Vectors.Breakpoint)
             return new Gate(0, Gate.MakeFlags(0, 0, interruptGate: true, present: false));
         return new Gate(0, Gate.MakeFlags(0, 0, interruptGate: true));

@@ -40,6 +40,7 @@ public sealed partial class VirtualMachineMonitor
     /// <summary>An external interrupt taken at the boundary before <paramref name="savedPc"/>.</summary>
     private void InjectInterrupt(int vector, uint savedPc)
     {
+        if (TryDeferInterrupt(vector)) return;
         CountExit(ExitCause.Interrupt);
         Deliver(vector, 0, savedPc, TrapOrigin.External, savedPc, context: null);
     }

@@ -69,6 +69,9 @@ public sealed class VirtualDevices(DeviceBus bus)
         return Bus.In(port, instretBefore);
     }
 
+    /// <summary>An `out 0xE0` the monitor performed as a hypercall (counted as a port write).</summary>
+    public void CountHypercall() => PortWrites++;
+
     /// <summary>`out port, value` at time <paramref name="instretBefore"/>.</summary>
     public void Out(ushort port, uint value, ulong instretBefore)
     {

@@ -109,6 +109,11 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         _stopped = false;
         StopDiagnostic = null;
         _repeatedFills = 0;
+        // the paravirtual IE flag is the monitor's state, not the guest's: a reset or restored
+        // guest shares none until it asks again (docs/monitor.md)
+        _sharedIeAddress = 0;
+        _interruptDeferred = false;
+        VectorTable.SharedInterruptFlag = false;
         Shadow.Reset();
         // A restored guest may already run in an address space: the shadow cache keys it by
         // the guest's ptbr, as an emulated mtcr ptbr would (a reset guest has ptbr 0).
@@ -218,7 +223,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         }
         if (!Layout.TransitionsSwitchViews)
             Guest.Cpl = Layout.VirtualRingOfReal(_cpu.Cpl);
-        Guest.InterruptEnable = _cpu.InterruptsEnabled;
+        Guest.InterruptEnable = KernelIeShared ? ReadSharedIe() != 0 : _cpu.InterruptsEnabled;
         if (_installedSpacesVersion >= 0 && _cpu.GetControl(ControlRegister.Ptbr) is var realPtbr && realPtbr != _realPtbr && _currentView >= 0)
         {
             // the guest kernel switched address space through the ptbr-target list, in hardware
@@ -262,7 +267,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     /// shadow view of the virtual CPL.</summary>
     private void ApplyVirtualState()
     {
-        uint realStatus = (uint)Layout.RealRingOfVirtual[Guest.Cpl] | (Guest.InterruptEnable ? StatusBits.InterruptEnable : 0);
+        uint realStatus = (uint)Layout.RealRingOfVirtual[Guest.Cpl] | (RealInterruptEnable() ? StatusBits.InterruptEnable : 0);
         if (_cpu.Status != realStatus) _cpu.Status = realStatus;
         int view = Layout.ViewOf(Guest.Cpl);
         if (view != _currentView)
@@ -466,6 +471,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         if (instruction.Opcode == Opcode.Push)
             _cpu.SetRegister(Registers.StackPointer, address);
         Shadow.GuestWrote(wordAddress);
+        SharedIeMayHaveChanged(wordAddress);
         _cpu.RetireEmulatedInstruction(savedPc + 4, instruction.Info.CostClass);
     }
 

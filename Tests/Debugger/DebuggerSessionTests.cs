@@ -865,7 +865,7 @@ info monitor 0x30000000
         const string expected = """
 => 0x00001000 <_start>:  lui sp, 0x1  ; broken.asm:23
 (r4) catch exit frob
-error: catch exit: unknown cause 'frob' (one of hlt, cli, sti, tlbflush, invlpg, mfcr, mtcr, in, out, iret, fault, syscall, interrupt, shadowFill, ptWrite, stop)
+error: catch exit: unknown cause 'frob' (one of hlt, cli, sti, tlbflush, invlpg, mfcr, mtcr, in, out, iret, fault, syscall, interrupt, shadowFill, ptWrite, hypercall, interruptDeferred, stop)
 (r4) catch exit mtcr iret
 error: catch exit: give at most one cause
 (r4) catch ring

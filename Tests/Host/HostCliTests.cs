@@ -34,6 +34,8 @@ public class HostCliTests
     [Theory]
     [InlineData("ring012")]
     [InlineData("ring3")]
+    [InlineData("bt")]
+    [InlineData("hw")]
     public void EachGuestSeesWhatASoloRunSees(string layout)
     {
         using var cli = new CliHarness();
@@ -86,6 +88,8 @@ public class HostCliTests
     [InlineData(new[] { "--slice", "0" }, "--slice 0: give at least 1 instruction")]
     [InlineData(new[] { "--sectors", "8" }, "--sectors 8: give the machine disk with --disk")]
     [InlineData(new[] { "--mem", "5000" }, "--mem 5000: give a size that is a multiple of 4 KiB")]
+    [InlineData(new[] { "--shadow-sync", "maybe" }, "--shadow-sync maybe: give invlpg or write-protect")]
+    [InlineData(new[] { "--shadow-sync", "invlpg", "--shadow-cache", "4" }, "--shadow-cache 4 with --shadow-sync invlpg")]
     public void UsageErrorsNameTheOptionAndPointToHelp(string[] options, string message)
     {
         using var cli = new CliHarness();
@@ -105,7 +109,7 @@ public class HostCliTests
             "--mem", "1M", "--machine-mem", "3M", "--stats-json", json, "--console-dir", cli.PathOf("c"));
         Assert.Equal(65, run.ExitCode);
         Assert.StartsWith("r4: guest 2 (", run.Stderr);
-        Assert.Contains("its partition (1 MiB) and monitor area (1032 KiB) at machine-physical 0x00202000 end at 0x00404000, past the machine's 3 MiB of RAM (all 2 guests need 4112 KiB)", run.Stderr);
+        Assert.Contains("its partition (1 MiB) and monitor area (1044 KiB) at machine-physical 0x00205000 end at 0x0040a000, past the machine's 3 MiB of RAM (all 2 guests need 4136 KiB)", run.Stderr);
         Assert.False(File.Exists(json));
         Assert.False(File.Exists(Path.Combine(cli.PathOf("c"), "1.txt")));
     }

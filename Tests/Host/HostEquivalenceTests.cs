@@ -48,7 +48,10 @@ public class HostEquivalenceTests
     private static (IReadOnlyList<TestGuest> Guests, ulong Slice) Mix(int seed)
     {
         var random = new Random(seed * 7919);
-        var layouts = Layouts.MonitoredLayouts.ToList();
+        // every monitored layout, with write-protected shadows (their default) and, for the
+        // shadowing ones, with invlpg sync too: both must hold at any partition base
+        var layouts = Layouts.MonitoredLayouts.Concat(Layouts.Techniques)
+            .Concat(Layouts.MonitoredLayouts.Select(l => l with { ShadowSync = ShadowSync.Invlpg, ShadowCacheSpaces = 1, PtbrTargets = false })).ToList();
         int count = random.Next(2, 6);
         var guests = new List<TestGuest>();
         for (int i = 0; i < count; i++)
@@ -83,12 +86,25 @@ public class HostEquivalenceTests
     [Fact]
     public void TheIssueMixTeachComputeHelloNullcallTogetherInEveryLayout()
     {
-        foreach (var layout in Layouts.MonitoredLayouts)
+        foreach (var layout in Layouts.MonitoredLayouts.Concat(Layouts.Techniques))
         {
             var guests = new[] { "Guests/kernels/teach/kernel.asm", "Guests/examples/compute.asm", "Guests/examples/hello.asm", "Guests/bench/nullcall.asm" }
                 .Select(path => Bundled.Value.Single(b => b.Name == path).Make(layout)).ToList();
             HostHarness.AssertEachAsAlone(guests, ExecutionEngine.Jit, HostOptions.DefaultSliceInstructions, $"{layout.Name}: ");
         }
+    }
+
+    [Theory]
+    [InlineData(ExecutionEngine.Interpreter)]
+    [InlineData(ExecutionEngine.Jit)]
+    public void EveryTechniqueMixedOnOneMachine(ExecutionEngine engine)
+    {
+        // guests that edit page tables (write protection at a partition base above 0), switch
+        // address spaces (shadow cache and ptbr targets), take timer interrupts, beside bt and hw
+        string[] paths = ["Guests/bench/pagefault.asm", "Guests/bench/ctxswitch.asm", "Guests/kernels/teach/kernel.asm", "Guests/bench/timer.asm", "Guests/bench/nullcall.asm"];
+        var layouts = new[] { Layouts.Hw, Layouts.Ring012, Layouts.Bt, Layouts.Ring013, Layouts.Ring3, Layouts.Hw, Layouts.Bt, Layouts.Ring012 };
+        var guests = layouts.Select((layout, i) => Bundled.Value.Single(b => b.Name == paths[i % paths.Length]).Make(layout)).ToList();
+        HostHarness.AssertEachAsAlone(guests, engine, 3_001, $"{engine}: ");
     }
 
     [Fact]

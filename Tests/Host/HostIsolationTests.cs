@@ -49,6 +49,12 @@ public class HostIsolationTests
             new TestGuest("triple fault", HostHarness.AssembleText(TripleFault), Layouts.Ring013),
             new TestGuest("rogue (ring3)", rogue, Layouts.Ring3, RamBytes: 2 << 20),
             new TestGuest("compute", compute, Layouts.Ring3),
+            // the other techniques on the same machine: translation and guest mode with nested
+            // tables are per guest too (the world switch carries them)
+            new TestGuest("rogue (bt)", rogue, Layouts.Bt),
+            new TestGuest("rogue (hw)", rogue, Layouts.Hw, RamBytes: 4 << 20),
+            new TestGuest("teach (hw)", teach, Layouts.Hw, RamBytes: 8 << 20),
+            new TestGuest("teach (bt)", teach, Layouts.Bt, RamBytes: 8 << 20),
         ];
     }
 
@@ -68,6 +74,8 @@ public class HostIsolationTests
         Assert.Equal(StopReason.Shutdown, together[4].Result.Reason);
         Assert.StartsWith("triple fault", together[4].Result.Diagnostic);
         Assert.Equal("Hello, world!\n", together[3].Console);
+        foreach (int rogueAt in new[] { 7, 8 })
+            Assert.StartsWith("rogue: 6 machine checks, 3 failed disk requests\n", together[rogueAt].Console);
     }
 
     /// <summary>Every present shadow directory entry of every guest names a table of its own

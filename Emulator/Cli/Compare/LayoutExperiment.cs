@@ -92,6 +92,9 @@ public sealed class ExperimentSettings
     /// <summary>The disk image's bytes, or null for no disk: each run gets a fresh temporary
     /// copy, so runs cannot see each other's writes.</summary>
     public byte[]? DiskImage { get; init; }
+    /// <summary>Every run hosted (Type 2, `--hosted`): device exits through the world switch to
+    /// the user-level part (R4.Hosted.HostedWorld), costed in cycles and measured.</summary>
+    public bool Hosted { get; init; }
     /// <summary>Called before each run: (runs done, runs in all, guest, layout).</summary>
     public Action<int, int, string, string>? Progress { get; init; }
 }
@@ -136,7 +139,7 @@ public static class LayoutExperiment
     }
 
     /// <summary>One run on a fresh machine.</summary>
-    public static LayoutRun RunOnce(ExperimentGuest guest, Layout layout, ExperimentSettings settings, ITraceSink? trace = null)
+    public static LayoutRun RunOnce(ExperimentGuest guest, Layout layout, ExperimentSettings settings, ITraceSink? trace = null, bool hosted = false)
     {
         using var console = new MemoryStream();
         using var input = new MemoryStream(settings.ConsoleInput, writable: false);
@@ -154,6 +157,7 @@ public static class LayoutExperiment
         };
         using var machine = GuestMachine.Create(options, layout);
         machine.Load(guest.Image);
+        using var world = settings.Hosted || hosted ? new R4.Hosted.HostedWorld(machine) : null;
         machine.Trace = trace;
         var result = machine.Run(settings.MaxInstructions);
         var stats = machine.Statistics;
@@ -185,7 +189,7 @@ public static class LayoutExperiment
     }
 
     /// <summary>A run's own copy of the disk image, deleted after the run.</summary>
-    private sealed class TemporaryDisk : IDisposable
+    internal sealed class TemporaryDisk : IDisposable
     {
         public TemporaryDisk(byte[] image)
         {

@@ -20,6 +20,19 @@ public sealed class CpuContext(DeviceBus bus, MachineStatistics statistics)
     internal ulong LastTrapInstret = ulong.MaxValue;
     internal RunResult? FinalStop;
     internal ulong HaltedInstructions;
+    // What the guest's monitor set on the CPU (host state, no guest can see it): its ring-0
+    // host, the translated rings of binary translation, guest mode with its nested tables
+    // (hardware assist), the ptbr-target list. Each guest's monitor sets them once, so the
+    // world switch carries them with the guest.
+    internal IRing0Host? Ring0Host;
+    internal byte TranslatedRingMask;
+    internal ITranslationHost? TranslationHost;
+    internal GuestModeControls? GuestMode;
+    internal IGuestModeHost? GuestModeHost;
+    internal readonly uint[] PtbrTargetGuest = new uint[Cpu.MaxPtbrTargets];
+    internal readonly uint[] PtbrTargetReal = new uint[Cpu.MaxPtbrTargets];
+    internal int PtbrTargetCount;
+    internal int PtbrTargetMaxRing;
 
     public DeviceBus Bus { get; } = bus;
     public MachineStatistics Statistics { get; } = statistics;
@@ -45,10 +58,19 @@ public sealed unsafe partial class Cpu
         context.LastTrapInstret = lastTrapInstret;
         context.FinalStop = finalStop;
         context.HaltedInstructions = HaltedInstructions;
+        context.Ring0Host = Ring0Host;
+        context.TranslatedRingMask = TranslatedRingMask;
+        context.TranslationHost = TranslationHost;
+        context.GuestMode = guestMode;
+        context.GuestModeHost = guestModeHost;
+        Array.Copy(ptbrTargetGuest, context.PtbrTargetGuest, ptbrTargetCount);
+        Array.Copy(ptbrTargetReal, context.PtbrTargetReal, ptbrTargetCount);
+        context.PtbrTargetCount = ptbrTargetCount;
+        context.PtbrTargetMaxRing = ptbrTargetMaxRing;
     }
 
-    /// <summary>Makes <paramref name="context"/> the running guest: its state, gates, devices
-    /// and statistics; flushes the TLB (counted and costed like any flush, to the incoming guest).</summary>
+    /// <summary>Makes <paramref name="context"/> the running guest: its state, gates, devices,
+    /// statistics and the host state its monitor set (ring-0 host, translation, guest mode, ptbr targets); flushes the TLB (counted and costed like any flush, to the incoming guest).</summary>
     public void RestoreContext(CpuContext context)
     {
         *st = context.State;
@@ -60,6 +82,16 @@ public sealed unsafe partial class Cpu
         Bus = context.Bus;
         Interrupts = context.Bus.Interrupts;
         statistics = context.Statistics;
+        Ring0Host = context.Ring0Host;
+        TranslatedRingMask = context.TranslatedRingMask;
+        TranslationHost = context.TranslationHost;
+        guestMode = context.GuestMode;
+        guestModeHost = context.GuestModeHost;
+        Mmu.NestedPageDirectory = guestMode?.NestedPageDirectory ?? 0;
+        Array.Copy(context.PtbrTargetGuest, ptbrTargetGuest, context.PtbrTargetCount);
+        Array.Copy(context.PtbrTargetReal, ptbrTargetReal, context.PtbrTargetCount);
+        ptbrTargetCount = context.PtbrTargetCount;
+        ptbrTargetMaxRing = context.PtbrTargetMaxRing;
         stop = null;
         Mmu.Flush();
         DropFetchPage();

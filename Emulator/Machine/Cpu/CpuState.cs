@@ -30,12 +30,13 @@ public unsafe struct CpuState
     /// <summary>1 while the CPU waits in hlt for an interrupt.</summary>
     public uint Halted;
 
-    public static readonly int OffsetRegisters = (int)Marshal.OffsetOf<CpuState>(nameof(Registers));
-    public static readonly int OffsetPc = (int)Marshal.OffsetOf<CpuState>(nameof(Pc));
-    public static readonly int OffsetControl = (int)Marshal.OffsetOf<CpuState>(nameof(Control));
-    public static readonly int OffsetInstret = (int)Marshal.OffsetOf<CpuState>(nameof(Instret));
-    public static readonly int OffsetCycles = (int)Marshal.OffsetOf<CpuState>(nameof(Cycles));
-    public static readonly int OffsetNextEventInstret = (int)Marshal.OffsetOf<CpuState>(nameof(NextEventInstret));
+    // The non-generic OffsetOf: the generic one is compiled by the .NET JIT at run time (not in ReadyToRun).
+    public static readonly int OffsetRegisters = (int)Marshal.OffsetOf(typeof(CpuState), nameof(Registers));
+    public static readonly int OffsetPc = (int)Marshal.OffsetOf(typeof(CpuState), nameof(Pc));
+    public static readonly int OffsetControl = (int)Marshal.OffsetOf(typeof(CpuState), nameof(Control));
+    public static readonly int OffsetInstret = (int)Marshal.OffsetOf(typeof(CpuState), nameof(Instret));
+    public static readonly int OffsetCycles = (int)Marshal.OffsetOf(typeof(CpuState), nameof(Cycles));
+    public static readonly int OffsetNextEventInstret = (int)Marshal.OffsetOf(typeof(CpuState), nameof(NextEventInstret));
 
     public readonly int Cpl => (int)(Control[(int)ControlRegister.Status] & StatusBits.CplMask);
     public readonly bool InterruptsEnabled => (Control[(int)ControlRegister.Status] & StatusBits.InterruptEnable) != 0;

@@ -44,24 +44,47 @@ internal static unsafe class BlockDiscovery
     }
 
     /// <summary>The blocks reachable from <paramref name="entryOffset"/> in this page, entry first,
-    /// not following into blocks <paramref name="compiled"/> already has (the new code jumps to those).</summary>
-    public static List<JitBlock> Discover(DecodedOp* page, byte* pageBytes, int entryOffset, CostTable costs, nint[] compiled)
+    /// not following into blocks <paramref name="compiled"/> already has (the new code jumps to those).
+    /// Arrays rather than List/HashSet/Queue of our own types: those generic instantiations are not
+    /// in the ReadyToRun image and cost the .NET JIT milliseconds on a run's first compile.</summary>
+    public static JitBlock[] Discover(DecodedOp* page, byte* pageBytes, int entryOffset, CostTable costs, nint[] compiled)
     {
-        var blocks = new List<JitBlock>();
-        var seen = new HashSet<int> { entryOffset };
-        var work = new Queue<int>();
-        work.Enqueue(entryOffset);
+        var blocks = new JitBlock[16];
+        int count = 0;
+        var seen = new bool[DecodedCodeCache.OpsPerPage];
+        var work = new int[DecodedCodeCache.OpsPerPage];   // each offset is queued at most once
+        int head = 0, tail = 0;
+        seen[entryOffset >> 2] = true;
+        work[tail++] = entryOffset;
         int total = 0;
-        while (work.Count > 0 && total < MaxRegionInstructions)
+        Span<int> successors = stackalloc int[2];
+        while (head < tail && total < MaxRegionInstructions)
         {
-            var block = Scan(page, pageBytes, work.Dequeue(), costs);
-            blocks.Add(block);
+            var block = Scan(page, pageBytes, work[head++], costs);
+            if (count == blocks.Length) blocks = Copy(blocks, 2 * count);
+            blocks[count++] = block;
             total += block.Length;
-            foreach (int successor in Successors(page, block))
-                if (successor is >= 0 and < PageBits.PageSize && compiled[successor >> 2] == 0 && seen.Add(successor))
-                    work.Enqueue(successor);
+            int n = Successors(page, block, successors);
+            for (int i = 0; i < n; i++)
+            {
+                int successor = successors[i];
+                if (successor is >= 0 and < PageBits.PageSize && compiled[successor >> 2] == 0 && !seen[successor >> 2])
+                {
+                    seen[successor >> 2] = true;
+                    work[tail++] = successor;
+                }
+            }
         }
-        return blocks;
+        return Copy(blocks, count);
+    }
+
+    /// <summary>The first blocks into a new array of <paramref name="length"/> (a loop, not
+    /// Array.Resize: its instantiation for JitBlock is not in the ReadyToRun image).</summary>
+    private static JitBlock[] Copy(JitBlock[] blocks, int length)
+    {
+        var copy = new JitBlock[length];
+        for (int i = 0; i < Math.Min(length, blocks.Length); i++) copy[i] = blocks[i];
+        return copy;
     }
 
     private static JitBlock Scan(DecodedOp* page, byte* pageBytes, int start, CostTable costs)
@@ -80,25 +103,30 @@ internal static unsafe class BlockDiscovery
     }
 
     /// <summary>Byte offsets (in this page or outside it) where control can continue after the block
-    /// without leaving the compiled code; register-indirect jumps have none.</summary>
-    public static List<int> Successors(DecodedOp* page, JitBlock block)
+    /// without leaving the compiled code, written to <paramref name="successors"/> (room for two);
+    /// returns how many. Register-indirect jumps have none.</summary>
+    public static int Successors(DecodedOp* page, JitBlock block, Span<int> successors)
     {
-        var successors = new List<int>(2);
         if (block.End == BlockEnd.FallThrough)
-            successors.Add(block.EndOffset);
-        else if (block.End == BlockEnd.ControlFlow)
         {
-            int last = block.EndOffset - 4;
-            DecodedOp d = page[last >> 2];
-            var form = InstructionTable.Get((Opcode)d.Op).Form;
-            if (form == OperandForm.Branch)
-            {
-                successors.Add(last + d.Imm);
-                successors.Add(block.EndOffset);
-            }
-            else if (form == OperandForm.Jump)
-                successors.Add(last + d.Imm);
+            successors[0] = block.EndOffset;
+            return 1;
         }
-        return successors;
+        if (block.End != BlockEnd.ControlFlow) return 0;
+        int last = block.EndOffset - 4;
+        DecodedOp d = page[last >> 2];
+        var form = InstructionTable.Get((Opcode)d.Op).Form;
+        if (form == OperandForm.Branch)
+        {
+            successors[0] = last + d.Imm;
+            successors[1] = block.EndOffset;
+            return 2;
+        }
+        if (form == OperandForm.Jump)
+        {
+            successors[0] = last + d.Imm;
+            return 1;
+        }
+        return 0;
     }
 }

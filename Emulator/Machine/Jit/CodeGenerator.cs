@@ -62,10 +62,11 @@ internal static unsafe class CodeGenerator
     }
 
     /// <summary>Compiles <paramref name="blocks"/> (all in one page, run at <paramref name="cpl"/>)
-    /// as code placed at <paramref name="rip"/>; <paramref name="entries"/> receives each block's
-    /// start offset and code address.</summary>
-    public static byte[] Region(IReadOnlyList<JitBlock> blocks, DecodedOp* page, int cpl, nint[] compiledEntries,
-        ulong exitAddress, ulong rip, out List<(int Offset, ulong Address)> entries)
+    /// as code placed at <paramref name="rip"/>;
+    /// <paramref name="blockAddresses"/> receives each block's code address, in the order of
+    /// <paramref name="blocks"/>.</summary>
+    public static byte[] Region(JitBlock[] blocks, DecodedOp* page, int cpl, nint[] compiledEntries,
+        ulong exitAddress, ulong rip, out ulong[] blockAddresses)
     {
         // The entry table is pinned (JitEngine allocates it so): generated code reads it for jr and callr.
         nint entryTable = (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(compiledEntries));
@@ -78,17 +79,17 @@ internal static unsafe class CodeGenerator
             // Without loads the two entries are one label.
             g.InnerLabels[block.Start] = g.LoadsAtEntry(block) ? g.A.CreateLabel() : outer;
         }
-        for (int i = 0; i < blocks.Count; i++)
+        for (int i = 0; i < blocks.Length; i++)
         {
-            g.NextBlockStart = i + 1 < blocks.Count ? blocks[i + 1].Start : -1;
+            g.NextBlockStart = i + 1 < blocks.Length ? blocks[i + 1].Start : -1;
             g.Block(blocks[i]);
         }
         g.NextBlockStart = -1;
         g.ColdCode();
         var bytes = g.A.Assemble(rip);
-        entries = new List<(int, ulong)>(blocks.Count);
-        foreach (var (offset, label) in g.Labels)
-            entries.Add((offset, g.A.GetLabelRIP(rip, label)));
+        blockAddresses = new ulong[blocks.Length];
+        for (int i = 0; i < blocks.Length; i++)
+            blockAddresses[i] = g.A.GetLabelRIP(rip, g.Labels[blocks[i].Start]);
         return bytes;
     }
 
@@ -96,9 +97,9 @@ internal static unsafe class CodeGenerator
     {
         public Assembler A => a;
         /// <summary>Outer entries (load the cached registers), by block start offset.</summary>
-        public readonly Dictionary<int, Label> Labels = new();
+        public readonly OffsetLabels Labels = new();
         /// <summary>Inner entries (cached registers already loaded), by block start offset.</summary>
-        public readonly Dictionary<int, Label> InnerLabels = new();
+        public readonly OffsetLabels InnerLabels = new();
         /// <summary>Start offset of the block emitted after the current one (-1: none).</summary>
         public int NextBlockStart = -1;
         private readonly List<Action> stubs = new();
@@ -108,6 +109,8 @@ internal static unsafe class CodeGenerator
         private static readonly AssemblerRegister32[] CacheRegisters = [r8d, r9d, r10d, r11d, esi, r14d];
         /// <summary>Guest register (index) to host register for the region; null = in CpuState.</summary>
         private readonly AssemblerRegister32?[] cached = new AssemblerRegister32?[CpuState.DiscardRegister + 1];
+        /// <summary>True when any guest register is cached (then every block has an outer entry).</summary>
+        private bool anyCached;
         /// <summary>Cached guest registers the region writes (written back at every way out).</summary>
         private readonly List<int> dirty = new();
 
@@ -137,11 +140,11 @@ internal static unsafe class CodeGenerator
 
         private void WriteBack()
         {
-            foreach (int register in dirty) a.mov(Slot(register), cached[register]!.Value);
+            foreach (int register in dirty) a.mov(Slot(register), cached[register].GetValueOrDefault());
         }
 
         /// <summary>Picks the region's most used registers for r8d..r11d.</summary>
-        public void ChooseCachedRegisters(IReadOnlyList<JitBlock> blocks)
+        public void ChooseCachedRegisters(JitBlock[] blocks)
         {
             var uses = new int[CpuState.DiscardRegister + 1];
             var written = new bool[CpuState.DiscardRegister + 1];
@@ -165,17 +168,24 @@ internal static unsafe class CodeGenerator
             }
             uses[0] = 0;   // r0 reads as 0 from CpuState; writes go to the discard slot
             uses[CpuState.DiscardRegister] = 0;
-            var order = Enumerable.Range(0, uses.Length).Where(r => uses[r] >= 2).OrderByDescending(r => uses[r]).ThenBy(r => r).Take(CacheRegisters.Length).ToArray();
-            for (int k = 0; k < order.Length; k++)
+            // The most used first, ties by register number; only registers used at least twice.
+            // (A plain selection, not LINQ: its generic instantiations would be compiled by the
+            // .NET JIT at a run's first region.)
+            for (int k = 0; k < CacheRegisters.Length; k++)
             {
-                cached[order[k]] = CacheRegisters[k];
-                if (written[order[k]]) dirty.Add(order[k]);
+                int best = -1;
+                for (int r = 0; r < uses.Length; r++)
+                    if (uses[r] >= 2 && cached[r] is null && (best < 0 || uses[r] > uses[best])) best = r;
+                if (best < 0) break;
+                cached[best] = CacheRegisters[k];
+                anyCached = true;
+                if (written[best]) dirty.Add(best);
             }
         }
 
         /// <summary>True when the block's outer entry loads cached registers (every block does when
         /// the region caches any: even an immediate exit writes them back).</summary>
-        public bool LoadsAtEntry(JitBlock block) => cached.Any(c => c is not null);
+        public bool LoadsAtEntry(JitBlock block) => anyCached;
 
         public void Block(JitBlock block)
         {
@@ -624,5 +634,26 @@ internal static unsafe class CodeGenerator
                 a.jmp(back);
             });
         }
+    }
+}
+
+/// <summary>Labels by block start offset within a page (an array per page rather than a
+/// Dictionary of our own Label type, which ReadyToRun cannot precompile).</summary>
+internal sealed class OffsetLabels
+{
+    private readonly Label[] labels = new Label[DecodedCodeCache.OpsPerPage];
+    private readonly bool[] present = new bool[DecodedCodeCache.OpsPerPage];
+
+    public Label this[int offset]
+    {
+        get => present[offset >> 2] ? labels[offset >> 2] : throw new KeyNotFoundException($"no label at offset {offset}");
+        set { labels[offset >> 2] = value; present[offset >> 2] = true; }
+    }
+
+    public bool TryGetValue(int offset, out Label label)
+    {
+        bool found = offset is >= 0 and < PageBits.PageSize && (offset & 3) == 0 && present[offset >> 2];
+        label = found ? labels[offset >> 2] : default;
+        return found;
     }
 }

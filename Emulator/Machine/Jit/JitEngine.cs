@@ -26,12 +26,12 @@ internal unsafe struct JitContext
     public DecodedOp** DecodedBlocks;
     public uint VirtualBase;
 
-    public static readonly int OffsetState = (int)Marshal.OffsetOf<JitContext>(nameof(State));
-    public static readonly int OffsetTlb = (int)Marshal.OffsetOf<JitContext>(nameof(Tlb));
-    public static readonly int OffsetRam = (int)Marshal.OffsetOf<JitContext>(nameof(Ram));
-    public static readonly int OffsetCodePages = (int)Marshal.OffsetOf<JitContext>(nameof(CodePages));
-    public static readonly int OffsetDecodedBlocks = (int)Marshal.OffsetOf<JitContext>(nameof(DecodedBlocks));
-    public static readonly int OffsetVirtualBase = (int)Marshal.OffsetOf<JitContext>(nameof(VirtualBase));
+    public static readonly int OffsetState = (int)Marshal.OffsetOf(typeof(JitContext), nameof(State));
+    public static readonly int OffsetTlb = (int)Marshal.OffsetOf(typeof(JitContext), nameof(Tlb));
+    public static readonly int OffsetRam = (int)Marshal.OffsetOf(typeof(JitContext), nameof(Ram));
+    public static readonly int OffsetCodePages = (int)Marshal.OffsetOf(typeof(JitContext), nameof(CodePages));
+    public static readonly int OffsetDecodedBlocks = (int)Marshal.OffsetOf(typeof(JitContext), nameof(DecodedBlocks));
+    public static readonly int OffsetVirtualBase = (int)Marshal.OffsetOf(typeof(JitContext), nameof(VirtualBase));
 }
 
 internal sealed unsafe class JitEngine : IDisposable
@@ -158,8 +158,8 @@ internal sealed unsafe class JitEngine : IDisposable
         }
         nint at = arena.Append(bytes);
         if (DumpPath is not null) File.AppendAllText(DumpPath, $"region 0x{pageBase + (uint)offset:x8} ring {cpl} at 0x{at:x}: {Convert.ToHexString(bytes)}\n");
-        foreach (var (blockOffset, address) in labels)
-            entries[blockOffset >> 2] = (nint)address;
+        for (int i = 0; i < blocks.Length; i++)
+            entries[blocks[i].Start >> 2] = (nint)labels[i];
         RegionsCompiled++;
         return entries[offset >> 2];
     }

@@ -57,8 +57,24 @@ internal sealed class Assembler
 {
     private readonly List<byte> code = new(1024);
     private readonly List<int> labelPositions = [];
-    /// <summary>rel32 fields to fill: where, and the label (or absolute address) they point at.</summary>
-    private readonly List<(int At, int Label, ulong Absolute)> fixups = [];
+    /// <summary>rel32 fields to fill: where, and the label (or absolute address) they point at.
+    /// An array of our own struct, not a List of tuples: ReadyToRun cannot precompile that
+    /// instantiation, and the .NET JIT would compile it at a run's first region.</summary>
+    private Fixup[] fixups = new Fixup[64];
+    private int fixupCount;
+
+    private readonly record struct Fixup(int At, int Label, ulong Absolute);
+
+    private void AddFixup(int at, int label, ulong absolute)
+    {
+        if (fixupCount == fixups.Length)
+        {
+            var larger = new Fixup[2 * fixupCount];
+            for (int i = 0; i < fixupCount; i++) larger[i] = fixups[i];
+            fixups = larger;
+        }
+        fixups[fixupCount++] = new Fixup(at, label, absolute);
+    }
 
     public int Position => code.Count;
 
@@ -78,8 +94,9 @@ internal sealed class Assembler
     public byte[] Assemble(ulong rip)
     {
         var bytes = code.ToArray();
-        foreach (var (at, label, absolute) in fixups)
+        for (int i = 0; i < fixupCount; i++)
         {
+            var (at, label, absolute) = fixups[i];
             long target;
             if (label >= 0)
             {
@@ -228,8 +245,8 @@ internal sealed class Assembler
     public void lea(AssemblerRegister32 d, AssemblerMemoryOperand s) => MemoryForm(4, [0x8D], d.Code, s);
 
     public void movzx(AssemblerRegister32 d, AssemblerRegister8 s) => RegisterForm(4, [0x0F, 0xB6], d.Code, s.Code, byteRegisters: true);
-    public void movzx(AssemblerRegister32 d, AssemblerMemoryOperand s) => MemoryForm(4, [0x0F, (byte)(s.Size == 1 ? 0xB6 : 0xB7)], d.Code, s);
-    public void movsx(AssemblerRegister32 d, AssemblerMemoryOperand s) => MemoryForm(4, [0x0F, (byte)(s.Size == 1 ? 0xBE : 0xBF)], d.Code, s);
+    public void movzx(AssemblerRegister32 d, AssemblerMemoryOperand s) => MemoryForm(4, s.Size == 1 ? [0x0F, 0xB6] : [0x0F, 0xB7], d.Code, s);
+    public void movsx(AssemblerRegister32 d, AssemblerMemoryOperand s) => MemoryForm(4, s.Size == 1 ? [0x0F, 0xBE] : [0x0F, 0xBF], d.Code, s);
     public void movsxd(AssemblerRegister64 d, AssemblerRegister32 s) => RegisterForm(8, [0x63], d.Code, s.Code);
 
     public void imul(AssemblerRegister32 d, AssemblerRegister32 s) => RegisterForm(4, [0x0F, 0xAF], d.Code, s.Code);
@@ -297,7 +314,7 @@ internal sealed class Assembler
             }
         }
         if (condition < 0) Byte(0xE9); else { Byte(0x0F); Byte(0x80 + condition); }
-        fixups.Add((code.Count, label.Id, 0));
+        AddFixup(code.Count, label.Id, 0);
         Int32(0);
     }
 
@@ -316,7 +333,7 @@ internal sealed class Assembler
     public void jmp(ulong address)
     {
         Byte(0xE9);
-        fixups.Add((code.Count, -1, address));
+        AddFixup(code.Count, -1, address);
         Int32(0);
     }
 

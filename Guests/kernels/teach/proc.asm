@@ -184,7 +184,7 @@ idle:
     la sp, idle_stack_top
     li r1, TIME_SLICE_INSTRUCTIONS  ; the clock must run for the sleepers' ticks
     out PORT_TIMER_PERIOD, r1
-    sti
+pv_site_idle_sti: sti               ; a paravirtual build patches it (paravirt.asm)
     hlt
     jmp idle
 
