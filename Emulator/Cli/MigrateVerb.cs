@@ -85,6 +85,7 @@ public sealed class MigrateVerb : IDefinesSymbols
         }
         if (Guest is null || To is null)
             throw new UserError(Guest is null ? "give the guest to migrate and --to ADDRESS, or --receive ADDRESS" : $"{Guest}: give the receiver with --to tcp:HOST:PORT", ExitCodes.Usage);
+        MigrationAddress.Parse("--to", To);   // named as the user typed it (run's own check says --migrate-to)
         if (MaxRounds is < 1)
             throw new UserError($"--max-rounds {MaxRounds}: give 1 or more", ExitCodes.Usage);
         if (RoundInstructions is 0)

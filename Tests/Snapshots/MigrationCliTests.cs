@@ -146,7 +146,10 @@ public class MigrationCliTests
         using var cli = new CliHarness();
         var run = cli.Run("migrate", KernelPath, option, value);
         Assert.Equal(64, run.ExitCode);
-        Assert.Equal(CliHarness.Usage("migrate", $"--migrate-to {value}: give tcp:HOST:PORT (e.g. tcp:127.0.0.1:4444) or unix:PATH"), run.Stderr);
+        Assert.StartsWith($"r4 migrate: --to {value}: give tcp:HOST:PORT (e.g. tcp:127.0.0.1:4444) or unix:PATH\n", run.Stderr);
+        var asRun = cli.Run("run", KernelPath, "--migrate-to", value);
+        Assert.Equal(64, asRun.ExitCode);
+        Assert.StartsWith($"r4 run: --migrate-to {value}: give tcp:HOST:PORT", asRun.Stderr);
     }
 
     [Fact]

@@ -21,6 +21,7 @@ public class SnapshotCliTests
     [InlineData("native", "jit", "interp", 250_000)]
     [InlineData("ring012", "interp", "jit", 900_001)]
     [InlineData("ring3", "jit", "jit", 31_337)]
+    [InlineData("hw", "jit", "interp", 50_001)]   // under hw the guest's own state goes back onto the CPU in guest mode
     public void Run_save_at_then_resume_prints_the_whole_run_and_counts_from_reset(string layout, string saveEngine, string resumeEngine, int saveAt)
     {
         using var cli = new CliHarness();
