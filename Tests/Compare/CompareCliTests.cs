@@ -251,6 +251,17 @@ public sealed class CompareCliTests : IDisposable
         Assert.Equal(1, host.GetProperty("samples").GetArrayLength());
         Assert.True(host.GetProperty("min").GetDouble() <= host.GetProperty("median").GetDouble());
         Assert.Empty(guest.GetProperty("runs")[0].GetProperty("exitsByCause").EnumerateObject());
+        Assert.Empty(guest.GetProperty("runs")[0].GetProperty("exitCyclesByCause").EnumerateObject());
+
+        // the cycles per exit cause are the same as a solo run's --stats-json reports for them
+        string stats = cli.PathOf("ring3.json");
+        var solo = cli.Run("run", NullCall, "-D", "N=2", "--layout", "ring3", "--stats-json", stats);
+        Assert.Equal(0, solo.ExitCode);
+        using var soloJson = JsonDocument.Parse(File.ReadAllText(stats));
+        static string Cycles(JsonElement e) => string.Join(" ", e.EnumerateObject().Select(p => $"{p.Name}={p.Value.GetUInt64()}"));
+        string compared = Cycles(ring3.GetProperty("exitCyclesByCause"));
+        Assert.Equal(Cycles(soloJson.RootElement.GetProperty("exitCycles")), compared);
+        Assert.StartsWith("mtcr=", compared);
     }
 
     [Fact]

@@ -184,6 +184,8 @@ public static class CompareReport
                     ["tlbFlushes"] = r.TlbFlushes,
                     ["tlbMisses"] = r.TlbMisses,
                     ["exitsByCause"] = r.ExitsByCause.ToDictionary(kv => kv.Key, kv => kv.Value),
+                    // the modelled monitor cycles behind each cause (as run --stats-json's exitCycles)
+                    ["exitCyclesByCause"] = r.ExitCycles,
                 }).ToArray(),
             }).ToArray(),
         };

@@ -31,8 +31,13 @@ public sealed record LayoutRun(
     long MonitorExits,
     long PageTableSwitches,
     IReadOnlyList<KeyValuePair<string, long>> ExitsByCause,
-    IReadOnlyList<double> HostSeconds)
+    IReadOnlyList<double> HostSeconds,
+    IReadOnlyDictionary<string, ulong>? ExitCyclesByCause = null)
 {
+    /// <summary>Modelled monitor cycles of each exit cause, by the names of ExitsByCause
+    /// (empty natively): where a layout's extra cycles go.</summary>
+    public IReadOnlyDictionary<string, ulong> ExitCycles => ExitCyclesByCause ?? new Dictionary<string, ulong>();
+
     public double HostSecondsMedian => Median(HostSeconds);
     public double HostSecondsMin => HostSeconds.Min();
     public double HostSecondsMax => HostSeconds.Max();
@@ -209,7 +214,7 @@ public static class LayoutExperiment
             diagnostics.ToString() + (result.Diagnostic ?? ""),
             machine.CaptureState(), stats.Instructions, stats.Cycles, stats.TlbMisses, stats.TlbFlushes,
             exits?.TotalExits ?? 0, exits?.PageTableSwitches ?? 0, exits?.ByName() ?? [],
-            [stats.HostSeconds]);
+            [stats.HostSeconds], exits?.CyclesByName());
     }
 
     /// <summary>After each layout's disagreements, the first instruction where its trace leaves

@@ -171,7 +171,8 @@ public static class Type1Experiment
                     var exits = guest.Monitor.Exits;
                     var layoutRun = new LayoutRun(guest.Spec.Name, guest.Spec.Layout.Name, guest.Result!.Reason, guest.Result.ExitStatus,
                         consoles[i].ToArray(), guest.Result.Diagnostic ?? "", guest.FinalState!, stats.Instructions, stats.Cycles,
-                        stats.TlbMisses, stats.TlbFlushes, exits.TotalExits, exits.PageTableSwitches, exits.ByName(), [stats.HostSeconds]);
+                        stats.TlbMisses, stats.TlbFlushes, exits.TotalExits, exits.PageTableSwitches, exits.ByName(), [stats.HostSeconds],
+                        exits.CyclesByName());
                     return new HostGuestRun(layoutRun, guest.IdleInstructions, exits.ModelledCycles + guest.WorldSwitchCycles,
                         guest.WorldSwitches, guest.WorldSwitchCycles);
                 }).ToList();
