@@ -112,8 +112,7 @@ public sealed class MigrateVerb : IDefinesSymbols
     {
         var address = MigrationAddress.Parse("--receive", Receive!);
         var engine = RunVerb.ParseEngine(Engine);
-        if (Layout is not null && !R4.Monitor.Layouts.TryParse(Layout, out _))
-            throw new UserError($"--layout {Layout}: give one of {R4.Monitor.Layouts.Names}", ExitCodes.Usage);
+        SnapshotRunning.RequireLayoutName(Layout);
         if (StatsJson is not null) OutputFile.RequireWritable(StatsJson);
         if (Input is not null) GuestLoader.RequireReadableFile(Input);
 
@@ -128,16 +127,7 @@ public sealed class MigrateVerb : IDefinesSymbols
         connection.ReceiveTimeout = MigrationAddress.TimeoutSeconds * 1000;
         if (address.UnixPath is null) connection.NoDelay = true;   // each acknowledgement goes at once (no Nagle wait)
 
-        Stream? input = Input is not null ? new MemoryStream(GuestLoader.ReadAll(Input), writable: false) : consoleInputStream;
-        bool interactive = false;
-        if (input is null)
-        {
-            input = Console.OpenStandardInput();
-            interactive = !Console.IsInputRedirected;
-        }
-        using var ownedInput = input != consoleInputStream ? input : null;
-        using var ownedOutput = consoleOutputStream is null ? OutputFile.OpenProcessStandardOutput() : null;
-        var consoleOutput = consoleOutputStream ?? ownedOutput!;
+        using var console = new SnapshotRunning.RestoredConsole(Input, guestCarriesInput: false, consoleOutputStream, consoleInputStream);
 
         RestoredGuest? restored;
         MigrationReceipt receipt;
@@ -145,9 +135,9 @@ public sealed class MigrateVerb : IDefinesSymbols
         {
             restored = LiveMigration.Receive(stream, new RestoreOptions
             {
-                ConsoleOutput = consoleOutput,
-                ConsoleInput = input,
-                ConsoleInputInteractive = interactive,
+                ConsoleOutput = console.Output,
+                ConsoleInput = console.Input,
+                ConsoleInputInteractive = console.Interactive,
                 Diagnostics = error,
                 Engine = engine,
                 Layout = Layout,
@@ -165,13 +155,9 @@ public sealed class MigrateVerb : IDefinesSymbols
         var guest = restored.Guest;
         error.WriteLine($"r4: received the guest at instruction {guest.Cpu.Instret} under {guest.Layout.Name}: {receipt.Rounds} rounds, {receipt.Pages} pages, {receipt.Bytes} bytes");
         var (result, _) = SnapshotRunning.Run(guest, MaxInstructions ?? ulong.MaxValue, null, null, new SnapshotMetadata(), error);
-        consoleOutput.Flush();
+        console.Flush();
 
-        int exitCode = RunVerb.ExitCodeOf(result);
-        if (result.Reason != StopReason.PowerOff)
-            error.WriteLine($"r4: {RunVerb.Describe(result, new R4.Isa.Image.ProgramImage(0, []), stoppedByMonitor: guest.Monitor?.StopDiagnostic is not null)}");
-        if (Stats)
-            StatsReport.WriteSummary(error, result, guest.Statistics, guest.Layout.Name, guest.Exits);
+        int exitCode = SnapshotRunning.ReportEnd(guest, result, new R4.Isa.Image.ProgramImage(0, []), saved: false, Stats, error);
         if (StatsJson is not null)
             OutputFile.Write(StatsJson, StatsReport.ToJson(result, guest.Statistics, guest.Layout.Name, guest.Exits, exitCode, new()
             {

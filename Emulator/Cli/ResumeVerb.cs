@@ -53,8 +53,7 @@ public sealed class ResumeVerb
     public int Execute(TextWriter output, TextWriter error, Stream? consoleOutputStream = null, Stream? consoleInputStream = null)
     {
         var engine = RunVerb.ParseEngine(Engine);
-        if (Layout is not null && !R4.Monitor.Layouts.TryParse(Layout, out _))
-            throw new UserError($"--layout {Layout}: give one of {R4.Monitor.Layouts.Names}", ExitCodes.Usage);
+        SnapshotRunning.RequireLayoutName(Layout);
         if (SaveAt is not null && Save is null)
             throw new UserError($"--save-at {SaveAt}: give the snapshot file with --save FILE", ExitCodes.Usage);
         GuestLoader.RequireReadableFile(Snapshot, "snapshot");
@@ -64,22 +63,13 @@ public sealed class ResumeVerb
 
         var snapshot = GuestSnapshot.Load(Snapshot);
         var image = SnapshotRunning.ImageForMessages(snapshot.Metadata);
-        Stream? input = Input is not null ? new MemoryStream(GuestLoader.ReadAll(Input), writable: false) : consoleInputStream;
-        bool interactive = false;
-        if (input is null && !snapshot.CarriesInput)
-        {
-            input = Console.OpenStandardInput();
-            interactive = !Console.IsInputRedirected;
-        }
-        using var ownedInput = input != consoleInputStream ? input : null;
-        using var ownedOutput = consoleOutputStream is null ? OutputFile.OpenProcessStandardOutput() : null;
-        var consoleOutput = consoleOutputStream ?? ownedOutput!;
+        using var console = new SnapshotRunning.RestoredConsole(Input, snapshot.CarriesInput, consoleOutputStream, consoleInputStream);
 
         using var restored = snapshot.Restore(new RestoreOptions
         {
-            ConsoleOutput = consoleOutput,
-            ConsoleInput = input,
-            ConsoleInputInteractive = interactive,
+            ConsoleOutput = console.Output,
+            ConsoleInput = console.Input,
+            ConsoleInputInteractive = console.Interactive,
             Diagnostics = error,
             Engine = engine,
             Layout = Layout,
@@ -88,14 +78,9 @@ public sealed class ResumeVerb
         var guest = restored.Guest;
         var (result, saved) = SnapshotRunning.Run(guest, MaxInstructions ?? ulong.MaxValue, SaveAt, Save,
             snapshot.Metadata with { Reason = "" }, error);
-        try { consoleOutput.Flush(); }
-        catch (IOException) { }   // a closed pipe: the run already stopped with OutputClosed, or has finished
+        console.Flush();
 
-        int exitCode = saved ? ExitCodes.Success : RunVerb.ExitCodeOf(result);
-        if (result.Reason != StopReason.PowerOff && !saved)
-            error.WriteLine($"r4: {RunVerb.Describe(result, image, stoppedByMonitor: guest.Monitor?.StopDiagnostic is not null)}");
-        if (Stats)
-            StatsReport.WriteSummary(error, result, guest.Statistics, guest.Layout.Name, guest.Exits);
+        int exitCode = SnapshotRunning.ReportEnd(guest, result, image, saved, Stats, error);
         if (StatsJson is not null)
             GuestLoader.WriteAtomically(StatsJson, StatsReport.ToJson(result, guest.Statistics, guest.Layout.Name, guest.Exits));
         return exitCode;

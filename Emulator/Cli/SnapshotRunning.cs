@@ -96,4 +96,62 @@ public static class SnapshotRunning
         }
         return new R4.Isa.Image.ProgramImage(0, []);
     }
+
+    /// <summary>The console of a guest restored in this process (`r4 resume`, the migration
+    /// receiver): input from --input, else the caller's stream, else the terminal unless the
+    /// guest carries its own input; output to the caller's stream or to descriptor 1.</summary>
+    public sealed class RestoredConsole : IDisposable
+    {
+        private readonly Stream? _ownedInput, _ownedOutput;
+        public Stream Output { get; }
+        public Stream? Input { get; }
+        public bool Interactive { get; }
+
+        public RestoredConsole(string? inputPath, bool guestCarriesInput, Stream? consoleOutputStream, Stream? consoleInputStream)
+        {
+            Stream? input = inputPath is not null ? new MemoryStream(GuestLoader.ReadAll(inputPath), writable: false) : consoleInputStream;
+            if (input is null && !guestCarriesInput)
+            {
+                input = Console.OpenStandardInput();
+                Interactive = !Console.IsInputRedirected;
+            }
+            Input = input;
+            _ownedInput = input != consoleInputStream ? input : null;
+            _ownedOutput = consoleOutputStream is null ? OutputFile.OpenProcessStandardOutput() : null;
+            Output = consoleOutputStream ?? _ownedOutput!;
+        }
+
+        /// <summary>Flushes what the guest printed; a closed pipe already stopped the run
+        /// (OutputClosed) or came after its end, so it is not an error here.</summary>
+        public void Flush()
+        {
+            try { Output.Flush(); }
+            catch (IOException) { }
+        }
+
+        public void Dispose()
+        {
+            _ownedInput?.Dispose();
+            _ownedOutput?.Dispose();
+        }
+    }
+
+    /// <summary>Says how a restored guest's run ended as `r4 run` does (a stop that is not a
+    /// power-off, --stats) and returns its exit code; --stats-json is the caller's.</summary>
+    public static int ReportEnd(GuestMachine guest, RunResult result, R4.Isa.Image.ProgramImage image, bool saved, bool stats, TextWriter error)
+    {
+        if (result.Reason != StopReason.PowerOff && !saved)
+            error.WriteLine($"r4: {RunVerb.Describe(result, image, stoppedByMonitor: guest.Monitor?.StopDiagnostic is not null)}");
+        if (stats)
+            StatsReport.WriteSummary(error, result, guest.Statistics, guest.Layout.Name, guest.Exits);
+        return saved ? ExitCodes.Success : RunVerb.ExitCodeOf(result);
+    }
+
+    /// <summary>Refuses a --layout that names no layout (resume and the migration receiver
+    /// continue a guest under another layout than it was saved under).</summary>
+    public static void RequireLayoutName(string? layout)
+    {
+        if (layout is not null && !Layouts.TryParse(layout, out _))
+            throw new UserError($"--layout {layout}: give one of {Layouts.Names}", ExitCodes.Usage);
+    }
 }
