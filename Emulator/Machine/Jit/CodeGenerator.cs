@@ -534,18 +534,16 @@ internal static unsafe class CodeGenerator
         /// when the TLB entry's tag, the alignment or the permission bit does not match.</summary>
         private void Translate(uint tagAndAlignMask, uint permissionBit, Label miss)
         {
-            a.mov(ecx, eax);
-            a.shr(ecx, (byte)(PageBits.PageShift - Tlb.EntryShift));
-            a.and(ecx, (int)(Tlb.IndexMask << Tlb.EntryShift));   // entry index * sizeof(TlbEntry)
-            a.mov(edx, __dword_ptr[rbp + rcx]);   // Tag
+            EntryOffset(eax);
+            a.mov(edx, __dword_ptr[rbp + rcx + Tlb.OffsetTag]);
             a.xor(edx, eax);
             a.and(edx, unchecked((int)tagAndAlignMask));
             a.jnz(miss);
-            a.test(__dword_ptr[rbp + rcx + 8], unchecked((int)permissionBit));   // Perms
+            a.test(__dword_ptr[rbp + rcx + Tlb.OffsetPerms], unchecked((int)permissionBit));
             a.jz(miss);
             a.mov(edx, eax);
             a.and(edx, 0xFFF);
-            a.or(edx, __dword_ptr[rbp + rcx + 4]);   // Frame
+            a.or(edx, __dword_ptr[rbp + rcx + Tlb.OffsetFrame]);
         }
 
         private static uint AlignMask(Opcode op) => op switch
@@ -562,9 +560,9 @@ internal static unsafe class CodeGenerator
         // the interpreter, stores and pushes first try the old checked path in cold code
         // (a store into a code page's data words stays in generated code).
 
-        private static readonly int OffsetReadTag = (int)System.Runtime.InteropServices.Marshal.OffsetOf(typeof(TlbEntry), nameof(TlbEntry.ReadTag));
-        private static readonly int OffsetWriteTag = (int)System.Runtime.InteropServices.Marshal.OffsetOf(typeof(TlbEntry), nameof(TlbEntry.WriteTag));
-        private static readonly int OffsetAddend = (int)System.Runtime.InteropServices.Marshal.OffsetOf(typeof(TlbEntry), nameof(TlbEntry.Addend));
+        /// <summary>This ring's tags in a TLB entry.</summary>
+        private readonly int readTagOffset = Tlb.OffsetReadTags + 4 * cpl, writeTagOffset = Tlb.OffsetWriteTags + 4 * cpl;
+        private static readonly bool HasRorx = System.Runtime.Intrinsics.X86.Bmi2.IsSupported;
 
         private static AssemblerRegister64 Wide(AssemblerRegister32 r) => new(r.Code);
 
@@ -584,19 +582,28 @@ internal static unsafe class CodeGenerator
         }
 
         /// <summary><paramref name="va"/> holds the (zero-extended) virtual address; on a hit leaves
-        /// rdx = the entry's addend (the access is then at [rdx + va]), else jumps to <paramref name="miss"/>.
-        /// Clobbers ecx.</summary>
-        private void FastTranslate(AssemblerRegister32 va, uint tagAndAlignMask, int tagOffset, uint deniedBits, Label miss)
+        /// rcx = the TLB entry's offset and rdx = its addend (the access is then at [rdx + va]), else
+        /// jumps to <paramref name="miss"/>.</summary>
+        private void FastTranslate(AssemblerRegister32 va, uint tagAndAlignMask, int tagOffset, Label miss)
         {
-            a.mov(ecx, va);
-            a.shr(ecx, (byte)(PageBits.PageShift - Tlb.EntryShift));
-            a.and(ecx, (int)(Tlb.IndexMask << Tlb.EntryShift));
+            EntryOffset(va);
             a.mov(edx, va);
             a.and(edx, unchecked((int)tagAndAlignMask));
-            a.xor(edx, __dword_ptr[rbp + rcx + tagOffset]);
-            a.test(edx, unchecked((int)(tagAndAlignMask | deniedBits)));
-            a.jnz(miss);
-            a.mov(rdx, __qword_ptr[rbp + rcx + OffsetAddend]);
+            a.cmp(edx, __dword_ptr[rbp + rcx + tagOffset]);
+            a.jne(miss);
+            a.mov(rdx, __qword_ptr[rbp + rcx + Tlb.OffsetAddend]);
+        }
+
+        /// <summary>rcx = the byte offset of <paramref name="va"/>'s TLB entry.</summary>
+        private void EntryOffset(AssemblerRegister32 va)
+        {
+            if (HasRorx) a.rorx(ecx, va, PageBits.PageShift - Tlb.EntryShift);
+            else
+            {
+                a.mov(ecx, va);
+                a.shr(ecx, (byte)(PageBits.PageShift - Tlb.EntryShift));
+            }
+            a.and(ecx, (int)(Tlb.IndexMask << Tlb.EntryShift));
         }
 
         /// <summary>What rcx and rdx hold after a fast-path access, while they hold it: rcx = the
@@ -631,7 +638,7 @@ internal static unsafe class CodeGenerator
         {
             var va = EffectiveAddress(d);
             bool same = SameTranslation(d, AlignMask(op));
-            if (!same) FastTranslate(va, AlignMask(op), OffsetReadTag, Tlb.RingDenied(cpl), slow);
+            if (!same) FastTranslate(va, AlignMask(op), readTagOffset, slow);
             var target = cached[d.Rd] ?? eax;
             var source = __[rdx + Wide(va)];
             switch (op)
@@ -656,12 +663,11 @@ internal static unsafe class CodeGenerator
             if (SameTranslation(d, alignMask) && known.Written) { }
             else if (SameTranslation(d, alignMask))
             {
-                // The entry matched this page a moment ago: only this ring's write permission and
-                // the code-frame bit are left to test.
-                a.test(__dword_ptr[rbp + rcx + OffsetWriteTag], unchecked((int)(Tlb.RingDenied(cpl) | Tlb.CodeFrame)));
-                a.jnz(checkedPath);
+                // The entry matched this page a moment ago: its write tag is the page or invalid.
+                a.cmp(__dword_ptr[rbp + rcx + writeTagOffset], unchecked((int)Tlb.InvalidTag));
+                a.je(checkedPath);
             }
-            else FastTranslate(va, alignMask, OffsetWriteTag, Tlb.RingDenied(cpl) | Tlb.CodeFrame, checkedPath);
+            else FastTranslate(va, alignMask, writeTagOffset, checkedPath);
             // The value's scratch register: eax when free, else ecx (which then loses the entry offset).
             bool keepsEntry = va != eax || d.Rt == 0 || cached[d.Rt] is not null;
             StoreValue(op, d.Rt, __[rdx + Wide(va)], va != eax ? eax : ecx);
@@ -677,10 +683,8 @@ internal static unsafe class CodeGenerator
                 if (keepsEntry)
                 {
                     // Leave rcx and rdx as the fast path does, for later accesses at this address.
-                    a.mov(ecx, eax);
-                    a.shr(ecx, (byte)(PageBits.PageShift - Tlb.EntryShift));
-                    a.and(ecx, (int)(Tlb.IndexMask << Tlb.EntryShift));
-                    a.mov(rdx, __qword_ptr[rbp + rcx + OffsetAddend]);
+                    EntryOffset(eax);
+                    a.mov(rdx, __qword_ptr[rbp + rcx + Tlb.OffsetAddend]);
                 }
                 a.jmp(done);
             });
@@ -712,7 +716,7 @@ internal static unsafe class CodeGenerator
             var done = a.CreateLabel();
             Get(eax, Registers.StackPointer);
             a.sub(eax, 4);
-            FastTranslate(eax, 0xFFFFF003u, OffsetWriteTag, Tlb.RingDenied(cpl) | Tlb.CodeFrame, checkedPath);
+            FastTranslate(eax, 0xFFFFF003u, writeTagOffset, checkedPath);
             StoreValue(Opcode.Push, d.Rs, __[rdx + rax], ecx);   // push sp stores the old sp
             a.Label(ref done);
             Set(Registers.StackPointer, eax);
@@ -729,7 +733,7 @@ internal static unsafe class CodeGenerator
         private void Pop(DecodedOp d, Label slow)
         {
             Get(eax, Registers.StackPointer);
-            FastTranslate(eax, 0xFFFFF003u, OffsetReadTag, Tlb.RingDenied(cpl), slow);
+            FastTranslate(eax, 0xFFFFF003u, readTagOffset, slow);
             a.mov(ecx, __dword_ptr[rdx + rax]);
             a.add(eax, 4);
             Set(Registers.StackPointer, eax);

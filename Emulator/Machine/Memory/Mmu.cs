@@ -24,7 +24,7 @@ public sealed unsafe class Mmu : IDisposable
     }
 
     /// <summary>One byte per physical page, non-zero while the page holds decoded code (the CPU's
-    /// DecodedCodeCache.PageHasCode): fills set <see cref="Tlb.CodeFrame"/> in WriteTag from it.</summary>
+    /// DecodedCodeCache.PageHasCode): fills keep the fast write tags of such frames invalid.</summary>
     internal byte* CodePages { get; set; }
 
     // Indices of the entries filled since the last clear, so that a flush (every ptbr write, a
@@ -69,7 +69,7 @@ public sealed unsafe class Mmu : IDisposable
 
     private static void MarkIfFrame(TlbEntry* e, uint frame)
     {
-        if (e->Tag != Tlb.InvalidTag && e->Frame == frame) e->WriteTag |= Tlb.CodeFrame;
+        if (e->Tag != Tlb.InvalidTag && e->Frame == frame) Tlb.ForbidFastWrites(e);
     }
 
     public TlbEntry* Entries { get; private set; }
