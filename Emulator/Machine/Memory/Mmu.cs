@@ -27,8 +27,11 @@ public sealed unsafe class Mmu : IDisposable
     /// DecodedCodeCache.PageHasCode): fills keep the fast write tags of such frames invalid.</summary>
     internal byte* CodePages { get; set; }
 
-    // Indices of the entries filled since the last clear, so that a flush (every ptbr write, a
-    // monitor's world switch) rewrites only those instead of all 1024 entries.
+    /// <summary>Entries that may have been filled since the last clear (every valid entry is
+    /// listed; an entry may be listed twice, or listed and invalid): a flush invalidates only
+    /// these instead of all 1024 (a monitor that switches page tables on every exit flushes
+    /// hundreds of thousands of times with two or three entries filled in between). Past
+    /// Tlb.EntryCount the next clear clears everything. The JIT's code-frame marking walks the same list.</summary>
     private readonly ushort[] filled = new ushort[Tlb.EntryCount];
     private int filledCount;
     private bool filledOverflow;
