@@ -23,12 +23,14 @@ public class ThroughputBenchmarks
     private const int AluIterations = 25_000_000;
     private const int LoadStorePasses = 400;
     private const int IrregularIterations = 20_000;
+    private const int CodePageCounterIterations = 10_000_000;
 
     private const int AluInstructions = AluIterations * ThroughputPrograms.AluInstructionsPerIteration;
     private const int LoadStoreInstructions = LoadStorePasses * ThroughputPrograms.LoadStoreArrayWords * ThroughputPrograms.LoadStoreInstructionsPerWord;
     private const int IrregularInstructions = IrregularIterations * ThroughputPrograms.IrregularBodyInstructions;
+    private const int CodePageCounterInstructions = CodePageCounterIterations * ThroughputPrograms.CodePageCounterInstructionsPerIteration;
 
-    private ProgramImage aluImage = null!, loadStoreImage = null!, irregularImage = null!;
+    private ProgramImage aluImage = null!, loadStoreImage = null!, irregularImage = null!, codePageCounterImage = null!;
     private readonly uint[] array = new uint[ThroughputPrograms.LoadStoreArrayWords];
     private readonly uint[] irregularRegisters = new uint[16];
     private readonly uint[] irregularBuffer = new uint[ThroughputPrograms.IrregularBufferWords];
@@ -39,6 +41,7 @@ public class ThroughputBenchmarks
         aluImage = Assemble(ThroughputPrograms.AluLoop(AluIterations));
         loadStoreImage = Assemble(ThroughputPrograms.LoadStoreLoop(LoadStorePasses));
         irregularImage = Assemble(ThroughputPrograms.IrregularLoop(IrregularIterations));
+        codePageCounterImage = Assemble(ThroughputPrograms.CodePageCounterLoop(CodePageCounterIterations));
         ThroughputPrograms.IrregularLoopInCSharp(irregularRegisters, irregularBuffer, 1);   // compile outside the measurement
     }
 
@@ -80,6 +83,12 @@ public class ThroughputBenchmarks
 
     [Benchmark(OperationsPerInvoke = IrregularInstructions, Description = "(c) 2000 irregular instructions, guest, interpreter only")]
     public ulong IrregularLoopInterpreter() => RunGuest(irregularImage, ExecutionEngine.Interpreter);
+
+    [Benchmark(OperationsPerInvoke = CodePageCounterInstructions, Description = "(d) counter on the code page, guest")]
+    public ulong CodePageCounterGuest() => RunGuest(codePageCounterImage);
+
+    [Benchmark(OperationsPerInvoke = CodePageCounterInstructions, Description = "(d) counter on the code page, guest, interpreter only")]
+    public ulong CodePageCounterInterpreter() => RunGuest(codePageCounterImage, ExecutionEngine.Interpreter);
 
     public static ProgramImage Assemble(string source)
     {

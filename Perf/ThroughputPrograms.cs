@@ -101,6 +101,27 @@ public static class ThroughputPrograms
             .space 64*8
         """;
 
+    /// <summary>(d) A counter kept in a data word of the loop's own code page: the JIT's stores
+    /// into a frame with decoded code take the checked path (the decoded word is looked at)
+    /// but stay in generated code. 5 instructions per iteration.</summary>
+    public const int CodePageCounterInstructionsPerIteration = 5;
+
+    public static string CodePageCounterLoop(int iterations) => $$"""
+        .entry _start
+        _start:
+            li   r1, {{iterations}}
+            la   r2, counter
+        loop:
+            ldw  r3, [r2]
+            addi r3, r3, 1
+            stw  r3, [r2]
+            addi r1, r1, -1
+            bne  r1, zero, loop
+            out  0xF0, zero
+        counter:
+            .word 0
+        """;
+
     public static void LoadStoreLoopInCSharp(uint[] array, int passes)
     {
         for (int p = 0; p < passes; p++)

@@ -43,6 +43,15 @@ public class ThroughputProgramTests
     [Theory]
     [InlineData(1)]
     [InlineData(1000)]
+    public void CodePageCounterLoopRetiresFiveInstructionsPerIteration(int iterations)
+    {
+        // Set-up: li and la (one and two words); the end: out.
+        Assert.Equal((ulong)(3 + iterations * ThroughputPrograms.CodePageCounterInstructionsPerIteration + 1), Retired(ThroughputPrograms.CodePageCounterLoop(iterations)));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(1000)]
     public void AluLoopRetiresFourInstructionsPerIteration(int iterations)
     {
         // Set-up: three li (one word each); the end: out.
