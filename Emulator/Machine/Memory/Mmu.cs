@@ -47,7 +47,6 @@ public sealed unsafe class Mmu : IDisposable
         TlbEntry* e = Entries + ((virtualAddress >> PageBits.PageShift) & Tlb.IndexMask);
         if (e->Tag != page || (e->Perms & Tlb.ValidBit) == 0)
         {
-            if (e->Tag == Tlb.InvalidTag) NoteFilled(e);
             int walk = Fill(e, virtualAddress, kind, out pageFaultError);
             if (walk != NoFault) return walk;
         }
@@ -187,34 +186,10 @@ public sealed unsafe class Mmu : IDisposable
         return true;
     }
 
-    /// <summary>Entries that may have been filled since the last clear (every valid entry is
-    /// listed; an entry may be listed twice, or listed and invalid): a flush invalidates only
-    /// these instead of all 1024 (a monitor that switches page tables on every exit flushes
-    /// hundreds of thousands of times with two or three entries filled in between). Past
-    /// Tlb.EntryCount the next clear clears everything.</summary>
-    private readonly ushort[] filled = new ushort[Tlb.EntryCount];
-    private int filledCount;
-
-    private void NoteFilled(TlbEntry* e)
-    {
-        if (filledCount < Tlb.EntryCount) filled[filledCount] = (ushort)(e - Entries);
-        filledCount++;
-    }
-
-    /// <summary>Invalidates every entry (only the listed ones when they are few).</summary>
-    private void ClearEntries()
-    {
-        if (filledCount >= Tlb.EntryCount) Tlb.Clear(Entries);
-        else
-            for (int i = 0; i < filledCount; i++)
-                Entries[filled[i]] = new TlbEntry { Tag = Tlb.InvalidTag };
-        filledCount = 0;
-    }
-
     /// <summary>tlbflush / ptbr write: drops every cached translation (counted and costed).</summary>
     public void Flush()
     {
-        ClearEntries();
+        Tlb.Clear(Entries);
         Flushes++;
         state->Cycles += (ulong)costs.TlbFlushCycles;
         Invalidated?.Invoke();
@@ -233,7 +208,6 @@ public sealed unsafe class Mmu : IDisposable
     public void Reset()
     {
         Tlb.Clear(Entries);
-        filledCount = 0;
         Misses = 0;
         Flushes = 0;
         Invalidated?.Invoke();
