@@ -268,7 +268,7 @@ public sealed unsafe class Mmu : IDisposable
     public void Dispose()
     {
         if (Entries == null) return;
-        System.Runtime.InteropServices.NativeMemory.Free(Entries);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(Entries);
         Entries = null;
     }
 }

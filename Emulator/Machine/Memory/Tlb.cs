@@ -100,7 +100,7 @@ public static unsafe class Tlb
 
     public static TlbEntry* Allocate()
     {
-        var entries = (TlbEntry*)NativeMemory.Alloc(EntryCount, (nuint)sizeof(TlbEntry));
+        var entries = (TlbEntry*)NativeMemory.AlignedAlloc((nuint)(EntryCount * sizeof(TlbEntry)), 64);   // an entry is one cache line; free with NativeMemory.AlignedFree
         Clear(entries);
         return entries;
     }
