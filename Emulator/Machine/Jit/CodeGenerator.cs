@@ -65,11 +65,11 @@ internal static unsafe class CodeGenerator
     /// as code placed at <paramref name="rip"/>;
     /// <paramref name="blockAddresses"/> receives each block's code address, in the order of
     /// <paramref name="blocks"/>.</summary>
-    public static byte[] Region(JitBlock[] blocks, DecodedOp* page, int cpl, nint[] compiledEntries,
+    public static byte[] Region(JitBlock[] blocks, DecodedOp* page, int cpl, nint* compiledEntries,
         ulong exitAddress, ulong rip, out ulong[] blockAddresses)
     {
-        // The entry table is pinned (JitEngine allocates it so): generated code reads it for jr and callr.
-        nint entryTable = (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(compiledEntries));
+        // The entry table is native memory (JitEngine allocates it so): generated code reads it for jr and callr.
+        nint entryTable = (nint)compiledEntries;
         var g = new RegionEmitter(new Assembler(), page, cpl, compiledEntries, entryTable, exitAddress);
         g.ChooseCachedRegisters(blocks);
         foreach (var block in blocks)
@@ -93,7 +93,7 @@ internal static unsafe class CodeGenerator
         return bytes;
     }
 
-    private sealed class RegionEmitter(Assembler a, DecodedOp* page, int cpl, nint[] compiledEntries, nint entryTable, ulong exitAddress)
+    private sealed class RegionEmitter(Assembler a, DecodedOp* page, int cpl, nint* compiledEntries, nint entryTable, ulong exitAddress)
     {
         public Assembler A => a;
         /// <summary>Outer entries (load the cached registers), by block start offset.</summary>

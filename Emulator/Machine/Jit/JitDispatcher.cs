@@ -30,6 +30,10 @@ public sealed unsafe partial class Cpu
     /// <summary>Arrivals at an uncompiled instruction before the JIT compiles it (chosen by measurement: docs/performance.md).</summary>
     public const int DefaultJitCompileThreshold = 32;
 
+    /// <summary>Bytes of executable memory the JIT reserves (tests make it small to exercise the
+    /// arena-full path: every compiled page is dropped and compiling starts over).</summary>
+    internal int JitArenaBytes { get; set; } = JitEngine.DefaultArenaBytes;
+
     /// <summary>The engine Run uses (the interpreter whenever a trace sink is attached or the
     /// JIT is unavailable on this platform).</summary>
     public ExecutionEngine Engine { get; set; } = ExecutionEngine.Interpreter;
@@ -45,7 +49,7 @@ public sealed unsafe partial class Cpu
         if (Engine != ExecutionEngine.Jit || Trace is not null || jitUnavailable) return false;
         if (jit is null)
         {
-            jit = JitEngine.TryCreate(st, Mmu.Entries, Memory.Base, code, costs, Memory.SizeBytes);
+            jit = JitEngine.TryCreate(st, Mmu.Entries, Memory.Base, code, costs, Memory.SizeBytes, JitArenaBytes);
             if (jit is null) { jitUnavailable = true; return false; }
         }
         jit.CompileThreshold = JitCompileThreshold;
