@@ -35,6 +35,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         Layout = layout;
         Map = map;
         Exits = new ExitAccounting(cpu.Costs);
+        cpu.Mmu.Protection = layout.PageProtection;
         Shadow = new ShadowPaging(cpu.Memory, layout, map)
         {
             InvalidateRealPage = cpu.InvalidatePage,
@@ -310,7 +311,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     // ---- the guest's memory, through the guest's own tables ---------------------------------
 
     private GuestTranslation Walk(uint virtualAddress, int ring, AccessKind access) =>
-        GuestPageWalk.Translate(Guest.Ptbr, virtualAddress, ring, access, Map.GuestRamBytes, ReadGuestPhysical);
+        GuestPageWalk.Translate(Guest.Ptbr, virtualAddress, ring, access, Map.GuestRamBytes, ReadGuestPhysical, Layout.PageProtection);
 
     /// <summary>Reads a guest-physical word (inside the partition: the guest walk checked it).</summary>
     private uint ReadGuestPhysical(uint physicalAddress)

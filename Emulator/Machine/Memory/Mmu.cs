@@ -29,6 +29,21 @@ public sealed unsafe class Mmu : IDisposable
     /// <summary>Guest mode's nested paging (spec §11.7): the machine-physical page directory of the
     /// host's guest-physical → machine-physical tables; 0 outside guest mode.</summary>
     public uint NestedPageDirectory { get; set; }
+    /// <summary>Which rings a page's ring field admits (spec §6's rule, or x86-64's user/supervisor
+    /// one: knob --page-protection). Setting it drops every cached translation, whose permission
+    /// masks were computed under the old rule (not counted as a guest flush).</summary>
+    public PageProtection Protection
+    {
+        get => protection;
+        set
+        {
+            protection = value;
+            Tlb.Clear(Entries);
+            Invalidated?.Invoke();
+        }
+    }
+    private PageProtection protection = PageProtection.Rings;
+
     public ulong Misses { get; set; }
     public ulong Flushes { get; set; }
 
@@ -65,10 +80,10 @@ public sealed unsafe class Mmu : IDisposable
     }
 
     /// <summary>The #PF error code for a present page that refuses the access, or 0 when it allows it.</summary>
-    private static uint PermissionError(uint pte, int ring, AccessKind kind)
+    private uint PermissionError(uint pte, int ring, AccessKind kind)
     {
         int pageRing = (int)((pte & PageBits.RingMask) >> PageBits.RingShift);
-        bool ringViolation = ring > pageRing;
+        bool ringViolation = !Protection.Allows(ring, pageRing);
         bool refused = ringViolation
             || (kind == AccessKind.Write && (pte & PageBits.Writable) == 0)
             || (kind == AccessKind.Fetch && (pte & PageBits.Executable) == 0);
@@ -88,7 +103,7 @@ public sealed unsafe class Mmu : IDisposable
         {
             // Identity, every ring and access allowed; outside RAM every access is #MC.
             uint all = PageBits.Present | PageBits.Writable | PageBits.Executable | PageBits.RingMask;
-            *e = new TlbEntry { Tag = page, Frame = page, Pte = page | all, Perms = Tlb.PermissionsOf(all, memory.Contains(page, PageBits.PageSize)) };
+            *e = new TlbEntry { Tag = page, Frame = page, Pte = page | all, Perms = Tlb.PermissionsOf(all, memory.Contains(page, PageBits.PageSize), Protection) };
             return NoFault;
         }
         Misses++;
@@ -111,7 +126,7 @@ public sealed unsafe class Mmu : IDisposable
             return Vectors.PageFault;
         }
         uint frame = pte & PageBits.FrameMask;
-        *e = new TlbEntry { Tag = page, Frame = frame, Pte = pte, Perms = Tlb.PermissionsOf(pte, memory.Contains(frame, PageBits.PageSize)) };
+        *e = new TlbEntry { Tag = page, Frame = frame, Pte = pte, Perms = Tlb.PermissionsOf(pte, memory.Contains(frame, PageBits.PageSize), Protection) };
         return NoFault;
     }
 
@@ -134,7 +149,7 @@ public sealed unsafe class Mmu : IDisposable
             {
                 uint all = PageBits.Present | PageBits.Writable | PageBits.Executable | PageBits.RingMask;
                 bool inside = TryNestedTranslate(page, ref references, out uint machineFrame);
-                *e = new TlbEntry { Tag = page, Frame = inside ? machineFrame : page, Pte = page | all, Perms = Tlb.PermissionsOf(all, inside) };
+                *e = new TlbEntry { Tag = page, Frame = inside ? machineFrame : page, Pte = page | all, Perms = Tlb.PermissionsOf(all, inside, Protection) };
                 return NoFault;
             }
             uint ptbr = state->Control[(int)ControlRegister.Ptbr];
@@ -158,7 +173,7 @@ public sealed unsafe class Mmu : IDisposable
             }
             uint frame = pte & PageBits.FrameMask;
             bool frameInside = TryNestedTranslate(frame, ref references, out uint frameMachine);
-            *e = new TlbEntry { Tag = page, Frame = frameInside ? frameMachine : frame, Pte = pte, Perms = Tlb.PermissionsOf(pte, frameInside) };
+            *e = new TlbEntry { Tag = page, Frame = frameInside ? frameMachine : frame, Pte = pte, Perms = Tlb.PermissionsOf(pte, frameInside, Protection) };
             return NoFault;
         }
         finally
