@@ -114,6 +114,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         // guest shares none until it asks again (docs/monitor.md)
         _sharedIeAddress = 0;
         _interruptDeferred = false;
+        _timerOneShot = false;
         VectorTable.SharedInterruptFlag = false;
         Shadow.Reset();
         // A restored guest may already run in an address space: the shadow cache keys it by

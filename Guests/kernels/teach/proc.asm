@@ -197,6 +197,9 @@ all_exited:
     bne r2, r3, panic
     la r1, msg_all_exited
     call kprintf
+.if defined(PARAVIRT)
+    call pv_kflush                  ; the kernel's buffered console line first
+.endif
     out PORT_POWER, zero            ; exit status 0
     hlt                             ; (IE is 0: hlt powers off too)
 

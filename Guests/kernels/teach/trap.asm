@@ -308,6 +308,9 @@ panic:
     ldw r6, [sp + 20]
 panic_finish:
     call kprintf
+.if defined(PARAVIRT)
+    call pv_kflush                  ; the kernel's buffered console line first
+.endif
     li r1, PANIC_EXIT_STATUS
     out PORT_POWER, r1
 .stop:
