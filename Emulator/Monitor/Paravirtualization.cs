@@ -11,10 +11,11 @@
 // right after sti), and an iret into code with IE on traps on its IE change and takes it right
 // after the iret. The interrupt therefore arrives at the instruction native takes it at.
 //
-// Kinds 6..8 extend spec §11.4's four (whose block layout is the project's to document), in
+// Kinds 6..10 extend spec §11.4's four (whose block layout is the project's to document), in
 // Xen's manner, for the exits a paravirtual kernel still takes once its IE is shared: console
-// output (HYPERVISOR_console_io), the timer (set_timer_op's one-shot timer) and shadow fills
-// (the up-front validation of Xen's page-table pinning).
+// output (HYPERVISOR_console_io), the timer (set_timer_op's one-shot timer), shadow fills (the
+// up-front validation of Xen's page-table pinning), the kernel stack (stack_switch) and several
+// requests in one exit (multicall).
 using System.Buffers.Binary;
 using R4.Isa;
 using R4.Machine;
@@ -52,6 +53,13 @@ public static class Hypercalls
     /// are skipped. Only with write-protected shadows (a shadow synchronised on invlpg must hold
     /// no more than the guest's TLB could): otherwise done, doing nothing.</summary>
     public const uint ShadowPrefill = 8;
+    /// <summary>Extension (Xen's stack_switch): ksp0 = argument, as `mtcr ksp0`.</summary>
+    public const uint StackSwitch = 9;
+    /// <summary>Extension (Xen's multicall): argument requests (at most <see cref="MaxMulticallRequests"/>)
+    /// whose blocks' guest-physical addresses are the entries, performed in order in one exit,
+    /// each writing its own result; the multicall's result is the first that is not done (0 when
+    /// all were). A multicall may hold neither a multicall nor a yield (a bad request, nothing done).</summary>
+    public const uint Multicall = 10;
 
     /// <summary>SetTimer modes: the timer runs on after its interrupt (as the port), or the
     /// monitor stops it as it delivers the timer interrupt — what a kernel that stops its timer
@@ -64,7 +72,7 @@ public static class Hypercalls
     public const uint MaxBatchEntries = 512;
 
     /// <summary>The most bytes one console write may carry, and pages one prefill may cover.</summary>
-    public const uint MaxConsoleBytes = 4096, MaxPrefillPages = 1024;
+    public const uint MaxConsoleBytes = 4096, MaxPrefillPages = 1024, MaxMulticallRequests = 16;
 }
 
 public sealed partial class VirtualMachineMonitor
@@ -152,7 +160,7 @@ public sealed partial class VirtualMachineMonitor
     private uint PerformHypercall(uint block, out bool yield)
     {
         yield = false;
-        if ((block & 3) != 0 || !InPartition(block, Hypercalls.EntriesOffset)) return uint.MaxValue;
+        if (!ReadableBlock(block)) return uint.MaxValue;
         uint kind = ReadGuestPhysical(block + Hypercalls.KindOffset);
         uint argument = ReadGuestPhysical(block + Hypercalls.ArgumentOffset);
         uint entries = block + Hypercalls.EntriesOffset;
@@ -207,6 +215,11 @@ public sealed partial class VirtualMachineMonitor
             }
             case Hypercalls.ShadowPrefill:
                 return argument > Hypercalls.MaxPrefillPages ? Hypercalls.ResultBadRequest : Prefill(ReadGuestPhysical(entries), argument);
+            case Hypercalls.StackSwitch:
+                EmulateMtcr(ControlRegister.Ksp0, argument, 0);
+                return Hypercalls.ResultDone;
+            case Hypercalls.Multicall:
+                return Multicall(argument, entries);
             case Hypercalls.SharedIe:
                 if (argument != 0 && ((argument & 3) != 0 || !InPartition(argument, 4))) return Hypercalls.ResultBadRequest;
                 ShareIe(argument);
@@ -214,6 +227,31 @@ public sealed partial class VirtualMachineMonitor
             default:
                 return Hypercalls.ResultUnknownKind;
         }
+    }
+
+    private bool ReadableBlock(uint block) => (block & 3) == 0 && InPartition(block, Hypercalls.EntriesOffset);
+
+    /// <summary>Checks every request first (readable, neither a multicall nor a yield), then
+    /// performs them in order; each writes its own result.</summary>
+    private uint Multicall(uint count, uint entries)
+    {
+        if (count > Hypercalls.MaxMulticallRequests || !InPartition(entries, count * 4)) return Hypercalls.ResultBadRequest;
+        for (uint i = 0; i < count; i++)
+        {
+            uint request = ReadGuestPhysical(entries + 4 * i);
+            if (!ReadableBlock(request)) return Hypercalls.ResultBadRequest;
+            uint kind = ReadGuestPhysical(request + Hypercalls.KindOffset);
+            if (kind is Hypercalls.Multicall or Hypercalls.Yield) return Hypercalls.ResultBadRequest;
+        }
+        uint first = Hypercalls.ResultDone;
+        for (uint i = 0; i < count; i++)
+        {
+            uint request = ReadGuestPhysical(entries + 4 * i);
+            uint result = PerformHypercall(request, out _);
+            _cpu.TryWritePhysical32(Map.MachinePhysical(request + Hypercalls.ResultOffset), result);
+            if (first == Hypercalls.ResultDone) first = result;
+        }
+        return first;
     }
 
     /// <summary>Reads every byte first, as the guest kernel (virtual ring 0) would, then writes them all.</summary>

@@ -55,6 +55,21 @@ pv_kline_bytes: .space PV_KLINE_BYTES
 pv_kline_patches:
     .word pv_kflush.each + 8, pv_nop_word
     .word 0
+;  - one exit per tick for the timer's restart and the kernel-stack switch together: schedule,
+;    when trap() calls it for a tick (pv_in_tick), leaves its mtcr ksp0 to the restart's
+;    multicall (the site is patched to a nop), and the restart's out becomes the multicall of
+;    stack_switch(pv_stack_request's ksp0) and set_timer. Nothing runs user code in between,
+;    so no trap can use the old kernel stack. Sent at boot with ksp0 = 0, as at reset.
+pv_in_tick:        .word 0
+pv_stack_request:  .word HC_STACK_SWITCH, 0, HC_NOT_DONE                 ; HC_ARGUMENT: the last ksp0 schedule chose
+pv_tick_timer:     .word HC_SET_TIMER, TIME_SLICE_INSTRUCTIONS, HC_NOT_DONE, HC_TIMER_ONE_SHOT
+pv_tick_multicall: .word HC_MULTICALL, 2, HC_NOT_DONE, pv_stack_request, pv_tick_timer
+pv_boot_multicall: .word HC_MULTICALL, 1, HC_NOT_DONE, pv_stack_request
+pv_tick_patches:
+    .word schedule.pv_tick_ksp0, pv_nop_word
+    .word trap.pv_restart, pv_restart_word
+    .word 0
+pv_restart_word:   out PORT_HYPERCALL, r3                               ; r3 = pv_tick_multicall
 ;  - the frame pool's shadow entries in one hypercall before kvm_init frees every frame
 ;    (one hidden page fault per frame otherwise); natively an ignored out.
 pv_prefill_request: .word HC_SHADOW_PREFILL, (FRAME_POOL_END - FRAME_POOL_START) / PAGE_SIZE, HC_NOT_DONE, FRAME_POOL_START
@@ -73,6 +88,9 @@ pv_entry:
     call pv_init
     la r1, pv_console_request
     la r2, pv_kline_patches
+    call pv_init
+    la r1, pv_boot_multicall
+    la r2, pv_tick_patches
     call pv_init
     mov sp, zero                    ; the state kernel_entry starts from (spec 6a: registers 0)
     jmp kernel_entry
