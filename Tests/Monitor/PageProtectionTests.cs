@@ -138,10 +138,11 @@ public sealed class PageProtectionTests : IDisposable
     [InlineData("run", "ring013", 1)]
     [InlineData("run", "bt", 1)]
     [InlineData("compare", "native,ring012", 1)]
+    [InlineData("host", "ring013", 1)]
     public void TheMonitorRefusesUnsafeLayoutsUnlessAsked(string verb, string layouts, int realRing)
     {
         string layout = layouts.Split(',').Last();
-        var refused = cli.Run(verb, RepositoryPaths.Combine(Hostile), verb == "run" ? "--layout" : "--layouts", layouts, "--page-protection", "user-supervisor");
+        var refused = cli.Run(verb, RepositoryPaths.Combine(Hostile), verb == "compare" ? "--layouts" : "--layout", layouts, "--page-protection", "user-supervisor");
         Assert.Equal(64, refused.ExitCode);
         Assert.Equal(CliHarness.Usage(verb,
             $"--page-protection user-supervisor with layout {layout}: the guest kernel runs in real ring {realRing}, which user/supervisor protection " +
