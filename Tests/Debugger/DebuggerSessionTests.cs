@@ -664,7 +664,7 @@ ring: virtual 0, real 1; ie: virtual 0, real 0
 virtual control registers:
   status    0x00000000   real 0x00000001
   ivt       0x00001330   real 0x00000000
-  ptbr      0x00000000   real 0x01001001
+  ptbr      0x00000000   real 0x01002001
   ksp0      0x00000000   real 0x00000000
   ksp1      0x00000000   real 0x00000000
   ksp2      0x00000000   real 0x00000000
@@ -686,7 +686,7 @@ ring: virtual 3, real 2; ie: virtual 0, real 0
 virtual control registers:
   status    0x00000003   real 0x00000002
   ivt       0x00001330   real 0x00000000
-  ptbr      0x00010001   real 0x01002001
+  ptbr      0x00010001   real 0x01003001
   ksp0      0x00010000   real 0x00000000
   ksp1      0x00000000   real 0x00010000
   ksp2      0x00000000   real 0x00000000
@@ -977,7 +977,7 @@ ring: virtual 0, real 3; ie: virtual 0, real 0
 virtual control registers:
   status    0x00000000   real 0x00000003
   ivt       0x00001330   real 0x00000000
-  ptbr      0x00010001   real 0x01005001
+  ptbr      0x00010001   real 0x01006001
   ksp0      0x00010000   real 0x00000000
   ksp1      0x00000000   real 0x00000000
   ksp2      0x00000000   real 0x00000000

@@ -34,7 +34,7 @@ public unsafe class MemoryPathTests
         foreach (bool inside in new[] { true, false })
         {
             uint page = 0x00403000, frame = 0x7000, pte = frame | pteLowBits;
-            uint perms = Tlb.PermissionsOf(pte, inside);
+            uint perms = Tlb.PermissionsOf(pte, inside, PageProtection.Rings);
             var e = Tlb.Make(page, frame, pte, perms, ram, frameHasCode);
             for (int ring = 0; ring < 4; ring++)
             {
