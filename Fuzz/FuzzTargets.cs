@@ -83,7 +83,8 @@ public static class FuzzTargets
         GuestSnapshot snapshot;
         try { snapshot = GuestSnapshot.Read(file, "input.r4snap"); }
         catch (SnapshotFormatException) { return; }
-        // A referenced disk names a host file: the fuzzer does not go reading the host's files.
+        // A referenced disk names a host file: the fuzzer does not go reading the host's files
+        // (Read has checked the DISK section, so this cannot throw).
         if (snapshot.Disk.Keeping == DiskKeeping.Referenced) return;
         if (snapshot.Metadata.GuestRamBytes > 64u << 20) return;   // a big RAM is legal, but slow to clear per input
 

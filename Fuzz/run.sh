@@ -49,10 +49,19 @@ mkdir -p "$findings"
 limit=()
 [ "$seconds" != 0 ] && limit=(-V "$seconds")
 echo "Fuzz/run.sh: fuzzing '$target' for ${seconds}s (findings in $findings)"
-# -t: a run over 10 s is a hang, not a crash; -m none: the .NET runtime reserves far more
-# address space than it uses.
-if ! afl-fuzz -i "$input" -o "$findings" "${limit[@]}" -t 10000 -m none "$@" -- "$here/out/bin/r4-fuzz" "$target" \
-    > "$findings/afl-fuzz.log" 2>&1; then
+# -t: a run over 20 s is a hang, not a crash (the first run JIT-compiles R4 itself, slowly on a
+# loaded machine); -m none: the .NET runtime reserves far more address space than it uses.
+fuzz() { afl-fuzz -i "$input" -o "$findings" "${limit[@]}" -t 20000 -m none "$@" -- "$here/out/bin/r4-fuzz" "$target" > "$findings/afl-fuzz.log" 2>&1; }
+# On a loaded machine AFL++'s dry run can find no coverage once ("No instrumentation
+# detected"); a second start is a fresh process and gets past it.
+rc=0
+fuzz "$@" || rc=$?
+if [ $rc -ne 0 ] && [ "$input" != - ] && grep -q "No instrumentation detected" "$findings/afl-fuzz.log"; then
+  rm -rf "$findings" && mkdir -p "$findings"
+  rc=0
+  fuzz "$@" || rc=$?
+fi
+if [ $rc -ne 0 ]; then
   tail -n 30 "$findings/afl-fuzz.log" >&2
   echo "Fuzz/run.sh: afl-fuzz failed on '$target' (its log: $findings/afl-fuzz.log)" >&2
   exit 2
