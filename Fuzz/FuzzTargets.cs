@@ -38,7 +38,8 @@ public static class FuzzTargets
     private const ulong WordRunInstructions = 50_000;
 
     /// <summary>Assembly source text in, an ELF image out; the image must read back as it was
-    /// written, and disassemble.</summary>
+    /// written, disassemble, and `disasm --source` of it must assemble to the same entry point
+    /// and loaded bytes.</summary>
     public static void Assembler(byte[] input)
     {
         string text = Encoding.UTF8.GetString(input);
@@ -52,6 +53,44 @@ public static class FuzzTargets
         var again = Elf32.Read(elf, "assembled.elf");
         RequireSameImage(image, again, "the assembler's image, written as ELF and read back");
         foreach (var _ in Disassembler.DisassembleImage(again)) { }
+        RequireDisassemblyReassembles(again);
+    }
+
+    /// <summary>`r4 disasm --source` promises source that assembles back to the same entry point
+    /// and loaded bytes (README, Assembler/Disassembler.cs): check it.</summary>
+    private static void RequireDisassemblyReassembles(ProgramImage image)
+    {
+        var loaded = LoadedBytes(image);
+        if (loaded is null) return;   // overlapping segments: which bytes load is not the source's to say
+        string source = string.Join("\n", Disassembler.DisassembleImage(image, asSource: true)) + "\n";
+        var result = R4Assembler.AssembleText(source, "disassembled.asm", new AssemblyOptions { MaximumProgramBytes = 1 << 20 });
+        if (!result.Succeeded)
+            throw new FuzzDivergence("disasm --source does not assemble: " + result.Errors[0].Format());
+        var again = result.Image!;
+        if (again.Entry != image.Entry)
+            throw new FuzzDivergence($"disasm --source reassembles with entry 0x{again.Entry:x8}, not 0x{image.Entry:x8}");
+        var reloaded = LoadedBytes(again) ?? throw new FuzzDivergence("disasm --source reassembles to overlapping segments");
+        if (!reloaded.SequenceEqual(loaded))
+        {
+            var first = loaded.Zip(reloaded).FirstOrDefault(p => p.First != p.Second);
+            throw new FuzzDivergence($"disasm --source reassembles to other loaded bytes (first difference {first.First} vs {first.Second}; " +
+                $"{loaded.Count} vs {reloaded.Count} loaded bytes)");
+        }
+    }
+
+    /// <summary>Every loaded address and its byte (zero past a segment's data), in address
+    /// order; null when segments overlap.</summary>
+    private static List<(uint Address, byte Value)>? LoadedBytes(ProgramImage image)
+    {
+        var bytes = new List<(uint, byte)>();
+        foreach (var segment in image.Segments.OrderBy(s => s.VirtualAddress))
+        {
+            if (bytes.Count > 0 && segment.VirtualAddress <= bytes[^1].Item1) return null;
+            if (bytes.Count + (long)segment.MemorySize > 256 << 10) return null;   // big zero-fill: not worth comparing byte by byte
+            for (uint i = 0; i < segment.MemorySize; i++)
+                bytes.Add((segment.VirtualAddress + i, i < segment.Data.Length ? segment.Data[i] : (byte)0));
+        }
+        return bytes;
     }
 
     /// <summary>Any bytes as an ELF image: read it (or refuse it), write it back and read that
@@ -62,6 +101,8 @@ public static class FuzzTargets
         try { image = Elf32.Read(input, "input.elf"); }
         catch (ImageFormatException) { return; }
         RequireSameImage(image, Elf32.Read(Elf32.Write(image), "rewritten.elf"), "an image read, written and read again");
+        // Not RequireDisassemblyReassembles: a foreign image's symbol names and entry point need
+        // not be ones source can spell; the promise is for images the assembler made (target asm).
         foreach (var _ in Disassembler.DisassembleImage(image)) { }
 
         GuestRun? reference = null;
