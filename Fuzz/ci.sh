@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # The time-boxed fuzzing run of .ci/run (docs/fuzzing.md): installs AFL++ if it is missing,
-# builds the instrumented driver and fuzzes every target for SECONDS (default 25) each, from
+# builds the instrumented driver and fuzzes every target for SECONDS (default 20) each, from
 # the seeds corpus. Fails only when a target crashes (a host exception, or engines or layouts
 # disagreeing); when AFL++ cannot be installed or will not start here, it says so and passes.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-seconds="${1:-25}"
+seconds="${1:-20}"
 started=$SECONDS
 if ! command -v afl-fuzz >/dev/null 2>&1; then
   echo "Fuzz/ci.sh: installing AFL++ (Debian package afl++)"
-  timeout 300 bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq afl++' >/dev/null 2>&1 || true
+  timeout 120 bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq afl++' >/dev/null 2>&1 || true
 fi
 if ! command -v afl-fuzz >/dev/null 2>&1; then
   echo "Fuzz/ci.sh: AFL++ could not be installed here; fuzzing SKIPPED"
