@@ -62,4 +62,17 @@ public class LabelExtentTests
         Assert.Equal("far", image.Symbolize(0x100));
         Assert.Null(image.Symbolize(0x104));
     }
+
+    [Fact]
+    public void ALabelOfSizeZeroNamesOnlyItsOwnAddressButAnImageWithoutSizesKeepsSegmentNaming()
+    {
+        var image = R4Assembler.AssembleText("a:  .byte 1\nb:\n.align 8\n    .word 2\n", "zero.asm").Image!;
+        Assert.Equal(["a 1", "b 0"], image.Symbols.Select(s => $"{s.Name} {s.Size}"));
+        Assert.Equal("b", image.Symbolize(1));
+        Assert.Null(image.Symbolize(2));   // .align padding
+        Assert.Null(image.Symbolize(8));   // the unlabelled word after .align
+
+        var withoutSizes = new ProgramImage(image.Entry, image.Segments, image.Symbols.Select(s => s with { Size = 0 }).ToList());
+        Assert.Equal("b+0x7", withoutSizes.Symbolize(8));
+    }
 }
