@@ -47,6 +47,16 @@ pv_console_patches:
 ;    buffers a line and flushes it with one hypercall, then its byte loop (patched to nops);
 ;    natively the hypercall is an ignored out and the loop prints the line.
 .equ PV_KCONSOLE, 1
+; kout_pv reg — what kprintf.inc's `out PORT_CONSOLE_DATA, reg` is in this build: pv_kputc(reg),
+; every register kept.
+.macro kout_pv reg
+    push lr
+    push r1
+    mov r1, \reg
+    call pv_kputc
+    pop r1
+    pop lr
+.endm
 .equ PV_KLINE_BYTES, 128
 .align PAGE_SIZE                    ; not pv_shared_ie's page, which the monitor may map read-only
 pv_kline:       .word HC_CONSOLE_WRITE, 0, HC_NOT_DONE, pv_kline_bytes   ; HC_ARGUMENT: bytes buffered
