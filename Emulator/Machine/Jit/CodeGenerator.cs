@@ -148,11 +148,12 @@ internal static unsafe class CodeGenerator
         {
             var uses = new int[CpuState.DiscardRegister + 1];
             var written = new bool[CpuState.DiscardRegister + 1];
+            var loops = Loops(blocks);
             foreach (var block in blocks)
             {
                 // A use inside loops counts 8 times per loop around it: the inner loop's
                 // registers are the ones worth a host register.
-                int weight = 1 << (3 * Math.Min(LoopDepth(blocks, block.Start), 3));
+                int weight = 1 << (3 * Math.Min(LoopDepth(loops, block.Start), 5));
                 for (int i = 0; i < block.Length; i++)
                 {
                     DecodedOp d = page[(block.Start >> 2) + i];
@@ -188,10 +189,11 @@ internal static unsafe class CodeGenerator
             }
         }
 
-        /// <summary>How many backward branches of the region (loops) span offset <paramref name="start"/>.</summary>
-        private int LoopDepth(JitBlock[] blocks, int start)
+        /// <summary>The region's loops: one (target, branch offset) pair per distinct backward branch
+        /// (blocks may overlap, so several can end in the same branch).</summary>
+        private List<(int Target, int Branch)> Loops(JitBlock[] blocks)
         {
-            int depth = 0;
+            var loops = new List<(int Target, int Branch)>();
             foreach (var block in blocks)
             {
                 if (block.End != BlockEnd.ControlFlow || block.Length == 0) continue;
@@ -199,8 +201,16 @@ internal static unsafe class CodeGenerator
                 DecodedOp d = page[last >> 2];
                 if (InstructionTable.Get((Opcode)d.Op).Form is not (OperandForm.Branch or OperandForm.Jump)) continue;
                 int target = last + d.Imm;
-                if (target <= last && target <= start && start <= last) depth++;
+                if (target <= last && !loops.Contains((target, last))) loops.Add((target, last));
             }
+            return loops;
+        }
+
+        private static int LoopDepth(List<(int Target, int Branch)> loops, int start)
+        {
+            int depth = 0;
+            foreach (var (target, branch) in loops)
+                if (target <= start && start <= branch) depth++;
             return depth;
         }
 
