@@ -31,10 +31,11 @@ public unsafe class MemoryPathTests
     public void FastTagsAgreeWithThePermissionBits(uint pteLowBits, bool frameHasCode)
     {
         byte* ram = (byte*)0x10000000;
+        foreach (var protection in PageProtection.Known)
         foreach (bool inside in new[] { true, false })
         {
             uint page = 0x00403000, frame = 0x7000, pte = frame | pteLowBits;
-            uint perms = Tlb.PermissionsOf(pte, inside);
+            uint perms = Tlb.PermissionsOf(pte, inside, protection);
             var e = Tlb.Make(page, frame, pte, perms, ram, frameHasCode);
             for (int ring = 0; ring < 4; ring++)
             {
