@@ -280,9 +280,10 @@ public static class ThroughputPrograms
             Expression.Block(r.Skip(1).Append(counter), code), registersIn, buffer, iterations).Compile();
     }
 
-    /// <summary>SelfModifyingCodeBenchmarks' loop; <paramref name="target"/> is where its every-16th-iteration store goes:
-    /// `patched` (an instruction of the loop) or `data` (a word on the same page).</summary>
-    public static string SelfModifyingLoop(int iterations, string target) => $"""
+    /// <summary>SelfModifyingCodeBenchmarks' loop (and TieringTests'); <paramref name="target"/> is where its
+    /// store every <paramref name="storeEvery"/>th iteration (a power of two) goes: `patched` (an
+    /// instruction of the loop, alternating two immediates) or `data` (a word on the same page).</summary>
+    public static string SelfModifyingLoop(int iterations, string target, int storeEvery = 16) => $"""
         .entry _start
         _start:
             li   r1, {iterations}
@@ -293,7 +294,7 @@ public static class ThroughputPrograms
         loop:
         patched:
             addi r2, r2, 1
-            andi r9, r1, 15
+            andi r9, r1, {storeEvery - 1}
             bne  r9, zero, next
             stw  r7, [r5]
             xor  r8, r6, r7        ; swap r6 and r7
