@@ -300,4 +300,32 @@ public static class ThroughputPrograms
         return Expression.Lambda<Action<uint[], uint[], int>>(
             Expression.Block(r.Skip(1).Append(counter), code), registersIn, buffer, iterations).Compile();
     }
+
+    /// <summary>SelfModifyingCodeBenchmarks' loop (and TieringTests'); <paramref name="target"/> is where its
+    /// store every <paramref name="storeEvery"/>th iteration (a power of two) goes: `patched` (an
+    /// instruction of the loop, alternating two immediates) or `data` (a word on the same page).</summary>
+    public static string SelfModifyingLoop(int iterations, string target, int storeEvery = 16) => $"""
+        .entry _start
+        _start:
+            li   r1, {iterations}
+            la   r5, {target}
+            la   r10, patched
+            ldw  r6, [r10]         ; addi r2, r2, 1
+            addi r7, r6, 1         ; addi r2, r2, 2
+        loop:
+        patched:
+            addi r2, r2, 1
+            andi r9, r1, {storeEvery - 1}
+            bne  r9, zero, next
+            stw  r7, [r5]
+            xor  r8, r6, r7        ; swap r6 and r7
+            xor  r6, r6, r8
+            xor  r7, r7, r8
+        next:
+            addi r1, r1, -1
+            bne  r1, zero, loop
+            out  0xF0, zero
+        data:
+            .word 0
+        """;
 }

@@ -77,27 +77,7 @@ public class TieringTests
     [Fact]
     public void CodeThatKeepsOverwritingItselfBacksOffToTheInterpreter()
     {
-        var image = Assemble("""
-            .entry _start
-            _start:
-                li   r1, 20000
-                la   r5, patched
-                ldw  r6, [r5]          ; addi r2, r2, 1
-                addi r7, r6, 1         ; addi r2, r2, 2
-            loop:
-            patched:
-                addi r2, r2, 1
-                andi r9, r1, 63
-                bne  r9, zero, next
-                stw  r7, [r5]
-                xor  r8, r6, r7        ; swap r6 and r7
-                xor  r6, r6, r8
-                xor  r7, r7, r8
-            next:
-                addi r1, r1, -1
-                bne  r1, zero, loop
-                hlt
-            """);
+        var image = Assemble(R4.Perf.ThroughputPrograms.SelfModifyingLoop(20000, "patched", storeEvery: 64));
         int regions = Differential.RunBoth(64 << 10, m => m.Load(image), [5000, 1_000_000], "self-modifying loop", jitCompileThreshold: Cpu.DefaultJitCompileThreshold);
         Assert.InRange(regions, 1, 4);
     }

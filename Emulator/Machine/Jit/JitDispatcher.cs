@@ -57,6 +57,10 @@ public sealed unsafe partial class Cpu
         return true;
     }
 
+    /// <summary>Instructions the interpreter runs before it looks for a jump to yield at, on a page
+    /// whose compiled code keeps being overwritten (JitEngine.KeepsBeingOverwritten).</summary>
+    private const ulong OverwrittenPageStretchInstructions = 1024;
+
     /// <summary>What the dispatcher runs itself, by opcode byte, instead of entering the
     /// interpreter's loop for one instruction: system instructions (ExecuteSystem, as the
     /// interpreter's SystemInstruction exit does) and, after a block exited before a load or
@@ -107,8 +111,10 @@ public sealed unsafe partial class Cpu
             nint entry = engine.EntryFor(codePhysicalBase, offset, st->Cpl, codeBlock);
             if (entry == 0)
             {
-                // Not hot yet: interpret up to the next taken jump (or stop, as the interpreter would).
-                interpreterJumpYieldInstret = st->Instret;
+                // Not hot yet: interpret up to the next taken jump (or stop, as the interpreter would);
+                // on a page whose compiled code keeps being overwritten, up to the first taken jump
+                // after a stretch, so that its stores cost what they cost the interpreter.
+                interpreterJumpYieldInstret = engine.KeepsBeingOverwritten(codePhysicalBase) ? st->Instret + OverwrittenPageStretchInstructions : st->Instret;
                 Interpret();
                 interpreterJumpYieldInstret = ulong.MaxValue;
                 continue;

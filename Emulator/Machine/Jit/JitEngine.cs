@@ -51,10 +51,11 @@ internal sealed unsafe class JitEngine : IDisposable
     private const int MaxBackoffShift = 12;
 
     /// <summary>The compiled entry points of one physical page, per CPL, valid for one generation,
-    /// and how often each uncompiled instruction has been arrived at.</summary>
+    /// and how often each uncompiled instruction has been arrived at (kept across generations:
+    /// an overwritten page counts on towards its doubled threshold).</summary>
     private sealed class CompiledPage(uint generation)
     {
-        public readonly uint Generation = generation;
+        public uint Generation = generation;
         /// <summary>Per CPL: the page's entry table (nint[OpsPerPage] in native memory, read by
         /// generated code for register jumps), or 0.</summary>
         public readonly nint[] EntriesByRing = new nint[4];
@@ -130,11 +131,15 @@ internal sealed unsafe class JitEngine : IDisposable
         uint pageNumber = pageBase >> PageBits.PageShift;
         uint generation = code.PageGeneration[pageNumber];
         var page = pages[pageNumber];
-        if (page is null || page.Generation != generation)
+        if (page is null) pages[pageNumber] = page = new CompiledPage(generation);
+        else if (page.Generation != generation)
         {
-            if (page is not null && page.HasCode && overwrites[pageNumber] < MaxBackoffShift) overwrites[pageNumber]++;
-            if (page is not null) ReleaseTables(page);
-            pages[pageNumber] = page = new CompiledPage(generation);
+            // Overwritten: the compiled code goes, the object and its arrival counts stay (a
+            // store into hot code must not cost an allocation of the page's tables).
+            if (page.HasCode && overwrites[pageNumber] < MaxBackoffShift) overwrites[pageNumber]++;
+            ReleaseTables(page);
+            page.Generation = generation;
+            page.HasCode = false;
         }
         var entries = (nint*)page.EntriesByRing[cpl];
         if (entries != null && entries[offset >> 2] is var entry and not 0) return entry;
@@ -148,6 +153,11 @@ internal sealed unsafe class JitEngine : IDisposable
         page.HasCode = true;
         return Compile(page, entries, pageBase, (int)offset, cpl, decodedPage);
     }
+
+    /// <summary>True when compiled code of the physical page <paramref name="pageBase"/> has been lost
+    /// to writes more than once: the dispatcher then interprets there for stretches instead of
+    /// returning at every taken jump (the hysteresis towards the interpreter).</summary>
+    public bool KeepsBeingOverwritten(uint pageBase) => overwrites[pageBase >> PageBits.PageShift] >= 2;
 
     // Entry tables live in native memory (generated code reads them, so they must not move;
     // a pinned managed array would cost the .NET JIT a compile of GC.AllocateArray<nint> at a
