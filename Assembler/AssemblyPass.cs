@@ -76,7 +76,24 @@ internal sealed partial class AssemblyPass : IExpressionScope
                 conditionalEntered = false;
             }
         }
+        CloseLabelExtents();
         if (!Diagnostics.Fatal) Output.CheckOverlaps(Diagnostics);
+    }
+
+    /// <summary>The extent of each label in bytes (ImageSymbol.Size, ELF st_size).</summary>
+    public Dictionary<string, uint> LabelSizes { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Labels whose extent is still open: all at one address (labels at one address
+    /// share their extent).</summary>
+    private readonly List<(string Name, long Address)> openLabels = [];
+
+    /// <summary>Ends the open labels' extents here: at the next label at a higher address, at
+    /// .align, at .org and at the end of the program.</summary>
+    private void CloseLabelExtents()
+    {
+        foreach (var (name, address) in openLabels)
+            LabelSizes[name] = (uint)Math.Clamp(Output.Location - address, 0, uint.MaxValue);
+        openLabels.Clear();
     }
 
     private void Process()
@@ -110,6 +127,8 @@ internal sealed partial class AssemblyPass : IExpressionScope
     {
         string name = QualifyForDefinition(label);
         Symbols.Define(name, Location, SymbolKind.Label, line, label.Column);
+        if (openLabels.Count > 0 && openLabels[0].Address != Location) CloseLabelExtents();
+        openLabels.Add((name, Location));
         if (!label.Text.StartsWith('.')) globalLabel = name;
     }
 

@@ -21,6 +21,7 @@ internal sealed partial class AssemblyPass
                 Expect(name, operation, statement, 1);
                 long address = EvaluateForLayout(operands[0], name);
                 CheckAddress(address, operands[0]);
+                CloseLabelExtents();
                 Output.SetOrigin(address, line, operation.Column);
                 break;
             }
@@ -84,6 +85,7 @@ internal sealed partial class AssemblyPass
                 if (alignment <= 0 || (alignment & (alignment - 1)) != 0 || alignment > 1L << 16)
                     throw new AssemblyException($"alignment {alignment} is not a power of two between 1 and 65536", operands[0].Column);
                 long padding = (alignment - Output.Location % alignment) % alignment;
+                CloseLabelExtents();   // padding, and what follows it unlabelled, is no label's
                 EmitData(new byte[padding]);
                 break;
             }

@@ -136,7 +136,8 @@ public static class R4Assembler
         uint entry = pass.Entry is { } e ? (uint)e.Address
             : pass.Symbols.Current.TryGetValue(EntrySymbol, out var start) && start.Kind == SymbolKind.Label ? (uint)start.Value
             : segments.Count > 0 ? segments[0].VirtualAddress : 0;
-        var symbols = pass.Symbols.InDefinitionOrder.Select(s => new ImageSymbol(s.Name, (uint)s.Value, s.Kind))
+        var symbols = pass.Symbols.InDefinitionOrder.Select(s => new ImageSymbol(s.Name, (uint)s.Value, s.Kind,
+                s.Kind == SymbolKind.Label ? pass.LabelSizes.GetValueOrDefault(s.Name) : 0))
             .Concat(shared.Defines.Select(d => new ImageSymbol(d.Key, (uint)d.Value, SymbolKind.Constant)))
             .ToList();
         return new AssemblyResult

@@ -26,13 +26,37 @@ public sealed class DebugViews(DebugTarget target)
 
     // ---- naming addresses ------------------------------------------------------------------
 
-    /// <summary>"0x00001040 <user_main+0x10> at broken.asm:97".</summary>
+    /// <summary>"0x00001040 <user_main+0x10> at broken.asm:97"; a label only inside its
+    /// extent (ImageSymbol.Size), and "0x00007ff8 <stack>" for an address no label holds in the
+    /// live stack (<see cref="InLiveStack"/>).</summary>
     public string Where(uint address, bool withLine = true)
     {
         var text = new StringBuilder($"0x{address:x8}");
         if (target.Image.Symbolize(address) is { } symbol) text.Append($" <{symbol}>");
+        else if (InLiveStack(address)) text.Append(" <stack>");
         if (withLine && target.Image.LineAt(address) is { } line) text.Append($" at {Path.GetFileName(line.File)}:{line.Line}");
         return text.ToString();
+    }
+
+    /// <summary>True when <paramref name="address"/> is in the stack in use: from sp up to the
+    /// first label above sp in sp's segment (the `stack_top:` a kernel loads into sp) or that
+    /// segment's end; for an sp outside the image (`li sp, 0x8000`), up to the end of sp's page
+    /// (all the debugger can be sure of). Symbols carry no "this is a stack" mark, so this is
+    /// the honest part: below sp, or farther up, an address is named by its label or not at all.</summary>
+    public bool InLiveStack(uint address)
+    {
+        uint sp = Cpu.GetRegister(Isa.Registers.StackPointer);
+        if (address < sp) return false;
+        ulong top = ((ulong)sp + 0xFFF) & ~0xFFFUL;
+        foreach (var segment in target.Image.Segments)
+        {
+            if (sp - segment.VirtualAddress >= segment.MemorySize) continue;
+            top = (ulong)segment.VirtualAddress + segment.MemorySize;
+            foreach (var symbol in target.Image.Symbols)
+                if (symbol.Kind == Isa.Image.SymbolKind.Label && symbol.Value > sp && symbol.Value < top) top = symbol.Value;
+            break;
+        }
+        return address < top;
     }
 
     /// <summary>The current instruction: "=> 0x... <sym>:  ldw r2, [r7]    ; file:line".</summary>

@@ -241,7 +241,45 @@ public sealed class GuestSnapshot
             throw new SnapshotFormatException($"{name}: snapshot malformed (META names no known layout or RAM size)");
         if (sections["CPU "].Length != CpuBytes || sections["DEVS"].Length < DevicesFixedBytes)
             throw new SnapshotFormatException($"{name}: snapshot malformed (CPU or DEVS section of the wrong size)");
+        if (DiskSectionProblem(sections["DISK"]) is { } problem)
+            throw new SnapshotFormatException($"{name}: snapshot malformed (DISK: {problem})");
         return new GuestSnapshot(metadata, sections);
+    }
+
+    /// <summary>The most bytes a captured disk may have: what the disk device's 32-bit sector
+    /// numbers address.</summary>
+    private const ulong MaximumDiskBytes = (ulong)uint.MaxValue * R4.Machine.Devices.DiskDevice.SectorBytes;
+
+    /// <summary>Parses the DISK section as a restore will, so that a damaged one is refused when
+    /// the file is read, with its name (found by the snapshot fuzz target, docs/fuzzing.md);
+    /// null when it is sound.</summary>
+    private static string? DiskSectionProblem(byte[] bytes)
+    {
+        if (bytes.Length == 0) return null;
+        try
+        {
+            switch ((DiskKeeping)bytes[0])
+            {
+                case DiskKeeping.None:
+                    return null;
+                case DiskKeeping.Referenced:
+                    var r = new SpanReader(bytes, 1);
+                    r.Bytes((int)r.U32());
+                    r.U64();
+                    r.Bytes(32);
+                    return null;
+                case DiskKeeping.Captured:
+                    ulong length = SparsePages.LengthOf(bytes.AsSpan(1));
+                    return length > MaximumDiskBytes ? $"a captured disk of {length} bytes, more than the disk device addresses ({MaximumDiskBytes})" : null;
+                default:
+                    return $"disk kept as {bytes[0]}";
+            }
+        }
+        catch (SnapshotFormatException e)
+        {
+            const string malformed = "snapshot malformed (";
+            return e.Message.StartsWith(malformed, StringComparison.Ordinal) ? e.Message[malformed.Length..^1] : e.Message;
+        }
     }
 
     public static GuestSnapshot Load(string path)
@@ -505,7 +543,8 @@ internal ref struct SpanReader(ReadOnlySpan<byte> buffer, int start)
     private int _at = start;
     private ReadOnlySpan<byte> Take(int count)
     {
-        if (count < 0 || _at + count > _buffer.Length) throw new SnapshotFormatException("snapshot malformed (a section ends early)");
+        // Not _at + count: a count near int.MaxValue (a length field of a damaged file) wraps.
+        if (count < 0 || count > _buffer.Length - _at) throw new SnapshotFormatException("snapshot malformed (a section ends early)");
         var span = _buffer.Slice(_at, count);
         _at += count;
         return span;

@@ -59,9 +59,10 @@ public static class SnapshotContainer
         if (version != FormatVersion)
             throw new SnapshotFormatException($"{name}: snapshot format version {version}; this r4 reads version {FormatVersion} only");
         long payload = BinaryPrimitives.ReadInt64LittleEndian(file[18..]);
+        // Compared before adding: a payload length near long.MaxValue must not wrap around.
+        if (payload < 0 || payload > file.Length - HeaderBytes - ChecksumBytes)
+            throw new SnapshotFormatException($"{name}: snapshot cut short ({file.Length} bytes of {(payload < 0 ? "?" : ((decimal)payload + HeaderBytes + ChecksumBytes).ToString())})");
         long expected = HeaderBytes + payload + ChecksumBytes;
-        if (payload < 0 || file.Length < expected)
-            throw new SnapshotFormatException($"{name}: snapshot cut short ({file.Length} bytes of {(payload < 0 ? "?" : expected.ToString())})");
         if (file.Length > expected)
             throw new SnapshotFormatException($"{name}: snapshot damaged ({file.Length - expected} bytes after its checksum)");
         Span<byte> checksum = stackalloc byte[ChecksumBytes];
@@ -79,7 +80,7 @@ public static class SnapshotContainer
                 throw new SnapshotFormatException($"{name}: snapshot malformed (section {i} runs past the end)");
             string tag = Encoding.ASCII.GetString(file.Slice(at, 4));
             long length = BinaryPrimitives.ReadInt64LittleEndian(file[(at + 4)..]);
-            if (length < 0 || at + SectionHeaderBytes + length > body)
+            if (length < 0 || length > body - at - SectionHeaderBytes)   // not at + ... + length: that wraps for a huge length
                 throw new SnapshotFormatException($"{name}: snapshot malformed (section '{tag}' runs past the end)");
             sections[tag] = file.Slice(at + SectionHeaderBytes, (int)length).ToArray();
             at += SectionHeaderBytes + (int)length;

@@ -98,7 +98,10 @@ public static unsafe class SparsePages
     {
         ulong length = LengthOf(encoded);
         ulong pages = BinaryPrimitives.ReadUInt64LittleEndian(encoded.AsSpan(8));
-        if (pages != (length + PageBytes - 1) / PageBytes || 16 + (pages + 7) / 8 > (ulong)encoded.Length)
+        // Not (length + PageBytes - 1) / PageBytes, nor 16 + (pages + 7) / 8: both wrap for a damaged length.
+        if (pages != length / PageBytes + (length % PageBytes != 0 ? 1UL : 0) || pages / 8 >= (ulong)encoded.Length)
+            throw new SnapshotFormatException("page image malformed (its bitmap does not fit)");
+        if (16 + (pages + 7) / 8 > (ulong)encoded.Length)
             throw new SnapshotFormatException("page image malformed (its bitmap does not fit)");
         var bitmap = encoded.AsSpan(16, (int)((pages + 7) / 8)).ToArray();
         using var deflate = new DeflateStream(new MemoryStream(encoded, 16 + bitmap.Length, encoded.Length - 16 - bitmap.Length), CompressionMode.Decompress);

@@ -105,11 +105,11 @@ public class DirectiveTests
         Assert.Equal(new[]
         {
             new ImageSymbol("N", 7, SymbolKind.Constant),
-            new ImageSymbol("main", 0, SymbolKind.Label),
-            new ImageSymbol("main.loop", 4, SymbolKind.Label),
-            new ImageSymbol("other", 8, SymbolKind.Label),
+            new ImageSymbol("main", 0, SymbolKind.Label, Size: 4),
+            new ImageSymbol("main.loop", 4, SymbolKind.Label, Size: 4),
+            new ImageSymbol("other", 8, SymbolKind.Label, Size: 4),   // labels at one address share one extent
             new ImageSymbol("K", 0xFFFFFFFF, SymbolKind.Constant),
-            new ImageSymbol("other.loop", 8, SymbolKind.Label),
+            new ImageSymbol("other.loop", 8, SymbolKind.Label, Size: 4),
             new ImageSymbol("D", 5, SymbolKind.Constant),
         }, image.Symbols);
     }

@@ -18,6 +18,7 @@ public sealed class DebuggerSessionTests : IDisposable
     {
         "calls" => RepositoryPaths.Combine("Tests", "Debugger", "calls.asm"),
         "traps" => RepositoryPaths.Combine("Tests", "Debugger", "traps.asm"),
+        "stack" => RepositoryPaths.Combine("Tests", "Debugger", "stack.asm"),
         "broken" => RepositoryPaths.Combine("Guests", "examples", "broken", "broken.asm"),
         _ => RepositoryPaths.Combine(which.Split('/')),
     };
@@ -32,6 +33,65 @@ public sealed class DebuggerSessionTests : IDisposable
         var lines = run.Stdout.Split('\n').ToList();
         Assert.StartsWith("r4 debug: ", lines[0]);
         return string.Join("\n", lines.Skip(1)).TrimEnd('\n');
+    }
+
+    /// <summary>Issue 16 item 7: an address is labelled only inside its label's extent. The
+    /// stack below stack_top follows a vector table after .align: it is "stack" while live
+    /// (from sp up), nothing below sp, never "ivt+0x238"; .align padding is nobody's either;
+    /// an sp outside the image (calls.asm) shows its live page as "stack" and nothing above.</summary>
+    [Fact]
+    public void StackAddressesAreStackNotTheNearestDataLabel()
+    {
+        const string script = """
+break leaf
+c
+x/4w $sp
+x/1w $sp-4
+x/2w ivt
+x/1w ivt+0x1fc
+x/1w ivt+0x200
+x/1w message+3
+x/s message
+watch $sp
+""";
+        Assert.Equal("""
+=> 0x00001000 <_start>:  lui sp, 0x0  ; stack.asm:6
+(r4) break leaf
+Breakpoint 1 at 0x00001020 <leaf> at stack.asm:14
+(r4) c
+Breakpoint 1, 0x00001020 <leaf> at stack.asm:14
+=> 0x00001020 <leaf>:  jr lr  ; stack.asm:14
+(r4) x/4w $sp
+0x00001260 <stack>: 0x00000022 0x00000011 0x00000000 0x00000000
+(r4) x/1w $sp-4
+0x0000125c: 0x00000000
+(r4) x/2w ivt
+0x00001028 <ivt>: 0x00000000 0x00000000
+(r4) x/1w ivt+0x1fc
+0x00001224 <ivt+0x1fc>: 0x00000000
+(r4) x/1w ivt+0x200
+0x00001228: 0x00000000
+(r4) x/1w message+3
+0x00001027: 0x00000000
+(r4) x/s message
+0x00001024 <message>: "hi"
+(r4) watch $sp
+Watchpoint 2: 0x00001260 <stack> (4 bytes)
+""", Debug("stack", script));
+        Assert.Equal("""
+=> 0x00001000 <_start>:  ori sp, r0, 0x8000  ; calls.asm:5
+(r4) break mul_self
+Breakpoint 1 at 0x00001050 <mul_self> at calls.asm:25
+(r4) c
+Breakpoint 1, 0x00001050 <mul_self> at calls.asm:25
+=> 0x00001050 <mul_self>:  mul r1, r1, r1  ; calls.asm:25
+(r4) x/2w $sp
+0x00007ff8 <stack>: 0x00000000 0x0000100c
+(r4) x/1w 0x8000
+0x00008000: 0x00000000
+(r4) x/1w result+4
+0x0000105c: 0x00000000
+""", Debug("calls", "break mul_self\nc\nx/2w $sp\nx/1w 0x8000\nx/1w result+4"));
     }
 
     [Fact]
@@ -358,7 +418,7 @@ Breakpoint 1, 0x00001100 <syscall_entry> at broken.asm:82
 (r4) c
 Machine powered off, exit status 255, by the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
 (r4) rsi 3
-=> 0x000012e8 <kprintf.done+0x14>:  jr lr  ; kprintf.inc:130
+=> 0x000012e8 <kprintf.done+0x14>:  jr lr  ; kprintf.inc:162
 (r4) si 3
 Machine powered off, exit status 255, by the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
 """;
@@ -664,7 +724,7 @@ ring: virtual 0, real 1; ie: virtual 0, real 0
 virtual control registers:
   status    0x00000000   real 0x00000001
   ivt       0x00001330   real 0x00000000
-  ptbr      0x00000000   real 0x01001001
+  ptbr      0x00000000   real 0x01002001
   ksp0      0x00000000   real 0x00000000
   ksp1      0x00000000   real 0x00000000
   ksp2      0x00000000   real 0x00000000
@@ -686,7 +746,7 @@ ring: virtual 3, real 2; ie: virtual 0, real 0
 virtual control registers:
   status    0x00000003   real 0x00000002
   ivt       0x00001330   real 0x00000000
-  ptbr      0x00010001   real 0x01002001
+  ptbr      0x00010001   real 0x01003001
   ksp0      0x00010000   real 0x00000000
   ksp1      0x00000000   real 0x00010000
   ksp2      0x00000000   real 0x00000000
@@ -778,14 +838,14 @@ Num  Type    Hits  What
 1    catch   1     vector 32 (int 32)
 3    tbreak  0     user_main.next -> 0000200c
 (r4) disassemble
-   0x00001178 <kputc>:  out 0x00, r1  ; kprintf.inc:13
-   0x0000117c <kputc+0x4>:  jr lr  ; kprintf.inc:14
-   0x00001180 <kputs>:  addi r2, r1, 0  ; kprintf.inc:17
-   0x00001184 <kputs.loop>:  ldbu r1, [r2]  ; kprintf.inc:19
-   0x00001188 <kputs.loop+0x4>:  beq r1, r0, 0x00001198  ; <kputs.done>  ; kprintf.inc:20
-   0x0000118c <kputs.loop+0x8>:  out 0x00, r1  ; kprintf.inc:21
-   0x00001190 <kputs.loop+0xc>:  addi r2, r2, 1  ; kprintf.inc:22
-   0x00001194 <kputs.loop+0x10>:  jmp 0x00001184  ; <kputs.loop>  ; kprintf.inc:23
+   0x00001178 <kputc>:  out 0x00, r1  ; kprintf.inc:16
+   0x0000117c <kputc+0x4>:  jr lr  ; kprintf.inc:18
+   0x00001180 <kputs>:  addi r2, r1, 0  ; kprintf.inc:21
+   0x00001184 <kputs.loop>:  ldbu r1, [r2]  ; kprintf.inc:23
+   0x00001188 <kputs.loop+0x4>:  beq r1, r0, 0x00001198  ; <kputs.done>  ; kprintf.inc:24
+   0x0000118c <kputs.loop+0x8>:  out 0x00, r1  ; kprintf.inc:28
+   0x00001190 <kputs.loop+0xc>:  addi r2, r2, 1  ; kprintf.inc:30
+   0x00001194 <kputs.loop+0x10>:  jmp 0x00001184  ; <kputs.loop>  ; kprintf.inc:31
 (r4) info monitor
 not under a monitor (layout native)
 """;
@@ -933,11 +993,11 @@ Temporary breakpoint 1 at 0x004300f8 <qs_sort+0x8> at qsort.asm:70
 Temporary breakpoint 1, 0x004300f8 <qs_sort+0x8> at qsort.asm:70
 => 0x004300f8 <qs_sort+0x8>:  push r7  ; qsort.asm:70
 (r4) watch $sp
-Watchpoint 2: 0x7ffffffc (4 bytes) in page directory 0x00108000
+Watchpoint 2: 0x7ffffffc <stack> (4 bytes) in page directory 0x00108000
 (r4) c
-Machine powered off, exit status 0, by the instruction at 0x00002230 <all_exited+0x30> at proc.asm:200
+Machine powered off, exit status 0, by the instruction at 0x00002230 <all_exited+0x30> at proc.asm:217
 (r4) rc
-Watchpoint 2: 0x7ffffffc (4 bytes)
+Watchpoint 2: 0x7ffffffc <stack> (4 bytes)
 Old value = 0x00000000
 New value = 0x00430058
 written by pc 0x004300f4 <qs_sort+0x4> at qsort.asm:69
@@ -977,7 +1037,7 @@ ring: virtual 0, real 3; ie: virtual 0, real 0
 virtual control registers:
   status    0x00000000   real 0x00000003
   ivt       0x00001330   real 0x00000000
-  ptbr      0x00010001   real 0x01005001
+  ptbr      0x00010001   real 0x01006001
   ksp0      0x00010000   real 0x00000000
   ksp1      0x00000000   real 0x00000000
   ksp2      0x00000000   real 0x00000000

@@ -13,6 +13,7 @@
 // Symbols: code labels STT_FUNC, other labels STT_OBJECT, both with st_shndx = the section
 // of the segment holding the address (or SHN_ABS when none does); .equ constants
 // STT_NOTYPE + SHN_ABS. Local labels (names with a '.') are STB_LOCAL, the rest STB_GLOBAL.
+// A label's st_size is its extent (ImageSymbol.Size; `readelf -s` shows it), a constant's 0.
 // .r4.lines: see LineTableMagic below.
 //
 // The reader trusts nothing: every field, offset and size is checked, and whatever is wrong
@@ -206,7 +207,7 @@ public static class Elf32
             }
             output.U32(strings.Add(symbol.Name));
             output.U32(symbol.Value);
-            output.U32(0);
+            output.U32(symbol.Kind == SymbolKind.Label ? symbol.Size : 0);
             output.U8((byte)(binding << 4 | type));
             output.U8(0);
             output.U16(sectionIndex);
@@ -436,7 +437,7 @@ public static class Elf32
             {
                 long at = symtab.Offset + (long)n * SymbolSize;
                 string symbol = $"{what} symbol {n} (offset 0x{at:x})";
-                uint name = U32(at), value = U32(at + 4);
+                uint name = U32(at), value = U32(at + 4), size = U32(at + 8);
                 byte info = bytes[at + 12];
                 ushort shndx = U16(at + 14);
                 int type = info & 15;
@@ -449,7 +450,7 @@ public static class Elf32
                 string text = StringAt(strtab, name, $"{symbol} name (st_name 0x{name:x})");
                 if (text.Length == 0) throw Error($"{symbol}: has an empty name");
                 bool constant = type == SttNotype && shndx == ShnAbs;
-                symbols.Add(new ImageSymbol(text, value, constant ? SymbolKind.Constant : SymbolKind.Label));
+                symbols.Add(constant ? new ImageSymbol(text, value, SymbolKind.Constant) : new ImageSymbol(text, value, SymbolKind.Label, size));
             }
         }
 

@@ -11,8 +11,12 @@ public sealed record ImageSegment(uint VirtualAddress, uint PhysicalAddress, byt
 
 public enum SymbolKind : byte { Label, Constant }
 
-/// <summary>A symbol: a label (an address) or a constant from <c>.equ</c>.</summary>
-public sealed record ImageSymbol(string Name, uint Value, SymbolKind Kind);
+/// <summary>A symbol: a label (an address) or a constant from <c>.equ</c>. A label's
+/// <see cref="Size"/> is its extent in bytes (ELF st_size): the assembler gives every label the
+/// bytes from it to the next label at a higher address, <c>.align</c>, <c>.org</c> or the end of
+/// its region, so padding and an unlabelled <c>.space</c> after <c>.align</c> (a stack) belong
+/// to no label. 0 for a label with nothing after it, and for images that carry no sizes.</summary>
+public sealed record ImageSymbol(string Name, uint Value, SymbolKind Kind, uint Size = 0);
 
 /// <summary>Where the instruction or data at <see cref="Address"/> came from.</summary>
 public sealed record SourceLine(uint Address, string File, int Line);
@@ -35,7 +39,13 @@ public sealed class ProgramImage
         labelsByAddress = Symbols.Where(s => s.Kind == SymbolKind.Label)
             .OrderBy(s => s.Value).ThenBy(s => s.Name.StartsWith('.') ? 1 : 0).ThenBy(s => s.Name, StringComparer.Ordinal).ToArray();
         linesByAddress = Lines.OrderBy(l => l.Address).ToArray();
+        hasLabelSizes = labelsByAddress.Any(l => l.Size > 0);
     }
+
+    /// <summary>True when the labels carry extents (the assembler's images): a label then names
+    /// only the addresses inside it, and one of size 0 only its own address. Images without
+    /// sizes (other tools, hand-made) fall back to "up to the end of the label's segment".</summary>
+    private readonly bool hasLabelSizes;
 
     public uint Entry { get; }
     public IReadOnlyList<ImageSegment> Segments { get; }
@@ -61,13 +71,15 @@ public sealed class ProgramImage
 
     /// <summary>"name" or "name+0x1c" for an address, or null when no label precedes it in
     /// the same loadable segment: an address past the image's end (a stack, a page a kernel
-    /// maps later) is not "last_label+0x3f68".</summary>
+    /// maps later) is not "last_label+0x3f68". With label sizes, a label names only the
+    /// addresses inside it: a stack of unlabelled <c>.space</c> after a vector table is not "ivt+0x2f0".</summary>
     public string? Symbolize(uint address)
     {
         var label = LabelAtOrBelow(address);
         if (label is null) return null;
         uint offset = address - label.Value;
         if (offset == 0) return label.Name;
+        if (hasLabelSizes) return offset < label.Size ? $"{label.Name}+0x{offset:x}" : null;
         foreach (var segment in Segments)
             if (label.Value - segment.VirtualAddress < segment.MemorySize && address - segment.VirtualAddress < segment.MemorySize)
                 return $"{label.Name}+0x{offset:x}";

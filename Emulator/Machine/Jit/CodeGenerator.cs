@@ -34,7 +34,8 @@ internal static unsafe class CodeGenerator
 
     // Host register roles while generated code runs (the trampoline loads them from a JitContext):
     // rdi = JitContext*, rbx = CpuState*, rbp = TLB entries, r12 = instret, r13 = cycles,
-    // r15 = RAM base; r8d..r11d, esi and r14d cache guest registers within a region;
+    // r8d..r11d, esi, r14d and r15d cache guest registers within a region (the RAM base, only
+    // needed by the cold checked paths of stores, is read from the JitContext there);
     // rax, rcx, rdx are scratch. NextEventInstret is compared in CpuState (generated code
     // never changes it).
 
@@ -46,7 +47,6 @@ internal static unsafe class CodeGenerator
         a.push(rbx); a.push(rbp); a.push(r12); a.push(r13); a.push(r14); a.push(r15);
         a.mov(rbx, __qword_ptr[rdi + JitContext.OffsetState]);
         a.mov(rbp, __qword_ptr[rdi + JitContext.OffsetTlb]);
-        a.mov(r15, __qword_ptr[rdi + JitContext.OffsetRam]);
         a.mov(r12, __qword_ptr[rbx + CpuState.OffsetInstret]);
         a.mov(r13, __qword_ptr[rbx + CpuState.OffsetCycles]);
         a.jmp(rsi);
@@ -106,7 +106,7 @@ internal static unsafe class CodeGenerator
         private readonly uint readBit = Tlb.PermissionBit(AccessKind.Read, cpl);
         private readonly uint writeBit = Tlb.PermissionBit(AccessKind.Write, cpl);
 
-        private static readonly AssemblerRegister32[] CacheRegisters = [r8d, r9d, r10d, r11d, esi, r14d];
+        private static readonly AssemblerRegister32[] CacheRegisters = [r8d, r9d, r10d, r11d, esi, r14d, r15d];
         /// <summary>Guest register (index) to host register for the region; null = in CpuState.</summary>
         private readonly AssemblerRegister32?[] cached = new AssemblerRegister32?[CpuState.DiscardRegister + 1];
         /// <summary>True when any guest register is cached (then every block has an outer entry).</summary>
@@ -148,23 +148,29 @@ internal static unsafe class CodeGenerator
         {
             var uses = new int[CpuState.DiscardRegister + 1];
             var written = new bool[CpuState.DiscardRegister + 1];
+            var loops = Loops(blocks);
             foreach (var block in blocks)
-            for (int i = 0; i < block.Length; i++)
             {
-                DecodedOp d = page[(block.Start >> 2) + i];
-                var info = InstructionTable.Get((Opcode)d.Op);
-                switch (info.Form)
+                // A use inside loops counts 8 times per loop around it: the inner loop's
+                // registers are the ones worth a host register.
+                int weight = 1 << (3 * Math.Min(LoopDepth(loops, block.Start), 5));
+                for (int i = 0; i < block.Length; i++)
                 {
-                    case OperandForm.RdRsRt: uses[d.Rs]++; uses[d.Rt]++; break;
-                    case OperandForm.RtMemory: case OperandForm.Branch: uses[d.Rs]++; uses[d.Rt]++; break;
-                    case OperandForm.RdRsSimm16: case OperandForm.RdRsUimm16: case OperandForm.RdRsShift: case OperandForm.RdMemory:
-                    case OperandForm.Rs:
-                        uses[d.Rs]++;
-                        break;
+                    DecodedOp d = page[(block.Start >> 2) + i];
+                    var info = InstructionTable.Get((Opcode)d.Op);
+                    switch (info.Form)
+                    {
+                        case OperandForm.RdRsRt: uses[d.Rs] += weight; uses[d.Rt] += weight; break;
+                        case OperandForm.RtMemory: case OperandForm.Branch: uses[d.Rs] += weight; uses[d.Rt] += weight; break;
+                        case OperandForm.RdRsSimm16: case OperandForm.RdRsUimm16: case OperandForm.RdRsShift: case OperandForm.RdMemory:
+                        case OperandForm.Rs:
+                            uses[d.Rs] += weight;
+                            break;
+                    }
+                    if ((info.Flags & InstructionFlags.WritesRd) != 0) { uses[d.Rd] += weight; written[d.Rd] = true; }
+                    if (info.Opcode is Opcode.Push or Opcode.Pop) { uses[Registers.StackPointer] += 2 * weight; written[Registers.StackPointer] = true; }
+                    if (info.Opcode is Opcode.Call or Opcode.Callr) { uses[Registers.LinkRegister] += weight; written[Registers.LinkRegister] = true; }
                 }
-                if ((info.Flags & InstructionFlags.WritesRd) != 0) { uses[d.Rd]++; written[d.Rd] = true; }
-                if (info.Opcode is Opcode.Push or Opcode.Pop) { uses[Registers.StackPointer] += 2; written[Registers.StackPointer] = true; }
-                if (info.Opcode is Opcode.Call or Opcode.Callr) { uses[Registers.LinkRegister]++; written[Registers.LinkRegister] = true; }
             }
             uses[0] = 0;   // r0 reads as 0 from CpuState; writes go to the discard slot
             uses[CpuState.DiscardRegister] = 0;
@@ -181,6 +187,31 @@ internal static unsafe class CodeGenerator
                 anyCached = true;
                 if (written[best]) dirty.Add(best);
             }
+        }
+
+        /// <summary>The region's loops: one (target, branch offset) pair per distinct backward branch
+        /// (blocks may overlap, so several can end in the same branch).</summary>
+        private List<(int Target, int Branch)> Loops(JitBlock[] blocks)
+        {
+            var loops = new List<(int Target, int Branch)>();
+            foreach (var block in blocks)
+            {
+                if (block.End != BlockEnd.ControlFlow || block.Length == 0) continue;
+                int last = block.EndOffset - 4;
+                DecodedOp d = page[last >> 2];
+                if (InstructionTable.Get((Opcode)d.Op).Form is not (OperandForm.Branch or OperandForm.Jump)) continue;
+                int target = last + d.Imm;
+                if (target <= last && !loops.Contains((target, last))) loops.Add((target, last));
+            }
+            return loops;
+        }
+
+        private static int LoopDepth(List<(int Target, int Branch)> loops, int start)
+        {
+            int depth = 0;
+            foreach (var (target, branch) in loops)
+                if (target <= start && start <= branch) depth++;
+            return depth;
         }
 
         /// <summary>True when the block's outer entry loads cached registers (every block does when
@@ -679,7 +710,8 @@ internal static unsafe class CodeGenerator
                 if (va != eax) a.mov(eax, va);
                 Translate(alignMask, writeBit, slow);
                 CheckCodeStore(slow);
-                StoreValue(op, d.Rt, __[r15 + rdx], ecx);
+                a.add(rdx, __qword_ptr[rdi + JitContext.OffsetRam]);
+                StoreValue(op, d.Rt, __[rdx], ecx);
                 if (keepsEntry)
                 {
                     // Leave rcx and rdx as the fast path does, for later accesses at this address.
@@ -725,7 +757,8 @@ internal static unsafe class CodeGenerator
                 a.Label(ref checkedPath);
                 Translate(0xFFFFF003u, writeBit, slow);
                 CheckCodeStore(slow);
-                StoreValue(Opcode.Push, d.Rs, __[r15 + rdx], ecx);
+                a.add(rdx, __qword_ptr[rdi + JitContext.OffsetRam]);
+                StoreValue(Opcode.Push, d.Rs, __[rdx], ecx);
                 a.jmp(done);
             });
         }

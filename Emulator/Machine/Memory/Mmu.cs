@@ -45,7 +45,7 @@ public sealed unsafe class Mmu : IDisposable
             else filledOverflow = true;
         }
         bool hasCode = frameInsideRam && CodePages != null && CodePages[frame >> PageBits.PageShift] != 0;
-        *e = Tlb.Make(page, frame, pte, Tlb.PermissionsOf(pte, frameInsideRam), memory.Base, hasCode);
+        *e = Tlb.Make(page, frame, pte, Tlb.PermissionsOf(pte, frameInsideRam, Protection), memory.Base, hasCode);
     }
 
     /// <summary>Drops every cached translation without counting a flush (reset, guest-mode entry and exit).</summary>
@@ -81,6 +81,21 @@ public sealed unsafe class Mmu : IDisposable
     /// <summary>Guest mode's nested paging (spec §11.7): the machine-physical page directory of the
     /// host's guest-physical → machine-physical tables; 0 outside guest mode.</summary>
     public uint NestedPageDirectory { get; set; }
+    /// <summary>Which rings a page's ring field admits (spec §6's rule, or x86-64's user/supervisor
+    /// one: knob --page-protection). Setting it drops every cached translation, whose permission
+    /// masks were computed under the old rule (not counted as a guest flush).</summary>
+    public PageProtection Protection
+    {
+        get => protection;
+        set
+        {
+            protection = value;
+            Tlb.Clear(Entries);
+            Invalidated?.Invoke();
+        }
+    }
+    private PageProtection protection = PageProtection.Rings;
+
     public ulong Misses { get; set; }
     public ulong Flushes { get; set; }
 
@@ -117,10 +132,10 @@ public sealed unsafe class Mmu : IDisposable
     }
 
     /// <summary>The #PF error code for a present page that refuses the access, or 0 when it allows it.</summary>
-    private static uint PermissionError(uint pte, int ring, AccessKind kind)
+    private uint PermissionError(uint pte, int ring, AccessKind kind)
     {
         int pageRing = (int)((pte & PageBits.RingMask) >> PageBits.RingShift);
-        bool ringViolation = ring > pageRing;
+        bool ringViolation = !Protection.Allows(ring, pageRing);
         bool refused = ringViolation
             || (kind == AccessKind.Write && (pte & PageBits.Writable) == 0)
             || (kind == AccessKind.Fetch && (pte & PageBits.Executable) == 0);

@@ -83,14 +83,16 @@ public static unsafe class Tlb
     /// <summary>The Perms bit for an access of <paramref name="kind"/> from <paramref name="ring"/>.</summary>
     public static uint PermissionBit(AccessKind kind, int ring) => 1u << (4 * (int)kind + ring);
 
-    /// <summary>The Perms mask a page-table entry grants (all rings at or above its ring field).</summary>
-    public static uint PermissionsOf(uint pte, bool frameInsideRam)
+    /// <summary>The Perms mask a page-table entry grants: the rings <paramref name="protection"/>
+    /// admits to a page of its ring field (spec §6: every ring at or below the field).</summary>
+    public static uint PermissionsOf(uint pte, bool frameInsideRam, PageProtection protection)
     {
         if (!frameInsideRam) return ValidBit;
         int pageRing = (int)((pte & Isa.PageBits.RingMask) >> Isa.PageBits.RingShift);
         uint perms = ValidBit;
-        for (int ring = 0; ring <= pageRing; ring++)
+        for (int ring = 0; ring < 4; ring++)
         {
+            if (!protection.Allows(ring, pageRing)) continue;
             perms |= PermissionBit(AccessKind.Read, ring);
             if ((pte & Isa.PageBits.Writable) != 0) perms |= PermissionBit(AccessKind.Write, ring);
             if ((pte & Isa.PageBits.Executable) != 0) perms |= PermissionBit(AccessKind.Fetch, ring);

@@ -103,18 +103,35 @@ public sealed class RandomKernelGenerator
         return new GeneratedKernel(seed, source, generator._features);
     }
 
+    /// <summary>The kernel for <paramref name="seed"/> with a user program of raw instruction
+    /// words instead of generated blocks (the `machine` fuzz target, Fuzz/): the registers are
+    /// set from the seed, then the words run in ring 3, then the exit system call. The kernel's
+    /// handlers skip, fix up or redirect whatever the words do, so every layout and both engines
+    /// must still show the guest the native machine.</summary>
+    public static GeneratedKernel GenerateWithUserWords(int seed, IReadOnlyList<uint> words)
+    {
+        if (words.Count > MaximumUserWords)
+            throw new ArgumentException($"{words.Count} user words: at most {MaximumUserWords}", nameof(words));
+        var generator = new RandomKernelGenerator(seed);
+        string source = generator.Source(0, words);
+        return new GeneratedKernel(seed, source, [.. generator._features, $"{words.Count} raw user words"]);
+    }
+
+    /// <summary>What fits in the user code pages with the register set-up and the exit call.</summary>
+    public const int MaximumUserWords = (int)(UserCodePages * 0x1000 / 4) - 64;
+
     private bool Chance(double p) => _random.NextDouble() < p;
 
     private T Pick<T>(params T[] items) => items[_random.Next(items.Length)];
 
     private string Label(string stem) => $"{stem}_{_labels++}";
 
-    private string Source(int userBlocks)
+    private string Source(int userBlocks, IReadOnlyList<uint>? userWords = null)
     {
         var s = new StringBuilder();
         s.Append($"; random kernel, seed {_seed}: {string.Join(", ", _features)}\n");
         AppendKernel(s);
-        GenerateUserProgram(userBlocks);
+        GenerateUserProgram(userBlocks, userWords);
         s.Append($"\n.org 0x{UserBase:x}\nuser_main:\n").Append(_user);
         AppendUserData(s);
         return s.ToString();
@@ -661,10 +678,11 @@ public sealed class RandomKernelGenerator
 
     private void Emit(string line) => _user.Append("    ").Append(line).Append('\n');
 
-    private void GenerateUserProgram(int blocks)
+    private void GenerateUserProgram(int blocks, IReadOnlyList<uint>? words = null)
     {
         for (int r = 1; r <= 13; r++) Emit($"li   r{r}, 0x{(uint)_random.Next() ^ (uint)_random.Next() << 1:x}");
         Emit($"li   lr, 0x{(uint)_random.Next():x}");
+        foreach (uint word in words ?? []) Emit($".word 0x{word:x8}");
         for (int b = 0; b < blocks; b++)
         {
             double roll = _random.NextDouble();
