@@ -1,4 +1,4 @@
-// `r4 debug`: loads a guest like `r4 run` and hands it to the debugger (Emulator/Debugger):
+// `r4 debug`: loads a guest like `r4 run` (same layout, knobs and machine options) and hands it to the debugger (Emulator/Debugger):
 // commands from --commands FILE (echoed, for tests and bug reports), else from the terminal
 // with line editing, else (redirected stdin) one plain line at a time.
 using CommandLine;

@@ -31,7 +31,7 @@ public interface IMonitorKnobOptions
 public sealed record MonitorKnobs(int? ShadowCacheSpaces, string? ShadowSync, string? PtbrTargets, string? DirectSystemCalls = null,
     string? PageProtection = null, bool AllowUnsafeProtection = false)
 {
-    /// <summary>--help of --page-protection and --allow-unsafe-protection (run, compare, host).</summary>
+    /// <summary>--help of each knob, for every verb that declares it.</summary>
     public const string PageProtectionHelp = "Knob: rings (a ring may touch pages whose ring field is at least its own; spec §6, the default) or user-supervisor (rings 0-2 alike, as x86-64 paging; every layout, native included). ring012, ring013 and bt are refused with it unless --allow-unsafe-protection: their guest kernel could reach the monitor's memory. See docs/monitor.md.";
     public const string AllowUnsafeProtectionHelp = "Run ring012, ring013 or bt under --page-protection user-supervisor although their guest kernel can then read and overwrite the monitor's memory (to watch Guests/hostile/monitor-window.asm escape).";
     public const string ShadowCacheHelp = "Monitor knob: address spaces whose shadow page tables are kept (default 4; 1 = rebuild after every ptbr write to another space). See docs/monitor.md.";

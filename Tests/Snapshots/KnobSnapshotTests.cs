@@ -312,6 +312,18 @@ public sealed class KnobSnapshotTests : IDisposable
             "give ring3 or hw, or --allow-unsafe-protection to run it anyway")), (run.ExitCode, run.Stderr));
     }
 
+    [Fact]
+    public void Debug_runs_the_guest_under_the_page_protection_given()
+    {
+        string commands = cli.Write("cmds.txt", "continue\n");
+        string hostile = RepositoryPaths.Combine("Guests", "hostile", "monitor-window.asm");
+        var escaped = cli.Run("debug", hostile, "--layout", "ring012", "--page-protection", "user-supervisor", "--allow-unsafe-protection", "--commands", commands);
+        Assert.Equal(0, escaped.ExitCode);
+        Assert.Contains("hostile: escaped: my page maps memory outside my partition, by my own hand\nMachine powered off, exit status 3,", escaped.Stdout);
+        var stopped = cli.Run("debug", hostile, "--layout", "ring012", "--commands", commands);
+        Assert.Contains("Machine powered off, exit status 1,", stopped.Stdout);
+    }
+
     [Theory]
     [InlineData("run")]
     [InlineData("compare")]
