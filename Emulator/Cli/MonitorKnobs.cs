@@ -47,7 +47,7 @@ public sealed record MonitorKnobs(int? ShadowCacheSpaces, string? ShadowSync, st
 
     /// <summary>Checks every value on its own (before a verb waits for or reads a guest), with the
     /// messages <see cref="Apply"/> gives.</summary>
-    public void Validate() => Apply(Layouts.Native with { PageProtection = R4.Machine.PageProtection.Rings });
+    public void Validate() => Apply(Layouts.Native);
 
     /// <summary>The layout a restored or received guest continues under (<paramref name="layout"/>
     /// already carries the saved knob data): the knobs given override the monitor's (they change
