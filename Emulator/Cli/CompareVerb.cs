@@ -12,7 +12,7 @@ using R4.Monitor;
 namespace R4.Cli;
 
 [Verb("compare", HelpText = "Run guests under several layouts of the monitor, check they agree, and compare their costs.")]
-public sealed class CompareVerb : IDefinesSymbols
+public sealed class CompareVerb : IDefinesSymbols, IMonitorKnobOptions
 {
     [Value(0, MetaName = "guest", Min = 1, HelpText = "The guests: assembly sources, ELF images or flat binaries.")]
     public IEnumerable<string> Guests { get; set; } = [];
@@ -59,16 +59,16 @@ public sealed class CompareVerb : IDefinesSymbols
     [Option("plot-metric", Default = "cycles", HelpText = "What the chart shows: cycles (slowdown in modelled cycles), host (slowdown in host time) or exits (per 1000 instructions).")]
     public string PlotMetricName { get; set; } = "cycles";
 
-    [Option("shadow-cache", HelpText = "Monitor knob: address spaces whose shadow page tables are kept (default 4; 1 = rebuild after every ptbr write to another space). See docs/monitor.md.")]
+    [Option("shadow-cache", HelpText = MonitorKnobs.ShadowCacheHelp)]
     public int? ShadowCache { get; set; }
 
-    [Option("shadow-sync", HelpText = "Monitor knob: invlpg (shadows follow the guest's invlpg/tlbflush/ptbr writes, no cache) or write-protect (guest page tables write-protected, each edit traps; the default).")]
+    [Option("shadow-sync", HelpText = MonitorKnobs.ShadowSyncHelp)]
     public string? ShadowSync { get; set; }
 
-    [Option("ptbr-targets", HelpText = "Monitor knob: on|off, the CPU completes the guest kernel's ptbr writes to cached spaces without an exit (VT-x CR3-target list; ring012/ring013; default on).")]
+    [Option("ptbr-targets", HelpText = MonitorKnobs.PtbrTargetsHelp)]
     public string? PtbrTargets { get; set; }
 
-    [Option("direct-syscalls", HelpText = "Monitor knob: on|off, system calls enter the guest kernel through direct gates in hardware, or each through the monitor (lguest's and Xen's trap-table fast path; ring012/ring013/bt; default on).")]
+    [Option("direct-syscalls", HelpText = MonitorKnobs.DirectSyscallsHelp)]
     public string? DirectSyscalls { get; set; }
 
     [Option("page-protection", HelpText = MonitorKnobs.PageProtectionHelp)]
@@ -253,7 +253,7 @@ public sealed class CompareVerb : IDefinesSymbols
                 throw new UserError($"--layouts {layoutList}: '{name}' is not a layout; give some of {Layouts.Names.Replace('|', ',')}", ExitCodes.Usage);
             if (layouts.Any(l => l.Name == layout.Name) && !Type1)
                 throw new UserError($"--layouts {layoutList}: '{name}' is given twice", ExitCodes.Usage);
-            layouts.Add(new MonitorKnobs(ShadowCache, ShadowSync, PtbrTargets, DirectSyscalls, PageProtection, AllowUnsafeProtection).Apply(layout));
+            layouts.Add(MonitorKnobs.Of(this).Apply(layout));
         }
         if (layouts.Count == 0)
             throw new UserError($"--layouts '{LayoutList}': give at least one of {Layouts.Names.Replace('|', ',')}", ExitCodes.Usage);

@@ -1,4 +1,4 @@
-// `r4 debug`: loads a guest like `r4 run` and hands it to the debugger (Emulator/Debugger):
+// `r4 debug`: loads a guest like `r4 run` (same layout, knobs and machine options) and hands it to the debugger (Emulator/Debugger):
 // commands from --commands FILE (echoed, for tests and bug reports), else from the terminal
 // with line editing, else (redirected stdin) one plain line at a time.
 using CommandLine;
@@ -10,13 +10,31 @@ using R4.Monitor;
 namespace R4.Cli;
 
 [Verb("debug", HelpText = "Debug a guest: breakpoints, watchpoints, catchpoints, stepping, reverse execution (see docs/debugging.md).")]
-public sealed class DebugVerb : IDefinesSymbols
+public sealed class DebugVerb : IDefinesSymbols, IMonitorKnobOptions
 {
     [Value(0, MetaName = "guest", Required = true, HelpText = "The guest: an assembly source, an ELF image or a flat binary.")]
     public string Guest { get; set; } = "";
 
     [Option("layout", Default = "native", HelpText = "Run natively or under the monitor: native|ring012|ring013|ring3|bt|hw.")]
     public string Layout { get; set; } = "native";
+
+    [Option("shadow-cache", HelpText = MonitorKnobs.ShadowCacheHelp)]
+    public int? ShadowCache { get; set; }
+
+    [Option("shadow-sync", HelpText = MonitorKnobs.ShadowSyncHelp)]
+    public string? ShadowSync { get; set; }
+
+    [Option("ptbr-targets", HelpText = MonitorKnobs.PtbrTargetsHelp)]
+    public string? PtbrTargets { get; set; }
+
+    [Option("direct-syscalls", HelpText = MonitorKnobs.DirectSyscallsHelp)]
+    public string? DirectSyscalls { get; set; }
+
+    [Option("page-protection", HelpText = MonitorKnobs.PageProtectionHelp)]
+    public string? PageProtection { get; set; }
+
+    [Option("allow-unsafe-protection", HelpText = MonitorKnobs.AllowUnsafeProtectionHelp)]
+    public bool AllowUnsafeProtection { get; set; }
 
     [Option("commands", HelpText = "Run the debugger commands in this file (each echoed as '(r4) command'), then exit.")]
     public string? Commands { get; set; }
@@ -49,6 +67,7 @@ public sealed class DebugVerb : IDefinesSymbols
             throw new UserError($"--mem {Memory}: give a size that is a multiple of 4 KiB, at most 2 GiB (e.g. 16M)", ExitCodes.Usage);
         if (!Layouts.TryParse(Layout, out var layout))
             throw new UserError($"--layout {Layout}: give one of {Layouts.Names}", ExitCodes.Usage);
+        layout = MonitorKnobs.Of(this).Apply(layout);
         var variant = RunVerb.ParseMachine(Machine);
         if (VirtualMachineMonitor.FlawWarning(layout, variant) is { } warning)
             error.WriteLine($"r4 debug: warning: {warning}");

@@ -18,7 +18,7 @@ using R4.Monitor;
 namespace R4.Cli;
 
 [Verb("host", HelpText = "Run several guests together on one machine under the Type 1 host: RAM and disk divided by space, the CPU by time slices (docs/host.md).")]
-public sealed class HostVerb : IDefinesSymbols
+public sealed class HostVerb : IDefinesSymbols, IMonitorKnobOptions
 {
     [Value(0, MetaName = "guest", HelpText = "The guests, in order (guest 1, 2, ...): assembly sources, ELF images or flat binaries. Or give --machine.")]
     public IEnumerable<string> Guests { get; set; } = [];
@@ -37,6 +37,9 @@ public sealed class HostVerb : IDefinesSymbols
 
     [Option("ptbr-targets", HelpText = "Monitor knob for every guest: on|off, ptbr writes to cached spaces complete without an exit (ring012/ring013; default on).")]
     public string? PtbrTargets { get; set; }
+
+    [Option("direct-syscalls", HelpText = "Monitor knob for every guest: on|off, system calls enter the guest kernel through direct gates in hardware, or each through the monitor (ring012/ring013/bt; default on).")]
+    public string? DirectSyscalls { get; set; }
 
     [Option("page-protection", HelpText = MonitorKnobs.PageProtectionHelp)]
     public string? PageProtection { get; set; }
@@ -261,7 +264,7 @@ public sealed class HostVerb : IDefinesSymbols
             throw new UserError($"{option} {name}: give one of {names}", ExitCodes.Usage);
         if (!layout.Monitored)
             throw new UserError($"{option} {name}: every guest of a Type 1 machine runs under the monitor; give one of {names} (run a native guest alone with r4 run)", ExitCodes.Usage);
-        return new MonitorKnobs(ShadowCache, ShadowSync, PtbrTargets, PageProtection: PageProtection, AllowUnsafeProtection: AllowUnsafeProtection).Apply(layout);
+        return MonitorKnobs.Of(this).Apply(layout);
     }
 
     private List<PlannedGuest> PlanFromFlags()

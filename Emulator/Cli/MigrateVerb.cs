@@ -11,7 +11,7 @@ using R4.Snapshots;
 namespace R4.Cli;
 
 [Verb("migrate", HelpText = "Live-migrate a running guest to another r4 process (source: GUEST --to ADDRESS; receiver: --receive ADDRESS; docs/hosted.md).")]
-public sealed class MigrateVerb : IDefinesSymbols
+public sealed class MigrateVerb : IDefinesSymbols, IMonitorKnobOptions
 {
     [Value(0, MetaName = "guest", HelpText = "The guest to run and migrate (the source); none with --receive.")]
     public string? Guest { get; set; }
@@ -36,6 +36,24 @@ public sealed class MigrateVerb : IDefinesSymbols
 
     [Option("layout", HelpText = "native|ring012|ring013|ring3|bt|hw: the source's layout (default native), or the one the receiver continues under (default: the source's).")]
     public string? Layout { get; set; }
+
+    [Option("shadow-cache", HelpText = MonitorKnobs.ShadowCacheHelp + MonitorKnobs.RestoredNote)]
+    public int? ShadowCache { get; set; }
+
+    [Option("shadow-sync", HelpText = MonitorKnobs.ShadowSyncHelp + MonitorKnobs.RestoredNote)]
+    public string? ShadowSync { get; set; }
+
+    [Option("ptbr-targets", HelpText = MonitorKnobs.PtbrTargetsHelp + MonitorKnobs.RestoredNote)]
+    public string? PtbrTargets { get; set; }
+
+    [Option("direct-syscalls", HelpText = MonitorKnobs.DirectSyscallsHelp + MonitorKnobs.RestoredNote)]
+    public string? DirectSyscalls { get; set; }
+
+    [Option("page-protection", HelpText = MonitorKnobs.PageProtectionHelp + MonitorKnobs.RestoredNote)]
+    public string? PageProtection { get; set; }
+
+    [Option("allow-unsafe-protection", HelpText = MonitorKnobs.AllowUnsafeProtectionHelp)]
+    public bool AllowUnsafeProtection { get; set; }
 
     [Option("engine", Default = "jit", HelpText = "Execution engine, jit or interp (each side chooses its own).")]
     public string Engine { get; set; } = "jit";
@@ -96,6 +114,8 @@ public sealed class MigrateVerb : IDefinesSymbols
             Guest = Guest, Memory = Memory, Layout = Layout ?? "native", Engine = Engine, Machine = Machine, Input = Input, Disk = Disk,
             Costs = Costs, Hosted = Hosted, MaxInstructions = MaxInstructions, Stats = Stats, StatsJson = StatsJson, Defines = Defines,
             MigrateTo = To, MigrateAt = At ?? 0,
+            ShadowCache = ShadowCache, ShadowSync = ShadowSync, PtbrTargets = PtbrTargets, DirectSyscalls = DirectSyscalls,
+            PageProtection = PageProtection, AllowUnsafeProtection = AllowUnsafeProtection,
             Migration = defaults with
             {
                 InstructionsPerRound = RoundInstructions ?? defaults.InstructionsPerRound,
@@ -113,6 +133,7 @@ public sealed class MigrateVerb : IDefinesSymbols
         var address = MigrationAddress.Parse("--receive", Receive!);
         var engine = RunVerb.ParseEngine(Engine);
         SnapshotRunning.RequireLayoutName(Layout);
+        MonitorKnobs.Of(this).Validate();
         if (StatsJson is not null) OutputFile.RequireWritable(StatsJson);
         if (Input is not null) GuestLoader.RequireReadableFile(Input);
 
@@ -141,6 +162,7 @@ public sealed class MigrateVerb : IDefinesSymbols
                 Diagnostics = error,
                 Engine = engine,
                 Layout = Layout,
+                Knobs = MonitorKnobs.Of(this).ApplyToRestored,
                 DiskPath = Disk,
             }, null, out receipt);
         }

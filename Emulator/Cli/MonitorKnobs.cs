@@ -1,5 +1,8 @@
-// The experiment knobs shared by `r4 run`, `r4 compare` and `r4 host` (docs/monitor.md "Knobs"): each
-// option changes a field of the monitored layouts' data (Layout records), never the code.
+// The experiment knobs shared by every verb that takes a layout — `r4 run`, `compare`, `host`,
+// `debug`, `migrate` (both ends) and `resume` (docs/monitor.md "Knobs") — with the same names, help
+// texts and messages (IMonitorKnobOptions): each option changes a field of the monitored layouts'
+// data (Layout records), never the code. A resumed or received guest carries its knob data in the
+// snapshot (ApplyToRestored: the command line's monitor knobs win; its page protection may not change).
 //   --shadow-cache N          address spaces whose shadow tables are kept (1 = none)
 //   --shadow-sync MODE        invlpg | write-protect: how shadows follow page-table edits
 //   --ptbr-targets on|off     the VT-x-style ptbr-target list for cached spaces
@@ -13,12 +16,59 @@ using R4.Monitor;
 
 namespace R4.Cli;
 
+/// <summary>The knob options as a verb declares them (same names everywhere, help texts from
+/// <see cref="MonitorKnobs"/>).</summary>
+public interface IMonitorKnobOptions
+{
+    int? ShadowCache { get; }
+    string? ShadowSync { get; }
+    string? PtbrTargets { get; }
+    string? DirectSyscalls { get; }
+    string? PageProtection { get; }
+    bool AllowUnsafeProtection { get; }
+}
+
 public sealed record MonitorKnobs(int? ShadowCacheSpaces, string? ShadowSync, string? PtbrTargets, string? DirectSystemCalls = null,
     string? PageProtection = null, bool AllowUnsafeProtection = false)
 {
-    /// <summary>--help of --page-protection and --allow-unsafe-protection (run, compare, host).</summary>
+    /// <summary>--help of each knob, for every verb that declares it.</summary>
     public const string PageProtectionHelp = "Knob: rings (a ring may touch pages whose ring field is at least its own; spec §6, the default) or user-supervisor (rings 0-2 alike, as x86-64 paging; every layout, native included). ring012, ring013 and bt are refused with it unless --allow-unsafe-protection: their guest kernel could reach the monitor's memory. See docs/monitor.md.";
     public const string AllowUnsafeProtectionHelp = "Run ring012, ring013 or bt under --page-protection user-supervisor although their guest kernel can then read and overwrite the monitor's memory (to watch Guests/hostile/monitor-window.asm escape).";
+    public const string ShadowCacheHelp = "Monitor knob: address spaces whose shadow page tables are kept (default 4; 1 = rebuild after every ptbr write to another space). See docs/monitor.md.";
+    public const string ShadowSyncHelp = "Monitor knob: invlpg (shadows follow the guest's invlpg/tlbflush/ptbr writes, no cache) or write-protect (guest page tables write-protected, each edit traps; the default).";
+    public const string PtbrTargetsHelp = "Monitor knob: on|off, the CPU completes the guest kernel's ptbr writes to cached spaces without an exit (VT-x CR3-target list; ring012/ring013; default on).";
+    public const string DirectSyscallsHelp = "Monitor knob: on|off, system calls enter the guest kernel through direct gates in hardware, or each through the monitor (lguest's and Xen's trap-table fast path; ring012/ring013/bt; default on).";
+    /// <summary>What resume and the receiver say of the knobs (their --help).</summary>
+    public const string RestoredNote = " A snapshot or migration carries the knob data it ran with; this option overrides it (docs/hosted.md).";
+
+    /// <summary>The knobs a verb's options give.</summary>
+    public static MonitorKnobs Of(IMonitorKnobOptions options) => new(options.ShadowCache, options.ShadowSync, options.PtbrTargets,
+        options.DirectSyscalls, options.PageProtection, options.AllowUnsafeProtection);
+
+    /// <summary>Checks every value on its own (before a verb waits for or reads a guest), with the
+    /// messages <see cref="Apply"/> gives.</summary>
+    public void Validate() => Apply(Layouts.Native);
+
+    /// <summary>The layout a restored or received guest continues under (<paramref name="layout"/>
+    /// already carries the saved knob data): the knobs given override the monitor's (they change
+    /// costs and exits, never what the guest sees); the page protection, which the guest sees,
+    /// must stay as saved. A guest saved under an unsafe protection with --allow-unsafe-protection
+    /// keeps that permission under its own layout.</summary>
+    public Layout ApplyToRestored(Layout layout, bool savedLayout)
+    {
+        var given = ParseProtection();
+        if (given is not null && given != layout.PageProtection)
+            throw new UserError($"--page-protection {PageProtection}: the guest ran under {layout.PageProtection.Name} protection, which it sees (its page faults) and keeps; drop the option or give {layout.PageProtection.Name}", ExitCodes.Usage);
+        return (this with { AllowUnsafeProtection = AllowUnsafeProtection || (savedLayout && layout.MonitorReachableFromGuestKernel) }).Apply(layout);
+    }
+
+    private PageProtection? ParseProtection()
+    {
+        if (PageProtection is null) return null;
+        if (!R4.Machine.PageProtection.TryParse(PageProtection, out var protection))
+            throw new UserError($"--page-protection {PageProtection}: give {R4.Machine.PageProtection.Names}", ExitCodes.Usage);
+        return protection;
+    }
 
     /// <summary>The layout with the knobs given applied (native is returned as it is); a bad
     /// value or an impossible combination is a usage error naming the option.</summary>
@@ -47,9 +97,7 @@ public sealed record MonitorKnobs(int? ShadowCacheSpaces, string? ShadowSync, st
             "off" => false,
             _ => throw new UserError($"--direct-syscalls {DirectSystemCalls}: give on or off", ExitCodes.Usage),
         };
-        var protection = R4.Machine.PageProtection.Rings;
-        if (PageProtection is not null && !R4.Machine.PageProtection.TryParse(PageProtection, out protection))
-            throw new UserError($"--page-protection {PageProtection}: give {R4.Machine.PageProtection.Names}", ExitCodes.Usage);
+        var protection = ParseProtection() ?? layout.PageProtection;
         if (!layout.Monitored) return layout with { PageProtection = protection };
         // A direct gate enters the guest kernel's real ring in hardware: only where a real ring
         // separates guest kernel from guest user (not ring3, whose transitions switch views).

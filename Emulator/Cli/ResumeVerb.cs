@@ -10,7 +10,7 @@ using R4.Snapshots;
 namespace R4.Cli;
 
 [Verb("resume", HelpText = "Continue a guest from a snapshot file (see r4 run --save-at/--save, docs/hosted.md).")]
-public sealed class ResumeVerb
+public sealed class ResumeVerb : IMonitorKnobOptions
 {
     [Value(0, MetaName = "snapshot", Required = true, HelpText = "The snapshot file.")]
     public string Snapshot { get; set; } = "";
@@ -20,6 +20,24 @@ public sealed class ResumeVerb
 
     [Option("layout", HelpText = "Continue under another layout than the saved one: native|ring012|ring013|ring3.")]
     public string? Layout { get; set; }
+
+    [Option("shadow-cache", HelpText = MonitorKnobs.ShadowCacheHelp + MonitorKnobs.RestoredNote)]
+    public int? ShadowCache { get; set; }
+
+    [Option("shadow-sync", HelpText = MonitorKnobs.ShadowSyncHelp + MonitorKnobs.RestoredNote)]
+    public string? ShadowSync { get; set; }
+
+    [Option("ptbr-targets", HelpText = MonitorKnobs.PtbrTargetsHelp + MonitorKnobs.RestoredNote)]
+    public string? PtbrTargets { get; set; }
+
+    [Option("direct-syscalls", HelpText = MonitorKnobs.DirectSyscallsHelp + MonitorKnobs.RestoredNote)]
+    public string? DirectSyscalls { get; set; }
+
+    [Option("page-protection", HelpText = MonitorKnobs.PageProtectionHelp + MonitorKnobs.RestoredNote)]
+    public string? PageProtection { get; set; }
+
+    [Option("allow-unsafe-protection", HelpText = MonitorKnobs.AllowUnsafeProtectionHelp)]
+    public bool AllowUnsafeProtection { get; set; }
 
     [Option("max-instructions", HelpText = "Stop when the guest's instruction count (from reset, as in the saving run) reaches this (exit code 124).")]
     public ulong? MaxInstructions { get; set; }
@@ -54,6 +72,7 @@ public sealed class ResumeVerb
     {
         var engine = RunVerb.ParseEngine(Engine);
         SnapshotRunning.RequireLayoutName(Layout);
+        MonitorKnobs.Of(this).Validate();
         if (SaveAt is not null && Save is null)
             throw new UserError($"--save-at {SaveAt}: give the snapshot file with --save FILE", ExitCodes.Usage);
         GuestLoader.RequireReadableFile(Snapshot, "snapshot");
@@ -73,6 +92,7 @@ public sealed class ResumeVerb
             Diagnostics = error,
             Engine = engine,
             Layout = Layout,
+            Knobs = MonitorKnobs.Of(this).ApplyToRestored,
             DiskPath = Disk,
         });
         var guest = restored.Guest;

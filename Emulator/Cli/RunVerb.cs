@@ -11,7 +11,7 @@ using R4.Monitor;
 namespace R4.Cli;
 
 [Verb("run", HelpText = "Run a guest (.asm source, ELF image or flat binary) on the R4 machine.")]
-public sealed class RunVerb : IDefinesSymbols
+public sealed class RunVerb : IDefinesSymbols, IMonitorKnobOptions
 {
     [Value(0, MetaName = "guest", Required = true, HelpText = "The guest: an assembly source, an ELF image or a flat binary.")]
     public string Guest { get; set; } = "";
@@ -52,19 +52,19 @@ public sealed class RunVerb : IDefinesSymbols
     [Option("layout", Default = "native", HelpText = "Run natively or under the monitor: native|ring012|ring013|ring3 (trap-and-emulate, docs/monitor.md), bt (binary translation) or hw (hardware assist with nested paging; docs/techniques.md).")]
     public string Layout { get; set; } = "native";
 
-    [Option("shadow-cache", HelpText = "Monitor knob: address spaces whose shadow page tables are kept (default 4; 1 = rebuild after every ptbr write to another space). See docs/monitor.md.")]
+    [Option("shadow-cache", HelpText = MonitorKnobs.ShadowCacheHelp)]
     public int? ShadowCache { get; set; }
 
-    [Option("shadow-sync", HelpText = "Monitor knob: invlpg (shadows follow the guest's invlpg/tlbflush/ptbr writes, no cache) or write-protect (guest page tables write-protected, each edit traps; the default).")]
+    [Option("shadow-sync", HelpText = MonitorKnobs.ShadowSyncHelp)]
     public string? ShadowSync { get; set; }
 
-    [Option("ptbr-targets", HelpText = "Monitor knob: on|off, the CPU completes the guest kernel's ptbr writes to cached spaces without an exit (VT-x CR3-target list; ring012/ring013; default on).")]
+    [Option("ptbr-targets", HelpText = MonitorKnobs.PtbrTargetsHelp)]
     public string? PtbrTargets { get; set; }
 
     [Option("exit-profile", HelpText = "Under a monitor: count exits and their modelled cycles by guest pc and symbol (the monitor's perf kvm stat); --stats prints the top 20, --stats-json every pc.")]
     public bool ExitProfile { get; set; }
 
-    [Option("direct-syscalls", HelpText = "Monitor knob: on|off, system calls enter the guest kernel through direct gates in hardware, or each through the monitor (lguest's and Xen's trap-table fast path; ring012/ring013/bt; default on).")]
+    [Option("direct-syscalls", HelpText = MonitorKnobs.DirectSyscallsHelp)]
     public string? DirectSyscalls { get; set; }
 
     [Option("page-protection", HelpText = MonitorKnobs.PageProtectionHelp)]
@@ -132,7 +132,7 @@ public sealed class RunVerb : IDefinesSymbols
         if (!Layouts.TryParse(Layout, out var layout))
             throw new UserError($"--layout {Layout}: give one of {Layouts.Names}", ExitCodes.Usage);
         var variant = ParseMachine(Machine);
-        layout = new MonitorKnobs(ShadowCache, ShadowSync, PtbrTargets, DirectSyscalls, PageProtection, AllowUnsafeProtection).Apply(layout);
+        layout = MonitorKnobs.Of(this).Apply(layout);
         var costs = CostTable.Default;
         if (Costs is not null)
         {

@@ -75,15 +75,40 @@ public static class Hypercalls
     public const uint MaxConsoleBytes = 4096, MaxPrefillPages = 1024, MaxMulticallRequests = 16;
 }
 
+/// <summary>The monitor's paravirtual state of a guest (<see cref="VirtualMachineMonitor.Paravirt"/>).</summary>
+public readonly record struct ParavirtState(uint SharedIeAddress, bool InterruptDeferred, bool TimerOneShot);
+
 public sealed partial class VirtualMachineMonitor
 {
     private uint _sharedIeAddress;        // guest-physical address of the shared IE word; 0: none
     private bool _interruptDeferred;      // an interrupt is held back until the guest enables IE
     private bool _timerOneShot;           // SetTimer TimerOneShot: the monitor stops the timer as it delivers its tick
 
-    /// <summary>True after a SetTimer hypercall chose the one-shot mode (not saved in a snapshot:
-    /// a restored guest asks again, as it shares its IE again).</summary>
+    /// <summary>True after a SetTimer hypercall chose the one-shot mode.</summary>
     public bool TimerOneShot => _timerOneShot;
+
+    /// <summary>The paravirtual state the monitor keeps for the guest (the shared IE word's
+    /// address, an interrupt held back, the one-shot timer mode): a snapshot and a migration
+    /// carry it (the PVIR section), since the guest registered it once at boot and never asks again.</summary>
+    public ParavirtState Paravirt => new(_sharedIeAddress, _interruptDeferred, _timerOneShot);
+
+    /// <summary>Puts back <see cref="Paravirt"/> of a saved guest, after the real state was rebuilt
+    /// from the virtual CPU (the shared word is in the restored RAM; a held-back interrupt is in
+    /// the restored interrupt latch).</summary>
+    private void RestoreParavirt(ParavirtState state)
+    {
+        if (state.SharedIeAddress != 0 && (state.SharedIeAddress & 3) == 0 && InPartition(state.SharedIeAddress, 4))
+        {
+            ShareIe(state.SharedIeAddress);
+            if (state.InterruptDeferred && KernelIeShared && !Guest.InterruptEnable)
+            {
+                _interruptDeferred = true;
+                Shadow.PinReadOnly(_sharedIeAddress);
+            }
+        }
+        _timerOneShot = state.TimerOneShot;
+        ApplyVirtualState();
+    }
 
     /// <summary>Delivering the timer interrupt in one-shot mode stops the timer, as the guest's
     /// handler would have done first thing (its stop instruction is patched out).</summary>

@@ -110,8 +110,8 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         _stopped = false;
         StopDiagnostic = null;
         _repeatedFills = 0;
-        // the paravirtual IE flag is the monitor's state, not the guest's: a reset or restored
-        // guest shares none until it asks again (docs/monitor.md)
+        // the paravirtual IE flag is the monitor's state, not the guest's: a reset guest shares
+        // none until it asks; RestoreGuest puts a saved guest's back (docs/monitor.md)
         _sharedIeAddress = 0;
         _interruptDeferred = false;
         _timerOneShot = false;
@@ -137,8 +137,9 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     /// it saw them) and the real CPU is rebuilt from it exactly as <see cref="Reset"/> builds it:
     /// the layout's ring map, the shadow vector table, the real kernel stacks, the real ring,
     /// IE and shadow view. Shadow page tables are caches and start empty (refilled lazily).
-    /// Call after the machine's RAM, devices and CPU state were put back.</summary>
-    public void RestoreGuest(Action<VirtualCpu> restore)
+    /// Call after the machine's RAM, devices and CPU state were put back;
+    /// <paramref name="paravirt"/> is the saved paravirtual state (<see cref="Paravirt"/>).</summary>
+    public void RestoreGuest(Action<VirtualCpu> restore, ParavirtState paravirt = default)
     {
         if (Layout.HardwareAssisted)
         {
@@ -148,6 +149,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         Guest.Reset();
         restore(Guest);
         BuildRealStateFromGuest();
+        if (paravirt != default) RestoreParavirt(paravirt);
     }
 
     /// <summary>The log-dirty mode of live migration; null when off (see <see cref="DirtyPageLog"/>).</summary>

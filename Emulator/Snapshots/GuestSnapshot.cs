@@ -6,7 +6,10 @@
 // and asserted interrupt lines, console input position), STAT (counters), RAM (the guest
 // partition, sparse and deflated), DISK (a reference to an unchanged image: path, size,
 // SHA-256; or the captured image when the guest wrote it), INPT (the console input the guest
-// has not read, when it came from a file). Monitor caches — shadow page tables, the TLB,
+// has not read, when it came from a file), PVIR (the monitor's paravirtual state: shared IE word,
+// held-back interrupt, one-shot timer; format version 3). META also carries the layout's knob
+// data (--shadow-cache, --shadow-sync, --ptbr-targets, --direct-syscalls, --page-protection),
+// so the guest continues exactly as it would have uninterrupted. Monitor caches — shadow page tables, the TLB,
 // decoded code, JIT blocks — are not saved: a restored guest refills them lazily and cannot
 // tell.
 using System.Buffers.Binary;
@@ -36,6 +39,43 @@ public sealed record SnapshotMetadata
     /// <summary>Why it was saved: "instruction count", "signal", "debugger", "monitor console", "migration".</summary>
     public string Reason { get; init; } = "";
     public string CreatedUtc { get; init; } = "";
+    /// <summary>The knob data of the layout the guest ran under (format version 3); null in a
+    /// version-2 file: the layout's defaults.</summary>
+    public LayoutKnobs? Knobs { get; init; }
+}
+
+/// <summary>A layout's experiment-knob data (docs/monitor.md "Knobs"), as a snapshot or a
+/// migration carries it: the values in force, not the options typed.</summary>
+public sealed record LayoutKnobs(int ShadowCacheSpaces, string ShadowSync, bool PtbrTargets, bool DirectSystemCalls, string PageProtection)
+{
+    public static LayoutKnobs Of(Layout layout) => new(layout.ShadowCacheSpaces, NameOf(layout.ShadowSync), layout.PtbrTargets,
+        layout.DirectSystemCalls, layout.PageProtection.Name);
+
+    private static string NameOf(ShadowSync sync) => sync == R4.Monitor.ShadowSync.Invlpg ? "invlpg" : "write-protect";
+
+    /// <summary>Why these knobs cannot be applied (a damaged file), or null.</summary>
+    public string? Problem() =>
+        ShadowCacheSpaces < 1 || ShadowCacheSpaces > MonitorMemoryMap.MaximumAddressSpaces ? $"shadow cache of {ShadowCacheSpaces} spaces"
+        : ShadowSync is not ("invlpg" or "write-protect") ? $"shadow sync '{ShadowSync}'"
+        : !R4.Machine.PageProtection.TryParse(PageProtection, out _) ? $"page protection '{PageProtection}'"
+        : null;
+
+    /// <summary><paramref name="layout"/> with these knobs. Under the layout they were saved
+    /// with, all of them; under another (resume/receive --layout), only the page protection, which
+    /// the guest sees (the monitor's knobs belong to the layout, whose defaults then apply).</summary>
+    public Layout ApplyTo(Layout layout, bool savedLayout)
+    {
+        R4.Machine.PageProtection.TryParse(PageProtection, out var protection);
+        if (!savedLayout || !layout.Monitored) return layout with { PageProtection = protection };
+        return layout with
+        {
+            ShadowCacheSpaces = ShadowCacheSpaces,
+            ShadowSync = ShadowSync == "invlpg" ? R4.Monitor.ShadowSync.Invlpg : R4.Monitor.ShadowSync.WriteProtect,
+            PtbrTargets = PtbrTargets,
+            DirectSystemCalls = DirectSystemCalls,
+            PageProtection = protection,
+        };
+    }
 }
 
 /// <summary>How a disk image is kept in a snapshot.</summary>
@@ -76,6 +116,7 @@ public sealed class GuestSnapshot
             Machine = MachineVariants.Name(machine.Options.Variant),
             SavedByEngine = cpu.Engine.ToString(),
             CreatedUtc = DateTime.UtcNow.ToString("O"),
+            Knobs = LayoutKnobs.Of(guest.Layout),
         };
         var sections = new List<(string, byte[])>
         {
@@ -93,6 +134,8 @@ public sealed class GuestSnapshot
         sections.Add(("DISK", CaptureDisk(machine.Bus.Disk)));
         if (CaptureInputRest(machine.Options) is { } rest)
             sections.Add(("INPT", rest));
+        if (guest.Monitor?.Paravirt is { } paravirt && paravirt != default)
+            sections.Add(("PVIR", CaptureParavirt(paravirt)));
         return SnapshotContainer.Pack(sections);
     }
 
@@ -135,6 +178,29 @@ public sealed class GuestSnapshot
             w.U32(gate.Flags);
         }
         return bytes;
+    }
+
+    private static byte[] CaptureParavirt(ParavirtState state)
+    {
+        var bytes = new byte[ParavirtBytes];
+        var w = new SpanWriter(bytes);
+        w.U32(state.SharedIeAddress);
+        w.U32(state.InterruptDeferred ? 1u : 0u);
+        w.U32(state.TimerOneShot ? 1u : 0u);
+        return bytes;
+    }
+
+    private const int ParavirtBytes = 3 * 4;
+
+    /// <summary>The saved paravirtual state (default when the snapshot has none).</summary>
+    private ParavirtState Paravirt
+    {
+        get
+        {
+            if (!Sections.TryGetValue("PVIR", out var bytes)) return default;
+            var r = new SpanReader(bytes, 0);
+            return new ParavirtState(r.U32(), r.U32() != 0, r.U32() != 0);
+        }
     }
 
     private const int CpuBytes = 4 * Registers.Count + 4 + 4 * ControlRegisters.Count + 8 + 8 + 4 + 8 * Vectors.Count;
@@ -243,6 +309,10 @@ public sealed class GuestSnapshot
             throw new SnapshotFormatException($"{name}: snapshot malformed (CPU or DEVS section of the wrong size)");
         if (DiskSectionProblem(sections["DISK"]) is { } problem)
             throw new SnapshotFormatException($"{name}: snapshot malformed (DISK: {problem})");
+        if (metadata.Knobs?.Problem() is { } knobs)
+            throw new SnapshotFormatException($"{name}: snapshot malformed (META knobs: {knobs})");
+        if (sections.TryGetValue("PVIR", out var paravirt) && paravirt.Length != ParavirtBytes)
+            throw new SnapshotFormatException($"{name}: snapshot malformed (PVIR section of {paravirt.Length} bytes, not {ParavirtBytes})");
         return new GuestSnapshot(metadata, sections);
     }
 
@@ -317,8 +387,7 @@ public sealed class GuestSnapshot
     /// <paramref name="options"/>.Layout). The caller owns the result.</summary>
     public RestoredGuest Restore(RestoreOptions options)
     {
-        if (!Layouts.TryParse(options.Layout ?? Metadata.Layout, out var layout))
-            throw new SnapshotFormatException($"layout '{options.Layout}': give one of {Layouts.Names}");
+        var layout = LayoutFor(Metadata.Layout, Metadata.Knobs, options);
         CostTable costs;
         try { costs = options.Costs ?? CostTable.FromJson(Metadata.CostsJson, "snapshot cost table"); }
         catch (CostTableException e) { throw new SnapshotFormatException($"snapshot malformed ({e.Message})"); }
@@ -346,6 +415,18 @@ public sealed class GuestSnapshot
             if (temporaryDisk is not null) File.Delete(temporaryDisk);
             throw;
         }
+    }
+
+    /// <summary>The layout a saved or migrating guest continues under: the saved one with its knob
+    /// data (<paramref name="knobs"/>; null for a version-2 file), or <paramref name="options"/>.Layout
+    /// with the saved page protection, then the caller's knobs (<see cref="RestoreOptions.Knobs"/>).</summary>
+    internal static Layout LayoutFor(string savedLayout, LayoutKnobs? knobs, RestoreOptions options)
+    {
+        if (!Layouts.TryParse(options.Layout ?? savedLayout, out var layout))
+            throw new SnapshotFormatException($"layout '{options.Layout ?? savedLayout}': give one of {Layouts.Names}");
+        bool saved = string.Equals(layout.Name, savedLayout, StringComparison.OrdinalIgnoreCase);
+        if (knobs is not null) layout = knobs.ApplyTo(layout, saved);
+        return options.Knobs?.Invoke(layout, saved) ?? layout;
     }
 
     /// <summary>The options of a machine that continues a saved or migrating guest.</summary>
@@ -453,7 +534,7 @@ public sealed class GuestSnapshot
                 virtualCpu.Cpl = (int)(control[(int)ControlRegister.Status] & StatusBits.CplMask);
                 for (int c = 0; c < control.Length; c++) virtualCpu.Write((ControlRegister)c, control[c]);
                 gates.CopyTo(virtualCpu.Gates, 0);
-            });
+            }, Paravirt);
         }
         machine.Statistics.Instructions = state.Instret;
         machine.Statistics.Cycles = state.Cycles;
@@ -507,6 +588,10 @@ public sealed record RestoreOptions
     public string? Layout { get; init; }
     public CostTable? Costs { get; init; }
     public string? DiskPath { get; init; }
+    /// <summary>The caller's knobs (r4 resume's and the receiver's options) applied to the layout the
+    /// guest continues under, which already carries the saved knob data; the flag is true when that
+    /// is the layout it was saved under. May throw to refuse a conflict.</summary>
+    public Func<Layout, bool, Layout>? Knobs { get; init; }
     /// <summary>Builds the machine instead of GuestMachine.Create (the hosted monitor's seam).</summary>
     public Func<MachineOptions, Layout, GuestMachine>? CreateMachine { get; init; }
 }

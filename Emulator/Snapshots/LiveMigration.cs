@@ -99,7 +99,8 @@ public static class LiveMigration
     private const int PageBytes = PageBits.PageSize;
     private static readonly JsonSerializerOptions Json = new();
 
-    private sealed record Hello(string Layout, uint GuestRamBytes, string Machine, string CostsJson = "{}", bool HasDisk = false);
+    private sealed record Hello(string Layout, uint GuestRamBytes, string Machine, string CostsJson = "{}", bool HasDisk = false,
+        LayoutKnobs? Knobs = null);
 
     // ---- source ---------------------------------------------------------------------------
 
@@ -118,7 +119,8 @@ public static class LiveMigration
         try
         {
             WriteMessage(stream, (byte)'H', JsonSerializer.SerializeToUtf8Bytes(new Hello(guest.Layout.Name, guest.GuestRamBytes,
-                MachineVariants.Name(guest.Machine.Options.Variant), guest.Cpu.Costs.ToJson(), guest.Machine.Bus.Disk.ImagePath is not null), Json));
+                MachineVariants.Name(guest.Machine.Options.Variant), guest.Cpu.Costs.ToJson(), guest.Machine.Bus.Disk.ImagePath is not null,
+                LayoutKnobs.Of(guest.Layout)), Json));
             var (reply, payload) = ReadMessage(stream);
             if (reply == 'N') throw new MigrationException($"the receiver refused the guest: {Encoding.UTF8.GetString(payload)}");
             if (reply != 'Y') throw new MigrationException($"the receiver answered '{(char)reply}' to the hello");
@@ -249,17 +251,26 @@ public static class LiveMigration
         var hello = JsonSerializer.Deserialize<Hello>(payload, Json) ?? throw new MigrationException("empty hello");
         string? reason = !Layouts.TryParse(options.Layout ?? hello.Layout, out _) ? $"unknown layout '{hello.Layout}'"
             : hello.GuestRamBytes == 0 || hello.GuestRamBytes % PageBytes != 0 ? $"RAM size {hello.GuestRamBytes}"
+            : hello.Knobs?.Problem() is { } knobs ? $"knobs: {knobs}"
             : refuse?.Invoke(hello.Layout, hello.GuestRamBytes);
         if (reason is not null)
         {
             WriteMessage(stream, (byte)'N', Encoding.UTF8.GetBytes(reason));
             throw new MigrationException($"refused the guest: {reason}");
         }
+        Layout layout;
+        try { layout = GuestSnapshot.LayoutFor(hello.Layout, hello.Knobs, options); }
+        catch (Exception e)
+        {
+            // the receiver's own knobs conflict with the guest's (its caller's error, rethrown as it is)
+            try { WriteMessage(stream, (byte)'N', Encoding.UTF8.GetBytes(e.Message)); } catch (IOException) { }
+            throw;
+        }
         // As Xen builds the destination domain before the source stops: the machine is made now
         // and the pages go straight into its RAM, so the downtime holds only the CPU and device
         // state. Not when the guest has a disk (its image is known only with the state) or the
         // console input is a terminal (the state may carry input from a file instead).
-        using var prepared = hello.HasDisk || options.ConsoleInputInteractive ? null : Prepare(hello, options);
+        using var prepared = hello.HasDisk || options.ConsoleInputInteractive ? null : Prepare(hello, layout, options);
         var pages = prepared is null ? new Dictionary<uint, byte[]>() : null;
         WriteMessage(stream, (byte)'Y', []);
         while (true)
@@ -329,15 +340,14 @@ public static class LiveMigration
         }
     }
 
-    private static PreparedGuest Prepare(Hello hello, RestoreOptions options)
+    private static PreparedGuest Prepare(Hello hello, Layout layout, RestoreOptions options)
     {
-        Layouts.TryParse(options.Layout ?? hello.Layout, out var layout);
         CostTable costs;
         try { costs = options.Costs ?? CostTable.FromJson(hello.CostsJson, "migration cost table"); }
         catch (CostTableException e) { throw new MigrationException($"the source's cost table: {e.Message}"); }
         var input = new ForwardingInput();
         var machineOptions = GuestSnapshot.MachineOptionsFor(options, hello.GuestRamBytes, costs, hello.Machine, input, interactive: false, diskPath: null);
-        var guest = options.CreateMachine?.Invoke(machineOptions, layout!) ?? GuestMachine.Create(machineOptions, layout!);
+        var guest = options.CreateMachine?.Invoke(machineOptions, layout) ?? GuestMachine.Create(machineOptions, layout);
         try
         {
             // A rehearsal while the source still runs its guest: the restore path's code is

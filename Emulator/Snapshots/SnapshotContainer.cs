@@ -19,7 +19,12 @@ public static class SnapshotContainer
 {
     /// <summary>"R4SNAP" then CR LF SUB NUL: a text transfer or a truncating tool damages it visibly.</summary>
     public static ReadOnlySpan<byte> Magic => "R4SNAP\r\n\x1a\0"u8;
-    public const uint FormatVersion = 2;   // 2: pages carry a filter byte (SparsePages)
+    public const uint FormatVersion = 3;   // 2: pages carry a filter byte (SparsePages); 3: META's Knobs and the PVIR section
+    /// <summary>The oldest version still read: a version-2 file has no knob data nor paravirtual
+    /// state, and is continued under its layout's defaults (what every version-2 writer but an
+    /// experiment-knob run used). An r4 before version 3 refuses a version-3 file by its version,
+    /// rather than dropping the knobs it would not understand.</summary>
+    public const uint OldestReadableVersion = 2;
     private const int HeaderBytes = 10 + 4 + 4 + 8;   // magic, version, section count, payload length
     private const int ChecksumBytes = 32;
     private const int SectionHeaderBytes = 4 + 8;
@@ -56,8 +61,8 @@ public static class SnapshotContainer
         if (file.Length < HeaderBytes + ChecksumBytes)
             throw new SnapshotFormatException($"{name}: snapshot cut short ({file.Length} bytes, the header alone needs {HeaderBytes + ChecksumBytes})");
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(file[10..]);
-        if (version != FormatVersion)
-            throw new SnapshotFormatException($"{name}: snapshot format version {version}; this r4 reads version {FormatVersion} only");
+        if (version < OldestReadableVersion || version > FormatVersion)
+            throw new SnapshotFormatException($"{name}: snapshot format version {version}; this r4 reads versions {OldestReadableVersion} to {FormatVersion}");
         long payload = BinaryPrimitives.ReadInt64LittleEndian(file[18..]);
         // Compared before adding: a payload length near long.MaxValue must not wrap around.
         if (payload < 0 || payload > file.Length - HeaderBytes - ChecksumBytes)

@@ -46,9 +46,11 @@ public class MigrationTests
         Engine = engine,
     };
 
-    /// <summary>Migrates at <paramref name="at"/> from <paramref name="sourceEngine"/> to <paramref name="receiverEngine"/>.</summary>
-    private static (GuestOutcome Outcome, byte[] SourceOutput, MigrationReport Report) Migrate(Layout layout, ulong at,
-        ExecutionEngine sourceEngine, ExecutionEngine receiverEngine, MigrationSettings? settings = null)
+    /// <summary>Migrates at <paramref name="at"/> from <paramref name="sourceEngine"/> to <paramref name="receiverEngine"/>
+    /// (the teaching kernel, or <paramref name="image"/>; the receiver takes the layout and knobs the source sends).</summary>
+    internal static (GuestOutcome Outcome, byte[] SourceOutput, MigrationReport Report) Migrate(Layout layout, ulong at,
+        ExecutionEngine sourceEngine, ExecutionEngine receiverEngine, MigrationSettings? settings = null, ProgramImage? image = null,
+        Action<GuestMachine, GuestMachine>? atReceipt = null)
     {
         var (sourceEnd, receiverEnd) = LoopbackPair();
         using var _s = sourceEnd;
@@ -56,7 +58,7 @@ public class MigrationTests
         using var sourceOutput = new MemoryStream();
         using var receiverOutput = new MemoryStream();
         using var source = GuestMachine.Create(Options(sourceOutput, sourceEngine), layout);
-        source.Load(Kernel.Value);
+        source.Load(image ?? Kernel.Value);
         Assert.Equal(StopReason.InstructionLimit, source.Run(at).Reason);
         var receiving = Task.Run(() => LiveMigration.Receive(receiverEnd, new RestoreOptions
         {
@@ -70,6 +72,7 @@ public class MigrationTests
         Assert.True(report.Completed);
         Assert.NotNull(restored);
         Assert.Equal(report.InstretAtStop, restored.Guest.Cpu.Instret);
+        atReceipt?.Invoke(source, restored.Guest);
         var result = restored.Guest.Run(SnapshotHarness.Budget - restored.Guest.Cpu.Instret);
         return (new GuestOutcome(receiverOutput.ToArray(), result, restored.Guest.CaptureState()), sourceOutput.ToArray(), report);
     }
