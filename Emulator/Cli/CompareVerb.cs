@@ -71,6 +71,12 @@ public sealed class CompareVerb : IDefinesSymbols
     [Option("direct-syscalls", HelpText = "Monitor knob: on|off, system calls enter the guest kernel through direct gates in hardware, or each through the monitor (lguest's and Xen's trap-table fast path; ring012/ring013/bt; default on).")]
     public string? DirectSyscalls { get; set; }
 
+    [Option("page-protection", HelpText = MonitorKnobs.PageProtectionHelp)]
+    public string? PageProtection { get; set; }
+
+    [Option("allow-unsafe-protection", HelpText = MonitorKnobs.AllowUnsafeProtectionHelp)]
+    public bool AllowUnsafeProtection { get; set; }
+
     [Option("machine", Default = "r4", HelpText = "The machine: r4 (as specified) or x86-flaw (an iret at ring > 0 that would change IE leaves it alone instead of #GP, like x86 popf; spec §11.5).")]
     public string Machine { get; set; } = "r4";
 
@@ -247,7 +253,7 @@ public sealed class CompareVerb : IDefinesSymbols
                 throw new UserError($"--layouts {layoutList}: '{name}' is not a layout; give some of {Layouts.Names.Replace('|', ',')}", ExitCodes.Usage);
             if (layouts.Any(l => l.Name == layout.Name) && !Type1)
                 throw new UserError($"--layouts {layoutList}: '{name}' is given twice", ExitCodes.Usage);
-            layouts.Add(new MonitorKnobs(ShadowCache, ShadowSync, PtbrTargets, DirectSyscalls).Apply(layout));
+            layouts.Add(new MonitorKnobs(ShadowCache, ShadowSync, PtbrTargets, DirectSyscalls, PageProtection, AllowUnsafeProtection).Apply(layout));
         }
         if (layouts.Count == 0)
             throw new UserError($"--layouts '{LayoutList}': give at least one of {Layouts.Names.Replace('|', ',')}", ExitCodes.Usage);

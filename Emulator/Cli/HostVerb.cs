@@ -38,6 +38,12 @@ public sealed class HostVerb : IDefinesSymbols
     [Option("ptbr-targets", HelpText = "Monitor knob for every guest: on|off, ptbr writes to cached spaces complete without an exit (ring012/ring013; default on).")]
     public string? PtbrTargets { get; set; }
 
+    [Option("page-protection", HelpText = MonitorKnobs.PageProtectionHelp)]
+    public string? PageProtection { get; set; }
+
+    [Option("allow-unsafe-protection", HelpText = MonitorKnobs.AllowUnsafeProtectionHelp)]
+    public bool AllowUnsafeProtection { get; set; }
+
     [Option("layouts", HelpText = "One layout per guest, comma-separated (e.g. ring012,ring3,ring013); overrides --layout.")]
     public string? LayoutList { get; set; }
 
@@ -255,7 +261,7 @@ public sealed class HostVerb : IDefinesSymbols
             throw new UserError($"{option} {name}: give one of {names}", ExitCodes.Usage);
         if (!layout.Monitored)
             throw new UserError($"{option} {name}: every guest of a Type 1 machine runs under the monitor; give one of {names} (run a native guest alone with r4 run)", ExitCodes.Usage);
-        return new MonitorKnobs(ShadowCache, ShadowSync, PtbrTargets).Apply(layout);
+        return new MonitorKnobs(ShadowCache, ShadowSync, PtbrTargets, PageProtection: PageProtection, AllowUnsafeProtection: AllowUnsafeProtection).Apply(layout);
     }
 
     private List<PlannedGuest> PlanFromFlags()

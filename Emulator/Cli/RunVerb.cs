@@ -67,6 +67,12 @@ public sealed class RunVerb : IDefinesSymbols
     [Option("direct-syscalls", HelpText = "Monitor knob: on|off, system calls enter the guest kernel through direct gates in hardware, or each through the monitor (lguest's and Xen's trap-table fast path; ring012/ring013/bt; default on).")]
     public string? DirectSyscalls { get; set; }
 
+    [Option("page-protection", HelpText = MonitorKnobs.PageProtectionHelp)]
+    public string? PageProtection { get; set; }
+
+    [Option("allow-unsafe-protection", HelpText = MonitorKnobs.AllowUnsafeProtectionHelp)]
+    public bool AllowUnsafeProtection { get; set; }
+
     [Option("machine", Default = "r4", HelpText = "The machine: r4 (as specified) or x86-flaw (an iret at ring > 0 that would change IE leaves it alone instead of #GP, like x86 popf; spec §11.5).")]
     public string Machine { get; set; } = "r4";
     [Option("hosted", HelpText = "Run as a hosted (Type 2) VM: device exits go through a world switch to a user-level part that serves them with host calls (docs/hosted.md).")]
@@ -126,7 +132,7 @@ public sealed class RunVerb : IDefinesSymbols
         if (!Layouts.TryParse(Layout, out var layout))
             throw new UserError($"--layout {Layout}: give one of {Layouts.Names}", ExitCodes.Usage);
         var variant = ParseMachine(Machine);
-        layout = new MonitorKnobs(ShadowCache, ShadowSync, PtbrTargets, DirectSyscalls).Apply(layout);
+        layout = new MonitorKnobs(ShadowCache, ShadowSync, PtbrTargets, DirectSyscalls, PageProtection, AllowUnsafeProtection).Apply(layout);
         var costs = CostTable.Default;
         if (Costs is not null)
         {

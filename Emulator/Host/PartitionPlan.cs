@@ -54,7 +54,8 @@ public sealed class PartitionPlan
                 throw new HostConfigurationException(
                     $"{who}: its partition ({Size(guest.RamBytes)}) and monitor area ({Size(reserve)}) at machine-physical 0x{next:x8} end at 0x{end:x8}, past the machine's {Size(limit)} of RAM" +
                     $" (all {guests.Count} guests need {Size(Needed(guests))})");
-            maps.Add(new MonitorMemoryMap(guest.RamBytes, guest.Layout.ViewCount, PoolPages(guest), AddressSpaces(guest), partitionBase: (uint)next));
+            maps.Add(new MonitorMemoryMap(guest.RamBytes, guest.Layout.ViewCount, PoolPages(guest), AddressSpaces(guest), partitionBase: (uint)next,
+                monitorWindow: guest.Layout.MonitorWindow));
             next = end;
         }
         CheckDisk(guests, diskSectors);
@@ -66,9 +67,10 @@ public sealed class PartitionPlan
         guests.Aggregate(0UL, (sum, g) => sum + g.RamBytes + ReserveBytes(g));
 
     /// <summary>The monitor's area of a guest, as MonitorMemoryMap lays it out: the shadow vector
-    /// table, one directory per view and cached address space, the pool (for hw: the nested tables).</summary>
+    /// table, the window's table (Layout.MonitorWindow), one directory per view and cached address
+    /// space, the pool (for hw: the nested tables).</summary>
     private static ulong ReserveBytes(GuestSpec guest) =>
-        (ulong)(1 + guest.Layout.ViewCount * AddressSpaces(guest) + PoolPages(guest)) * PageBits.PageSize;
+        (ulong)(1 + (guest.Layout.MonitorWindow ? 1 : 0) + guest.Layout.ViewCount * AddressSpaces(guest) + PoolPages(guest)) * PageBits.PageSize;
 
     /// <summary>The shadow-table cache's address spaces (Layout.ShadowCacheSpaces), as GuestMachine lays a solo guest out.</summary>
     private static int AddressSpaces(GuestSpec guest) => guest.Layout.ShadowCacheSpaces;

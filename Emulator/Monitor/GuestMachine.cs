@@ -39,12 +39,16 @@ public sealed class GuestMachine : IDisposable
     public static GuestMachine Create(MachineOptions options, Layout layout, int shadowPoolPages = MonitorMemoryMap.DefaultPoolPages)
     {
         if (!layout.Monitored)
-            return new GuestMachine(layout, new R4Machine(options), options.MemoryBytes, null);
+        {
+            var bare = new R4Machine(options);
+            bare.Cpu.Mmu.Protection = layout.PageProtection;
+            return new GuestMachine(layout, bare, options.MemoryBytes, null);
+        }
         // hw keeps nested tables (one per 4 MiB of guest RAM) where the others keep the shadow pool
         int poolPages = layout.HardwareAssisted
             ? Math.Max(MonitorMemoryMap.MinimumPoolPages, VirtualMachineMonitor.NestedTablesFor(options.MemoryBytes))
             : shadowPoolPages;
-        var map = new MonitorMemoryMap(options.MemoryBytes, layout.ViewCount, poolPages, layout.ShadowCacheSpaces);
+        var map = new MonitorMemoryMap(options.MemoryBytes, layout.ViewCount, poolPages, layout.ShadowCacheSpaces, monitorWindow: layout.MonitorWindow);
         PartitionDma? dma = null;
         var machine = new R4Machine(options, map.MachineRamBytes, memory => dma = new PartitionDma(memory, map.GuestRamBytes));
         try

@@ -35,8 +35,9 @@ public static class GuestPageWalk
     /// <paramref name="access"/> by code in (virtual) ring <paramref name="cpl"/>.</summary>
     /// <param name="readPhysicalWord">Reads an aligned word of guest-physical memory; only
     /// called for addresses inside the partition.</param>
+    /// <param name="protection">The machine's page-protection rule (spec §6's ring rule when null).</param>
     public static GuestTranslation Translate(uint ptbr, uint virtualAddress, int cpl, AccessKind access,
-        uint guestRamBytes, Func<uint, uint> readPhysicalWord)
+        uint guestRamBytes, Func<uint, uint> readPhysicalWord, PageProtection? protection = null)
     {
         if ((ptbr & PageBits.PtbrEnable) == 0)
         {
@@ -67,7 +68,7 @@ public static class GuestPageWalk
             return new(WalkOutcome.PageFault, 0, entry, accessBits);
 
         int pageRing = (int)((entry & PageBits.RingMask) >> PageBits.RingShift);
-        bool ringViolation = cpl > pageRing;
+        bool ringViolation = !(protection ?? PageProtection.Rings).Allows(cpl, pageRing);
         bool permissionViolation = access switch
         {
             AccessKind.Write => (entry & PageBits.Writable) == 0,

@@ -4,6 +4,7 @@
 // through the monitor (and switches shadow views). The monitor reads these fields; it never
 // asks which layout it runs under.
 using R4.Isa;
+using R4.Machine;
 
 namespace R4.Monitor;
 
@@ -89,6 +90,23 @@ public sealed record Layout
     /// ring separates guest kernel from guest user (not ring3).</summary>
     public bool PtbrTargets { get; init; }
 
+    /// <summary>The machine's page-protection rule under this layout (knob --page-protection): spec
+    /// §6's ring rule, or x86-64's user/supervisor rule, under which rings 0-2 are alike.</summary>
+    public PageProtection PageProtection { get; init; } = PageProtection.Rings;
+
+    /// <summary>The monitor maps its own area (shadow vector table, window table, shadow directories
+    /// and tables) into every shadow address space at <see cref="MonitorMemoryMap.WindowVirtualAddress"/>,
+    /// supervisor-only (page ring 0), where a monitor that runs in the guest's address space keeps
+    /// itself (Xen's hypervisor hole, VMware's and lguest's switcher pages). A guest that maps that
+    /// region itself takes it over in that address space.</summary>
+    public bool MonitorWindow { get; init; }
+
+    /// <summary>True when guest kernel code could read and write the monitor's window: it runs in a
+    /// real ring other than 0 that the page-protection rule admits to ring-0 pages (ring012, ring013
+    /// and bt under user/supervisor protection — why Xen on x86-64 moved guest kernels to ring 3).</summary>
+    public bool MonitorReachableFromGuestKernel =>
+        MonitorWindow && RealRingOfVirtual[0] > 0 && PageProtection.Allows(RealRingOfVirtual[0], 0);
+
     /// <summary>True when the layout has a real ring for virtual ring <paramref name="virtualRing"/>.</summary>
     public bool HostsVirtualRing(int virtualRing) => RealRingOfVirtual[virtualRing] >= 0;
 
@@ -107,7 +125,7 @@ public sealed record Layout
     /// <summary>Whether a guest page of ring <paramref name="guestPageRing"/> appears in view
     /// <paramref name="view"/> at all. With a single view every page appears and the shadow
     /// entry's ring field does the separating.</summary>
-    public bool ViewShowsPage(int view, int guestPageRing) => !TransitionsSwitchViews || view <= guestPageRing;
+    public bool ViewShowsPage(int view, int guestPageRing) => !TransitionsSwitchViews || PageProtection.Allows(view, guestPageRing);
 
     /// <summary>DPL of the real gate for a guest gate of DPL <paramref name="guestDpl"/>: the
     /// highest real ring r such that every guest ring hosted at a real ring &lt;= r may itself
@@ -180,6 +198,7 @@ public static class Layouts
         ShadowCacheSpaces = DefaultShadowCacheSpaces,
         ShadowSync = ShadowSync.WriteProtect,
         PtbrTargets = true,
+        MonitorWindow = true,
         Summary = "guest kernel in ring 1, user in ring 2; system calls and their iret in hardware",
     };
 
@@ -198,6 +217,7 @@ public static class Layouts
         ShadowCacheSpaces = DefaultShadowCacheSpaces,
         ShadowSync = ShadowSync.WriteProtect,
         PtbrTargets = true,
+        MonitorWindow = true,
         Summary = "guest kernel in ring 1, user in ring 3; system calls and their iret in hardware",
     };
 
@@ -216,6 +236,7 @@ public static class Layouts
         GuestRingMapEmulated = true,
         ShadowCacheSpaces = DefaultShadowCacheSpaces,
         ShadowSync = ShadowSync.WriteProtect,
+        MonitorWindow = true,
         Summary = "guest kernel and user in ring 3; every transition through the monitor, kernel/user shadow views",
     };
 
@@ -234,6 +255,7 @@ public static class Layouts
         TransitionsSwitchViews = false,
         GuestRingMapEmulated = false,
         TranslatedRealRings = [1],
+        MonitorWindow = true,
         Summary = "binary translation: guest kernel in ring 1 runs translated (each sensitive instruction a call into the monitor), user in ring 3 unchanged",
     };
 

@@ -5,7 +5,9 @@
 // tables never map anything outside [B, B + G), so no guest access (direct or by DMA) can
 // reach this area or another partition.
 //   B + G + 0          the shadow vector table (64 real gates, 512 bytes, one page)
-//   B + G + 4 KiB      one shadow page directory per view (1 or 4 pages) for each address
+//   B + G + 4 KiB      with a monitor window (Layout.MonitorWindow): the window's page table,
+//                      which maps this whole area, ring 0, at virtual 0xFFC00000 in every shadow
+//   then               one shadow page directory per view (1 or 4 pages) for each address
 //                      space of the shadow-table cache (Layout.ShadowCacheSpaces)
 //   then               the pool of shadow page tables
 using R4.Isa;
@@ -23,8 +25,10 @@ public sealed record MonitorMemoryMap
     /// read spanning two pages, a direct gate's handler), and a fill must not evict them.</summary>
     public const int MinimumPoolPages = 4;
 
-    public MonitorMemoryMap(uint guestRamBytes, int viewCount, int poolPages = DefaultPoolPages, int addressSpaces = 1, uint partitionBase = 0)
+    public MonitorMemoryMap(uint guestRamBytes, int viewCount, int poolPages = DefaultPoolPages, int addressSpaces = 1, uint partitionBase = 0,
+        bool monitorWindow = false)
     {
+        HasWindow = monitorWindow;
         if (partitionBase % PageBits.PageSize != 0)
             throw new ArgumentOutOfRangeException(nameof(partitionBase), partitionBase, "a partition starts on a 4 KiB boundary");
         if (guestRamBytes == 0 || guestRamBytes % PageBits.PageSize != 0)
@@ -38,7 +42,7 @@ public sealed record MonitorMemoryMap
         PoolPages = poolPages;
         AddressSpaces = addressSpaces;
         PartitionBase = partitionBase;
-        ulong end = (ulong)partitionBase + guestRamBytes + (ulong)(1 + viewCount * addressSpaces + poolPages) * PageBits.PageSize;
+        ulong end = (ulong)partitionBase + guestRamBytes + (ulong)(1 + WindowTablePages + viewCount * addressSpaces + poolPages) * PageBits.PageSize;
         if (end > uint.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(guestRamBytes), guestRamBytes, "guest RAM too large to leave room for the monitor");
     }
@@ -61,14 +65,29 @@ public sealed record MonitorMemoryMap
     /// <summary>Where the monitor's own area starts: right above the partition.</summary>
     public uint MonitorAreaAddress => PartitionBase + GuestRamBytes;
     public uint GateTableAddress => MonitorAreaAddress;
+
+    /// <summary>The monitor's window (Layout.MonitorWindow): its area mapped supervisor-only into
+    /// every shadow address space at <see cref="WindowVirtualAddress"/>, the top 4 MiB.</summary>
+    public bool HasWindow { get; }
+    /// <summary>Where the window shows the monitor's area: the last directory slot (Xen kept its
+    /// hypervisor at the top of every address space too).</summary>
+    public const uint WindowVirtualAddress = 0xFFC00000;
+    public const int WindowDirectoryIndex = (int)(WindowVirtualAddress >> 22);
+    private int WindowTablePages => HasWindow ? 1 : 0;
+    /// <summary>The window's page table (with a window), right after the gate table.</summary>
+    public uint WindowTableAddress => MonitorAreaAddress + PageBits.PageSize;
+    /// <summary>Pages of the monitor's area the window shows (at most one table's worth).</summary>
+    public int WindowPages => (int)Math.Min(1024, ReservedBytes / PageBits.PageSize);
+    /// <summary>The window's virtual address of monitor-area address <paramref name="machineAddress"/>.</summary>
+    public uint WindowAddressOf(uint machineAddress) => WindowVirtualAddress + (machineAddress - MonitorAreaAddress);
     /// <summary>The shadow directory of view <paramref name="view"/> of the first cached address space.</summary>
     public uint DirectoryAddress(int view) => DirectoryAddress(0, view);
-    public uint DirectoryAddress(int space, int view) => MonitorAreaAddress + (uint)(1 + space * ViewCount + view) * PageBits.PageSize;
+    public uint DirectoryAddress(int space, int view) => MonitorAreaAddress + (uint)(1 + WindowTablePages + space * ViewCount + view) * PageBits.PageSize;
     public uint PoolAddress => DirectoryAddress(AddressSpaces, 0);
     public uint PoolPageAddress(int index) => PoolAddress + (uint)index * PageBits.PageSize;
 
     /// <summary>Bytes the monitor reserves above the guest.</summary>
-    public uint ReservedBytes => (uint)(1 + ViewCount * AddressSpaces + PoolPages) * PageBits.PageSize;
+    public uint ReservedBytes => (uint)(1 + WindowTablePages + ViewCount * AddressSpaces + PoolPages) * PageBits.PageSize;
 
     /// <summary>The end of this guest's slot (partition plus the monitor's reserve): the
     /// machine's RAM size when the partition starts at 0.</summary>

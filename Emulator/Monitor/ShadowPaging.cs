@@ -16,6 +16,10 @@
 //    ShadowCacheSpaces guest ptbr values, so a ptbr write back to one of them is a lookup.
 // A shared pool of shadow page tables serves every cached space; when it runs out, every
 // shadow is dropped and refilled lazily.
+// With a monitor window (Layout.MonitorWindow) every directory's last slot, while the guest maps
+// nothing there, holds the window: a table mapping the monitor's own area, ring 0 (supervisor
+// only). An "empty" directory is therefore one that holds only the window; a guest mapping in the
+// window's region replaces it in that space, and dropping the region brings the window back.
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using R4.Isa;
@@ -178,6 +182,7 @@ public sealed class ShadowPaging
         CurrentSpace = 0;
         _spaceValid[0] = true;
         _pinnedFrame = NoFrame;
+        WriteWindowTable();
         DropAll();
         SpacesVersion++;
     }
@@ -259,7 +264,7 @@ public sealed class ShadowPaging
         int directoryIndex = (int)(virtualAddress >> 22);
         uint directoryEntryAddress = _map.DirectoryAddress(space, view) + (uint)directoryIndex * 4;
         uint directoryEntry = ReadWord(directoryEntryAddress);
-        if ((directoryEntry & PageBits.Present) == 0)
+        if (!IsPoolTable(directoryEntry))
         {
             if (_freeTables.Count == 0)
             {
@@ -287,7 +292,7 @@ public sealed class ShadowPaging
         for (int view = 0; view < _map.ViewCount; view++)
         {
             uint directoryEntry = ReadWord(_map.DirectoryAddress(CurrentSpace, view) + (virtualAddress >> 22) * 4);
-            if ((directoryEntry & PageBits.Present) == 0) continue;
+            if (!IsPoolTable(directoryEntry)) continue;
             WriteWord(TableEntryAddress(directoryEntry, virtualAddress), 0);
         }
     }
@@ -299,7 +304,7 @@ public sealed class ShadowPaging
         for (int s = 0; s < _map.AddressSpaces; s++)
         {
             for (int view = 0; view < _map.ViewCount; view++)
-                ZeroPage(_map.DirectoryAddress(s, view));
+                ClearDirectory(_map.DirectoryAddress(s, view));
             Array.Clear(_guestTableOf[s]);
             if (s != CurrentSpace && _spaceValid[s])
             {
@@ -350,7 +355,7 @@ public sealed class ShadowPaging
             for (int view = 0; view < _map.ViewCount; view++)
             {
                 uint directoryEntry = ReadWord(_map.DirectoryAddress(space, view) + (uint)directoryIndex * 4);
-                if ((directoryEntry & PageBits.Present) == 0) continue;
+                if (!IsPoolTable(directoryEntry)) continue;
                 WriteWord(TableEntryAddress(directoryEntry, virtualAddress), ShadowEntryOfGuestEntry(guestEntry, view));
                 Fills++;
             }
@@ -463,9 +468,9 @@ public sealed class ShadowPaging
             for (int i = 0; i < EntriesPerTable; i++)
             {
                 uint entry = ReadWord(directory + (uint)i * 4);
-                if ((entry & PageBits.Present) != 0) FreeTable(entry);
+                if (IsPoolTable(entry)) FreeTable(entry);
             }
-            ZeroPage(directory);
+            ClearDirectory(directory);
         }
         foreach (var (frame, users) in _protected.ToArray())
         {
@@ -482,9 +487,9 @@ public sealed class ShadowPaging
         {
             uint directoryEntryAddress = _map.DirectoryAddress(space, view) + (uint)directoryIndex * 4;
             uint entry = ReadWord(directoryEntryAddress);
-            if ((entry & PageBits.Present) == 0) continue;
+            if (!IsPoolTable(entry)) continue;
             FreeTable(entry);
-            WriteWord(directoryEntryAddress, 0);
+            WriteWord(directoryEntryAddress, EmptyDirectoryEntry(directoryIndex));
         }
         uint table = _guestTableOf[space][directoryIndex];
         _guestTableOf[space][directoryIndex] = 0;
@@ -504,6 +509,37 @@ public sealed class ShadowPaging
         _tableInUse[table] = false;
         _tablesInUse--;
         _freeTables.Push(table);
+    }
+
+    // ---- the monitor's window ---------------------------------------------------------------
+
+    /// <summary>What a directory slot holds when the guest maps nothing there: the window's table
+    /// in the window's slot (with a window), else nothing.</summary>
+    private uint EmptyDirectoryEntry(int directoryIndex) =>
+        _map.HasWindow && directoryIndex == MonitorMemoryMap.WindowDirectoryIndex ? _map.WindowTableAddress | PageBits.Present : 0;
+
+    /// <summary>True for a directory entry that points at a shadow table of the pool (not the window's).</summary>
+    private bool IsPoolTable(uint directoryEntry) =>
+        (directoryEntry & PageBits.Present) != 0 && (!_map.HasWindow || (directoryEntry & PageBits.FrameMask) != _map.WindowTableAddress);
+
+    /// <summary>Empties a shadow directory: nothing but the window.</summary>
+    private void ClearDirectory(uint directoryAddress)
+    {
+        ZeroPage(directoryAddress);
+        if (_map.HasWindow)
+            WriteWord(directoryAddress + MonitorMemoryMap.WindowDirectoryIndex * 4, EmptyDirectoryEntry(MonitorMemoryMap.WindowDirectoryIndex));
+    }
+
+    /// <summary>The window's table: every page of the monitor's area, writable, ring 0 — reachable by
+    /// no real ring above 0 under spec §6's ring rule, but by rings 1 and 2 under user/supervisor
+    /// protection (docs/monitor.md "Page protection and the monitor's window").</summary>
+    private void WriteWindowTable()
+    {
+        if (!_map.HasWindow) return;
+        ZeroPage(_map.WindowTableAddress);
+        for (int page = 0; page < _map.WindowPages; page++)
+            WriteWord(_map.WindowTableAddress + (uint)page * 4,
+                (_map.MonitorAreaAddress + (uint)page * PageBits.PageSize) | PageBits.Present | PageBits.Writable);
     }
 
     private static uint TableEntryAddress(uint directoryEntry, uint virtualAddress) =>

@@ -42,6 +42,7 @@ public sealed partial class VirtualMachineMonitor
     {
         if (TryDeferInterrupt(vector)) return;
         CountExit(ExitCause.Interrupt);
+        StopTimerOnTick(vector);
         Deliver(vector, 0, savedPc, TrapOrigin.External, savedPc, context: null);
     }
 

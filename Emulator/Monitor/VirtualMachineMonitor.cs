@@ -35,6 +35,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         Layout = layout;
         Map = map;
         Exits = new ExitAccounting(cpu.Costs);
+        cpu.Mmu.Protection = layout.PageProtection;
         Shadow = new ShadowPaging(cpu.Memory, layout, map)
         {
             InvalidateRealPage = cpu.InvalidatePage,
@@ -113,6 +114,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         // guest shares none until it asks again (docs/monitor.md)
         _sharedIeAddress = 0;
         _interruptDeferred = false;
+        _timerOneShot = false;
         VectorTable.SharedInterruptFlag = false;
         Shadow.Reset();
         // A restored guest may already run in an address space: the shadow cache keys it by
@@ -310,7 +312,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     // ---- the guest's memory, through the guest's own tables ---------------------------------
 
     private GuestTranslation Walk(uint virtualAddress, int ring, AccessKind access) =>
-        GuestPageWalk.Translate(Guest.Ptbr, virtualAddress, ring, access, Map.GuestRamBytes, ReadGuestPhysical);
+        GuestPageWalk.Translate(Guest.Ptbr, virtualAddress, ring, access, Map.GuestRamBytes, ReadGuestPhysical, Layout.PageProtection);
 
     /// <summary>Reads a guest-physical word (inside the partition: the guest walk checked it).</summary>
     private uint ReadGuestPhysical(uint physicalAddress)

@@ -167,15 +167,15 @@ public sealed class CompareCliTests : IDisposable
 
     private const string CsvHeader =
         "guest,layout,stop,instructions,cycles,cycle_slowdown,host_ms_median,host_ms_min,host_ms_max,host_slowdown,host_slowdown_ci95," +
-        "exits,exits_per_1k_instructions,page_table_switches,tlb_flushes,tlb_misses,exits_by_cause";
+        "exits,exits_per_1k_instructions,page_table_switches,tlb_flushes,tlb_misses,exits_by_cause,exit_cycles_by_cause";
 
     /// <summary>The deterministic columns of nullcall with N=2: everything but the host_* columns.</summary>
     private static readonly string[] ExpectedRows =
     [
-        "nullcall,native,exit 0,1820,3609,1.000|0,0.00,0,1,4,-",
-        "nullcall,ring012,exit 0,1820,27149,7.523|49,26.92,0,2,16,mtcr=12 out=29 shadowFill=8 tlbFlush=1 shadowCacheMiss=1",
-        "nullcall,ring013,exit 0,1820,27149,7.523|49,26.92,0,2,16,mtcr=12 out=29 shadowFill=8 tlbFlush=1 shadowCacheMiss=1",
-        "nullcall,ring3,exit 0,1820,34789,9.640|63,34.62,12,14,38,mtcr=12 out=29 iret=6 syscall=6 shadowFill=10 pageTableSwitch=12 tlbFlush=1 shadowCacheMiss=1",
+        "nullcall,native,exit 0,1820,3609,1.000|0,0.00,0,1,4,-,-",
+        "nullcall,ring012,exit 0,1820,27149,7.523|49,26.92,0,2,16,mtcr=12 out=29 shadowFill=8 tlbFlush=1 shadowCacheMiss=1,mtcr=5400 out=13050 shadowFill=4800",
+        "nullcall,ring013,exit 0,1820,27149,7.523|49,26.92,0,2,16,mtcr=12 out=29 shadowFill=8 tlbFlush=1 shadowCacheMiss=1,mtcr=5400 out=13050 shadowFill=4800",
+        "nullcall,ring3,exit 0,1820,34789,9.640|63,34.62,12,14,38,mtcr=12 out=29 iret=6 syscall=6 shadowFill=10 pageTableSwitch=12 tlbFlush=1 shadowCacheMiss=1,mtcr=5400 out=13050 iret=2700 syscall=2700 shadowFill=6000",
     ];
 
     [Fact]
@@ -189,7 +189,7 @@ public sealed class CompareCliTests : IDisposable
         var rows = lines.Skip(1).Select(line =>
         {
             var cells = line.Split(',');
-            Assert.Equal(17, cells.Length);
+            Assert.Equal(18, cells.Length);
             Assert.All(cells[6..10], cell => Assert.Matches(@"^\d+\.\d\d$", cell));   // host time: present, not compared
             Assert.Equal("-", cells[10]);   // one sample: no confidence interval
             return string.Join(",", cells[..6]) + "|" + string.Join(",", cells[11..]);
@@ -205,9 +205,9 @@ public sealed class CompareCliTests : IDisposable
         var lines = table.Stdout.TrimEnd('\n').Split('\n');
         Assert.Equal(6, lines.Length);
         Assert.Equal(["guest", "layout", "stop", "instructions", "cycles", "×", "cycles", "host", "ms", "min", "max", "×", "host", "×", "host", "95%", "CI", "exits",
-                      "exits/1k", "instr", "PT", "switches", "TLB", "flushes", "TLB", "misses", "exits", "by", "cause"],
+                      "exits/1k", "instr", "PT", "switches", "TLB", "flushes", "TLB", "misses", "exits", "by", "cause", "exit", "cycles", "by", "cause"],
             lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Matches(@"^nullcall +ring3 +exit 0 +1820 +34789 +9\.640 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +- +63 +34\.62 +12 +14 +38 +mtcr=12 out=29 iret=6 syscall=6 shadowFill=10 pageTableSwitch=12 tlbFlush=1 shadowCacheMiss=1$", lines[5]);
+        Assert.Matches(@"^nullcall +ring3 +exit 0 +1820 +34789 +9\.640 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +- +63 +34\.62 +12 +14 +38 +mtcr=12 out=29 iret=6 syscall=6 shadowFill=10 pageTableSwitch=12 tlbFlush=1 shadowCacheMiss=1 +mtcr=5400 out=13050 iret=2700 syscall=2700 shadowFill=6000$", lines[5]);
 
         var markdown = CompareNullCall("--format", "markdown");
         var parts = markdown.Stdout.Split("\n\n");
@@ -219,9 +219,10 @@ public sealed class CompareCliTests : IDisposable
         Assert.Matches(@"^\| nullcall \| 1820 \| 3609 \| [\d.]+ \| 7\.52 \| 7\.52 \| 9\.64 \| [\d.]+ \| [\d.]+ \| [\d.]+ \| 26\.92 \| 26\.92 \| 34\.62 \|$", summary[2]);
         var rows = parts[1].TrimEnd('\n').Split('\n');
         Assert.Equal(6, rows.Length);
-        Assert.All(rows, row => Assert.Equal(17, row.Count(c => c == '|')));
+        Assert.All(rows, row => Assert.Equal(18, row.Count(c => c == '|')));
         Assert.Matches(@"^\| -+ \| -+ \| -+ \| -+: \|", rows[1]);
         Assert.Matches(@"^\| nullcall \| native  \| exit 0 \| +1820 \| +3609 \| +1\.000 \|", rows[2]);
+        Assert.EndsWith("| mtcr=5400 out=13050 iret=2700 syscall=2700 shadowFill=6000 |", rows[5]);   // cycles per exit cause
     }
 
     [Fact]

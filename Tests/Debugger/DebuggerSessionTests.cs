@@ -418,7 +418,7 @@ Breakpoint 1, 0x00001100 <syscall_entry> at broken.asm:82
 (r4) c
 Machine powered off, exit status 255, by the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
 (r4) rsi 3
-=> 0x000012e8 <kprintf.done+0x14>:  jr lr  ; kprintf.inc:130
+=> 0x000012e8 <kprintf.done+0x14>:  jr lr  ; kprintf.inc:162
 (r4) si 3
 Machine powered off, exit status 255, by the instruction at 0x00001174 <fault_handler+0x1c> at broken.asm:114
 """;
@@ -724,7 +724,7 @@ ring: virtual 0, real 1; ie: virtual 0, real 0
 virtual control registers:
   status    0x00000000   real 0x00000001
   ivt       0x00001330   real 0x00000000
-  ptbr      0x00000000   real 0x01001001
+  ptbr      0x00000000   real 0x01002001
   ksp0      0x00000000   real 0x00000000
   ksp1      0x00000000   real 0x00000000
   ksp2      0x00000000   real 0x00000000
@@ -746,7 +746,7 @@ ring: virtual 3, real 2; ie: virtual 0, real 0
 virtual control registers:
   status    0x00000003   real 0x00000002
   ivt       0x00001330   real 0x00000000
-  ptbr      0x00010001   real 0x01002001
+  ptbr      0x00010001   real 0x01003001
   ksp0      0x00010000   real 0x00000000
   ksp1      0x00000000   real 0x00010000
   ksp2      0x00000000   real 0x00000000
@@ -838,14 +838,14 @@ Num  Type    Hits  What
 1    catch   1     vector 32 (int 32)
 3    tbreak  0     user_main.next -> 0000200c
 (r4) disassemble
-   0x00001178 <kputc>:  out 0x00, r1  ; kprintf.inc:13
-   0x0000117c <kputc+0x4>:  jr lr  ; kprintf.inc:14
-   0x00001180 <kputs>:  addi r2, r1, 0  ; kprintf.inc:17
-   0x00001184 <kputs.loop>:  ldbu r1, [r2]  ; kprintf.inc:19
-   0x00001188 <kputs.loop+0x4>:  beq r1, r0, 0x00001198  ; <kputs.done>  ; kprintf.inc:20
-   0x0000118c <kputs.loop+0x8>:  out 0x00, r1  ; kprintf.inc:21
-   0x00001190 <kputs.loop+0xc>:  addi r2, r2, 1  ; kprintf.inc:22
-   0x00001194 <kputs.loop+0x10>:  jmp 0x00001184  ; <kputs.loop>  ; kprintf.inc:23
+   0x00001178 <kputc>:  out 0x00, r1  ; kprintf.inc:16
+   0x0000117c <kputc+0x4>:  jr lr  ; kprintf.inc:18
+   0x00001180 <kputs>:  addi r2, r1, 0  ; kprintf.inc:21
+   0x00001184 <kputs.loop>:  ldbu r1, [r2]  ; kprintf.inc:23
+   0x00001188 <kputs.loop+0x4>:  beq r1, r0, 0x00001198  ; <kputs.done>  ; kprintf.inc:24
+   0x0000118c <kputs.loop+0x8>:  out 0x00, r1  ; kprintf.inc:28
+   0x00001190 <kputs.loop+0xc>:  addi r2, r2, 1  ; kprintf.inc:30
+   0x00001194 <kputs.loop+0x10>:  jmp 0x00001184  ; <kputs.loop>  ; kprintf.inc:31
 (r4) info monitor
 not under a monitor (layout native)
 """;
@@ -995,7 +995,7 @@ Temporary breakpoint 1, 0x004300f8 <qs_sort+0x8> at qsort.asm:70
 (r4) watch $sp
 Watchpoint 2: 0x7ffffffc <stack> (4 bytes) in page directory 0x00108000
 (r4) c
-Machine powered off, exit status 0, by the instruction at 0x00002230 <all_exited+0x30> at proc.asm:200
+Machine powered off, exit status 0, by the instruction at 0x00002230 <all_exited+0x30> at proc.asm:217
 (r4) rc
 Watchpoint 2: 0x7ffffffc <stack> (4 bytes)
 Old value = 0x00000000
@@ -1037,7 +1037,7 @@ ring: virtual 0, real 3; ie: virtual 0, real 0
 virtual control registers:
   status    0x00000000   real 0x00000003
   ivt       0x00001330   real 0x00000000
-  ptbr      0x00010001   real 0x01005001
+  ptbr      0x00010001   real 0x01006001
   ksp0      0x00010000   real 0x00000000
   ksp1      0x00000000   real 0x00000000
   ksp2      0x00000000   real 0x00000000

@@ -109,7 +109,7 @@ public class HostCliTests
             "--mem", "1M", "--machine-mem", "3M", "--stats-json", json, "--console-dir", cli.PathOf("c"));
         Assert.Equal(65, run.ExitCode);
         Assert.StartsWith("r4: guest 2 (", run.Stderr);
-        Assert.Contains("its partition (1 MiB) and monitor area (1044 KiB) at machine-physical 0x00205000 end at 0x0040a000, past the machine's 3 MiB of RAM (all 2 guests need 4136 KiB)", run.Stderr);
+        Assert.Contains("its partition (1 MiB) and monitor area (1048 KiB) at machine-physical 0x00206000 end at 0x0040c000, past the machine's 3 MiB of RAM (all 2 guests need 4144 KiB)", run.Stderr);
         Assert.False(File.Exists(json));
         Assert.False(File.Exists(Path.Combine(cli.PathOf("c"), "1.txt")));
     }

@@ -37,9 +37,37 @@ public class RandomProgramTests
         Assert.True(compiled > 40, $"the JIT compiled only {compiled} regions");
     }
 
-    private static void Setup(R4Machine m, Random random, bool paging, int ring, bool withMonitor)
+    /// <summary>The JIT's memory fast path (Jit/CodeGenerator.cs): programs where about
+    /// <paramref name="idiomPercent"/>% of the instructions are memory idioms — an access, a few
+    /// immediate ALU operations (sometimes on the base register), then more accesses of mixed
+    /// sizes at the same address (the generated code reuses the first translation), at data
+    /// offsets near page ends and misaligned ones, and through the code base into the code
+    /// pages (stores into their data words and into code) — among the usual page-table edits
+    /// (read-only pages, ring-0 pages, frames outside RAM), flushes, rings and monitors.</summary>
+    [Theory]
+    [InlineData(11, false, 0, 40)]
+    [InlineData(12, true, 0, 40)]
+    [InlineData(13, false, 3, 40)]
+    [InlineData(14, true, 3, 60)]
+    public void MemoryIdiomsBehaveTheSameOnBothEngines(int seed, bool paging, int ring, int idiomPercent)
     {
-        var code = Generate(random, random.Next(100, 2500));
+        var random = new Random(seed * 7919);
+        int compiled = 0;
+        for (int program = 0; program < 30; program++)
+        {
+            int programSeed = random.Next();
+            var slices = new ulong[] { (ulong)random.Next(1, 3000), (ulong)random.Next(1, 20000), 30000 };
+            bool withMonitor = program % 5 == 4;
+            int threshold = 1 + program % 3;
+            compiled += Differential.RunBoth(RamBytes, m => Setup(m, new Random(programSeed), paging, ring, withMonitor, idiomPercent), slices,
+                $"program {program} (seed {programSeed}, paging {paging}, ring {ring}, monitor {withMonitor}, threshold {threshold})", jitCompileThreshold: threshold);
+        }
+        Assert.True(compiled > 30, $"the JIT compiled only {compiled} regions");
+    }
+
+    private static void Setup(R4Machine m, Random random, bool paging, int ring, bool withMonitor, int idiomPercent = 0)
+    {
+        var code = Generate(random, random.Next(100, 2500), idiomPercent);
         var bytes = code.SelectMany(BitConverter.GetBytes).ToArray();
         m.Load(new R4.Isa.Image.ProgramImage(Code, [new R4.Isa.Image.ImageSegment(Code, Code, bytes, (uint)bytes.Length, R4.Isa.Image.SegmentFlags.Execute)]));
         var cpu = m.Cpu;
@@ -77,7 +105,7 @@ public class RandomProgramTests
 
     /// <summary>A body of about <paramref name="length"/> random instructions, then the loop
     /// back (r11 times) and hlt.</summary>
-    private static List<uint> Generate(Random random, int length)
+    private static List<uint> Generate(Random random, int length, int idiomPercent = 0)
     {
         var words = new List<uint>();
         int D() => Destinations[random.Next(Destinations.Length)];
@@ -91,6 +119,11 @@ public class RandomProgramTests
         int DataOffset() => random.Next(8) == 0 ? random.Next(-0x1000, 0x3000) : 4 * random.Next(0x600);
         while (words.Count < length)
         {
+            if (idiomPercent > 0 && random.Next(100) < idiomPercent)
+            {
+                MemoryIdiom(random, words, loads, stores, D, S);
+                continue;
+            }
             int kind = random.Next(100);
             if (kind < 25) words.Add(Encode(r3[random.Next(r3.Length)].Opcode, D(), S(), S()));
             else if (kind < 40)
@@ -145,6 +178,35 @@ public class RandomProgramTests
         words.Add(Encode(Opcode.Bne, rs: 11, rt: 0, imm: -words.Count - 1));
         words.Add(Encode(Opcode.Hlt));
         return words;
+    }
+
+    /// <summary>An access at [base + offset], 0..2 immediate ALU operations, then 1..3 more
+    /// accesses at the same address (loads and stores of any size, in any order).</summary>
+    private static void MemoryIdiom(Random random, List<uint> words, InstructionInfo[] loads, InstructionInfo[] stores, Func<int> D, Func<int> S)
+    {
+        int baseRegister = random.Next(4) == 0 ? 9 : random.Next(6) == 0 ? S() : 12;
+        int offset = random.Next(4) switch
+        {
+            0 => 0x1000 * random.Next(4) - 4 + random.Next(8),   // around a page end, some misaligned
+            1 => 4 * random.Next(0xC00) + (random.Next(6) == 0 ? random.Next(1, 4) : 0),
+            _ => 4 * random.Next(0x600),
+        };
+        uint Access() => random.Next(2) == 0
+            ? Encode(loads[random.Next(loads.Length)].Opcode, D(), baseRegister, imm: offset)
+            : Encode(stores[random.Next(stores.Length)].Opcode, rs: baseRegister, rt: S(), imm: offset);
+        words.Add(Access());
+        for (int i = random.Next(3); i > 0; i--)
+        {
+            // Immediate ALU operations keep the translation unless they write the base register.
+            int rd = random.Next(5) == 0 ? baseRegister : D();
+            words.Add(random.Next(3) switch
+            {
+                0 => Encode(Opcode.Addi, rd, S(), imm: random.Next(-8, 8)),
+                1 => Encode(Opcode.Shli, rd, S(), imm: random.Next(32)),
+                _ => Encode(Opcode.Xori, rd, S(), imm: random.Next(0x10000)),
+            });
+        }
+        for (int i = random.Next(1, 4); i > 0; i--) words.Add(Access());
     }
 
     /// <summary>A monitor that, deterministically from its seed, skips the trapping instruction,

@@ -112,6 +112,8 @@ public class X64AssemblerTests
         Same(a => { a.neg(m32); a.div(m32); a.idiv(m32); a.shl(m32, 3); a.shr(m32, 1); a.sar(m32, 31); a.shr(m64, 32); a.shl(m32, cl); a.shr(m32, cl); a.sar(m32, cl); },
              b => { b.neg(i32); b.div(i32); b.idiv(i32); b.shl(i32, 3); b.shr(i32, 1); b.sar(i32, 31); b.shr(i64, 32); b.shl(i32, I.cl); b.shr(i32, I.cl); b.sar(i32, I.cl); });
         Same(a => { a.push(m64); a.pop(m64); a.jmp(m64); }, b => { b.push(i64); b.pop(i64); b.jmp(i64); });
+        Same(a => { a.rorx(m32, o32, 6); a.rorx(o32, m32, 7); }, b => { b.rorx(i32, io32, 6); b.rorx(io32, i32, 7); });
+        Same(a => { a.cmp(m32, __dword_ptr[o64 + rcx + 16]); a.cmp(__dword_ptr[o64 + rcx + 36], -1); }, b => { b.cmp(i32, I.__dword_ptr[io64 + I.rcx + 16]); b.cmp(I.__dword_ptr[io64 + I.rcx + 36], -1); });
         Same(a => { a.test(m64, o64); a.test(m32, 0x7003); a.test(m32, -4093); a.xor(m32, __dword_ptr[o64 + 40]); a.mov(m64, __qword_ptr[o64 + rcx * 2]); },
              b => { b.test(i64, io64); b.test(i32, 0x7003); b.test(i32, -4093); b.xor(i32, I.__dword_ptr[io64 + 40]); b.mov(i64, I.__qword_ptr[io64 + I.rcx * 2]); });
     }

@@ -141,4 +141,33 @@ public class PagingTests
         Assert.Equal(7u, m.Word(Target));
         Assert.Equal(0ul, m.Statistics.TlbMisses);
     }
+    /// <summary>A flush invalidates only the entries filled since the last one while they are
+    /// few (Mmu's fill list), and all of them past the list's capacity: either way no
+    /// translation survives, and entries filled after the flush are kept until the next.</summary>
+    [Theory]
+    [InlineData(3)]
+    [InlineData(1023)]
+    [InlineData(3000)]
+    public unsafe void AFlushDropsEveryTranslationHoweverManyWereFilled(int fills)
+    {
+        var m = MachineHarness.Create(memoryBytes: 8 << 20);   // 1500 pages inside RAM
+        var mmu = m.Cpu.Mmu;
+        for (int round = 0; round < 2; round++)
+        {
+            for (int i = 0; i < fills; i++)
+                Assert.Equal(Mmu.NoFault, mmu.Translate((uint)(i % 1500) << PageBits.PageShift, 0, AccessKind.Read, out _, out _));
+            mmu.InvalidatePage((uint)((fills - 1) % 1500) << PageBits.PageShift);   // an invalidated entry may stay listed
+            Assert.Equal(Math.Min(fills, Tlb.EntryCount) - 1, ValidEntries(mmu));
+            m.Cpu.FlushTlb();
+            Assert.Equal(0, ValidEntries(mmu));
+        }
+    }
+
+    private static unsafe int ValidEntries(Mmu mmu)
+    {
+        int valid = 0;
+        for (int i = 0; i < Tlb.EntryCount; i++)
+            if (mmu.Entries[i].Tag != Tlb.InvalidTag) valid++;
+        return valid;
+    }
 }

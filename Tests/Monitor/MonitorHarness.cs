@@ -104,7 +104,9 @@ public static class MonitorHarness
 
     /// <summary>The monitor's own memory after a run: the shadow vector table holds exactly the
     /// gates the monitor computed, and no shadow entry of any view maps a frame outside the
-    /// guest partition.</summary>
+    /// guest partition — except the monitor's window, which must map exactly the monitor's own
+    /// area, ring 0 (supervisor only), in the window's slot of every directory whose guest maps
+    /// nothing there.</summary>
     public static void AssertMonitorMemoryIntact(GuestMachine machine)
     {
         var monitor = machine.Monitor!;
@@ -131,6 +133,12 @@ public static class MonitorHarness
                 Assert.True(cpu.TryReadPhysical32(map.DirectoryAddress(space, view) + slot * 4, out uint directoryEntry));
                 if ((directoryEntry & PageBits.Present) == 0) continue;
                 uint table = directoryEntry & PageBits.FrameMask;
+                if (map.HasWindow && table == map.WindowTableAddress)
+                {
+                    Assert.Equal((uint)MonitorMemoryMap.WindowDirectoryIndex, slot);
+                    AssertWindowTableIntact(cpu, map);
+                    continue;
+                }
                 Assert.InRange(table, map.PoolAddress, map.MachineRamBytes - 4096);
                 for (uint i = 0; i < 1024; i++)
                 {
@@ -141,6 +149,17 @@ public static class MonitorHarness
                     Assert.NotEqual(0, (int)((entry & PageBits.RingMask) >> PageBits.RingShift));
                 }
             }
+        }
+    }
+
+    /// <summary>The window's table maps the monitor's area page for page, writable, ring 0, and nothing else.</summary>
+    public static void AssertWindowTableIntact(Cpu cpu, MonitorMemoryMap map)
+    {
+        for (uint i = 0; i < 1024; i++)
+        {
+            Assert.True(cpu.TryReadPhysical32(map.WindowTableAddress + i * 4, out uint entry));
+            uint expected = i < map.WindowPages ? (map.MonitorAreaAddress + i * 4096) | PageBits.Present | PageBits.Writable : 0;
+            Assert.True(expected == entry, $"window entry {i}: 0x{entry:x8}, expected 0x{expected:x8}");
         }
     }
 

@@ -37,6 +37,7 @@ public static class CompareReport
         new("tlb_flushes", "TLB flushes", (g, r) => r.TlbFlushes.ToString(Invariant)),
         new("tlb_misses", "TLB misses", (g, r) => r.TlbMisses.ToString(Invariant)),
         new("exits_by_cause", "exits by cause", (g, r) => ExitsByCause(r), RightAligned: false),
+        new("exit_cycles_by_cause", "exit cycles by cause", (g, r) => ExitCyclesByCause(r), RightAligned: false),
     ];
 
     /// <summary>The CSV header, which is also the order of the table columns.</summary>
@@ -57,6 +58,16 @@ public static class CompareReport
     /// <summary>"syscall=1004 iret=1004 ..." in the fixed order of ExitAccounting.ByName, "-" if none.</summary>
     public static string ExitsByCause(LayoutRun run) =>
         run.ExitsByCause.Count == 0 ? "-" : string.Join(" ", run.ExitsByCause.Select(kv => $"{kv.Key}={kv.Value.ToString(Invariant)}"));
+
+    /// <summary>"mtcr=6000 shadowFill=5600 ...": the modelled monitor cycles of each exit cause, in the
+    /// order of <see cref="ExitsByCause"/>; events with no cycles of their own (pageTableSwitch,
+    /// tlbFlush, the shadow cache's hits and misses) are left out; "-" if none.</summary>
+    public static string ExitCyclesByCause(LayoutRun run)
+    {
+        var cycles = run.ExitsByCause.Where(kv => run.ExitCycles.ContainsKey(kv.Key))
+            .Select(kv => $"{kv.Key}={run.ExitCycles[kv.Key].ToString(Invariant)}").ToList();
+        return cycles.Count == 0 ? "-" : string.Join(" ", cycles);
+    }
 
     /// <summary>"1.91-2.08", "0.93-1.08 n.s." when the interval includes 1.0 (not significant),
     /// "-" for the baseline itself or fewer than 2 samples (--repeat 2 or more).</summary>

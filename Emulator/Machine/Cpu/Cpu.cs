@@ -42,6 +42,8 @@ public sealed unsafe partial class Cpu : IDisposable
         memory.CodeCache = code;
         Mmu = new Mmu(memory, st, costs);
         Mmu.Invalidated += DropFetchPage;
+        Mmu.CodePages = code.PageHasCode;
+        code.PageBecameCode = Mmu.MarkCodeFrame;
         Reset(0);
     }
 

@@ -30,13 +30,21 @@ public unsafe struct CpuState
     /// <summary>1 while the CPU waits in hlt for an interrupt.</summary>
     public uint Halted;
 
-    // The non-generic OffsetOf: the generic one is compiled by the .NET JIT at run time (not in ReadyToRun).
-    public static readonly int OffsetRegisters = (int)Marshal.OffsetOf(typeof(CpuState), nameof(Registers));
-    public static readonly int OffsetPc = (int)Marshal.OffsetOf(typeof(CpuState), nameof(Pc));
-    public static readonly int OffsetControl = (int)Marshal.OffsetOf(typeof(CpuState), nameof(Control));
-    public static readonly int OffsetInstret = (int)Marshal.OffsetOf(typeof(CpuState), nameof(Instret));
-    public static readonly int OffsetCycles = (int)Marshal.OffsetOf(typeof(CpuState), nameof(Cycles));
-    public static readonly int OffsetNextEventInstret = (int)Marshal.OffsetOf(typeof(CpuState), nameof(NextEventInstret));
+    // Offsets by pointer difference, not Marshal.OffsetOf: that one reflects over the type and
+    // builds its marshalling layout, about a millisecond at a run's first JIT compile.
+    public static readonly int OffsetRegisters, OffsetPc, OffsetControl, OffsetInstret, OffsetCycles, OffsetNextEventInstret;
+
+    static CpuState()
+    {
+        CpuState s = default;
+        byte* b = (byte*)&s;
+        OffsetRegisters = (int)((byte*)s.Registers - b);
+        OffsetPc = (int)((byte*)&s.Pc - b);
+        OffsetControl = (int)((byte*)s.Control - b);
+        OffsetInstret = (int)((byte*)&s.Instret - b);
+        OffsetCycles = (int)((byte*)&s.Cycles - b);
+        OffsetNextEventInstret = (int)((byte*)&s.NextEventInstret - b);
+    }
 
     public readonly int Cpl => (int)(Control[(int)ControlRegister.Status] & StatusBits.CplMask);
     public readonly bool InterruptsEnabled => (Control[(int)ControlRegister.Status] & StatusBits.InterruptEnable) != 0;

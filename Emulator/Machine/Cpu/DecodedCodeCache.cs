@@ -25,6 +25,10 @@ public sealed unsafe class DecodedCodeCache : IDisposable
     /// is invalidated (the JIT drops the page's compiled blocks when it changes).</summary>
     public uint* PageGeneration { get; private set; }
 
+    /// <summary>Told the physical address of each page when it first gets a decoded block (the MMU
+    /// then takes the JIT's fast store path away from TLB entries that map it).</summary>
+    internal Action<uint>? PageBecameCode { get; set; }
+
     public DecodedCodeCache(uint memoryBytes)
     {
         pageCount = memoryBytes >> PageBits.PageShift;
@@ -46,6 +50,7 @@ public sealed unsafe class DecodedCodeCache : IDisposable
             block[OpsPerPage].Op = DecodedOp.PageEnd;   // never invalidated: no word maps to it
             blocks[page] = block;
             PageHasCode[page] = 1;
+            PageBecameCode?.Invoke(page << PageBits.PageShift);
         }
         return block;
     }

@@ -61,7 +61,7 @@ public sealed unsafe partial class Cpu
         guestMode = controls;
         guestModeHost = host;
         Mmu.NestedPageDirectory = controls.NestedPageDirectory;
-        Tlb.Clear(Mmu.Entries);   // translations made outside guest mode are not the guest's
+        Mmu.ClearEntries();   // translations made outside guest mode are not the guest's
         DropFetchPage();
         RequestBoundary();
     }
@@ -71,7 +71,7 @@ public sealed unsafe partial class Cpu
         guestMode = null;
         guestModeHost = null;
         Mmu.NestedPageDirectory = 0;
-        Tlb.Clear(Mmu.Entries);
+        Mmu.ClearEntries();
         DropFetchPage();
         RequestBoundary();
     }

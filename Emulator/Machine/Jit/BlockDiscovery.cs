@@ -47,7 +47,7 @@ internal static unsafe class BlockDiscovery
     /// not following into blocks <paramref name="compiled"/> already has (the new code jumps to those).
     /// Arrays rather than List/HashSet/Queue of our own types: those generic instantiations are not
     /// in the ReadyToRun image and cost the .NET JIT milliseconds on a run's first compile.</summary>
-    public static JitBlock[] Discover(DecodedOp* page, byte* pageBytes, int entryOffset, CostTable costs, nint[] compiled)
+    public static JitBlock[] Discover(DecodedOp* page, byte* pageBytes, int entryOffset, CostTable costs, nint* compiled)
     {
         var blocks = new JitBlock[16];
         int count = 0;

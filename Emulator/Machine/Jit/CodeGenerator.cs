@@ -34,7 +34,8 @@ internal static unsafe class CodeGenerator
 
     // Host register roles while generated code runs (the trampoline loads them from a JitContext):
     // rdi = JitContext*, rbx = CpuState*, rbp = TLB entries, r12 = instret, r13 = cycles,
-    // r15 = RAM base; r8d..r11d, esi and r14d cache guest registers within a region;
+    // r8d..r11d, esi, r14d and r15d cache guest registers within a region (the RAM base, only
+    // needed by the cold checked paths of stores, is read from the JitContext there);
     // rax, rcx, rdx are scratch. NextEventInstret is compared in CpuState (generated code
     // never changes it).
 
@@ -46,7 +47,6 @@ internal static unsafe class CodeGenerator
         a.push(rbx); a.push(rbp); a.push(r12); a.push(r13); a.push(r14); a.push(r15);
         a.mov(rbx, __qword_ptr[rdi + JitContext.OffsetState]);
         a.mov(rbp, __qword_ptr[rdi + JitContext.OffsetTlb]);
-        a.mov(r15, __qword_ptr[rdi + JitContext.OffsetRam]);
         a.mov(r12, __qword_ptr[rbx + CpuState.OffsetInstret]);
         a.mov(r13, __qword_ptr[rbx + CpuState.OffsetCycles]);
         a.jmp(rsi);
@@ -65,11 +65,11 @@ internal static unsafe class CodeGenerator
     /// as code placed at <paramref name="rip"/>;
     /// <paramref name="blockAddresses"/> receives each block's code address, in the order of
     /// <paramref name="blocks"/>.</summary>
-    public static byte[] Region(JitBlock[] blocks, DecodedOp* page, int cpl, nint[] compiledEntries,
+    public static byte[] Region(JitBlock[] blocks, DecodedOp* page, int cpl, nint* compiledEntries,
         ulong exitAddress, ulong rip, out ulong[] blockAddresses)
     {
-        // The entry table is pinned (JitEngine allocates it so): generated code reads it for jr and callr.
-        nint entryTable = (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(compiledEntries));
+        // The entry table is native memory (JitEngine allocates it so): generated code reads it for jr and callr.
+        nint entryTable = (nint)compiledEntries;
         var g = new RegionEmitter(new Assembler(), page, cpl, compiledEntries, entryTable, exitAddress);
         g.ChooseCachedRegisters(blocks);
         foreach (var block in blocks)
@@ -93,7 +93,7 @@ internal static unsafe class CodeGenerator
         return bytes;
     }
 
-    private sealed class RegionEmitter(Assembler a, DecodedOp* page, int cpl, nint[] compiledEntries, nint entryTable, ulong exitAddress)
+    private sealed class RegionEmitter(Assembler a, DecodedOp* page, int cpl, nint* compiledEntries, nint entryTable, ulong exitAddress)
     {
         public Assembler A => a;
         /// <summary>Outer entries (load the cached registers), by block start offset.</summary>
@@ -106,7 +106,7 @@ internal static unsafe class CodeGenerator
         private readonly uint readBit = Tlb.PermissionBit(AccessKind.Read, cpl);
         private readonly uint writeBit = Tlb.PermissionBit(AccessKind.Write, cpl);
 
-        private static readonly AssemblerRegister32[] CacheRegisters = [r8d, r9d, r10d, r11d, esi, r14d];
+        private static readonly AssemblerRegister32[] CacheRegisters = [r8d, r9d, r10d, r11d, esi, r14d, r15d];
         /// <summary>Guest register (index) to host register for the region; null = in CpuState.</summary>
         private readonly AssemblerRegister32?[] cached = new AssemblerRegister32?[CpuState.DiscardRegister + 1];
         /// <summary>True when any guest register is cached (then every block has an outer entry).</summary>
@@ -148,23 +148,29 @@ internal static unsafe class CodeGenerator
         {
             var uses = new int[CpuState.DiscardRegister + 1];
             var written = new bool[CpuState.DiscardRegister + 1];
+            var loops = Loops(blocks);
             foreach (var block in blocks)
-            for (int i = 0; i < block.Length; i++)
             {
-                DecodedOp d = page[(block.Start >> 2) + i];
-                var info = InstructionTable.Get((Opcode)d.Op);
-                switch (info.Form)
+                // A use inside loops counts 8 times per loop around it: the inner loop's
+                // registers are the ones worth a host register.
+                int weight = 1 << (3 * Math.Min(LoopDepth(loops, block.Start), 5));
+                for (int i = 0; i < block.Length; i++)
                 {
-                    case OperandForm.RdRsRt: uses[d.Rs]++; uses[d.Rt]++; break;
-                    case OperandForm.RtMemory: case OperandForm.Branch: uses[d.Rs]++; uses[d.Rt]++; break;
-                    case OperandForm.RdRsSimm16: case OperandForm.RdRsUimm16: case OperandForm.RdRsShift: case OperandForm.RdMemory:
-                    case OperandForm.Rs:
-                        uses[d.Rs]++;
-                        break;
+                    DecodedOp d = page[(block.Start >> 2) + i];
+                    var info = InstructionTable.Get((Opcode)d.Op);
+                    switch (info.Form)
+                    {
+                        case OperandForm.RdRsRt: uses[d.Rs] += weight; uses[d.Rt] += weight; break;
+                        case OperandForm.RtMemory: case OperandForm.Branch: uses[d.Rs] += weight; uses[d.Rt] += weight; break;
+                        case OperandForm.RdRsSimm16: case OperandForm.RdRsUimm16: case OperandForm.RdRsShift: case OperandForm.RdMemory:
+                        case OperandForm.Rs:
+                            uses[d.Rs] += weight;
+                            break;
+                    }
+                    if ((info.Flags & InstructionFlags.WritesRd) != 0) { uses[d.Rd] += weight; written[d.Rd] = true; }
+                    if (info.Opcode is Opcode.Push or Opcode.Pop) { uses[Registers.StackPointer] += 2 * weight; written[Registers.StackPointer] = true; }
+                    if (info.Opcode is Opcode.Call or Opcode.Callr) { uses[Registers.LinkRegister] += weight; written[Registers.LinkRegister] = true; }
                 }
-                if ((info.Flags & InstructionFlags.WritesRd) != 0) { uses[d.Rd]++; written[d.Rd] = true; }
-                if (info.Opcode is Opcode.Push or Opcode.Pop) { uses[Registers.StackPointer] += 2; written[Registers.StackPointer] = true; }
-                if (info.Opcode is Opcode.Call or Opcode.Callr) { uses[Registers.LinkRegister]++; written[Registers.LinkRegister] = true; }
             }
             uses[0] = 0;   // r0 reads as 0 from CpuState; writes go to the discard slot
             uses[CpuState.DiscardRegister] = 0;
@@ -181,6 +187,31 @@ internal static unsafe class CodeGenerator
                 anyCached = true;
                 if (written[best]) dirty.Add(best);
             }
+        }
+
+        /// <summary>The region's loops: one (target, branch offset) pair per distinct backward branch
+        /// (blocks may overlap, so several can end in the same branch).</summary>
+        private List<(int Target, int Branch)> Loops(JitBlock[] blocks)
+        {
+            var loops = new List<(int Target, int Branch)>();
+            foreach (var block in blocks)
+            {
+                if (block.End != BlockEnd.ControlFlow || block.Length == 0) continue;
+                int last = block.EndOffset - 4;
+                DecodedOp d = page[last >> 2];
+                if (InstructionTable.Get((Opcode)d.Op).Form is not (OperandForm.Branch or OperandForm.Jump)) continue;
+                int target = last + d.Imm;
+                if (target <= last && !loops.Contains((target, last))) loops.Add((target, last));
+            }
+            return loops;
+        }
+
+        private static int LoopDepth(List<(int Target, int Branch)> loops, int start)
+        {
+            int depth = 0;
+            foreach (var (target, branch) in loops)
+                if (target <= start && start <= branch) depth++;
+            return depth;
         }
 
         /// <summary>True when the block's outer entry loads cached registers (every block does when
@@ -220,6 +251,7 @@ internal static unsafe class CodeGenerator
                 stubs.Add(() => { a.Label(ref noRoom); Exit(0, 0, block.Start, ExitNoRoom); });
             }
             long cycles = 0;
+            known = default;   // a block can be entered from elsewhere
             for (int i = 0; i < block.Length; i++)
             {
                 int offset = block.Start + 4 * i;
@@ -390,6 +422,7 @@ internal static unsafe class CodeGenerator
         private void Instruction(DecodedOp d, int offset, int index, long cyclesBefore)
         {
             var op = (Opcode)d.Op;
+            KeepOrForgetTranslation(d, op);
             switch (op)
             {
                 case Opcode.Add: Binary(d, x => a.add(x, Source(d.Rt, ecx)), readsRt: true); break;
@@ -448,29 +481,8 @@ internal static unsafe class CodeGenerator
                 case Opcode.Stw: case Opcode.Sth: case Opcode.Stb:
                     Store(d, op, InterpretStub(index, cyclesBefore, offset));
                     break;
-                case Opcode.Push:
-                {
-                    var slow = InterpretStub(index, cyclesBefore, offset);
-                    Get(eax, Registers.StackPointer);
-                    a.sub(eax, 4);
-                    Translate(0xFFFFF003u, writeBit, slow);
-                    CheckCodeStore(slow);
-                    Get(ecx, d.Rs);   // push sp stores the old sp
-                    a.mov(__dword_ptr[r15 + rdx], ecx);
-                    Set(Registers.StackPointer, eax);
-                    break;
-                }
-                case Opcode.Pop:
-                {
-                    var slow = InterpretStub(index, cyclesBefore, offset);
-                    Get(eax, Registers.StackPointer);
-                    Translate(0xFFFFF003u, readBit, slow);
-                    a.mov(ecx, __dword_ptr[r15 + rdx]);
-                    a.add(eax, 4);
-                    Set(Registers.StackPointer, eax);
-                    Set(d.Rd, ecx);   // pop sp leaves sp = the loaded word
-                    break;
-                }
+                case Opcode.Push: Push(d, InterpretStub(index, cyclesBefore, offset)); break;
+                case Opcode.Pop: Pop(d, InterpretStub(index, cyclesBefore, offset)); break;
                 default:
                     throw new InvalidOperationException($"{op} cannot be compiled (block discovery should have ended the block)");
             }
@@ -553,18 +565,16 @@ internal static unsafe class CodeGenerator
         /// when the TLB entry's tag, the alignment or the permission bit does not match.</summary>
         private void Translate(uint tagAndAlignMask, uint permissionBit, Label miss)
         {
-            a.mov(ecx, eax);
-            a.shr(ecx, 8);
-            a.and(ecx, (int)(Tlb.IndexMask << 4));   // entry index * 16 bytes
-            a.mov(edx, __dword_ptr[rbp + rcx]);   // Tag
+            EntryOffset(eax);
+            a.mov(edx, __dword_ptr[rbp + rcx + Tlb.OffsetTag]);
             a.xor(edx, eax);
             a.and(edx, unchecked((int)tagAndAlignMask));
             a.jnz(miss);
-            a.test(__dword_ptr[rbp + rcx + 8], unchecked((int)permissionBit));   // Perms
+            a.test(__dword_ptr[rbp + rcx + Tlb.OffsetPerms], unchecked((int)permissionBit));
             a.jz(miss);
             a.mov(edx, eax);
             a.and(edx, 0xFFF);
-            a.or(edx, __dword_ptr[rbp + rcx + 4]);   // Frame
+            a.or(edx, __dword_ptr[rbp + rcx + Tlb.OffsetFrame]);
         }
 
         private static uint AlignMask(Opcode op) => op switch
@@ -574,39 +584,193 @@ internal static unsafe class CodeGenerator
             _ => 0xFFFFF000u,
         };
 
-        private void EffectiveAddress(DecodedOp d)
+        // ---- the memory fast path (qemu's softmmu shape): index, masked-address ^ per-kind tag,
+        // one test that also covers alignment and this ring's permission, then the access
+        // at va + the entry's host addend. A miss, a fault, a frame outside RAM or (for
+        // stores) a frame holding decoded code fails the test; loads and pops then exit to
+        // the interpreter, stores and pushes first try the old checked path in cold code
+        // (a store into a code page's data words stays in generated code).
+
+        /// <summary>This ring's tags in a TLB entry.</summary>
+        private readonly int readTagOffset = Tlb.OffsetReadTags + 4 * cpl, writeTagOffset = Tlb.OffsetWriteTags + 4 * cpl;
+        private static readonly bool HasRorx = System.Runtime.Intrinsics.X86.Bmi2.IsSupported;
+
+        private static AssemblerRegister64 Wide(AssemblerRegister32 r) => new(r.Code);
+
+        /// <summary>A host register holding the effective address rs + imm: rs's cache register
+        /// itself when imm is 0, else eax.</summary>
+        private AssemblerRegister32 EffectiveAddress(DecodedOp d)
         {
+            if (d.Rs != 0 && cached[d.Rs] is { } c)
+            {
+                if (d.Imm == 0) return c;
+                a.lea(eax, __[Wide(c) + d.Imm]);
+                return eax;
+            }
             Get(eax, d.Rs);
             if (d.Imm != 0) a.add(eax, d.Imm);
+            return eax;
         }
+
+        /// <summary><paramref name="va"/> holds the (zero-extended) virtual address; on a hit leaves
+        /// rcx = the TLB entry's offset and rdx = its addend (the access is then at [rdx + va]), else
+        /// jumps to <paramref name="miss"/>.</summary>
+        private void FastTranslate(AssemblerRegister32 va, uint tagAndAlignMask, int tagOffset, Label miss)
+        {
+            EntryOffset(va);
+            a.mov(edx, va);
+            a.and(edx, unchecked((int)tagAndAlignMask));
+            a.cmp(edx, __dword_ptr[rbp + rcx + tagOffset]);
+            a.jne(miss);
+            a.mov(rdx, __qword_ptr[rbp + rcx + Tlb.OffsetAddend]);
+        }
+
+        /// <summary>rcx = the byte offset of <paramref name="va"/>'s TLB entry.</summary>
+        private void EntryOffset(AssemblerRegister32 va)
+        {
+            if (HasRorx) a.rorx(ecx, va, PageBits.PageShift - Tlb.EntryShift);
+            else
+            {
+                a.mov(ecx, va);
+                a.shr(ecx, (byte)(PageBits.PageShift - Tlb.EntryShift));
+            }
+            a.and(ecx, (int)(Tlb.IndexMask << Tlb.EntryShift));
+        }
+
+        /// <summary>What rcx and rdx hold after a fast-path access, while they hold it: rcx = the
+        /// TLB entry's offset and rdx = its addend for the address Base + Imm (Base not written
+        /// since), checked for the alignment of <see cref="AlignMask"/> and for reading (and
+        /// for writing, with no code in the frame, when <see cref="Written"/>).</summary>
+        private record struct KnownTranslation(bool Valid, int Base, int Imm, uint AlignMask, bool Written);
+        private KnownTranslation known;
+
+        /// <summary>Forgets <see cref="known"/> unless <paramref name="op"/> is an immediate ALU
+        /// operation (whose code touches neither rcx nor rdx, nor memory, and cannot exit) that
+        /// leaves the base register alone, or a load or store (which set it themselves).</summary>
+        private void KeepOrForgetTranslation(DecodedOp d, Opcode op)
+        {
+            if (!known.Valid) return;
+            bool keeps = op switch
+            {
+                Opcode.Addi or Opcode.Andi or Opcode.Ori or Opcode.Xori or Opcode.Shli or Opcode.Shri or Opcode.Sari
+                    or Opcode.Lui or Opcode.Nop => d.Rd != known.Base,
+                Opcode.Ldw or Opcode.Ldh or Opcode.Ldhu or Opcode.Ldb or Opcode.Ldbu or Opcode.Stw or Opcode.Sth or Opcode.Stb => true,
+                _ => false,
+            };
+            if (!keeps) known = default;
+        }
+
+        /// <summary>True when the access of <paramref name="d"/> is at the address <see cref="known"/>
+        /// describes and needs no alignment check it did not have.</summary>
+        private bool SameTranslation(DecodedOp d, uint alignMask) =>
+            known.Valid && known.Base == d.Rs && known.Imm == d.Imm && (alignMask & ~known.AlignMask) == 0;
 
         private void Load(DecodedOp d, Opcode op, Label slow)
         {
-            EffectiveAddress(d);
-            Translate(AlignMask(op), readBit, slow);
+            var va = EffectiveAddress(d);
+            bool same = SameTranslation(d, AlignMask(op));
+            if (!same) FastTranslate(va, AlignMask(op), readTagOffset, slow);
+            var target = cached[d.Rd] ?? eax;
+            var source = __[rdx + Wide(va)];
             switch (op)
             {
-                case Opcode.Ldw: a.mov(eax, __dword_ptr[r15 + rdx]); break;
-                case Opcode.Ldh: a.movsx(eax, __word_ptr[r15 + rdx]); break;
-                case Opcode.Ldhu: a.movzx(eax, __word_ptr[r15 + rdx]); break;
-                case Opcode.Ldb: a.movsx(eax, __byte_ptr[r15 + rdx]); break;
-                default: a.movzx(eax, __byte_ptr[r15 + rdx]); break;
+                case Opcode.Ldw: a.mov(target, __dword_ptr[source]); break;
+                case Opcode.Ldh: a.movsx(target, __word_ptr[source]); break;
+                case Opcode.Ldhu: a.movzx(target, __word_ptr[source]); break;
+                case Opcode.Ldb: a.movsx(target, __byte_ptr[source]); break;
+                default: a.movzx(target, __byte_ptr[source]); break;
             }
-            Set(d.Rd, eax);
+            if (cached[d.Rd] is null) Set(d.Rd, eax);
+            if (!same) known = new KnownTranslation(true, d.Rs, d.Imm, AlignMask(op), false);
+            if (d.Rd == d.Rs) known = default;
         }
 
         private void Store(DecodedOp d, Opcode op, Label slow)
         {
-            EffectiveAddress(d);
-            Translate(AlignMask(op), writeBit, slow);
-            CheckCodeStore(slow);
-            Get(ecx, d.Rt);
+            var va = EffectiveAddress(d);
+            var checkedPath = a.CreateLabel();
+            var done = a.CreateLabel();
+            uint alignMask = AlignMask(op);
+            if (SameTranslation(d, alignMask) && known.Written) { }
+            else if (SameTranslation(d, alignMask))
+            {
+                // The entry matched this page a moment ago: its write tag is the page or invalid.
+                a.cmp(__dword_ptr[rbp + rcx + writeTagOffset], unchecked((int)Tlb.InvalidTag));
+                a.je(checkedPath);
+            }
+            else FastTranslate(va, alignMask, writeTagOffset, checkedPath);
+            // The value's scratch register: eax when free, else ecx (which then loses the entry offset).
+            bool keepsEntry = va != eax || d.Rt == 0 || cached[d.Rt] is not null;
+            StoreValue(op, d.Rt, __[rdx + Wide(va)], va != eax ? eax : ecx);
+            a.Label(ref done);
+            stubs.Add(() =>
+            {
+                // The checked path of the interpreter: canonical tag, permission, decoded-word check.
+                a.Label(ref checkedPath);
+                if (va != eax) a.mov(eax, va);
+                Translate(alignMask, writeBit, slow);
+                CheckCodeStore(slow);
+                a.add(rdx, __qword_ptr[rdi + JitContext.OffsetRam]);
+                StoreValue(op, d.Rt, __[rdx], ecx);
+                if (keepsEntry)
+                {
+                    // Leave rcx and rdx as the fast path does, for later accesses at this address.
+                    EntryOffset(eax);
+                    a.mov(rdx, __qword_ptr[rbp + rcx + Tlb.OffsetAddend]);
+                }
+                a.jmp(done);
+            });
+            // Both ways to `done` checked this ring's write permission (and, with code in the frame, that
+            // the word is not decoded: only the interpreter decodes, so it stays so while generated code runs).
+            known = keepsEntry
+                ? new KnownTranslation(true, d.Rs, d.Imm, SameTranslation(d, alignMask) ? known.AlignMask : alignMask, true)
+                : default;
+        }
+
+        /// <summary>Stores guest register <paramref name="register"/>'s low 4, 2 or 1 bytes (by
+        /// <paramref name="op"/>) at <paramref name="target"/>.</summary>
+        private void StoreValue(Opcode op, int register, AssemblerMemoryOperand target, AssemblerRegister32 scratch)
+        {
+            AssemblerRegister32 value;
+            if (register == 0) { a.xor(scratch, scratch); value = scratch; }
+            else value = Source(register, scratch);
             switch (op)
             {
-                case Opcode.Stw: a.mov(__dword_ptr[r15 + rdx], ecx); break;
-                case Opcode.Sth: a.mov(__word_ptr[r15 + rdx], cx); break;
-                default: a.mov(__byte_ptr[r15 + rdx], cl); break;
+                case Opcode.Stw: case Opcode.Push: a.mov(__dword_ptr[target], value); break;
+                case Opcode.Sth: a.mov(__word_ptr[target], new AssemblerRegister16(value.Code)); break;
+                default: a.mov(__byte_ptr[target], new AssemblerRegister8(value.Code)); break;
             }
+        }
+
+        private void Push(DecodedOp d, Label slow)
+        {
+            var checkedPath = a.CreateLabel();
+            var done = a.CreateLabel();
+            Get(eax, Registers.StackPointer);
+            a.sub(eax, 4);
+            FastTranslate(eax, 0xFFFFF003u, writeTagOffset, checkedPath);
+            StoreValue(Opcode.Push, d.Rs, __[rdx + rax], ecx);   // push sp stores the old sp
+            a.Label(ref done);
+            Set(Registers.StackPointer, eax);
+            stubs.Add(() =>
+            {
+                a.Label(ref checkedPath);
+                Translate(0xFFFFF003u, writeBit, slow);
+                CheckCodeStore(slow);
+                a.add(rdx, __qword_ptr[rdi + JitContext.OffsetRam]);
+                StoreValue(Opcode.Push, d.Rs, __[rdx], ecx);
+                a.jmp(done);
+            });
+        }
+
+        private void Pop(DecodedOp d, Label slow)
+        {
+            Get(eax, Registers.StackPointer);
+            FastTranslate(eax, 0xFFFFF003u, readTagOffset, slow);
+            a.mov(ecx, __dword_ptr[rdx + rax]);
+            a.add(eax, 4);
+            Set(Registers.StackPointer, eax);
+            Set(d.Rd, ecx);   // pop sp leaves sp = the loaded word
         }
 
         /// <summary>rdx = the physical address of a store: when it lands on a word the decoded-code

@@ -30,6 +30,10 @@ public sealed unsafe partial class Cpu
     /// <summary>Arrivals at an uncompiled instruction before the JIT compiles it (chosen by measurement: docs/performance.md).</summary>
     public const int DefaultJitCompileThreshold = 32;
 
+    /// <summary>Bytes of executable memory the JIT reserves (tests make it small to exercise the
+    /// arena-full path: every compiled page is dropped and compiling starts over).</summary>
+    internal int JitArenaBytes { get; set; } = JitEngine.DefaultArenaBytes;
+
     /// <summary>The engine Run uses (the interpreter whenever a trace sink is attached or the
     /// JIT is unavailable on this platform).</summary>
     public ExecutionEngine Engine { get; set; } = ExecutionEngine.Interpreter;
@@ -45,7 +49,7 @@ public sealed unsafe partial class Cpu
         if (Engine != ExecutionEngine.Jit || Trace is not null || jitUnavailable) return false;
         if (jit is null)
         {
-            jit = JitEngine.TryCreate(st, Mmu.Entries, Memory.Base, code, costs, Memory.SizeBytes);
+            jit = JitEngine.TryCreate(st, Mmu.Entries, Memory.Base, code, costs, Memory.SizeBytes, JitArenaBytes);
             if (jit is null) { jitUnavailable = true; return false; }
         }
         jit.CompileThreshold = JitCompileThreshold;
@@ -53,19 +57,53 @@ public sealed unsafe partial class Cpu
         return true;
     }
 
+    /// <summary>What the dispatcher runs itself, by opcode byte, instead of entering the
+    /// interpreter's loop for one instruction: system instructions (ExecuteSystem, as the
+    /// interpreter's SystemInstruction exit does) and, after a block exited before a load or
+    /// store, that memory instruction (ExecuteMemorySlow, the interpreter's own slow path).</summary>
+    private static readonly byte[] DispatchKinds = BuildDispatchKinds();
+    private const byte DispatchCompiled = 0, DispatchSystem = 1, DispatchMemory = 2;
+
+    private static byte[] BuildDispatchKinds()
+    {
+        var kinds = new byte[256];
+        for (int code = 0; code < 256; code++)
+        {
+            var info = R4.Isa.InstructionTable.ForCode((byte)code);
+            if (info is null || code == (int)R4.Isa.Opcode.Invalid) continue;
+            if ((info.Flags & R4.Isa.InstructionFlags.System) != 0) kinds[code] = DispatchSystem;
+            else if ((info.Flags & R4.Isa.InstructionFlags.Memory) != 0) kinds[code] = DispatchMemory;
+        }
+        return kinds;
+    }
+
     /// <summary>The order of checks is the interpreter's: on entering its loop, after a slow path
     /// and after a jump it checks the fetch page first (a fetch fault comes before a boundary);
-    /// after falling through into the next page the boundary comes first.</summary>
+    /// after falling through into the next page the boundary comes first. A system instruction
+    /// at pc runs here directly (the interpreter's loop would exit to the same ExecuteSystem
+    /// after the same two checks), as does the memory instruction a block exited before.</summary>
     private void RunCompiled(JitEngine engine)
     {
-        bool fellThrough = false;
+        bool fellThrough = false, interpretOne = false;
         while (stop is null)
         {
-            if (!fellThrough && !EnsureFetchPage()) continue;   // the fetch faulted and the fault was delivered
+            if (!fellThrough && !EnsureFetchPage()) { interpretOne = false; continue; }   // the fetch faulted and the fault was delivered
             fellThrough = false;
-            if (st->Instret >= st->NextEventInstret) { OnBoundary(); continue; }
-            if (!EnsureFetchPage()) continue;
+            if (st->Instret >= st->NextEventInstret) { interpretOne = false; OnBoundary(); continue; }
+            if (!EnsureFetchPage()) { interpretOne = false; continue; }
             uint offset = st->Pc - codeVirtualBase;
+            DecodedOp* d = codeBlock + (offset >> 2);
+            byte kind = DispatchKinds[d->Op];
+            if (kind == DispatchSystem) { interpretOne = false; ExecuteSystem(*d); continue; }
+            if (interpretOne)
+            {
+                interpretOne = false;
+                if (kind == DispatchMemory) { ExecuteMemorySlow(*d); continue; }
+                interpreterYieldInstret = st->Instret + 1;   // div/rem by zero, a word not decoded yet, an invalid one
+                Interpret();
+                interpreterYieldInstret = ulong.MaxValue;
+                continue;
+            }
             nint entry = engine.EntryFor(codePhysicalBase, offset, st->Cpl, codeBlock);
             if (entry == 0)
             {
@@ -78,7 +116,8 @@ public sealed unsafe partial class Cpu
             int exit = engine.Execute(entry, codeVirtualBase);
             if (exit == CodeGenerator.ExitContinue) continue;
             if (exit == CodeGenerator.ExitSequential) { fellThrough = true; continue; }
-            interpreterYieldInstret = exit == CodeGenerator.ExitInterpretOne ? st->Instret + 1 : st->NextEventInstret;
+            if (exit == CodeGenerator.ExitInterpretOne) { interpretOne = true; continue; }
+            interpreterYieldInstret = st->NextEventInstret;
             Interpret();
             interpreterYieldInstret = ulong.MaxValue;
         }

@@ -26,18 +26,26 @@ internal unsafe struct JitContext
     public DecodedOp** DecodedBlocks;
     public uint VirtualBase;
 
-    public static readonly int OffsetState = (int)Marshal.OffsetOf(typeof(JitContext), nameof(State));
-    public static readonly int OffsetTlb = (int)Marshal.OffsetOf(typeof(JitContext), nameof(Tlb));
-    public static readonly int OffsetRam = (int)Marshal.OffsetOf(typeof(JitContext), nameof(Ram));
-    public static readonly int OffsetCodePages = (int)Marshal.OffsetOf(typeof(JitContext), nameof(CodePages));
-    public static readonly int OffsetDecodedBlocks = (int)Marshal.OffsetOf(typeof(JitContext), nameof(DecodedBlocks));
-    public static readonly int OffsetVirtualBase = (int)Marshal.OffsetOf(typeof(JitContext), nameof(VirtualBase));
+    // Offsets by pointer difference, not Marshal.OffsetOf (reflection, at a run's first compile).
+    public static readonly int OffsetState, OffsetTlb, OffsetRam, OffsetCodePages, OffsetDecodedBlocks, OffsetVirtualBase;
+
+    static JitContext()
+    {
+        JitContext c = default;
+        byte* b = (byte*)&c;
+        OffsetState = (int)((byte*)&c.State - b);
+        OffsetTlb = (int)((byte*)&c.Tlb - b);
+        OffsetRam = (int)((byte*)&c.Ram - b);
+        OffsetCodePages = (int)((byte*)&c.CodePages - b);
+        OffsetDecodedBlocks = (int)((byte*)&c.DecodedBlocks - b);
+        OffsetVirtualBase = (int)((byte*)&c.VirtualBase - b);
+    }
 }
 
 internal sealed unsafe class JitEngine : IDisposable
 {
     /// <summary>Executable arena per machine (reserved, touched only as code is written).</summary>
-    private const int ArenaBytes = 32 << 20;
+    public const int DefaultArenaBytes = 32 << 20;
 
     /// <summary>The most doublings of the threshold a page whose code keeps being overwritten gets.</summary>
     private const int MaxBackoffShift = 12;
@@ -47,7 +55,9 @@ internal sealed unsafe class JitEngine : IDisposable
     private sealed class CompiledPage(uint generation)
     {
         public readonly uint Generation = generation;
-        public readonly nint[]?[] EntriesByRing = new nint[]?[4];
+        /// <summary>Per CPL: the page's entry table (nint[OpsPerPage] in native memory, read by
+        /// generated code for register jumps), or 0.</summary>
+        public readonly nint[] EntriesByRing = new nint[4];
         public readonly int[]?[] ArrivalsByRing = new int[]?[4];
         public bool HasCode;
     }
@@ -104,10 +114,10 @@ internal sealed unsafe class JitEngine : IDisposable
     public static bool IsSupported => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
 
     /// <summary>A JIT for this CPU, or null when executable memory is not available.</summary>
-    public static JitEngine? TryCreate(CpuState* state, TlbEntry* tlb, byte* ram, DecodedCodeCache code, CostTable costs, uint memoryBytes)
+    public static JitEngine? TryCreate(CpuState* state, TlbEntry* tlb, byte* ram, DecodedCodeCache code, CostTable costs, uint memoryBytes, int arenaBytes = DefaultArenaBytes)
     {
         if (!IsSupported) return null;
-        var arena = ExecutableMemory.TryCreate(ArenaBytes);
+        var arena = ExecutableMemory.TryCreate((nuint)arenaBytes);
         return arena is null ? null : new JitEngine(arena, state, tlb, ram, code, costs, memoryBytes);
     }
 
@@ -123,23 +133,67 @@ internal sealed unsafe class JitEngine : IDisposable
         if (page is null || page.Generation != generation)
         {
             if (page is not null && page.HasCode && overwrites[pageNumber] < MaxBackoffShift) overwrites[pageNumber]++;
+            if (page is not null) ReleaseTables(page);
             pages[pageNumber] = page = new CompiledPage(generation);
         }
-        var entries = page.EntriesByRing[cpl];
-        if (entries is not null && entries[offset >> 2] is var entry and not 0) return entry;
+        var entries = (nint*)page.EntriesByRing[cpl];
+        if (entries != null && entries[offset >> 2] is var entry and not 0) return entry;
         int threshold = CompileThreshold << overwrites[pageNumber];
         if (threshold > 1)
         {
             var arrivals = page.ArrivalsByRing[cpl] ??= new int[DecodedCodeCache.OpsPerPage];
             if (++arrivals[offset >> 2] < threshold) return 0;
         }
-        // Pinned: generated code reads the table (register jumps within the page).
-        entries ??= page.EntriesByRing[cpl] = GC.AllocateArray<nint>(DecodedCodeCache.OpsPerPage, pinned: true);
+        if (entries == null) page.EntriesByRing[cpl] = (nint)(entries = AllocateTable());
         page.HasCode = true;
         return Compile(page, entries, pageBase, (int)offset, cpl, decodedPage);
     }
 
-    private nint Compile(CompiledPage page, nint[] entries, uint pageBase, int offset, int cpl, DecodedOp* decodedPage)
+    // Entry tables live in native memory (generated code reads them, so they must not move;
+    // a pinned managed array would cost the .NET JIT a compile of GC.AllocateArray<nint> at a
+    // run's first region). Tables of dropped pages are kept for reuse until Dispose.
+    private nint[] spareTables = new nint[16];
+    private int spareCount;
+    private nint[] allTables = new nint[16];
+    private int tableCount;
+
+    private nint* AllocateTable()
+    {
+        var bytes = (nuint)(DecodedCodeCache.OpsPerPage * sizeof(nint));
+        if (spareCount > 0)
+        {
+            var table = (nint*)spareTables[--spareCount];
+            NativeMemory.Clear(table, bytes);
+            return table;
+        }
+        var fresh = (nint*)NativeMemory.AllocZeroed(bytes);
+        Push(ref allTables, ref tableCount, (nint)fresh);
+        return fresh;
+    }
+
+    /// <summary>Makes the page's tables spare (its generated code is unreachable once the page is replaced).</summary>
+    private void ReleaseTables(CompiledPage page)
+    {
+        for (int ring = 0; ring < page.EntriesByRing.Length; ring++)
+            if (page.EntriesByRing[ring] != 0)
+            {
+                Push(ref spareTables, ref spareCount, page.EntriesByRing[ring]);
+                page.EntriesByRing[ring] = 0;
+            }
+    }
+
+    private static void Push(ref nint[] stack, ref int count, nint value)
+    {
+        if (count == stack.Length)
+        {
+            var larger = new nint[2 * count];
+            for (int i = 0; i < count; i++) larger[i] = stack[i];
+            stack = larger;
+        }
+        stack[count++] = value;
+    }
+
+    private nint Compile(CompiledPage page, nint* entries, uint pageBase, int offset, int cpl, DecodedOp* decodedPage)
     {
         EnsureTrampoline();
         var blocks = BlockDiscovery.Discover(decodedPage, ram + pageBase, offset, costs, entries);
@@ -148,12 +202,18 @@ internal sealed unsafe class JitEngine : IDisposable
         {
             // Arena full: forget every compiled page (no generated code is running now) and
             // assemble again for the new address.
+            for (int i = 0; i < pages.Length; i++)
+                if (pages[i] is { } other && other != page) ReleaseTables(other);
             Array.Clear(pages);
             arena.ResetTo(trampolineBytes);
             pages[pageBase >> PageBits.PageShift] = page;
-            Array.Clear(page.EntriesByRing);
-            page.EntriesByRing[cpl] = entries;
-            Array.Clear(entries);
+            for (int ring = 0; ring < page.EntriesByRing.Length; ring++)
+                if (ring != cpl && page.EntriesByRing[ring] != 0)
+                {
+                    Push(ref spareTables, ref spareCount, page.EntriesByRing[ring]);
+                    page.EntriesByRing[ring] = 0;
+                }
+            NativeMemory.Clear(entries, (nuint)(DecodedCodeCache.OpsPerPage * sizeof(nint)));
             bytes = CodeGenerator.Region(blocks, decodedPage, cpl, entries, exitAddress, arena.NextAddress, out labels);
         }
         nint at = arena.Append(bytes);
@@ -179,6 +239,7 @@ internal sealed unsafe class JitEngine : IDisposable
         if (disposed) return;
         disposed = true;
         arena.Dispose();
+        for (int i = 0; i < tableCount; i++) NativeMemory.Free((void*)allTables[i]);
         NativeMemory.Free(context);
     }
 }

@@ -195,6 +195,7 @@ internal sealed class Assembler
     public void cmp(AssemblerRegister64 d, AssemblerRegister64 s) => Alu(7, 8, d.Code, s.Code);
     public void cmp(AssemblerRegister32 d, int i) => AluImmediate(7, 4, d.Code, i);
     public void cmp(AssemblerRegister64 d, AssemblerMemoryOperand s) => Alu(7, 8, d.Code, s);
+    public void cmp(AssemblerRegister32 d, AssemblerMemoryOperand s) => Alu(7, 4, d.Code, s);
     public void cmp(AssemblerMemoryOperand d, int i) => Alu(7, d, i);
 
     public void test(AssemblerRegister32 d, AssemblerRegister32 s) => RegisterForm(4, [0x85], s.Code, d.Code);
@@ -271,6 +272,18 @@ internal sealed class Assembler
     public void shl(AssemblerRegister32 d, AssemblerRegister8 count) => ShiftByCl(4, d, count);
     public void shr(AssemblerRegister32 d, AssemblerRegister8 count) => ShiftByCl(5, d, count);
     public void sar(AssemblerRegister32 d, AssemblerRegister8 count) => ShiftByCl(7, d, count);
+
+    /// <summary>BMI2 rorx d, s, n (VEX.LZ.F2.0F3A.W0 F0 /r ib): d = s rotated right by n, flags
+    /// untouched, s kept; only where the host has BMI2 (System.Runtime.Intrinsics.X86.Bmi2.IsSupported).</summary>
+    public void rorx(AssemblerRegister32 d, AssemblerRegister32 s, byte n)
+    {
+        Byte(0xC4);
+        Byte(((d.Code & 8) != 0 ? 0 : 0x80) | 0x40 | ((s.Code & 8) != 0 ? 0 : 0x20) | 0x03);   // R̄ X̄ B̄, map 0F3A
+        Byte(0x7B);   // W0, vvvv = 1111 (unused), L0, pp = F2
+        Byte(0xF0);
+        Byte(0xC0 | ((d.Code & 7) << 3) | (s.Code & 7));
+        Byte(n);
+    }
 
     private void ShiftByCl(int group, AssemblerRegister32 d, AssemblerRegister8 count)
     {

@@ -23,12 +23,79 @@ public sealed unsafe class Mmu : IDisposable
         Entries = Tlb.Allocate();
     }
 
+    /// <summary>One byte per physical page, non-zero while the page holds decoded code (the CPU's
+    /// DecodedCodeCache.PageHasCode): fills keep the fast write tags of such frames invalid.</summary>
+    internal byte* CodePages { get; set; }
+
+    /// <summary>Entries that may have been filled since the last clear (every valid entry is
+    /// listed; an entry may be listed twice, or listed and invalid): a flush invalidates only
+    /// these instead of all 1024 (a monitor that switches page tables on every exit flushes
+    /// hundreds of thousands of times with two or three entries filled in between). Past
+    /// Tlb.EntryCount the next clear clears everything. The JIT's code-frame marking walks the same list.</summary>
+    private readonly ushort[] filled = new ushort[Tlb.EntryCount];
+    private int filledCount;
+    private bool filledOverflow;
+
+    /// <summary>Writes a fill into <paramref name="e"/>, remembering it for the next clear.</summary>
+    private void Store(TlbEntry* e, uint page, uint frame, uint pte, bool frameInsideRam)
+    {
+        if (e->Tag == Tlb.InvalidTag)
+        {
+            if (filledCount < filled.Length) filled[filledCount++] = (ushort)(e - Entries);
+            else filledOverflow = true;
+        }
+        bool hasCode = frameInsideRam && CodePages != null && CodePages[frame >> PageBits.PageShift] != 0;
+        *e = Tlb.Make(page, frame, pte, Tlb.PermissionsOf(pte, frameInsideRam, Protection), memory.Base, hasCode);
+    }
+
+    /// <summary>Drops every cached translation without counting a flush (reset, guest-mode entry and exit).</summary>
+    public void ClearEntries()
+    {
+        if (filledOverflow) Tlb.Clear(Entries);
+        else
+            for (int i = 0; i < filledCount; i++)
+                Entries[filled[i]] = Tlb.Invalid;
+        filledCount = 0;
+        filledOverflow = false;
+    }
+
+    /// <summary>Physical page <paramref name="frame"/> now holds decoded code: entries mapping it lose
+    /// the JIT's fast store path (their stores must check the decoded word first).</summary>
+    internal void MarkCodeFrame(uint frame)
+    {
+        for (int i = 0; i < filledCount; i++)
+            MarkIfFrame(Entries + filled[i], frame);
+        if (filledOverflow)
+            for (int i = 0; i < Tlb.EntryCount; i++)
+                MarkIfFrame(Entries + i, frame);
+    }
+
+    private static void MarkIfFrame(TlbEntry* e, uint frame)
+    {
+        if (e->Tag != Tlb.InvalidTag && e->Frame == frame) Tlb.ForbidFastWrites(e);
+    }
+
     public TlbEntry* Entries { get; private set; }
     public bool PagingEnabled => (state->Control[(int)ControlRegister.Ptbr] & PageBits.PtbrEnable) != 0;
 
     /// <summary>Guest mode's nested paging (spec §11.7): the machine-physical page directory of the
     /// host's guest-physical → machine-physical tables; 0 outside guest mode.</summary>
     public uint NestedPageDirectory { get; set; }
+    /// <summary>Which rings a page's ring field admits (spec §6's rule, or x86-64's user/supervisor
+    /// one: knob --page-protection). Setting it drops every cached translation, whose permission
+    /// masks were computed under the old rule (not counted as a guest flush).</summary>
+    public PageProtection Protection
+    {
+        get => protection;
+        set
+        {
+            protection = value;
+            Tlb.Clear(Entries);
+            Invalidated?.Invoke();
+        }
+    }
+    private PageProtection protection = PageProtection.Rings;
+
     public ulong Misses { get; set; }
     public ulong Flushes { get; set; }
 
@@ -65,10 +132,10 @@ public sealed unsafe class Mmu : IDisposable
     }
 
     /// <summary>The #PF error code for a present page that refuses the access, or 0 when it allows it.</summary>
-    private static uint PermissionError(uint pte, int ring, AccessKind kind)
+    private uint PermissionError(uint pte, int ring, AccessKind kind)
     {
         int pageRing = (int)((pte & PageBits.RingMask) >> PageBits.RingShift);
-        bool ringViolation = ring > pageRing;
+        bool ringViolation = !Protection.Allows(ring, pageRing);
         bool refused = ringViolation
             || (kind == AccessKind.Write && (pte & PageBits.Writable) == 0)
             || (kind == AccessKind.Fetch && (pte & PageBits.Executable) == 0);
@@ -88,7 +155,7 @@ public sealed unsafe class Mmu : IDisposable
         {
             // Identity, every ring and access allowed; outside RAM every access is #MC.
             uint all = PageBits.Present | PageBits.Writable | PageBits.Executable | PageBits.RingMask;
-            *e = new TlbEntry { Tag = page, Frame = page, Pte = page | all, Perms = Tlb.PermissionsOf(all, memory.Contains(page, PageBits.PageSize)) };
+            Store(e, page, page, page | all, memory.Contains(page, PageBits.PageSize));
             return NoFault;
         }
         Misses++;
@@ -111,7 +178,7 @@ public sealed unsafe class Mmu : IDisposable
             return Vectors.PageFault;
         }
         uint frame = pte & PageBits.FrameMask;
-        *e = new TlbEntry { Tag = page, Frame = frame, Pte = pte, Perms = Tlb.PermissionsOf(pte, memory.Contains(frame, PageBits.PageSize)) };
+        Store(e, page, frame, pte, memory.Contains(frame, PageBits.PageSize));
         return NoFault;
     }
 
@@ -134,7 +201,7 @@ public sealed unsafe class Mmu : IDisposable
             {
                 uint all = PageBits.Present | PageBits.Writable | PageBits.Executable | PageBits.RingMask;
                 bool inside = TryNestedTranslate(page, ref references, out uint machineFrame);
-                *e = new TlbEntry { Tag = page, Frame = inside ? machineFrame : page, Pte = page | all, Perms = Tlb.PermissionsOf(all, inside) };
+                Store(e, page, inside ? machineFrame : page, page | all, inside);
                 return NoFault;
             }
             uint ptbr = state->Control[(int)ControlRegister.Ptbr];
@@ -158,7 +225,7 @@ public sealed unsafe class Mmu : IDisposable
             }
             uint frame = pte & PageBits.FrameMask;
             bool frameInside = TryNestedTranslate(frame, ref references, out uint frameMachine);
-            *e = new TlbEntry { Tag = page, Frame = frameInside ? frameMachine : frame, Pte = pte, Perms = Tlb.PermissionsOf(pte, frameInside) };
+            Store(e, page, frameInside ? frameMachine : frame, pte, frameInside);
             return NoFault;
         }
         finally
@@ -189,7 +256,7 @@ public sealed unsafe class Mmu : IDisposable
     /// <summary>tlbflush / ptbr write: drops every cached translation (counted and costed).</summary>
     public void Flush()
     {
-        Tlb.Clear(Entries);
+        ClearEntries();
         Flushes++;
         state->Cycles += (ulong)costs.TlbFlushCycles;
         Invalidated?.Invoke();
@@ -200,14 +267,14 @@ public sealed unsafe class Mmu : IDisposable
     {
         TlbEntry* e = Entries + ((virtualAddress >> PageBits.PageShift) & Tlb.IndexMask);
         if (e->Tag == (virtualAddress & PageBits.FrameMask))
-            *e = new TlbEntry { Tag = Tlb.InvalidTag };
+            *e = Tlb.Invalid;
         Invalidated?.Invoke();
     }
 
     /// <summary>Reset: no translations, no counters.</summary>
     public void Reset()
     {
-        Tlb.Clear(Entries);
+        ClearEntries();
         Misses = 0;
         Flushes = 0;
         Invalidated?.Invoke();

@@ -117,7 +117,8 @@ public sealed unsafe class PhysicalMemory : IDisposable
         }
     }
 
-    /// <summary>The few libc calls on-touch RAM needs (Linux values of the flags).</summary>
+    /// <summary>The few libc calls on-touch RAM needs (Linux values of the flags). Blittable and
+    /// without SetLastError, so ReadyToRun compiles the calls (no IL stub for the .NET JIT at start-up).</summary>
     private static class LinuxMemory
     {
         public const int ProtRead = 1, ProtWrite = 2;
@@ -125,16 +126,16 @@ public sealed unsafe class PhysicalMemory : IDisposable
         public const int MadvDontNeed = 4;
         public static readonly void* MapFailed = (void*)-1;
 
-        [DllImport("libc", SetLastError = true)]
+        [DllImport("libc")]
         public static extern void* mmap(void* address, nuint length, int protection, int flags, int fd, nint offset);
 
-        [DllImport("libc", SetLastError = true)]
+        [DllImport("libc")]
         public static extern int munmap(void* address, nuint length);
 
-        [DllImport("libc", SetLastError = true)]
+        [DllImport("libc")]
         public static extern int madvise(void* address, nuint length, int advice);
 
-        [DllImport("libc", SetLastError = true)]
+        [DllImport("libc")]
         public static extern int mincore(void* address, nuint length, byte* residency);
     }
 }

@@ -168,7 +168,18 @@ schedule:
     mtcr ptbr, r1
 .same_space:
     ldw r1, [r6 + P_KSTACK_TOP]     ; its next trap lands on its own kernel stack
+.if defined(PARAVIRT)
+    stw r1, [zero + pv_stack_request + HC_ARGUMENT]   ; for the tick's multicall (paravirt.asm)
+    ldw r5, [zero + pv_in_tick]
+    bnez r5, .pv_tick_ksp0
+.endif
     mtcr ksp0, r1
+.if defined(PARAVIRT)
+    jmp .pv_ksp0_set
+.pv_tick_ksp0:
+    mtcr ksp0, r1                   ; patched to a nop: the tick's multicall switches the stack
+.pv_ksp0_set:
+.endif
     rdtick r2                       ; and its slice starts now: the timer preempts it only
     la r3, slice_start              ; once a whole slice has passed (trap.asm), so however
     stw r2, [r3]                    ; long the kernel just took, user code makes progress
@@ -179,6 +190,9 @@ schedule:
 ; idle stack. The timer's trap frame lands there (a ring-0 to ring-0 trap switches no
 ; stack); trap() then schedules and never comes back here.
 idle:
+.if defined(PARAVIRT)
+    stw zero, [zero + pv_in_tick]   ; whatever wakes the idle loop schedules afresh
+.endif
     la r1, cur_proc
     stw zero, [r1]
     la sp, idle_stack_top
@@ -197,6 +211,9 @@ all_exited:
     bne r2, r3, panic
     la r1, msg_all_exited
     call kprintf
+.if defined(PARAVIRT)
+    call pv_kflush                  ; the kernel's buffered console line first
+.endif
     out PORT_POWER, zero            ; exit status 0
     hlt                             ; (IE is 0: hlt powers off too)
 

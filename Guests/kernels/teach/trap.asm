@@ -184,12 +184,21 @@ trap:
     li r4, TIME_SLICE_INSTRUCTIONS
     bltu r3, r4, .restart_clock
 .preempt:
+.if defined(PARAVIRT)
+    li r3, 1
+    stw r3, [zero + pv_in_tick]         ; schedule leaves ksp0 to the restart's multicall
+.endif
     call schedule
 .restart_clock:
     ; The clock runs on, last thing before returning to user code (so the period cannot end
     ; in here). Only this path restarts it: a yield or a sleep leaves it running, so time
     ; passes for the sleepers however the others use the CPU.
     li r2, TIME_SLICE_INSTRUCTIONS
+.if defined(PARAVIRT)
+    stw zero, [zero + pv_in_tick]
+    li r3, pv_tick_multicall
+.pv_restart:                            ; patched to `out PORT_HYPERCALL, r3` (paravirt.asm)
+.endif
     out PORT_TIMER_PERIOD, r2
     jmp .out
 .if defined(DISK_LOG)
@@ -308,6 +317,9 @@ panic:
     ldw r6, [sp + 20]
 panic_finish:
     call kprintf
+.if defined(PARAVIRT)
+    call pv_kflush                  ; the kernel's buffered console line first
+.endif
     li r1, PANIC_EXIT_STATUS
     out PORT_POWER, r1
 .stop:

@@ -62,6 +62,10 @@ kvm_init:
     addi sp, sp, -8
     stw lr, [sp + 0]
     stw r7, [sp + 4]
+.if defined(PARAVIRT)
+    la r1, pv_prefill_request       ; the pool's shadow entries at once (natively ignored)
+    out PORT_HYPERCALL, r1
+.endif
     li r7, FRAME_POOL_END           ; free the pool from the top down: kalloc then hands
 .free:                              ; frames out in ascending order
     addi r7, r7, -PAGE_SIZE
