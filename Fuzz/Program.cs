@@ -16,7 +16,9 @@ if (args.Length == 0 || !FuzzTargets.All.TryGetValue(args[0], out var target))
 if (args.Length == 1)
 {
     // Under afl-fuzz the fork server feeds inputs one after another; alone, the action runs once on stdin.
-    SharpFuzz.Fuzzer.Run(stream =>
+    // Out of process: the inputs run in a child that SharpFuzz restarts, so an input that hangs
+    // (AFL++ kills it at -t) or kills the process is saved and the campaign goes on.
+    SharpFuzz.Fuzzer.OutOfProcess.Run(stream =>
     {
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);

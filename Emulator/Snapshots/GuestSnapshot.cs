@@ -313,7 +313,27 @@ public sealed class GuestSnapshot
             throw new SnapshotFormatException($"{name}: snapshot malformed (META knobs: {knobs})");
         if (sections.TryGetValue("PVIR", out var paravirt) && paravirt.Length != ParavirtBytes)
             throw new SnapshotFormatException($"{name}: snapshot malformed (PVIR section of {paravirt.Length} bytes, not {ParavirtBytes})");
+        if (DevicesSectionProblem(sections["DEVS"]) is { } devices)
+            throw new SnapshotFormatException($"{name}: snapshot malformed (DEVS: {devices})");
         return new GuestSnapshot(metadata, sections);
+    }
+
+    /// <summary>Device states no running machine has, which a restore cannot be trusted with:
+    /// a running timer or a busy disk with no next event would leave a guest in `hlt` waiting
+    /// for host time forever, instructions never advancing (found by the snapshot fuzz target).</summary>
+    private static string? DevicesSectionProblem(byte[] devices)
+    {
+        var r = new SpanReader(devices, 0);
+        r.U64();
+        r.U64();
+        uint period = r.U32();
+        ulong nextExpiry = r.U64();
+        if (period != 0 && nextExpiry == ulong.MaxValue) return $"the timer runs (period {period}) with no next expiry";
+        for (int i = 0; i < 4; i++) r.U32();
+        bool busy = r.U32() != 0;
+        r.U32();
+        if (busy && r.U64() == ulong.MaxValue) return "the disk is busy with no completion";
+        return null;
     }
 
     /// <summary>The most bytes a captured disk may have: what the disk device's 32-bit sector

@@ -88,4 +88,23 @@ public class FuzzFindingsTests
                      "more than the disk device addresses (2199023255040))", e.Message);
         Assert.Throws<SnapshotFormatException>(() => SparsePages.Decode(disk[1..], (_, _) => { }));
     }
+
+    /// <summary>Found by `Fuzz/run.sh snapshot` as a hang that killed the fork server: hello.asm's
+    /// snapshot with its timer period set but no next expiry. Restored, the guest's `hlt` with
+    /// interrupts on saw a device that "can interrupt" and no event to wait for, so the machine
+    /// slept in host time forever with instret standing still (`r4 resume --max-instructions`
+    /// never returned). No running machine has that state: reading the file refuses it.</summary>
+    [Fact]
+    public void ARunningTimerWithNoNextExpiryIsRefusedNotAnEndlessHostWait()
+    {
+        var image = R4.Tests.Guests.GuestRunner.Assemble("Guests/examples/hello.asm");
+        var (file, _, _) = SnapshotHarness.Save(image, R4.Monitor.Layouts.Native, R4.Machine.ExecutionEngine.Interpreter, 20);
+        var sections = SnapshotContainer.Unpack(file, "hello.r4snap");
+        var devices = sections["DEVS"];
+        BinaryPrimitives.WriteUInt32LittleEndian(devices.AsSpan(16), 1000);            // timer period
+        BinaryPrimitives.WriteUInt64LittleEndian(devices.AsSpan(20), ulong.MaxValue);  // next expiry: never
+        var damaged = SnapshotContainer.Pack(sections.Select(s => (s.Key, s.Value)).ToList());
+        var e = Assert.Throws<SnapshotFormatException>(() => GuestSnapshot.Read(damaged, "fuzz.r4snap"));
+        Assert.Equal("fuzz.r4snap: snapshot malformed (DEVS: the timer runs (period 1000) with no next expiry)", e.Message);
+    }
 }
