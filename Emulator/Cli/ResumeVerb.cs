@@ -18,7 +18,7 @@ public sealed class ResumeVerb : IMonitorKnobOptions
     [Option("engine", Default = "jit", HelpText = "Execution engine: jit or interp (a snapshot does not depend on the engine that saved it).")]
     public string Engine { get; set; } = "jit";
 
-    [Option("layout", HelpText = "Continue under another layout than the saved one: native|ring012|ring013|ring3.")]
+    [Option("layout", HelpText = "Continue under another layout than the saved one: native|ring012|ring013|ring3|bt|hw.")]
     public string? Layout { get; set; }
 
     [Option("shadow-cache", HelpText = MonitorKnobs.ShadowCacheHelp + MonitorKnobs.RestoredNote)]

@@ -90,7 +90,7 @@ public sealed unsafe class Mmu : IDisposable
         set
         {
             protection = value;
-            Tlb.Clear(Entries);
+            ClearEntries();
             Invalidated?.Invoke();
         }
     }
