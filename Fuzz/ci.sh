@@ -30,4 +30,6 @@ for target in asm elf snapshot machine; do
   esac
 done
 echo "Fuzz/ci.sh: done in $(( SECONDS - started ))s$([ $status = 0 ] && echo ", no crash" || echo ": CRASHES (see above)")"
-exit $status
+# A fresh find fails CI only when asked (docs/fuzzing.md): the run is random and short.
+[ "${R4_FUZZ_STRICT:-0}" = 1 ] && exit $status
+exit 0

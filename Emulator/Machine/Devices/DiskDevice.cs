@@ -168,16 +168,18 @@ public sealed class DiskDevice : IDisposable
         CompletionInstret = instret + 1 + LatencyInstructions(requestCount);
     }
 
-    private bool IsValidRequest(uint command)
+    private bool IsValidRequest(uint command) => IsValidRequest(command, SectorRegister, AddressRegister, CountRegister);
+
+    private bool IsValidRequest(uint command, uint sector, uint address, uint count)
     {
-        if (image is null || CountRegister == 0)
+        if (image is null || count == 0)
             return false;
         if (command != Ports.DiskCommandRead && !(command == Ports.DiskCommandWrite && imageWritable))
             return false;
-        if ((ulong)SectorRegister + CountRegister > SectorCount)
+        if ((ulong)sector + count > SectorCount)
             return false;
-        ulong bytes = (ulong)CountRegister * SectorBytes;
-        return bytes <= uint.MaxValue && memory.Contains(AddressRegister, (uint)bytes);
+        ulong bytes = (ulong)count * SectorBytes;
+        return bytes <= uint.MaxValue && memory.Contains(address, (uint)bytes);
     }
 
     public void Tick(ulong instret)
@@ -188,7 +190,10 @@ public sealed class DiskDevice : IDisposable
         Busy = false;
         try
         {
-            Transfer();
+            // A request this disk never accepted (restored from a damaged snapshot: no image, a
+            // read-only one, out of range) ends in an error, as a refused command does.
+            if (IsValidRequest(requestCommand, requestSector, requestAddress, requestCount)) Transfer();
+            else Error = true;
         }
         catch (IOException e)
         {
