@@ -16,7 +16,10 @@ trap 'rm -rf "$work"' EXIT
 # the guest's). CPU time, not wall time: the machine is shared, and CPU time varies less
 # with the other jobs on it; R4_WALL=1 measures wall time instead.
 seconds() {
-    /usr/bin/time -o "$work/time" -f "%e %U %S" "$@" >/dev/null 2>&1 || true
+    # bash's own time: millisecond resolution (GNU time prints hundredths, coarse beside
+    # 0.15 s runs). The run's stderr is kept for hostSeconds.
+    local TIMEFORMAT="%R %U %S"
+    { time "$@" >/dev/null 2>"$work/stderr" || true; } 2>"$work/time"
     set -- $(tail -1 "$work/time")
     if [ "${R4_WALL:-0}" = 1 ]; then echo "$1"; else echo "$2 + $3" | bc; fi
 }
@@ -31,15 +34,20 @@ ratio() { echo "scale=2; $1 / $2" | bc; }
 echo "machine: $(nproc) cores, $(uptime | sed 's/.*load average/load average/'); times: $([ "${R4_WALL:-0}" = 1 ] && echo wall || echo CPU, user + system)"
 
 repeat=${R4_REPEAT:-3}
-echo "pairs: the sum of $repeat runs of each engine, alternating"
+echo "pairs: the sum of $repeat runs of each engine, alternating: whole process (CPU), then the in-process Run time (--stats host time, wall clock)"
+# The in-process Run time of the last run (its --stats "host time" line), in seconds.
+hostSeconds() { sed -n 's/^host time: *\([0-9.]*\) s.*/\1/p' "$work/stderr" | tail -1; }
 pair() {   # label, then r4 run arguments: prints interp, jit (each the sum of $repeat runs, alternating), and interp/jit
     local label=$1; shift
-    local interp=0 jit=0 i
+    local interp=0 jit=0 interpHost=0 jitHost=0 i
     for ((i = 0; i < repeat; i++)); do
-        interp=$(echo "$interp + $(seconds "$r4" run "$@" --engine interp)" | bc)
-        jit=$(echo "$jit + $(seconds "$r4" run "$@" --engine jit)" | bc)
+        interp=$(echo "$interp + $(seconds "$r4" run "$@" --stats --engine interp)" | bc)
+        interpHost=$(echo "$interpHost + $(hostSeconds)" | bc)
+        jit=$(echo "$jit + $(seconds "$r4" run "$@" --stats --engine jit)" | bc)
+        jitHost=$(echo "$jitHost + $(hostSeconds)" | bc)
     done
-    printf '%-34s interp %7.3f s   jit %7.3f s   jit speed-up %5.2fx\n' "$label" "$interp" "$jit" "$(ratio "$interp" "$jit")"
+    printf '%-30s interp %7.3f s   jit %7.3f s   jit speed-up %5.2fx   in Run: %6.3f / %6.3f s %5.2fx\n' \
+        "$label" "$interp" "$jit" "$(ratio "$interp" "$jit")" "$interpHost" "$jitHost" "$(ratio "$interpHost" "$jitHost")"
 }
 
 if [ "$quick" != "--quick" ]; then
