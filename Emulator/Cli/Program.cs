@@ -8,6 +8,10 @@ namespace R4.Cli;
 
 public static class Program
 {
+    /// <summary>The process's standard error as the verbs get it from Main: Console.Error, made
+    /// on the first write (LazyWriter), so a run that writes nothing there never pays for it.</summary>
+    public static readonly TextWriter StandardError = new LazyWriter(() => Console.Error);
+
     public static int Main(string[] args)
     {
         // Standard output through write(2) on descriptor 1 (OutputFile.OpenProcessStandardOutput):
@@ -16,7 +20,7 @@ public static class Program
         // AutoFlush keeps every write in order with the guest console's own writes to fd 1.
         if (!OperatingSystem.IsWindows())
             Console.SetOut(new StreamWriter(OutputFile.OpenProcessStandardOutput(), new System.Text.UTF8Encoding(false)) { AutoFlush = true });
-        return Run(args, Console.Out, Console.Error);
+        return Run(args, Console.Out, StandardError);
     }
 
     /// <summary>Runs one command; the tests call this directly.</summary>
@@ -33,6 +37,16 @@ public static class Program
             quick.Defines = defines;
             return Guarded(() => quick.Execute(output, error, consoleOutput, consoleInput), error, "run");
         }
+        return RunWithParser(rest, defines, output, error, consoleOutput, consoleInput);
+    }
+
+    /// <summary>Every form but the plain `r4 run` one. A method of its own, never inlined: a
+    /// ReadyToRun method resolves the types it names before its first instruction runs, so in
+    /// Run, CommandLineParser's generic result types (and CommandLine.dll with them) were loaded
+    /// on the quick path too.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static int RunWithParser(string[] rest, List<string> defines, TextWriter output, TextWriter error, Stream? consoleOutput, Stream? consoleInput)
+    {
         // No HelpWriter: a wrong option gets a short message (ReportParseErrors), not the
         // whole help screen; --help and `r4 help VERB` still print it.
         using var parser = new Parser(settings =>
