@@ -98,20 +98,10 @@ public static class Program
             error.WriteLine($"r4: {e.Message}");
             return e.ExitCode;
         }
-        catch (ImageFormatException e)
+        catch (Exception e) when (LibraryErrorExitCode(e) != 0)
         {
             error.WriteLine($"r4: {e.Message}");
-            return ExitCodes.BadInput;
-        }
-        catch (R4.Snapshots.SnapshotFormatException e)
-        {
-            error.WriteLine($"r4: {e.Message}");
-            return ExitCodes.BadInput;
-        }
-        catch (R4.Machine.Devices.DiskImageException e)
-        {
-            error.WriteLine($"r4: {e.Message}");
-            return ExitCodes.CannotOpen;
+            return LibraryErrorExitCode(e);
         }
         catch (IOException e) when (e is StandardOutputClosedException || e.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase))
         {
@@ -121,6 +111,19 @@ public static class Program
             return ExitCodes.OutputClosed;
         }
     }
+
+    /// <summary>The exit code of a library's error about the user's input (an image, a snapshot,
+    /// a disk image), or 0 for any other exception. A method of its own rather than catch
+    /// clauses: a ReadyToRun method loads the types of its catch clauses before it runs, which
+    /// loaded R4.Snapshots into every run (start-up, docs/performance.md).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static int LibraryErrorExitCode(Exception e) => e switch
+    {
+        ImageFormatException => ExitCodes.BadInput,
+        R4.Snapshots.SnapshotFormatException => ExitCodes.BadInput,
+        R4.Machine.Devices.DiskImageException => ExitCodes.CannotOpen,
+        _ => 0,
+    };
 
     /// <summary>Start-up: the plain form of `r4 run` — one GUEST (not starting with '-') and at most
     /// the options --engine VALUE, --layout VALUE and --stats, each at most once — is parsed here,
