@@ -41,6 +41,10 @@ internal sealed class PassShared
     public OrdinalSet TwoWordLi { get; } = new();
 }
 
+/// <summary>Where `.entry` put the entry point (a class: a nullable (long, LogicalLine) tuple has
+/// no ReadyToRun code and cost a .NET JIT compile at start-up).</summary>
+internal sealed record EntryPoint(long Address, LogicalLine Line);
+
 /// <summary>A set of small non-negative ordinals (see PassShared: not a HashSet&lt;int&gt;).</summary>
 internal sealed class OrdinalSet
 {
@@ -84,7 +88,7 @@ internal sealed partial class AssemblyPass : IExpressionScope
     public ObjectBuilder Output { get; }
     public ListingBuilder Listing { get; } = new();
     public List<SourceLine> Lines { get; } = [];
-    public (long Address, LogicalLine Line)? Entry { get; private set; }
+    public EntryPoint? Entry { get; private set; }
 
     /// <summary>The address of the statement being assembled ('.').</summary>
     public long Location { get; private set; }

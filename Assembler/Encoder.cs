@@ -53,10 +53,13 @@ internal static class Encoder
     private static readonly ImmediateField BranchOffset = new("label", InstructionCodec.BranchOffsetMin, InstructionCodec.BranchOffsetMax, _ => "");
     private static readonly ImmediateField JumpOffset = new("label", InstructionCodec.JumpOffsetMin, InstructionCodec.JumpOffsetMax, _ => "");
 
+    /// <summary>No operands (not `[]`: Array.Empty&lt;OperandKind&gt; is a generic the .NET JIT compiles at start-up).</summary>
+    public static readonly OperandKind[] NoOperands = new OperandKind[0];
+
     /// <summary>The operands of a form, in the order they are written.</summary>
     public static OperandKind[] Syntax(OperandForm form) => form switch
     {
-        OperandForm.None => [],
+        OperandForm.None => NoOperands,
         OperandForm.RdRsRt => [OperandKind.Rd, OperandKind.Rs, OperandKind.Rt],
         OperandForm.RdRsSimm16 or OperandForm.RdRsUimm16 or OperandForm.RdRsShift => [OperandKind.Rd, OperandKind.Rs, OperandKind.Immediate],
         OperandForm.RdImm16 => [OperandKind.Rd, OperandKind.Immediate],

@@ -4,6 +4,11 @@ using CommandLine;
 using CommandLine.Text;
 using R4.Isa.Image;
 
+// The P/Invokes of r4 (OutputFile's write and statx) are LibraryImport and blittable underneath:
+// without runtime marshalling ReadyToRun compiles them, instead of the .NET JIT building an IL
+// stub at run time (start-up, docs/performance.md).
+[assembly: System.Runtime.CompilerServices.DisableRuntimeMarshalling]
+
 namespace R4.Cli;
 
 public static class Program
