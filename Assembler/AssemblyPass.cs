@@ -9,14 +9,57 @@ using R4.Isa.Image;
 namespace R4.Assembler;
 
 /// <summary>What survives from one pass to the next.</summary>
-internal sealed class PassShared(SourceFiles files, AssemblyOptions options)
+internal sealed class PassShared
 {
-    public SourceFiles Files { get; } = files;
-    public IReadOnlyDictionary<string, long> Defines { get; } = options.Defines;
-    public long MaximumProgramBytes { get; } = options.MaximumProgramBytes;
-    public int MaximumExpandedLines { get; } = Math.Min(options.MaximumExpandedLines, AssemblerLimits.MaximumExpandedLines);
+    public PassShared(SourceFiles files, AssemblyOptions options)
+    {
+        Files = files;
+        MaximumProgramBytes = options.MaximumProgramBytes;
+        MaximumExpandedLines = Math.Min(options.MaximumExpandedLines, AssemblerLimits.MaximumExpandedLines);
+        if (ReferenceEquals(options.Defines, AssemblyOptions.NoDefines)) return;
+        foreach (var pair in options.Defines)
+        {
+            var definition = new SymbolDefinition(pair.Key, pair.Value, SymbolKind.Constant, "-D", 0);
+            Defines[pair.Key] = definition;
+            DefinesInOrder.Add(definition);
+        }
+    }
+
+    // Start-up (docs/performance.md): the assembler's own collections hold reference types or
+    // are its own classes. CoreLib generics over value types (Dictionary<string, long>,
+    // HashSet<int>, List<(string, long)>) have no ReadyToRun code in any image, so each of
+    // their methods was compiled by the .NET JIT in every `r4 run` before the guest started.
+    // (The -D defines still arrive as a Dictionary<string, long>; without any, none is touched.)
+
+    public SourceFiles Files { get; }
+    /// <summary>The -D defines as symbol definitions, by name and in the order given.</summary>
+    public Dictionary<string, SymbolDefinition> Defines { get; } = new(StringComparer.Ordinal);
+    public List<SymbolDefinition> DefinesInOrder { get; } = [];
+    public long MaximumProgramBytes { get; }
+    public int MaximumExpandedLines { get; }
     /// <summary>Ordinals (in pass order) of li statements that need two words; only grows.</summary>
-    public HashSet<int> TwoWordLi { get; } = [];
+    public OrdinalSet TwoWordLi { get; } = new();
+}
+
+/// <summary>Where `.entry` put the entry point (a class: a nullable (long, LogicalLine) tuple has
+/// no ReadyToRun code and cost a .NET JIT compile at start-up).</summary>
+internal sealed record EntryPoint(long Address, LogicalLine Line);
+
+/// <summary>A set of small non-negative ordinals (see PassShared: not a HashSet&lt;int&gt;).</summary>
+internal sealed class OrdinalSet
+{
+    private bool[] members = new bool[16];
+
+    public int Count { get; private set; }
+
+    public bool Contains(int ordinal) => ordinal >= 0 && ordinal < members.Length && members[ordinal];
+
+    public void Add(int ordinal)
+    {
+        if (ordinal >= members.Length) Array.Resize(ref members, Math.Max(2 * members.Length, ordinal + 1));
+        if (!members[ordinal]) Count++;
+        members[ordinal] = true;
+    }
 }
 
 internal sealed partial class AssemblyPass : IExpressionScope
@@ -45,7 +88,7 @@ internal sealed partial class AssemblyPass : IExpressionScope
     public ObjectBuilder Output { get; }
     public ListingBuilder Listing { get; } = new();
     public List<SourceLine> Lines { get; } = [];
-    public (long Address, LogicalLine Line)? Entry { get; private set; }
+    public EntryPoint? Entry { get; private set; }
 
     /// <summary>The address of the statement being assembled ('.').</summary>
     public long Location { get; private set; }
@@ -80,19 +123,24 @@ internal sealed partial class AssemblyPass : IExpressionScope
         if (!Diagnostics.Fatal) Output.CheckOverlaps(Diagnostics);
     }
 
-    /// <summary>The extent of each label in bytes (ImageSymbol.Size, ELF st_size).</summary>
-    public Dictionary<string, uint> LabelSizes { get; } = new(StringComparer.Ordinal);
+    /// <summary>The extent of each label in bytes (ImageSymbol.Size, ELF st_size); 0 when not known.</summary>
+    public uint LabelSize(string name) => labelSizes.TryGetValue(name, out var size) ? size.Bytes : 0;
 
-    /// <summary>Labels whose extent is still open: all at one address (labels at one address
-    /// share their extent).</summary>
-    private readonly List<(string Name, long Address)> openLabels = [];
+    private sealed record LabelExtent(uint Bytes);
+    private readonly Dictionary<string, LabelExtent> labelSizes = new(StringComparer.Ordinal);
+
+    /// <summary>Labels whose extent is still open: all at <see cref="openLabelsAddress"/> (labels
+    /// at one address share their extent).</summary>
+    private readonly List<string> openLabels = [];
+    private long openLabelsAddress;
 
     /// <summary>Ends the open labels' extents here: at the next label at a higher address, at
     /// .align, at .org and at the end of the program.</summary>
     private void CloseLabelExtents()
     {
-        foreach (var (name, address) in openLabels)
-            LabelSizes[name] = (uint)Math.Clamp(Output.Location - address, 0, uint.MaxValue);
+        var extent = new LabelExtent((uint)Math.Clamp(Output.Location - openLabelsAddress, 0, uint.MaxValue));
+        foreach (string name in openLabels)
+            labelSizes[name] = extent;
         openLabels.Clear();
     }
 
@@ -127,8 +175,9 @@ internal sealed partial class AssemblyPass : IExpressionScope
     {
         string name = QualifyForDefinition(label);
         Symbols.Define(name, Location, SymbolKind.Label, line, label.Column);
-        if (openLabels.Count > 0 && openLabels[0].Address != Location) CloseLabelExtents();
-        openLabels.Add((name, Location));
+        if (openLabels.Count > 0 && openLabelsAddress != Location) CloseLabelExtents();
+        openLabelsAddress = Location;
+        openLabels.Add(name);
         if (!label.Text.StartsWith('.')) globalLabel = name;
     }
 
@@ -246,8 +295,12 @@ internal sealed partial class AssemblyPass : IExpressionScope
         }
     }
 
-    private static ParsedOperand[] Placeholders(PseudoInstruction pseudo) =>
-        pseudo.Operands.Select(k => new ParsedOperand(k, 0, 0, 1)).ToArray();
+    private static ParsedOperand[] Placeholders(PseudoInstruction pseudo)
+    {
+        var operands = new ParsedOperand[pseudo.Operands.Length];
+        for (int i = 0; i < operands.Length; i++) operands[i] = new ParsedOperand(pseudo.Operands[i], 0, 0, 1);
+        return operands;
+    }
 
     private void CheckInstructionAlignment(Token operation)
     {
@@ -256,9 +309,9 @@ internal sealed partial class AssemblyPass : IExpressionScope
     }
 
     /// <summary>Encodes all words first, so a failing instruction emits nothing but placeholders.</summary>
-    private void EmitInstructions(IReadOnlyList<RealInstruction> instructions)
+    private void EmitInstructions(RealInstruction[] instructions)
     {
-        var words = new uint[instructions.Count];
+        var words = new uint[instructions.Length];
         for (int i = 0; i < words.Length; i++)
             words[i] = Encoder.Encode(instructions[i], Location + 4L * i);
         foreach (uint word in words)

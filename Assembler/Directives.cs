@@ -34,7 +34,7 @@ internal sealed partial class AssemblyPass
                 CheckAddress(address, operands[0]);
                 if (address % 4 != 0)
                     throw new AssemblyException($"entry point 0x{address:x8} is not 4-byte aligned (the first fetch would raise #AC)", operands[0].Column);
-                Entry = (address, line);
+                Entry = new EntryPoint(address, line);
                 break;
             }
             case ".word": Data(name, operation, statement, 4, int.MinValue, uint.MaxValue, "32"); break;

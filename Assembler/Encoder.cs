@@ -53,10 +53,13 @@ internal static class Encoder
     private static readonly ImmediateField BranchOffset = new("label", InstructionCodec.BranchOffsetMin, InstructionCodec.BranchOffsetMax, _ => "");
     private static readonly ImmediateField JumpOffset = new("label", InstructionCodec.JumpOffsetMin, InstructionCodec.JumpOffsetMax, _ => "");
 
+    /// <summary>No operands (not `[]`: Array.Empty&lt;OperandKind&gt; is a generic the .NET JIT compiles at start-up).</summary>
+    public static readonly OperandKind[] NoOperands = new OperandKind[0];
+
     /// <summary>The operands of a form, in the order they are written.</summary>
     public static OperandKind[] Syntax(OperandForm form) => form switch
     {
-        OperandForm.None => [],
+        OperandForm.None => NoOperands,
         OperandForm.RdRsRt => [OperandKind.Rd, OperandKind.Rs, OperandKind.Rt],
         OperandForm.RdRsSimm16 or OperandForm.RdRsUimm16 or OperandForm.RdRsShift => [OperandKind.Rd, OperandKind.Rs, OperandKind.Immediate],
         OperandForm.RdImm16 => [OperandKind.Rd, OperandKind.Immediate],
@@ -104,17 +107,17 @@ internal static class Encoder
         }));
 
     /// <summary>Parses a statement's operands for the given kinds.</summary>
-    public static ParsedOperand[] ParseOperands(string mnemonic, IReadOnlyList<OperandKind> kinds, OperandForm? form, Statement statement, IExpressionScope scope)
+    public static ParsedOperand[] ParseOperands(string mnemonic, OperandKind[] kinds, OperandForm? form, Statement statement, IExpressionScope scope)
     {
         var operands = statement.Operands;
-        if (operands.Count != kinds.Count)
+        if (operands.Count != kinds.Length)
         {
-            int column = operands.Count > kinds.Count ? operands[kinds.Count].Column : statement.EndColumn;
-            string expected = kinds.Count == 0 ? "no operands" : $"{kinds.Count} operand{(kinds.Count == 1 ? "" : "s")} ({Describe(kinds, form)})";
+            int column = operands.Count > kinds.Length ? operands[kinds.Length].Column : statement.EndColumn;
+            string expected = kinds.Length == 0 ? "no operands" : $"{kinds.Length} operand{(kinds.Length == 1 ? "" : "s")} ({Describe(kinds, form)})";
             throw new AssemblyException($"'{mnemonic.ToLowerInvariant()}' expects {expected}, got {operands.Count}", column);
         }
-        var parsed = new ParsedOperand[kinds.Count];
-        for (int i = 0; i < kinds.Count; i++)
+        var parsed = new ParsedOperand[kinds.Length];
+        for (int i = 0; i < kinds.Length; i++)
             parsed[i] = ParseOperand(kinds[i], operands[i], scope);
         return parsed;
     }
@@ -193,7 +196,7 @@ internal static class Encoder
     }
 
     /// <summary>Places parsed operands into the fields of a real instruction of a table row.</summary>
-    public static RealInstruction Build(InstructionInfo info, IReadOnlyList<ParsedOperand> operands)
+    public static RealInstruction Build(InstructionInfo info, ParsedOperand[] operands)
     {
         int rd = 0, rs = 0, rt = 0, immColumn = 1;
         long imm = 0;

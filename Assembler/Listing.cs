@@ -18,7 +18,7 @@ internal sealed class ListingBuilder
     {
         public LogicalLine Line { get; } = line;
         public long? Address;
-        public readonly List<byte> Bytes = [];
+        public readonly ByteBuffer Bytes = new();
         public bool Code;
     }
 
@@ -33,7 +33,7 @@ internal sealed class ListingBuilder
         var entry = entries[^1];
         entry.Address ??= address;
         entry.Code = code;
-        entry.Bytes.AddRange(bytes);
+        entry.Bytes.Append(bytes);
     }
 
     public string Render()
@@ -66,7 +66,9 @@ internal sealed class ListingBuilder
                 words.Add(BitConverter.ToUInt32([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]).ToString("x8"));
             return string.Join(' ', words);
         }
-        string shown = string.Join(' ', bytes.Take(MaximumDataBytes).Select(b => b.ToString("x2")));
-        return bytes.Count > MaximumDataBytes ? shown + "..." : shown;
+        var shown = new StringBuilder();
+        for (int i = 0; i < Math.Min(bytes.Count, MaximumDataBytes); i++)
+            shown.Append(i == 0 ? "" : " ").Append(bytes[i].ToString("x2"));
+        return bytes.Count > MaximumDataBytes ? shown + "..." : shown.ToString();
     }
 }

@@ -18,7 +18,7 @@ internal sealed class ObjectBuilder
     internal sealed class Region
     {
         public required uint Start;
-        public readonly List<byte> Bytes = [];
+        public readonly ByteBuffer Bytes = new();
         /// <summary>The line that started the region (its .org, or its first statement).</summary>
         public required LogicalLine Line;
         public required int Column;
@@ -61,7 +61,7 @@ internal sealed class ObjectBuilder
             open = new Region { Start = (uint)Location, Line = originLine, Column = column };
             regions.Add(open);
         }
-        open.Bytes.AddRange(bytes);
+        open.Bytes.Append(bytes);
         Location += bytes.Length;
     }
 
@@ -90,19 +90,36 @@ internal sealed class ObjectBuilder
         var segments = new List<ImageSegment>();
         var flags = SegmentFlags.Read | SegmentFlags.Write | SegmentFlags.Execute;
         uint start = 0;
-        List<byte>? bytes = null;
-        foreach (var region in regions.Where(r => r.Bytes.Count > 0).OrderBy(r => r.Start))
+        ByteBuffer? bytes = null;
+        foreach (var region in NonEmptyByStart())
         {
             if (bytes is not null && start + (long)bytes.Count == region.Start)
             {
-                bytes.AddRange(region.Bytes);
+                bytes.Append(region.Bytes.AsSpan());
                 continue;
             }
-            if (bytes is not null) segments.Add(new ImageSegment(start, start, [.. bytes], (uint)bytes.Count, flags));
+            if (bytes is not null) segments.Add(new ImageSegment(start, start, bytes.ToArray(), (uint)bytes.Count, flags));
             start = region.Start;
-            bytes = [.. region.Bytes];
+            bytes = new ByteBuffer();
+            bytes.Append(region.Bytes.AsSpan());
         }
-        if (bytes is not null) segments.Add(new ImageSegment(start, start, [.. bytes], (uint)bytes.Count, flags));
+        if (bytes is not null) segments.Add(new ImageSegment(start, start, bytes.ToArray(), (uint)bytes.Count, flags));
         return segments;
+    }
+
+    /// <summary>The regions that hold bytes, by start address; regions at one start keep their
+    /// order (a stable insertion sort: a program has a handful of regions, and OrderBy over a
+    /// uint key is a generic instantiation the .NET JIT compiled at every run's start).</summary>
+    private List<Region> NonEmptyByStart()
+    {
+        var sorted = new List<Region>(regions.Count);
+        foreach (var region in regions)
+        {
+            if (region.Bytes.Count == 0) continue;
+            int at = sorted.Count;
+            while (at > 0 && sorted[at - 1].Start > region.Start) at--;
+            sorted.Insert(at, region);
+        }
+        return sorted;
     }
 }

@@ -21,6 +21,11 @@ internal enum LineKind
     Preprocessor,
 }
 
+/// <summary>The first word of a line after its labels (lower case), its column, and whether
+/// labels came before it. A struct of our own, not a (string, int, bool) tuple: that tuple's
+/// constructor has no ReadyToRun code and was compiled by the .NET JIT at start-up.</summary>
+internal readonly record struct LeadingWord(string Word, int Column, bool Labeled);
+
 internal sealed record MacroExpansion(string MacroName, string CallFile, int CallLine);
 
 /// <summary>One line of text and where it lives.</summary>
@@ -474,7 +479,7 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics,
 
     /// <summary>The operation word of a line (after any labels), lower-cased, its column, and
     /// whether labels precede it. A cheap scan, so skipped lines need not be lexed.</summary>
-    public static (string Word, int Column, bool Labeled) FirstWord(string text)
+    public static LeadingWord FirstWord(string text)
     {
         int i = 0;
         bool labeled = false;
@@ -491,7 +496,7 @@ internal sealed class Preprocessor(SourceFiles files, DiagnosticBag diagnostics,
                 i++;
                 continue;
             }
-            return (text[start..end].ToLowerInvariant(), start + 1, labeled);
+            return new LeadingWord(text[start..end].ToLowerInvariant(), start + 1, labeled);
         }
     }
 

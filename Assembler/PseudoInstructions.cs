@@ -50,7 +50,7 @@ internal static class PseudoInstructions
         Swapped("ble", Opcode.Bge, "bge rt, rs, label"),
         Swapped("bgtu", Opcode.Bltu, "bltu rt, rs, label"),
         Swapped("bleu", Opcode.Bgeu, "bgeu rt, rs, label"),
-        new("ret", [], "jr lr", (_, _) => [new(Opcode.Jr, 0, Registers.LinkRegister, 0, 0, 1)]),
+        new("ret", Encoder.NoOperands, "jr lr", (_, _) => [new(Opcode.Jr, 0, Registers.LinkRegister, 0, 0, 1)]),
     ];
 
     private static readonly Dictionary<string, PseudoInstruction> ByMnemonic =

@@ -11,7 +11,11 @@ namespace R4.Assembler;
 public sealed class AssemblyOptions
 {
     /// <summary>Symbols defined before the first line (-D NAME=VALUE).</summary>
-    public IReadOnlyDictionary<string, long> Defines { get; init; } = new Dictionary<string, long>();
+    public IReadOnlyDictionary<string, long> Defines { get; init; } = NoDefines;
+
+    /// <summary>No defines: the default of <see cref="Defines"/>, which the assembler recognises
+    /// without touching it (a Dictionary&lt;string, long&gt; costs start-up: docs/performance.md).</summary>
+    public static IReadOnlyDictionary<string, long> NoDefines { get; } = new Dictionary<string, long>();
 
     /// <summary>The most bytes a program may emit in all: a guard against a mistyped
     /// <c>.space</c> filling the host's memory, far above any RAM size a guest uses.</summary>
@@ -29,7 +33,17 @@ public sealed class AssemblyResult
     /// <summary>The program; null when there are errors.</summary>
     public ProgramImage? Image { get; init; }
     /// <summary>The listing of the last pass (also produced when there are errors).</summary>
-    public string Listing { get; init; } = "";
+    public string Listing
+    {
+        get => listing ??= renderListing?.Invoke() ?? "";
+        init => listing = value;
+    }
+
+    // The listing is made when first asked for: `r4 run` never reads it, and rendering it
+    // (hex, padding) was a measurable part of a short run's start-up.
+    private string? listing;
+    private readonly Func<string>? renderListing;
+    internal Func<string> ListingSource { init => renderListing = value; }
 
     public byte[] ToElf() => Elf32.Write(Image ?? throw NoImage());
 
@@ -119,9 +133,10 @@ public static class R4Assembler
             diagnostics.Add(new AssemblyDiagnostic(fileName, 0, 0,
                 $"addresses still change after {MaximumPasses} passes (a .if or .org depends on addresses that keep moving)", ""));
         // A pass stopped by a limit may have listed half a million lines: nobody reads them.
-        string listing = pass.Diagnostics.Fatal ? "" : pass.Listing.Render();
+        var finalPass = pass;
+        Func<string> listing = finalPass.Diagnostics.Fatal ? () => "" : () => finalPass.Listing.Render();
         if (diagnostics.Count > 0)
-            return new AssemblyResult { Errors = diagnostics.All, Listing = listing };
+            return new AssemblyResult { Errors = diagnostics.All, ListingSource = listing };
 
         var segments = pass.Output.Segments();
         // An explicit entry point must hold code the program loads: elsewhere RAM is zero (#UD).
@@ -131,19 +146,20 @@ public static class R4Assembler
             var bag = new DiagnosticBag();
             bag.Report(given.Line, 0, $"entry point 0x{given.Address:x8} is outside every loaded region (" +
                 string.Join(", ", segments.Select(s => $"0x{s.VirtualAddress:x8}..0x{s.VirtualAddress + s.MemorySize - 1:x8}")) + ")");
-            return new AssemblyResult { Errors = bag.All, Listing = listing };
+            return new AssemblyResult { Errors = bag.All, ListingSource = listing };
         }
         uint entry = pass.Entry is { } e ? (uint)e.Address
             : pass.Symbols.Current.TryGetValue(EntrySymbol, out var start) && start.Kind == SymbolKind.Label ? (uint)start.Value
             : segments.Count > 0 ? segments[0].VirtualAddress : 0;
-        var symbols = pass.Symbols.InDefinitionOrder.Select(s => new ImageSymbol(s.Name, (uint)s.Value, s.Kind,
-                s.Kind == SymbolKind.Label ? pass.LabelSizes.GetValueOrDefault(s.Name) : 0))
-            .Concat(shared.Defines.Select(d => new ImageSymbol(d.Key, (uint)d.Value, SymbolKind.Constant)))
-            .ToList();
+        var symbols = new List<ImageSymbol>(pass.Symbols.InDefinitionOrder.Count + shared.DefinesInOrder.Count);
+        foreach (var s in pass.Symbols.InDefinitionOrder)
+            symbols.Add(new ImageSymbol(s.Name, (uint)s.Value, s.Kind, s.Kind == SymbolKind.Label ? pass.LabelSize(s.Name) : 0));
+        foreach (var d in shared.DefinesInOrder)
+            symbols.Add(new ImageSymbol(d.Name, (uint)d.Value, SymbolKind.Constant));
         return new AssemblyResult
         {
             Image = new ProgramImage(entry, segments, symbols, pass.Lines),
-            Listing = listing,
+            ListingSource = listing,
         };
     }
 }

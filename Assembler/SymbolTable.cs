@@ -6,7 +6,7 @@ namespace R4.Assembler;
 
 internal sealed record SymbolDefinition(string Name, long Value, SymbolKind Kind, string File, int Line);
 
-internal sealed class SymbolTable(IReadOnlyDictionary<string, long> defines, IReadOnlyDictionary<string, SymbolDefinition>? previousPass)
+internal sealed class SymbolTable(Dictionary<string, SymbolDefinition> defines, IReadOnlyDictionary<string, SymbolDefinition>? previousPass)
 {
     private readonly Dictionary<string, SymbolDefinition> current = new(StringComparer.Ordinal);
     private readonly List<SymbolDefinition> inOrder = [];
@@ -14,16 +14,15 @@ internal sealed class SymbolTable(IReadOnlyDictionary<string, long> defines, IRe
     /// <summary>Symbols defined so far in this pass, by name.</summary>
     public IReadOnlyDictionary<string, SymbolDefinition> Current => current;
     public IReadOnlyList<SymbolDefinition> InDefinitionOrder => inOrder;
-    public IReadOnlyDictionary<string, long> Defines => defines;
 
     /// <summary>Defines a symbol. A constant named by -D keeps the -D value (the source gives
     /// a default, the command line overrides it); anything else defined twice is an error.</summary>
     public void Define(string name, long value, SymbolKind kind, LogicalLine line, int column)
     {
-        if (defines.ContainsKey(name))
+        if (defines.TryGetValue(name, out var define))
         {
             if (kind == SymbolKind.Constant) return;
-            throw new AssemblyException($"symbol '{name}' is already defined by -D {name}={defines[name]}", column);
+            throw new AssemblyException($"symbol '{name}' is already defined by -D {name}={define.Value}", column);
         }
         if (current.TryGetValue(name, out var existing))
             throw new AssemblyException($"symbol '{name}' is already defined at {existing.File}:{existing.Line}", column);
@@ -37,8 +36,9 @@ internal sealed class SymbolTable(IReadOnlyDictionary<string, long> defines, IRe
 
     public bool TryGetNow(string name, out long value)
     {
-        if (current.TryGetValue(name, out var definition)) { value = definition.Value; return true; }
-        return defines.TryGetValue(name, out value);
+        if (current.TryGetValue(name, out var definition) || defines.TryGetValue(name, out definition)) { value = definition.Value; return true; }
+        value = 0;
+        return false;
     }
 
     /// <summary>A forward reference: the value the previous pass found.</summary>
@@ -59,7 +59,11 @@ internal sealed class SymbolTable(IReadOnlyDictionary<string, long> defines, IRe
     }
 
     /// <summary>True when every symbol has the same value as in <paramref name="other"/>.</summary>
-    public bool SameValuesAs(IReadOnlyDictionary<string, SymbolDefinition>? other) =>
-        other is not null && other.Count == current.Count &&
-        current.All(pair => other.TryGetValue(pair.Key, out var o) && o.Value == pair.Value.Value);
+    public bool SameValuesAs(IReadOnlyDictionary<string, SymbolDefinition>? other)
+    {
+        if (other is null || other.Count != current.Count) return false;
+        foreach (var definition in inOrder)   // a plain loop: no LINQ over KeyValuePair (start-up)
+            if (!other.TryGetValue(definition.Name, out var o) || o.Value != definition.Value) return false;
+        return true;
+    }
 }

@@ -12,8 +12,14 @@ public static class GuestLoader
 {
     private static readonly string[] SourceExtensions = [".asm", ".s", ".inc", ".r4"];
 
-    public static bool IsAssemblySource(string path) =>
-        SourceExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
+    public static bool IsAssemblySource(string path)
+    {
+        // A loop, not LINQ's Contains with a comparer (which loads System.Memory for one lookup).
+        string extension = Path.GetExtension(path);
+        foreach (string source in SourceExtensions)
+            if (string.Equals(extension, source, StringComparison.OrdinalIgnoreCase)) return true;
+        return false;
+    }
 
     /// <summary>Loads a guest; <paramref name="flatBase"/> is where a flat binary goes (and
     /// starts), 0 when null; giving it for a source or an ELF image is a usage error.</summary>
@@ -133,6 +139,9 @@ public static class GuestLoader
     /// <summary>Parses <c>NAME=VALUE</c> (or <c>NAME</c>, meaning 1); VALUE is decimal, 0x hex or 0b binary, maybe negative.</summary>
     public static IReadOnlyDictionary<string, long> ParseDefines(IEnumerable<string> defines)
     {
+        // None given (most runs): the assembler's own empty set, which it skips without
+        // touching a Dictionary<string, long> (start-up, docs/performance.md).
+        if (defines is ICollection<string> { Count: 0 }) return R4.Assembler.AssemblyOptions.NoDefines;
         var result = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (string define in defines)
         {

@@ -15,7 +15,7 @@ using System.Text;
 
 namespace R4.Cli;
 
-public sealed class OutputFile : IDisposable
+public sealed partial class OutputFile : IDisposable
 {
     /// <summary>How an output reaches its path.</summary>
     public enum Kind { StandardOutput, Atomic, WriteThrough }
@@ -173,13 +173,15 @@ public sealed class OutputFile : IDisposable
     /// <summary>Descriptor 1 written with write(2) itself: no position of its own (a FileStream
     /// over a redirected regular file would write at offset 0 over what the shell or `dotnet
     /// run` already wrote there), and a closed pipe is an IOException, not a silent drop.</summary>
-    private sealed unsafe class StandardOutputStream : Stream
+    private sealed unsafe partial class StandardOutputStream : Stream
     {
         private const int Interrupted = 4;   // EINTR
         private const int BrokenPipe = 32;   // EPIPE
 
-        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "write", SetLastError = true)]
-        private static extern nint WriteDescriptor(int descriptor, byte* buffer, nint count);
+        // LibraryImport (with DisableRuntimeMarshalling, Program.cs): ReadyToRun compiles the call,
+        // where a DllImport with SetLastError had the .NET JIT build an IL stub in every run.
+        [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+        private static partial nint WriteDescriptor(int descriptor, byte* buffer, nint count);
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
@@ -248,8 +250,8 @@ public sealed class OutputFile : IDisposable
         return (mode & 0xF000) == 0x8000;        // S_IFREG
     }
 
-    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static extern unsafe int Statx(int directoryFd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, byte* buffer);
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int Statx(int directoryFd, string path, int flags, uint mask, byte* buffer);
 
     private static bool IsWriteFailure(Exception e) =>
         e is (IOException and not StandardOutputClosedException) or UnauthorizedAccessException or ArgumentException or NotSupportedException;

@@ -4,10 +4,19 @@ using CommandLine;
 using CommandLine.Text;
 using R4.Isa.Image;
 
+// The P/Invokes of r4 (OutputFile's write and statx) are LibraryImport and blittable underneath:
+// without runtime marshalling ReadyToRun compiles them, instead of the .NET JIT building an IL
+// stub at run time (start-up, docs/performance.md).
+[assembly: System.Runtime.CompilerServices.DisableRuntimeMarshalling]
+
 namespace R4.Cli;
 
 public static class Program
 {
+    /// <summary>The process's standard error as the verbs get it from Main: Console.Error, made
+    /// on the first write (LazyWriter), so a run that writes nothing there never pays for it.</summary>
+    public static readonly TextWriter StandardError = new LazyWriter(() => Console.Error);
+
     public static int Main(string[] args)
     {
         // Standard output through write(2) on descriptor 1 (OutputFile.OpenProcessStandardOutput):
@@ -16,7 +25,7 @@ public static class Program
         // AutoFlush keeps every write in order with the guest console's own writes to fd 1.
         if (!OperatingSystem.IsWindows())
             Console.SetOut(new StreamWriter(OutputFile.OpenProcessStandardOutput(), new System.Text.UTF8Encoding(false)) { AutoFlush = true });
-        return Run(args, Console.Out, Console.Error);
+        return Run(args, Console.Out, StandardError);
     }
 
     /// <summary>Runs one command; the tests call this directly.</summary>
@@ -33,6 +42,16 @@ public static class Program
             quick.Defines = defines;
             return Guarded(() => quick.Execute(output, error, consoleOutput, consoleInput), error, "run");
         }
+        return RunWithParser(rest, defines, output, error, consoleOutput, consoleInput);
+    }
+
+    /// <summary>Every form but the plain `r4 run` one. A method of its own, never inlined: a
+    /// ReadyToRun method resolves the types it names before its first instruction runs, so in
+    /// Run, CommandLineParser's generic result types (and CommandLine.dll with them) were loaded
+    /// on the quick path too.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static int RunWithParser(string[] rest, List<string> defines, TextWriter output, TextWriter error, Stream? consoleOutput, Stream? consoleInput)
+    {
         // No HelpWriter: a wrong option gets a short message (ReportParseErrors), not the
         // whole help screen; --help and `r4 help VERB` still print it.
         using var parser = new Parser(settings =>
@@ -84,20 +103,10 @@ public static class Program
             error.WriteLine($"r4: {e.Message}");
             return e.ExitCode;
         }
-        catch (ImageFormatException e)
+        catch (Exception e) when (LibraryErrorExitCode(e) != 0)
         {
             error.WriteLine($"r4: {e.Message}");
-            return ExitCodes.BadInput;
-        }
-        catch (R4.Snapshots.SnapshotFormatException e)
-        {
-            error.WriteLine($"r4: {e.Message}");
-            return ExitCodes.BadInput;
-        }
-        catch (R4.Machine.Devices.DiskImageException e)
-        {
-            error.WriteLine($"r4: {e.Message}");
-            return ExitCodes.CannotOpen;
+            return LibraryErrorExitCode(e);
         }
         catch (IOException e) when (e is StandardOutputClosedException || e.Message.Contains("Broken pipe", StringComparison.OrdinalIgnoreCase))
         {
@@ -107,6 +116,19 @@ public static class Program
             return ExitCodes.OutputClosed;
         }
     }
+
+    /// <summary>The exit code of a library's error about the user's input (an image, a snapshot,
+    /// a disk image), or 0 for any other exception. A method of its own rather than catch
+    /// clauses: a ReadyToRun method loads the types of its catch clauses before it runs, which
+    /// loaded R4.Snapshots into every run (start-up, docs/performance.md).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static int LibraryErrorExitCode(Exception e) => e switch
+    {
+        ImageFormatException => ExitCodes.BadInput,
+        R4.Snapshots.SnapshotFormatException => ExitCodes.BadInput,
+        R4.Machine.Devices.DiskImageException => ExitCodes.CannotOpen,
+        _ => 0,
+    };
 
     /// <summary>Start-up: the plain form of `r4 run` — one GUEST (not starting with '-') and at most
     /// the options --engine VALUE, --layout VALUE and --stats, each at most once — is parsed here,

@@ -193,35 +193,22 @@ public sealed class RunVerb : IDefinesSymbols, IMonitorKnobOptions
             throw new UserError($"{Guest}: {e.Message}; give the machine more RAM with --mem (now {Memory}, at most 2G) or load the program lower", ExitCodes.BadInput);
         }
         if (ExitProfile) machine.Exits?.ProfileByPc();
-        using var hosted = Hosted ? new R4.Hosted.HostedWorld(machine) : null;
+        // (IDisposable, not HostedWorld: a plain run does not load R4.Hosted; see RunWithSnapshots)
+        using IDisposable? hosted = Hosted ? NewHostedWorld(machine) : null;
         if (traceWriter is not null)
             machine.Trace = new TextTraceSink(traceWriter, image) { FaultAddress = () => machine.Cpu.GetControl(ControlRegister.Fault) };
         bool saved = false;
         RunResult result;
         R4.Snapshots.MigrationReport? migration = null;
-        using var monitorConsole = MonitorScript is null && monitorAt is null ? null
-            : new MonitorConsole(machine, current => new R4.Snapshots.RestoreOptions
-            {
-                ConsoleOutput = consoleOutput, ConsoleInput = consoleInput, ConsoleInputInteractive = interactive, Diagnostics = error,
-                Engine = engine, Layout = current.Layout.Name,
-            }, SnapshotRunning.MetadataFor(Guest, Defines), error, error);
-        if (monitorConsole is not null)
-        {
-            result = MonitorScript is not null
-                ? monitorConsole.RunScript(File.ReadAllLines(MonitorScript), MonitorScript, MaxInstructions ?? ulong.MaxValue)
-                : monitorConsole.RunWithSocket(monitorAt!, MaxInstructions ?? ulong.MaxValue);
-            migration = monitorConsole.Migration;
-            MonitorMigratedTo = monitorConsole.MigratedTo;
-            saved = monitorConsole.Quit;
-        }
-        else if (migrateTo is not null)
-            (result, migration) = MigrationRunning.Run(machine, MaxInstructions ?? ulong.MaxValue, MigrateAt ?? 0, migrateTo,
-                SnapshotRunning.MetadataFor(Guest, Defines), error, Migration);
-        else if (Save is null)
+        MonitorConsole? monitorConsole = null;
+        // The plain run here; a monitor console, a migration or a save in a method of its own,
+        // whose types (snapshots, migration) a plain run then never loads (start-up).
+        if (MonitorScript is null && monitorAt is null && migrateTo is null && Save is null)
             result = machine.Run(MaxInstructions ?? ulong.MaxValue);
         else
-            (result, saved) = SnapshotRunning.Run(machine, MaxInstructions ?? ulong.MaxValue, SaveAt, Save,
-                SnapshotRunning.MetadataFor(Guest, Defines), error);
+            result = RunWithSnapshots(machine, monitorAt, migrateTo, engine, consoleOutput, consoleInput, interactive, error,
+                out saved, out migration, out monitorConsole);
+        using var ownedMonitorConsole = monitorConsole;
         try { consoleOutput.Flush(); }
         catch (IOException) { }   // a closed pipe: the run already stopped with OutputClosed, or has finished
         traceWriter?.Flush();
@@ -238,7 +225,7 @@ public sealed class RunVerb : IDefinesSymbols, IMonitorKnobOptions
         if (Stats)
         {
             StatsReport.WriteSummary(error, result, final.Statistics, final.Layout.Name, final.Exits, image);
-            hosted?.WriteSummary(error);
+            if (hosted is not null) WriteHostedSummary(hosted, error);
         }
         if (StatsJson is not null)
             OutputFile.Write(StatsJson, StatsReport.ToJson(result, final.Statistics, final.Layout.Name, final.Exits, exitCode,
@@ -248,10 +235,64 @@ public sealed class RunVerb : IDefinesSymbols, IMonitorKnobOptions
 
     private string? MonitorMigratedTo { get; set; }
 
-    private Dictionary<string, object?>? StatsExtra(R4.Hosted.HostedWorld? hosted, R4.Snapshots.MigrationReport? migration)
+    /// <summary>The run under a monitor console (--monitor-script, --monitor), a live migration
+    /// (--migrate-to) or a save (--save); the caller disposes <paramref name="monitorConsole"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private RunResult RunWithSnapshots(GuestMachine machine, MigrationAddress? monitorAt, MigrationAddress? migrateTo, ExecutionEngine engine,
+        Stream consoleOutput, Stream consoleInput, bool interactive, TextWriter error,
+        out bool saved, out R4.Snapshots.MigrationReport? migration, out MonitorConsole? monitorConsole)
+    {
+        saved = false;
+        migration = null;
+        monitorConsole = MonitorScript is null && monitorAt is null ? null
+            : new MonitorConsole(machine, current => new R4.Snapshots.RestoreOptions
+            {
+                ConsoleOutput = consoleOutput, ConsoleInput = consoleInput, ConsoleInputInteractive = interactive, Diagnostics = error,
+                Engine = engine, Layout = current.Layout.Name,
+            }, SnapshotRunning.MetadataFor(Guest, Defines), error, error);
+        try { return RunWithSnapshots(machine, monitorAt, migrateTo, error, monitorConsole, out saved, out migration); }
+        catch
+        {
+            monitorConsole?.Dispose();   // as the using declaration in Execute did before
+            throw;
+        }
+    }
+
+    private RunResult RunWithSnapshots(GuestMachine machine, MigrationAddress? monitorAt, MigrationAddress? migrateTo, TextWriter error,
+        MonitorConsole? monitorConsole, out bool saved, out R4.Snapshots.MigrationReport? migration)
+    {
+        saved = false;
+        migration = null;
+        RunResult result;
+        if (monitorConsole is not null)
+        {
+            result = MonitorScript is not null
+                ? monitorConsole.RunScript(File.ReadAllLines(MonitorScript), MonitorScript, MaxInstructions ?? ulong.MaxValue)
+                : monitorConsole.RunWithSocket(monitorAt!, MaxInstructions ?? ulong.MaxValue);
+            migration = monitorConsole.Migration;
+            MonitorMigratedTo = monitorConsole.MigratedTo;
+            saved = monitorConsole.Quit;
+        }
+        else if (migrateTo is not null)
+            (result, migration) = MigrationRunning.Run(machine, MaxInstructions ?? ulong.MaxValue, MigrateAt ?? 0, migrateTo,
+                SnapshotRunning.MetadataFor(Guest, Defines), error, Migration);
+        else
+            (result, saved) = SnapshotRunning.Run(machine, MaxInstructions ?? ulong.MaxValue, SaveAt, Save!,
+                SnapshotRunning.MetadataFor(Guest, Defines), error);
+        return result;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static IDisposable NewHostedWorld(GuestMachine machine) => new R4.Hosted.HostedWorld(machine);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void WriteHostedSummary(IDisposable hosted, TextWriter error) => ((R4.Hosted.HostedWorld)hosted).WriteSummary(error);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private Dictionary<string, object?>? StatsExtra(IDisposable? hosted, R4.Snapshots.MigrationReport? migration)
     {
         var extra = new Dictionary<string, object?>();
-        if (hosted is not null) extra["hosted"] = hosted.ToJsonObject();
+        if (hosted is not null) extra["hosted"] = ((R4.Hosted.HostedWorld)hosted).ToJsonObject();
         if (migration is not null) extra["migration"] = MigrationRunning.ToJson(migration, MigrateTo ?? MonitorMigratedTo ?? "");
         return extra.Count == 0 ? null : extra;
     }
@@ -261,6 +302,7 @@ public sealed class RunVerb : IDefinesSymbols, IMonitorKnobOptions
         ? variant : throw new UserError($"--machine {name}: give one of {MachineVariants.Names}", ExitCodes.Usage);
 
     /// <summary>--disk-create SIZE: a new sparse raw image at --disk (never over an existing file).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]   // keeps R4.Hosted out of Execute (start-up)
     private void CreateDisk()
     {
         if (Disk is null)

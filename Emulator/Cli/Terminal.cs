@@ -13,7 +13,7 @@ public static class Terminal
     /// and that stream is a terminal (a test's StringWriter never is).</summary>
     public static bool IsTerminal(TextWriter writer) =>
         ReferenceEquals(writer, Console.Out) ? !Console.IsOutputRedirected
-        : ReferenceEquals(writer, Console.Error) && !Console.IsErrorRedirected;
+        : (ReferenceEquals(writer, Program.StandardError) || ReferenceEquals(writer, Console.Error)) && !Console.IsErrorRedirected;
 
     /// <summary>Colour only on a terminal, and never with NO_COLOR set (to anything but the
     /// empty string) or TERM=dumb.</summary>

@@ -60,9 +60,11 @@ public sealed class ChildProcessTests : IDisposable
     [InlineData("asm")]
     public void AVerbWhoseReaderClosesThePipeExits74Quietly(string verb)
     {
-        // Far more output than a pipe holds (a flat binary of 256 Ki zero words), so the
-        // writer is still writing when the reader goes away.
-        string flat = cli.Write("zeros.bin", new byte[1 << 20]);
+        // Far more output than a pipe holds (a flat binary of 256 Ki instruction words, ~9 MB of
+        // listing), so the writer is still writing when the reader goes away. (Not zero words:
+        // disasm shows a zero run as one .space line, 233 bytes in all, and the verb could then
+        // finish before the reader closed the pipe and exit 0 — more often once start-up got faster.)
+        string flat = cli.Write("words.bin", Enumerable.Repeat(new byte[] { 0x05, 0x00, 0x10, 0x20 }, 1 << 18).SelectMany(w => w).ToArray());
         string source = cli.Write("big.asm", ".org 0x1000\n" + string.Concat(Enumerable.Repeat("    nop\n", 20_000)));
         string[] arguments = verb == "disasm" ? ["disasm", "--base", "0x1000", flat] : ["asm", source, "-o", cli.PathOf("big.elf"), "--listing", "-"];
         var start = new ProcessStartInfo(DotnetHost())

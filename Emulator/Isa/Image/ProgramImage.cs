@@ -36,10 +36,46 @@ public sealed class ProgramImage
         Segments = segments;
         Symbols = symbols ?? Array.Empty<ImageSymbol>();
         Lines = lines ?? Array.Empty<SourceLine>();
-        labelsByAddress = Symbols.Where(s => s.Kind == SymbolKind.Label)
-            .OrderBy(s => s.Value).ThenBy(s => s.Name.StartsWith('.') ? 1 : 0).ThenBy(s => s.Name, StringComparer.Ordinal).ToArray();
-        linesByAddress = Lines.OrderBy(l => l.Address).ToArray();
-        hasLabelSizes = labelsByAddress.Any(l => l.Size > 0);
+        // By address, a global label before a local one, then by name (ordinal); lines by
+        // address. Stable sorts written out rather than LINQ's OrderBy over a uint key, a generic
+        // instantiation no ReadyToRun image holds: the .NET JIT compiled ten methods for it in
+        // every `r4 run` (start-up, docs/performance.md).
+        var labels = new List<ImageSymbol>();
+        foreach (var symbol in Symbols)
+            if (symbol.Kind == SymbolKind.Label) labels.Add(symbol);
+        labelsByAddress = StableSorted(labels, CompareLabels);
+        linesByAddress = StableSorted(Lines, static (a, b) => a.Address.CompareTo(b.Address));
+        foreach (var label in labelsByAddress)
+            hasLabelSizes |= label.Size > 0;
+    }
+
+    private static int CompareLabels(ImageSymbol a, ImageSymbol b)
+    {
+        int order = a.Value.CompareTo(b.Value);
+        if (order == 0) order = (a.Name.StartsWith('.') ? 1 : 0).CompareTo(b.Name.StartsWith('.') ? 1 : 0);
+        return order != 0 ? order : string.CompareOrdinal(a.Name, b.Name);
+    }
+
+    /// <summary>The items in order, equal ones as they came (a merge sort).</summary>
+    private static T[] StableSorted<T>(IReadOnlyList<T> items, Comparison<T> compare) where T : class
+    {
+        var sorted = new T[items.Count];
+        for (int i = 0; i < sorted.Length; i++) sorted[i] = items[i];
+        var scratch = new T[sorted.Length];
+        for (int width = 1; width < sorted.Length; width *= 2)
+        {
+            for (int low = 0; low < sorted.Length; low += 2 * width)
+            {
+                int middle = Math.Min(low + width, sorted.Length), high = Math.Min(low + 2 * width, sorted.Length);
+                int left = low, right = middle, at = low;
+                while (left < middle && right < high)
+                    scratch[at++] = compare(sorted[right], sorted[left]) < 0 ? sorted[right++] : sorted[left++];
+                while (left < middle) scratch[at++] = sorted[left++];
+                while (right < high) scratch[at++] = sorted[right++];
+            }
+            (sorted, scratch) = (scratch, sorted);
+        }
+        return sorted;
     }
 
     /// <summary>True when the labels carry extents (the assembler's images): a label then names

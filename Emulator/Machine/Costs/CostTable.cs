@@ -92,8 +92,11 @@ public sealed class CostTable
     ];
 
     /// <summary>Every key a cost file may use, in ToJson order.</summary>
-    public static IReadOnlyList<string> Keys { get; } =
-        [.. Enum.GetValues<CostClass>().Select(ClassKey), .. Events.Select(e => e.Key)];
+    public static IReadOnlyList<string> Keys => keys ??= [.. Enum.GetValues<CostClass>().Select(ClassKey), .. Events.Select(e => e.Key)];
+
+    // Made when first asked for (a cost file, ToJson), not by the static constructor: enum names
+    // and LINQ over the enum cost every run start-up time (docs/performance.md).
+    private static IReadOnlyList<string>? keys;
 
     /// <summary>The JSON key of a cost class: its name in camelCase ("alu", "portIo").</summary>
     public static string ClassKey(CostClass costClass)
