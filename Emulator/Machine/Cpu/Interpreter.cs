@@ -135,18 +135,19 @@ public sealed unsafe partial class Cpu
 
         // instret(d) = anchor - (limit - d) / 16. room = instructions left before stopAt, clamped.
         ulong instretAtD = instret0, anchor;
-        nint limit, yieldGapAtJump;
+        nint limit, yieldGap;
     Anchor:
         {
             ulong room = stopAt > instretAtD ? Math.Min(stopAt - instretAtD, MaxFastLoopRoom) : 0;
             anchor = instretAtD + room;
             limit = (nint)d + (nint)room * sizeof(DecodedOp);
-            // A taken jump at d yields to the JIT when instret after it >= jumpYieldAt, that is when
-            // instret(d) + 1 - anchor = (d - limit) / 16 + 1 >= jumpYieldAt - anchor (clamped the
-            // same way), i.e. d - limit >= yieldGapAtJump.
-            yieldGapAtJump = (jumpYieldAt >= anchor
+            // A taken jump yields to the JIT when instret after it >= jumpYieldAt: with p the op
+            // position that counts it (the jump's d + 1, or its target once d and limit moved),
+            // when (p - limit) / 16 >= jumpYieldAt - anchor (clamped the same way), i.e.
+            // p - limit >= yieldGap.
+            yieldGap = jumpYieldAt >= anchor
                 ? (nint)Math.Min(jumpYieldAt - anchor, MaxFastLoopRoom) * sizeof(DecodedOp)
-                : -(nint)Math.Min(anchor - jumpYieldAt, MaxFastLoopRoom) * sizeof(DecodedOp)) - sizeof(DecodedOp);
+                : -(nint)Math.Min(anchor - jumpYieldAt, MaxFastLoopRoom) * sizeof(DecodedOp);
         }
         if (!EveryInstruction<TCheck>() && limit <= pageEnd) return LoopExit.NearEvent;   // nothing changed yet
         while (true)
@@ -414,14 +415,15 @@ public sealed unsafe partial class Cpu
             continue;
 
         Relative:
-            // A taken pc-relative branch or jump: Imm bytes of code are Imm * 4 bytes of ops.
+            // A taken pc-relative branch or jump: Imm bytes of code are Imm * 4 bytes of ops. d and
+            // limit move first, then the checks: instret(target) = instret(d) + 1 and pc(target)
+            // hold for a target off the page too (d is then only arithmetic, never read).
             {
                 nint step = (nint)d->Imm * 4;
-                nint target = (nint)d + step;
-                if ((nuint)(target - (nint)block) >= DecodedCodeCache.OpsPerPage * (nuint)sizeof(DecodedOp)) { offset = ByteOffset(d, block) + (uint)d->Imm; goto LeftPage; }
-                if (EveryInstruction<TCheck>() && (nint)d - limit >= yieldGapAtJump) { offset = ByteOffset(d, block) + (uint)d->Imm; exit = LoopExit.JumpYield; goto LeaveAfterJump; }   // tiering: the JIT looks at the target first
-                limit += step - sizeof(DecodedOp);   // instret(target) = instret(d) + 1
-                d = (DecodedOp*)target;
+                d = (DecodedOp*)((nint)d + step);
+                limit += step - sizeof(DecodedOp);
+                if (EveryInstruction<TCheck>() && (nint)d - limit >= yieldGap) { exit = LoopExit.JumpYield; goto Leave; }   // tiering: the JIT looks at the target first
+                if ((nuint)((nint)d - (nint)block) >= DecodedCodeCache.OpsPerPage * (nuint)sizeof(DecodedOp)) { exit = LoopExit.Refetch; goto Leave; }   // another page
                 if (!EveryInstruction<TCheck>() && limit <= pageEnd) { exit = LoopExit.NearEvent; goto Leave; }
                 continue;
             }
@@ -429,7 +431,7 @@ public sealed unsafe partial class Cpu
         Jumped:
             // d is a register jump; offset = its target - codeBase, so in-page is one mask test.
             if ((offset & 0xFFFFF003u) != 0) goto LeftPage;   // another page, or a misaligned pc
-            if (EveryInstruction<TCheck>() && (nint)d - limit >= yieldGapAtJump) { exit = LoopExit.JumpYield; goto LeaveAfterJump; }
+            if (EveryInstruction<TCheck>() && (nint)(d + 1) - limit >= yieldGap) { exit = LoopExit.JumpYield; goto LeaveAfterJump; }
             {
                 DecodedOp* target = block + (offset >> 2);
                 limit += (nint)target - (nint)d - sizeof(DecodedOp);   // instret(target) = instret(d) + 1
@@ -439,7 +441,7 @@ public sealed unsafe partial class Cpu
             }
 
         LeftPage:
-            exit = EveryInstruction<TCheck>() && (nint)d - limit >= yieldGapAtJump ? LoopExit.JumpYield : LoopExit.Refetch;   // the yield check comes first
+            exit = EveryInstruction<TCheck>() && (nint)(d + 1) - limit >= yieldGap ? LoopExit.JumpYield : LoopExit.Refetch;   // the yield check comes first
             goto LeaveAfterJump;
         }
 
@@ -458,9 +460,10 @@ public sealed unsafe partial class Cpu
         return exit;
     }
 
-    /// <summary>The guest byte offset of op d in its page's block (4 bytes of code per 16-byte op).</summary>
+    /// <summary>The guest byte offset of op d from its page's block (4 bytes of code per 16-byte op;
+    /// mod 2^32, so also right for a jump target d outside the page: pc = codeBase + this).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint ByteOffset(DecodedOp* d, DecodedOp* block) => (uint)((nuint)d - (nuint)block) >> 2;
+    private static uint ByteOffset(DecodedOp* d, DecodedOp* block) => (uint)(((nint)d - (nint)block) >> 2);
 
     /// <summary>Ops from d up to limit (limit &gt;= d, the same distance mod 16).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
