@@ -41,8 +41,10 @@ public class InterpreterFastLoopTests
         return snapshot[(snapshot.IndexOf('\n') + 1)..];   // without the RunResult line (a stepped machine's differs)
     }
 
-    /// <summary>Straight-line ALU code of every kind, a counted loop, call / ret through a
-    /// register, callr, a backward jmp, and a store that rewrites the very next instruction.</summary>
+    /// <summary>Straight-line ALU code of every kind, two counted loops (the second ends with
+    /// addi and bne), call / ret through a register, callr, forward branches taken and not, and
+    /// a store that rewrites the very next instruction. The first loop's head is 37 words after
+    /// the origin.</summary>
     private static ProgramBuilder Mixed(uint origin = 0x1000, int loopCount = 5)
     {
         var p = new ProgramBuilder(origin)
@@ -60,6 +62,10 @@ public class InterpreterFastLoopTests
             .Branch(Opcode.Beq, 1, 0, "after")                 // not taken until the end
             .Branch(Opcode.Bne, 1, 0, "loop")
             .Label("after")
+            .Li(7, (uint)loopCount)
+            .Label("loop2")                                      // addi then bne: the bne is entered by a direct jump
+            .Emit(Opcode.Add, 9, 9, 7).Emit(Opcode.Addi, 7, 7, imm: -1)
+            .Branch(Opcode.Bne, 7, 0, "loop2")
             .Jump(Opcode.Call, "function")
             .Emit(Opcode.Callr, rs: 8)
             .Li(5, InstructionCodec.Encode(Opcode.Addi, 4, 4, imm: 1000))
@@ -154,7 +160,7 @@ public class InterpreterFastLoopTests
     public void EveryStopInMixedCodeIsExact(bool distinctCosts)
     {
         var costs = distinctCosts ? DistinctCosts : CostTable.Default;
-        CompareAtEveryStop(Mixed(), costs, Range(0, 120), $"mixed code, distinct costs {distinctCosts}");
+        CompareAtEveryStop(Mixed(), costs, Range(0, 140), $"mixed code, distinct costs {distinctCosts}");
     }
 
     [Theory]
@@ -166,7 +172,20 @@ public class InterpreterFastLoopTests
         // 0x1000 into the next one (fall-through: the boundary comes before the refetch), and its
         // loop, calls and store lie in the second page.
         var costs = distinctCosts ? DistinctCosts : CostTable.Default;
-        CompareAtEveryStop(Mixed(origin: 0x1FB0), costs, Range(0, 120), $"code across a page end, distinct costs {distinctCosts}");
+        CompareAtEveryStop(Mixed(origin: 0x1FB0), costs, Range(0, 140), $"code across a page end, distinct costs {distinctCosts}");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void EveryStopInALoopWhoseBranchCrossesAPageIsExact(bool distinctCosts)
+    {
+        // The first loop's head at 0x1FF8: add and xor end the page at 0x1000, addi, beq and
+        // bne start the next, and the taken bne jumps back across the page boundary.
+        var costs = distinctCosts ? DistinctCosts : CostTable.Default;
+        var program = Mixed(origin: 0x1FF8 - 37 * 4);
+        Assert.Equal(0x1FF8u, program.AddressOf("loop"));
+        CompareAtEveryStop(program, costs, Range(0, 140), $"a loop across a page end, distinct costs {distinctCosts}");
     }
 
     [Theory]
@@ -174,10 +193,10 @@ public class InterpreterFastLoopTests
     [InlineData(true)]
     public void StopsFarIntoALongLoopAreExact(bool distinctCosts)
     {
-        // 700 iterations (2,800+ instructions): the event starts beyond the page, so the loop
-        // checks it only at taken jumps, and comes within reach after hundreds of them.
+        // 700 iterations of each loop (5,600+ instructions): the event starts beyond the page, so
+        // the loop checks it only at taken jumps, and comes within reach after hundreds of them.
         var costs = distinctCosts ? DistinctCosts : CostTable.Default;
-        var stops = Range(0, 40).Concat(Range(1000, 1040)).Concat(Range(2750, 2900, 3));
+        var stops = Range(0, 40).Concat(Range(1000, 1040)).Concat(Range(2750, 2900, 3)).Concat(Range(3600, 3640)).Concat(Range(5580, 5640));
         CompareAtEveryStop(Mixed(loopCount: 700), costs, stops, $"a long loop, distinct costs {distinctCosts}");
     }
 }
