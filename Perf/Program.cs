@@ -1,7 +1,8 @@
 // BenchmarkDotNet entry point: `dotnet run -c Release --project Perf -- --filter '*'`;
 // `-- counting-loop [iterations]` prints the quick counting-loop ratios (QuickRatios.cs);
 // `-- hosted-figures [repeats]` issue 11's snapshot and migration figures (SnapshotBenchmarks.cs);
-// `-- smc-store [iterations]` the cost of a store into hot code per engine (SelfModifyingCodeBenchmarks.cs).
+// `-- smc-store [iterations]` the cost of a store into hot code per engine (SelfModifyingCodeBenchmarks.cs);
+// `-- interp-loop [iterations] [repeats]` the interpreter's counting loop against plain C# in thread CPU time (InterpreterLoop.cs).
 using BenchmarkDotNet.Running;
 
 if (args.Length > 0 && args[0] == "counting-loop")
@@ -12,6 +13,11 @@ if (args.Length > 0 && args[0] == "counting-loop")
 if (args.Length > 0 && args[0] == "smc-store")
 {
     R4.Perf.SelfModifyingCodeBenchmarks.Print(args.Length > 1 ? int.Parse(args[1]) : 4_000_000);
+    return;
+}
+if (args.Length > 0 && args[0] == "interp-loop")
+{
+    R4.Perf.InterpreterLoop.Print(args.Length > 1 ? int.Parse(args[1]) : 100_000_000, args.Length > 2 ? int.Parse(args[2]) : 5);
     return;
 }
 if (args.Length > 0 && args[0] == "hosted-figures")
