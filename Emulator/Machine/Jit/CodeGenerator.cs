@@ -148,12 +148,12 @@ internal static unsafe class CodeGenerator
         {
             var uses = new int[CpuState.DiscardRegister + 1];
             var written = new bool[CpuState.DiscardRegister + 1];
-            var loops = Loops(blocks);
+            var loopTargets = Loops(blocks, out var loopBranches, out int loopCount);
             foreach (var block in blocks)
             {
                 // A use inside loops counts 8 times per loop around it: the inner loop's
                 // registers are the ones worth a host register.
-                int weight = 1 << (3 * Math.Min(LoopDepth(loops, block.Start), 5));
+                int weight = 1 << (3 * Math.Min(LoopDepth(loopTargets, loopBranches, loopCount, block.Start), 5));
                 for (int i = 0; i < block.Length; i++)
                 {
                     DecodedOp d = page[(block.Start >> 2) + i];
@@ -190,10 +190,14 @@ internal static unsafe class CodeGenerator
         }
 
         /// <summary>The region's loops: one (target, branch offset) pair per distinct backward branch
-        /// (blocks may overlap, so several can end in the same branch).</summary>
-        private List<(int Target, int Branch)> Loops(JitBlock[] blocks)
+        /// (blocks may overlap, so several can end in the same branch), as two parallel arrays of
+        /// <paramref name="count"/> entries. (Plain arrays: a List of tuples would make the .NET JIT
+        /// compile List and Array.IndexOf over ValueTuple at a run's first region, ~0.5 ms.)</summary>
+        private int[] Loops(JitBlock[] blocks, out int[] branches, out int count)
         {
-            var loops = new List<(int Target, int Branch)>();
+            var targets = new int[blocks.Length];
+            branches = new int[blocks.Length];
+            count = 0;
             foreach (var block in blocks)
             {
                 if (block.End != BlockEnd.ControlFlow || block.Length == 0) continue;
@@ -201,16 +205,22 @@ internal static unsafe class CodeGenerator
                 DecodedOp d = page[last >> 2];
                 if (InstructionTable.Get((Opcode)d.Op).Form is not (OperandForm.Branch or OperandForm.Jump)) continue;
                 int target = last + d.Imm;
-                if (target <= last && !loops.Contains((target, last))) loops.Add((target, last));
+                if (target > last) continue;
+                bool known = false;
+                for (int i = 0; i < count && !known; i++) known = targets[i] == target && branches[i] == last;
+                if (known) continue;
+                targets[count] = target;
+                branches[count] = last;
+                count++;
             }
-            return loops;
+            return targets;
         }
 
-        private static int LoopDepth(List<(int Target, int Branch)> loops, int start)
+        private static int LoopDepth(int[] targets, int[] branches, int count, int start)
         {
             int depth = 0;
-            foreach (var (target, branch) in loops)
-                if (target <= start && start <= branch) depth++;
+            for (int i = 0; i < count; i++)
+                if (targets[i] <= start && start <= branches[i]) depth++;
             return depth;
         }
 
@@ -593,7 +603,7 @@ internal static unsafe class CodeGenerator
 
         /// <summary>This ring's tags in a TLB entry.</summary>
         private readonly int readTagOffset = Tlb.OffsetReadTags + 4 * cpl, writeTagOffset = Tlb.OffsetWriteTags + 4 * cpl;
-        private static readonly bool HasRorx = System.Runtime.Intrinsics.X86.Bmi2.IsSupported;
+        private static bool HasRorx => HostFeatures.HasBmi2;
 
         private static AssemblerRegister64 Wide(AssemblerRegister32 r) => new(r.Code);
 
@@ -805,6 +815,15 @@ internal static unsafe class CodeGenerator
             });
         }
     }
+}
+
+/// <summary>The host's instruction set, apart from RegionEmitter: ReadyToRun cannot compile a
+/// method that reads Bmi2.IsSupported (it does not know the host CPU), so with this in
+/// RegionEmitter's static initializer the .NET JIT compiled that whole initializer at a run's
+/// first region; here it compiles only this one-line one.</summary>
+internal static class HostFeatures
+{
+    public static readonly bool HasBmi2 = System.Runtime.Intrinsics.X86.Bmi2.IsSupported;
 }
 
 /// <summary>Labels by block start offset within a page (an array per page rather than a
