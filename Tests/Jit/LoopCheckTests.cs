@@ -235,4 +235,145 @@ public class LoopCheckTests
                 Differential.RunBoth(RamBytes, m => Setup(m, source, paging: true, ring, timerPeriod: 0),
                     [first, 5000, 1_000_000], $"{flush}, ring {ring}, first slice {first}");
     }
+
+    /// <summary>The handler for the jump tests (ring 0): resumes at the interrupted code's lr, so a
+    /// jump into a page that faults comes back to the instruction after the jump's set-up.</summary>
+    private static IEnumerable<uint> ReturnToLinkHandler() =>
+    [
+        InstructionCodec.Encode(Opcode.Stw, rs: Registers.StackPointer, rt: Registers.LinkRegister, imm: 4),
+        InstructionCodec.Encode(Opcode.Iret),
+    ];
+
+    /// <summary>Calls, returns (jr lr), callr and computed jr between pages, so generated code chains
+    /// through other pages' entry tables after a fetch-TLB check: to compiled and not yet compiled
+    /// targets, misaligned ones, an unmapped page, a ring-0 page (from ring 3), a page without
+    /// execute permission, a page mapped outside RAM, a function whose first word is rewritten (a
+    /// store onto decoded code: its page's generation changes), and a page remapped to another frame
+    /// holding other code, with invlpg, tlbflush, a ptbr write, or no flush (the stale translation
+    /// stays in use, on both engines alike; ring 3 may not flush).</summary>
+    [Theory]
+    [InlineData(0, "invlpg r9")]
+    [InlineData(0, "tlbflush")]
+    [InlineData(0, "mfcr r9, ptbr\n    mtcr ptbr, r9")]
+    [InlineData(3, "nop")]
+    public void JumpsBetweenPagesChainExactly(int ring, string flush)
+    {
+        string source = $$"""
+            .org 0x4000
+            .entry _start
+            _start:
+                li   r10, 120
+            loop:
+                call f5
+                add  r11, r11, r1
+                call f6
+                add  r11, r11, r1
+                la   r2, f5b
+                callr r2
+                add  r11, r11, r1
+                andi r3, r10, 7
+                shli r3, r3, 2
+                la   r4, targets
+                add  r4, r4, r3
+                ldw  r5, [r4]
+                la   lr, back
+                jr   r5
+            back:
+                andi r3, r10, 15
+                bne  r3, zero, no_remap
+                li   r8, 0x1018        ; page 6's PTE: frame 6 <-> frame 7
+                ldw  r6, [r8]
+                xori r6, r6, 0x1000
+                stw  r6, [r8]
+                li   r9, 0x6000
+                {{flush}}
+            no_remap:
+                andi r3, r10, 7
+                bne  r3, zero, no_store
+                la   r7, f5
+                ldw  r8, [r7]
+                xori r8, r8, 12        ; li r1, 5 <-> li r1, 9
+                stw  r8, [r7]          ; onto f5's decoded first word
+            no_store:
+                addi r10, r10, -1
+                bne  r10, zero, loop
+                hlt
+            targets:
+                .word f5c, back, f6, 0x5002, 0xD000, 0xB000, 0x9000, 0xC000
+
+            .org 0x5000
+            f5:
+                li   r1, 5
+                ret
+            f5b:
+                addi r1, r1, 50
+                jr   lr
+            f5c:
+                li   r1, 500
+                ret
+
+            .org 0x6000
+            f6:
+                li   r1, 6
+                ret
+
+            .org 0x7000
+            f7:
+                li   r1, 7
+                ret
+
+            .org 0xB000
+                li   r1, 11
+                ret
+            """;
+        foreach (int threshold in new[] { 1, 2 })
+            foreach (ulong first in new ulong[] { 5, 77, 1000 })
+            {
+                int compiled = Differential.RunBoth(RamBytes, m =>
+                    {
+                        Setup(m, source, paging: true, ring, timerPeriod: 0);
+                        m.Memory.Write(Handler, ReturnToLinkHandler().SelectMany(BitConverter.GetBytes).ToArray());
+                        m.Memory.Write(PageTable + 4 * 9, BitConverter.GetBytes((9u << 12) | 0x1B));   // page 9: no execute
+                    },
+                    [first, 333, 2000, 1_000_000], $"ring {ring}, {flush}, threshold {threshold}, first slice {first}", jitCompileThreshold: threshold);
+                Assert.True(compiled >= 3, $"the JIT compiled only {compiled} regions");
+            }
+    }
+
+    /// <summary>The fetch page's own translation is evicted while code runs on it (a load from a page
+    /// 4 MiB away takes its direct-mapped TLB slot; the interpreter does not translate again until pc
+    /// leaves the page); a call chains to a page the TLB holds and its return comes back to the
+    /// evicted one: the dispatcher must translate it again (a counted miss), as the interpreter does.</summary>
+    [Fact]
+    public void AReturnToAnEvictedPageIsTranslatedAgain()
+    {
+        const string source = """
+            .org 0x4000
+            .entry _start
+            _start:
+                li   r10, 100
+                li   r2, 0x404000      ; the same frame as 0x4000, and the same TLB slot
+            loop:
+                ldw  r3, [r2]          ; a miss: the dispatcher runs it, then the interpreter runs to the next jump
+                beq  zero, zero, do_call
+            do_call:
+                call f5                ; chained (f5's translation is in the TLB); its ret finds this page's gone
+                add  r11, r11, r1
+                addi r10, r10, -1
+                bne  r10, zero, loop
+                hlt
+
+            .org 0x5000
+            f5:
+                li   r1, 5
+                ret
+            """;
+        foreach (ulong first in new ulong[] { 3, 50, 1000 })
+            Differential.RunBoth(RamBytes, m =>
+                {
+                    Setup(m, source, paging: true, ring: 0, timerPeriod: 0);
+                    m.Memory.Write(PageDirectory + 4, BitConverter.GetBytes(PageTable | 1));   // 0x400000.. maps like 0..
+                },
+                [first, 1_000_000], $"first slice {first}");
+    }
 }

@@ -43,7 +43,7 @@ internal static unsafe class CodeGenerator
 
     /// <summary>Stack frame of the trampoline, as generated code sees it (rsp does not move there,
     /// except around one push in a cold path, which adds 8).</summary>
-    private const int FrameEvent = 0, FrameVirtualBase = 8, FrameRam = 16, FrameCodePages = 24, FrameDecodedBlocks = 32, FrameBytes = 40;
+    private const int FrameEvent = 0, FrameVirtualBase = 8, FrameRam = 16, FrameCodePages = 24, FrameDecodedBlocks = 32, FrameContext = 40, FrameBytes = 48;
 
     /// <summary>At most this many instructions before the next event is r12 allowed to count
     /// towards (keeps r12 a small negative number however far the next event is).</summary>
@@ -66,6 +66,7 @@ internal static unsafe class CodeGenerator
         a.mov(__qword_ptr[rsp + FrameDecodedBlocks], rax);
         a.mov(eax, __dword_ptr[rdi + JitContext.OffsetVirtualBase]);
         a.mov(__qword_ptr[rsp + FrameVirtualBase], rax);
+        a.mov(__qword_ptr[rsp + FrameContext], rdi);
         // r12 = instret - event, event = NextEventInstret clamped to [instret, instret + MaxBudget]
         // (the dispatcher enters only with instret < NextEventInstret; at or past it nothing fits).
         a.mov(r12, __qword_ptr[rbx + CpuState.OffsetInstret]);
@@ -92,6 +93,11 @@ internal static unsafe class CodeGenerator
         a.Label(ref exit);
         a.add(r12, __qword_ptr[rsp + FrameEvent]);
         a.mov(__qword_ptr[rbx + CpuState.OffsetInstret], r12);
+        // The fetch page the code ran on last (a chained jump may have changed it): the dispatcher
+        // makes the interpreter re-translate pc when it differs from the page it entered with.
+        a.mov(rcx, __qword_ptr[rsp + FrameContext]);   // (eax holds the exit kind)
+        a.mov(edx, __dword_ptr[rsp + FrameVirtualBase]);
+        a.mov(__dword_ptr[rcx + JitContext.OffsetVirtualBase], edx);
         a.mov(__qword_ptr[rbx + CpuState.OffsetCycles], r13);
         a.add(rsp, FrameBytes);
         a.pop(r15); a.pop(r14); a.pop(r13); a.pop(r12); a.pop(rbp); a.pop(rbx);
@@ -106,11 +112,11 @@ internal static unsafe class CodeGenerator
     /// <paramref name="blockAddresses"/> receives each block's code address, in the order of
     /// <paramref name="blocks"/>.</summary>
     public static byte[] Region(JitBlock[] blocks, DecodedOp* page, int cpl, nint* compiledEntries,
-        ulong exitAddress, ulong rip, out ulong[] blockAddresses)
+        ulong exitAddress, ulong rip, out ulong[] blockAddresses, PageEntryTable* chain = null, uint* pageGenerations = null)
     {
         // The entry table is native memory (JitEngine allocates it so): generated code reads it for jr and callr.
         nint entryTable = (nint)compiledEntries;
-        var g = new RegionEmitter(new Assembler(), page, cpl, compiledEntries, entryTable, exitAddress);
+        var g = new RegionEmitter(new Assembler(), page, cpl, compiledEntries, entryTable, exitAddress) { Chain = chain, PageGenerations = pageGenerations };
         g.ChooseCachedRegisters(blocks);
         g.PlanEventChecks(blocks);
         foreach (var block in blocks)
@@ -137,6 +143,10 @@ internal static unsafe class CodeGenerator
     private sealed class RegionEmitter(Assembler a, DecodedOp* page, int cpl, nint* compiledEntries, nint entryTable, ulong exitAddress)
     {
         public Assembler A => a;
+        /// <summary>Per (physical page, ring) entry tables for jumps to other pages (null: such jumps leave).</summary>
+        public PageEntryTable* Chain;
+        /// <summary>The decoded-code cache's generation per physical page.</summary>
+        public uint* PageGenerations;
         /// <summary>Outer entries (load the cached registers), by block start offset.</summary>
         public readonly OffsetLabels Labels = new();
         /// <summary>Inner entries (cached registers already loaded), by block start offset.</summary>
@@ -210,6 +220,7 @@ internal static unsafe class CodeGenerator
             var written = new bool[CpuState.DiscardRegister + 1];
             var loops = Loops(blocks);
             var sites = new List<(int Base, int Imm, bool Writes, int Weight)>();
+            var bigStride = new bool[CpuState.DiscardRegister + 1];   // advanced by >= 512 bytes in a loop
             foreach (var block in blocks)
             {
                 // A use inside loops counts 8 times per loop around it: the inner loop's
@@ -232,6 +243,7 @@ internal static unsafe class CodeGenerator
                     if ((info.Flags & InstructionFlags.WritesRd) != 0) { uses[d.Rd] += weight; written[d.Rd] = true; }
                     if (info.Opcode is Opcode.Push or Opcode.Pop) { uses[Registers.StackPointer] += 2 * weight; written[Registers.StackPointer] = true; }
                     if (info.Opcode is Opcode.Call or Opcode.Callr) { uses[Registers.LinkRegister] += weight; written[Registers.LinkRegister] = true; }
+                    if (depth > 0 && info.Opcode == Opcode.Addi && d.Rd == d.Rs && Math.Abs(d.Imm) >= 512) bigStride[d.Rd] = true;
                     if (depth > 0 && d.Rs != 0 && info.Opcode is Opcode.Ldw or Opcode.Ldh or Opcode.Ldhu or Opcode.Ldb or Opcode.Ldbu or Opcode.Stw or Opcode.Sth or Opcode.Stb)
                     {
                         bool store = info.Opcode is Opcode.Stw or Opcode.Sth or Opcode.Stb;
@@ -259,6 +271,10 @@ internal static unsafe class CodeGenerator
                 taken[best] = true;
                 order[candidates] = best;
             }
+            // A base that moves by large steps (a matrix column) changes page every few accesses: its
+            // memo would miss often, and a miss costs more than the TLB path it replaces.
+            for (int i = 0; i < sites.Count; i++)
+                if (bigStride[sites[i].Base]) sites[i] = sites[i] with { Weight = sites[i].Weight / 8 };
             for (int i = 1; i < sites.Count; i++)   // insertion sort by weight, stable
                 for (int j = i; j > 0 && sites[j].Weight > sites[j - 1].Weight; j--)
                     (sites[j], sites[j - 1]) = (sites[j - 1], sites[j]);
@@ -483,7 +499,63 @@ internal static unsafe class CodeGenerator
                 WriteBack();
                 a.jmp((ulong)compiledEntries[offset >> 2]);
             }
+            else if (!sequential && offset is < 0 or >= PageBits.PageSize && Chain != null)
+            {
+                // A direct jump to another page: chained through that page's entry table when its
+                // fetch translation is in the TLB (VirtualAddress gives the target for this mapping).
+                VirtualAddress(offset);
+                a.mov(__dword_ptr[rbx + CpuState.OffsetPc], eax);
+                a.mov(ecx, eax);
+                ChainedJump();
+            }
             else Exit(0, 0, offset, sequential ? ExitSequential : ExitContinue);
+        }
+
+        /// <summary>ecx = a jump's target, already in CpuState.Pc. When the TLB holds the target's page
+        /// with fetch permission for this ring (the interpreter would translate it exactly so, a hit
+        /// having no side effects), the target is aligned, and its physical page has compiled code for
+        /// this ring at the target in the current generation, jumps there (its outer entry checks for
+        /// room, so the fetch check comes before the boundary as in the interpreter), making the
+        /// target's page the fetch page; otherwise leaves to the dispatcher, which translates pc
+        /// itself (a miss, a fault, or code not compiled yet).</summary>
+        private void ChainedJump()
+        {
+            var leave = a.CreateLabel();
+            a.mov(eax, ecx);
+            a.and(eax, unchecked((int)0xFFFFF003u));
+            a.mov(edx, ecx);
+            a.shr(edx, (byte)(PageBits.PageShift - Tlb.EntryShift));
+            a.and(edx, (int)(Tlb.IndexMask << Tlb.EntryShift));
+            a.cmp(eax, __dword_ptr[rbp + rdx + Tlb.OffsetTag]);
+            a.jne(leave);
+            a.test(__dword_ptr[rbp + rdx + Tlb.OffsetPerms], unchecked((int)Tlb.PermissionBit(AccessKind.Fetch, cpl)));
+            a.jz(leave);   // not executable here, or the frame lies outside RAM
+            a.mov(eax, __dword_ptr[rbp + rdx + Tlb.OffsetFrame]);
+            a.shr(eax, (byte)PageBits.PageShift);
+            a.mov(rdx, (long)(nint)PageGenerations);
+            a.mov(edx, __dword_ptr[rdx + rax * 4]);
+            a.shl(eax, (byte)System.Numerics.BitOperations.Log2((uint)(4 * sizeof(PageEntryTable))));
+            a.mov(rcx, (long)(nint)(Chain + cpl));
+            a.add(rcx, rax);   // &Chain[4 * page + cpl]
+            a.mov(rax, __qword_ptr[rcx + PageEntryTable.OffsetTable]);
+            a.test(rax, rax);
+            a.jz(leave);
+            a.cmp(edx, __dword_ptr[rcx + PageEntryTable.OffsetGeneration]);
+            a.jne(leave);   // the page's code was overwritten since: the dispatcher drops it
+            a.mov(ecx, __dword_ptr[rbx + CpuState.OffsetPc]);
+            a.and(ecx, PageBits.PageSize - 4);
+            a.mov(rax, __qword_ptr[rax + rcx * 2]);   // (offset / 4) * 8 bytes
+            a.test(rax, rax);
+            a.jz(leave);
+            a.mov(ecx, __dword_ptr[rbx + CpuState.OffsetPc]);
+            a.and(ecx, unchecked((int)PageBits.FrameMask));
+            a.mov(__dword_ptr[rsp + FrameVirtualBase], ecx);
+            WriteBack();
+            a.jmp(rax);
+            a.Label(ref leave);
+            WriteBack();
+            a.mov(eax, ExitContinue);
+            a.jmp(exitAddress);
         }
 
         /// <summary>ecx = a register jump's target (already in CpuState.Pc): when it lies in this
@@ -493,10 +565,11 @@ internal static unsafe class CodeGenerator
         private void JumpThroughEntryTable()
         {
             var leave = a.CreateLabel();
+            var otherPage = a.CreateLabel();
             a.mov(eax, ecx);
             a.xor(eax, __dword_ptr[rsp + FrameVirtualBase]);
             a.test(eax, unchecked((int)0xFFFFF003u));
-            a.jnz(leave);
+            a.jnz(Chain != null ? otherPage : leave);
             a.and(ecx, PageBits.PageSize - 4);
             a.mov(rax, (long)entryTable);
             a.mov(rax, __qword_ptr[rax + rcx * 2]);   // (offset / 4) * 8 bytes
@@ -508,6 +581,11 @@ internal static unsafe class CodeGenerator
             WriteBack();
             a.mov(eax, ExitContinue);
             a.jmp(exitAddress);
+            if (Chain != null)
+            {
+                a.Label(ref otherPage);   // (or misaligned: the chained path's tag compare fails then)
+                ChainedJump();
+            }
         }
 
         /// <summary>A label for an out-of-line exit that hands instruction <paramref name="index"/> to the interpreter.</summary>
@@ -1118,4 +1196,18 @@ internal sealed class OffsetLabels
         label = found ? labels[offset >> 2] : default;
         return found;
     }
+}
+
+/// <summary>A physical page's entry table for one ring, as generated code finds it for jumps from
+/// other pages (JitEngine keeps one per page and ring): the table (nint per instruction, 0 where
+/// nothing is compiled; 0 here when the page has none) and the decoded-code generation it
+/// belongs to (a page whose words were overwritten since has a newer one, and its old code must
+/// not run).</summary>
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Size = 16)]
+internal struct PageEntryTable
+{
+    public nint Table;
+    public uint Generation;
+
+    public const int OffsetTable = 0, OffsetGeneration = 8;
 }
