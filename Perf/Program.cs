@@ -1,6 +1,7 @@
 // BenchmarkDotNet entry point: `dotnet run -c Release --project Perf -- --filter '*'`;
 // `-- counting-loop [iterations]` prints the quick counting-loop ratios (QuickRatios.cs);
 // `-- hosted-figures [repeats]` issue 11's snapshot and migration figures (SnapshotBenchmarks.cs);
+// `-- guest-time FILE [--layout L] [-D N=V] [runs]` a guest's in-process Run time per engine (GuestTime.cs);
 // `-- smc-store [iterations]` the cost of a store into hot code per engine (SelfModifyingCodeBenchmarks.cs).
 using BenchmarkDotNet.Running;
 
@@ -12,6 +13,11 @@ if (args.Length > 0 && args[0] == "counting-loop")
 if (args.Length > 0 && args[0] == "smc-store")
 {
     R4.Perf.SelfModifyingCodeBenchmarks.Print(args.Length > 1 ? int.Parse(args[1]) : 4_000_000);
+    return;
+}
+if (args.Length > 0 && args[0] == "guest-time")
+{
+    R4.Perf.GuestTime.Print(args[1..]);
     return;
 }
 if (args.Length > 0 && args[0] == "hosted-figures")

@@ -32,6 +32,7 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
         if (cpu.Memory.SizeBytes < map.MachineRamBytes)
             throw new ArgumentException($"machine RAM 0x{cpu.Memory.SizeBytes:x} is smaller than the monitor's map needs (0x{map.MachineRamBytes:x})", nameof(map));
         _cpu = cpu;
+        _readGuestPhysical = ReadGuestPhysical;
         Layout = layout;
         Map = map;
         Exits = new ExitAccounting(cpu.Costs);
@@ -314,7 +315,11 @@ public sealed partial class VirtualMachineMonitor : IRing0Host
     // ---- the guest's memory, through the guest's own tables ---------------------------------
 
     private GuestTranslation Walk(uint virtualAddress, int ring, AccessKind access) =>
-        GuestPageWalk.Translate(Guest.Ptbr, virtualAddress, ring, access, Map.GuestRamBytes, ReadGuestPhysical, Layout.PageProtection);
+        GuestPageWalk.Translate(Guest.Ptbr, virtualAddress, ring, access, Map.GuestRamBytes, _readGuestPhysical, Layout.PageProtection);
+
+    /// <summary>ReadGuestPhysical as a delegate made once: a method group passed at each walk is a new
+    /// delegate per exit in ReadyToRun code (the r4 CLI's), 64 bytes of garbage per exit.</summary>
+    private readonly Func<uint, uint> _readGuestPhysical;
 
     /// <summary>Reads a guest-physical word (inside the partition: the guest walk checked it).</summary>
     private uint ReadGuestPhysical(uint physicalAddress)

@@ -218,14 +218,22 @@ internal static unsafe class CodeGenerator
         {
             var uses = new int[CpuState.DiscardRegister + 1];
             var written = new bool[CpuState.DiscardRegister + 1];
-            var loops = Loops(blocks);
-            var sites = new List<(int Base, int Imm, bool Writes, int Weight)>();
+            var loopTargets = Loops(blocks, out var loopBranches, out int loopCount);
+            // Memory sites inside loops, as parallel arrays (a List of tuples would make the .NET JIT
+            // compile List over a ValueTuple at a run's first region).
+            int capacity = 0;
+            foreach (var block in blocks) capacity += block.Length;
+            var siteBase = new int[capacity];
+            var siteImm = new int[capacity];
+            var siteWrites = new bool[capacity];
+            var siteWeight = new int[capacity];
+            int siteCount = 0;
             var bigStride = new bool[CpuState.DiscardRegister + 1];   // advanced by >= 512 bytes in a loop
             foreach (var block in blocks)
             {
                 // A use inside loops counts 8 times per loop around it: the inner loop's
                 // registers are the ones worth a host register.
-                int depth = LoopDepth(loops, block.Start);
+                int depth = LoopDepth(loopTargets, loopBranches, loopCount, block.Start);
                 int weight = 1 << (3 * Math.Min(depth, 5));
                 for (int i = 0; i < block.Length; i++)
                 {
@@ -248,9 +256,10 @@ internal static unsafe class CodeGenerator
                     {
                         bool store = info.Opcode is Opcode.Stw or Opcode.Sth or Opcode.Stb;
                         int k = 0;
-                        while (k < sites.Count && !(sites[k].Base == d.Rs && sites[k].Imm == d.Imm)) k++;
-                        if (k == sites.Count) sites.Add((d.Rs, d.Imm, store, weight));
-                        else sites[k] = (d.Rs, d.Imm, sites[k].Writes || store, sites[k].Weight + weight);
+                        while (k < siteCount && !(siteBase[k] == d.Rs && siteImm[k] == d.Imm)) k++;
+                        if (k == siteCount) { siteBase[k] = d.Rs; siteImm[k] = d.Imm; siteCount++; }
+                        siteWrites[k] |= store;
+                        siteWeight[k] += weight;
                     }
                 }
             }
@@ -273,20 +282,24 @@ internal static unsafe class CodeGenerator
             }
             // A base that moves by large steps (a matrix column) changes page every few accesses: its
             // memo would miss often, and a miss costs more than the TLB path it replaces.
-            for (int i = 0; i < sites.Count; i++)
-                if (bigStride[sites[i].Base]) sites[i] = sites[i] with { Weight = sites[i].Weight / 8 };
-            for (int i = 1; i < sites.Count; i++)   // insertion sort by weight, stable
-                for (int j = i; j > 0 && sites[j].Weight > sites[j - 1].Weight; j--)
-                    (sites[j], sites[j - 1]) = (sites[j - 1], sites[j]);
+            for (int i = 0; i < siteCount; i++)
+                if (bigStride[siteBase[i]]) siteWeight[i] /= 8;
+            var siteOrder = new int[siteCount];   // by weight, ties in order of appearance
+            for (int i = 0; i < siteCount; i++)
+            {
+                int j = i;
+                for (; j > 0 && siteWeight[i] > siteWeight[siteOrder[j - 1]]; j--) siteOrder[j] = siteOrder[j - 1];
+                siteOrder[j] = i;
+            }
             // A memo hit saves the TLB index, compare and addend load (about four host instructions
             // and two loads) where a cached register saves one load or store: a site is worth 4
             // times its weighted accesses, against the uses of the two registers it displaces.
             int memoCount = 0;
             long bestValue = -1;
-            for (int m = 0; m <= Math.Min(sites.Count, CacheRegisters.Length / 2); m++)
+            for (int m = 0; m <= Math.Min(siteCount, CacheRegisters.Length / 2); m++)
             {
                 long value = 0;
-                for (int i = 0; i < m; i++) value += 4L * sites[i].Weight;
+                for (int i = 0; i < m; i++) value += 4L * siteWeight[siteOrder[i]];
                 for (int i = 0; i < Math.Min(candidates, CacheRegisters.Length - 2 * m); i++) value += uses[order[i]];
                 if (value > bestValue) { bestValue = value; memoCount = m; }
             }
@@ -301,7 +314,8 @@ internal static unsafe class CodeGenerator
             {
                 var tag = CacheRegisters[CacheRegisters.Length - 1 - 2 * m];
                 var addend = Wide(CacheRegisters[CacheRegisters.Length - 2 - 2 * m]);
-                memos.Add(new Memo(sites[m].Base, sites[m].Imm, sites[m].Writes, tag, addend));
+                int site = siteOrder[m];
+                memos.Add(new Memo(siteBase[site], siteImm[site], siteWrites[site], tag, addend));
             }
         }
 
@@ -367,10 +381,14 @@ internal static unsafe class CodeGenerator
         public bool OuterEntryDoesWork(JitBlock block) => anyCached || memos.Count > 0 || (!checksAtInner[block.Start >> 2] && Need(block) > 0);
 
         /// <summary>The region's loops: one (target, branch offset) pair per distinct backward branch
-        /// (blocks may overlap, so several can end in the same branch).</summary>
-        private List<(int Target, int Branch)> Loops(JitBlock[] blocks)
+        /// (blocks may overlap, so several can end in the same branch), as two parallel arrays of
+        /// <paramref name="count"/> entries. (Plain arrays: a List of tuples would make the .NET JIT
+        /// compile List and Array.IndexOf over ValueTuple at a run's first region, ~0.5 ms.)</summary>
+        private int[] Loops(JitBlock[] blocks, out int[] branches, out int count)
         {
-            var loops = new List<(int Target, int Branch)>();
+            var targets = new int[blocks.Length];
+            branches = new int[blocks.Length];
+            count = 0;
             foreach (var block in blocks)
             {
                 if (block.End != BlockEnd.ControlFlow || block.Length == 0) continue;
@@ -378,16 +396,22 @@ internal static unsafe class CodeGenerator
                 DecodedOp d = page[last >> 2];
                 if (InstructionTable.Get((Opcode)d.Op).Form is not (OperandForm.Branch or OperandForm.Jump)) continue;
                 int target = last + d.Imm;
-                if (target <= last && !loops.Contains((target, last))) loops.Add((target, last));
+                if (target > last) continue;
+                bool known = false;
+                for (int i = 0; i < count && !known; i++) known = targets[i] == target && branches[i] == last;
+                if (known) continue;
+                targets[count] = target;
+                branches[count] = last;
+                count++;
             }
-            return loops;
+            return targets;
         }
 
-        private static int LoopDepth(List<(int Target, int Branch)> loops, int start)
+        private static int LoopDepth(int[] targets, int[] branches, int count, int start)
         {
             int depth = 0;
-            foreach (var (target, branch) in loops)
-                if (target <= start && start <= branch) depth++;
+            for (int i = 0; i < count; i++)
+                if (targets[i] <= start && start <= branches[i]) depth++;
             return depth;
         }
 
@@ -831,7 +855,7 @@ internal static unsafe class CodeGenerator
 
         /// <summary>This ring's tags in a TLB entry.</summary>
         private readonly int readTagOffset = Tlb.OffsetReadTags + 4 * cpl, writeTagOffset = Tlb.OffsetWriteTags + 4 * cpl;
-        private static readonly bool HasRorx = System.Runtime.Intrinsics.X86.Bmi2.IsSupported;
+        private static bool HasRorx => HostFeatures.HasBmi2;
 
         private static AssemblerRegister64 Wide(AssemblerRegister32 r) => new(r.Code);
 
@@ -1175,6 +1199,15 @@ internal static unsafe class CodeGenerator
             });
         }
     }
+}
+
+/// <summary>The host's instruction set, apart from RegionEmitter: ReadyToRun cannot compile a
+/// method that reads Bmi2.IsSupported (it does not know the host CPU), so with this in
+/// RegionEmitter's static initializer the .NET JIT compiled that whole initializer at a run's
+/// first region; here it compiles only this one-line one.</summary>
+internal static class HostFeatures
+{
+    public static readonly bool HasBmi2 = System.Runtime.Intrinsics.X86.Bmi2.IsSupported;
 }
 
 /// <summary>Labels by block start offset within a page (an array per page rather than a
