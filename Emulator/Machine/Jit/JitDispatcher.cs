@@ -146,6 +146,10 @@ public sealed unsafe partial class Cpu
                 continue;
             }
             int exit = engine.Execute(entry, codeVirtualBase);
+            // Generated code that chained into another page made that the fetch page (its translation was a
+            // TLB hit, which the refill repeats without side effects): re-translate pc, as the interpreter
+            // would not find it in the page it entered with.
+            if (engine.VirtualBaseAtExit != codeVirtualBase) codeBlock = noCodeBlock;
             if (exit == CodeGenerator.ExitContinue) continue;
             if (exit == CodeGenerator.ExitSequential) { fellThrough = true; continue; }
             if (exit == CodeGenerator.ExitInterpretOne) { interpretOne = true; continue; }
