@@ -182,6 +182,7 @@ public sealed class RunVerb : IDefinesSymbols, IMonitorKnobOptions
             Diagnostics = error,
             DiskImagePath = Disk,
             Engine = engine,
+            JitWarmupInstructions = Cpu.RecommendedJitWarmupInstructions,
             Variant = variant,
         };
         if (VirtualMachineMonitor.FlawWarning(layout, variant) is { } warning)

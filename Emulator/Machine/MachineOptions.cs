@@ -51,6 +51,8 @@ public sealed class MachineOptions
     public string? DiskImagePath { get; init; }
     /// <summary>The execution engine; the JIT when the platform supports it.</summary>
     public ExecutionEngine Engine { get; init; } = Jit.JitEngine.IsSupported ? ExecutionEngine.Jit : ExecutionEngine.Interpreter;
+    /// <summary>Instructions the JIT leaves to the interpreter before it compiles anything (Cpu.JitWarmupInstructions; default 0).</summary>
+    public ulong JitWarmupInstructions { get; init; }
     /// <summary>The machine: R4 as specified (default) or with the x86 flaw (`--machine x86-flaw`).</summary>
     public MachineVariant Variant { get; init; } = MachineVariant.R4;
 }

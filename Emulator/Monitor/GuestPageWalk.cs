@@ -37,7 +37,24 @@ public static class GuestPageWalk
     /// called for addresses inside the partition.</param>
     /// <param name="protection">The machine's page-protection rule (spec §6's ring rule when null).</param>
     public static GuestTranslation Translate(uint ptbr, uint virtualAddress, int cpl, AccessKind access,
-        uint guestRamBytes, Func<uint, uint> readPhysicalWord, PageProtection? protection = null)
+        uint guestRamBytes, Func<uint, uint> readPhysicalWord, PageProtection? protection = null) =>
+        Translate(ptbr, virtualAddress, cpl, access, guestRamBytes, new DelegateReader(readPhysicalWord), protection);
+
+    /// <summary>Reads an aligned word of guest-physical memory (only called inside the partition).</summary>
+    public interface IPhysicalWordReader
+    {
+        uint Read(uint guestPhysical);
+    }
+
+    private readonly struct DelegateReader(Func<uint, uint> read) : IPhysicalWordReader
+    {
+        public uint Read(uint guestPhysical) => read(guestPhysical);
+    }
+
+    /// <summary>The walk with a reader struct: the monitor's reads each PTE straight from RAM at
+    /// every exit; a delegate and the CPU's checked physical read were ~10% of an exit.</summary>
+    public static GuestTranslation Translate<TReader>(uint ptbr, uint virtualAddress, int cpl, AccessKind access,
+        uint guestRamBytes, TReader readPhysicalWord, PageProtection? protection = null) where TReader : struct, IPhysicalWordReader
     {
         if ((ptbr & PageBits.PtbrEnable) == 0)
         {
@@ -56,14 +73,14 @@ public static class GuestPageWalk
         uint directoryEntryAddress = (ptbr & PageBits.FrameMask) + (virtualAddress >> 22) * 4;
         if (directoryEntryAddress >= guestRamBytes)
             return new(WalkOutcome.MachineCheck, directoryEntryAddress, 0, 0);
-        uint directoryEntry = readPhysicalWord(directoryEntryAddress);
+        uint directoryEntry = readPhysicalWord.Read(directoryEntryAddress);
         if ((directoryEntry & PageBits.Present) == 0)
             return new(WalkOutcome.PageFault, 0, 0, accessBits);
 
         uint tableEntryAddress = (directoryEntry & PageBits.FrameMask) + ((virtualAddress >> PageBits.PageShift) & 0x3FF) * 4;
         if (tableEntryAddress >= guestRamBytes)
             return new(WalkOutcome.MachineCheck, tableEntryAddress, 0, 0);
-        uint entry = readPhysicalWord(tableEntryAddress);
+        uint entry = readPhysicalWord.Read(tableEntryAddress);
         if ((entry & PageBits.Present) == 0)
             return new(WalkOutcome.PageFault, 0, entry, accessBits);
 

@@ -100,6 +100,7 @@ public class X64AssemblerTests
             Same(a => a.cmp(m32, immediate), b => b.cmp(i32, immediate));
             Same(a => a.add(m64, immediate), b => b.add(i64, immediate));
             Same(a => a.sub(m64, immediate), b => b.sub(i64, immediate));
+            Same(a => a.cmp(m64, immediate), b => b.cmp(i64, immediate));
         }
         Same(a => a.mov(m64, 0x1_2345_6789L), b => b.mov(i64, 0x1_2345_6789L));
         Same(a => a.mov(m64, -5L), b => b.mov(i64, -5L));
@@ -107,8 +108,8 @@ public class X64AssemblerTests
              b => { b.mov(i32, io32); b.add(i32, io32); b.sub(i32, io32); b.and(i32, io32); b.or(i32, io32); b.xor(i32, io32); b.cmp(i32, io32); b.test(i32, io32); b.imul(i32, io32); });
         var o64 = new Mine.AssemblerRegister64(other);
         var io64 = I64(other);
-        Same(a => { a.mov(m64, o64); a.add(m64, o64); a.cmp(m64, o64); a.imul(m64, o64); a.movsxd(m64, o32); },
-             b => { b.mov(i64, io64); b.add(i64, io64); b.cmp(i64, io64); b.imul(i64, io64); b.movsxd(i64, io32); });
+        Same(a => { a.mov(m64, o64); a.add(m64, o64); a.sub(m64, o64); a.cmp(m64, o64); a.imul(m64, o64); a.movsxd(m64, o32); },
+             b => { b.mov(i64, io64); b.add(i64, io64); b.sub(i64, io64); b.cmp(i64, io64); b.imul(i64, io64); b.movsxd(i64, io32); });
         Same(a => { a.neg(m32); a.div(m32); a.idiv(m32); a.shl(m32, 3); a.shr(m32, 1); a.sar(m32, 31); a.shr(m64, 32); a.shl(m32, cl); a.shr(m32, cl); a.sar(m32, cl); },
              b => { b.neg(i32); b.div(i32); b.idiv(i32); b.shl(i32, 3); b.shr(i32, 1); b.sar(i32, 31); b.shr(i64, 32); b.shl(i32, I.cl); b.shr(i32, I.cl); b.sar(i32, I.cl); });
         Same(a => { a.push(m64); a.pop(m64); a.jmp(m64); }, b => { b.push(i64); b.pop(i64); b.jmp(i64); });
@@ -131,7 +132,7 @@ public class X64AssemblerTests
         var forward = a.CreateLabel();
         var back = a.CreateLabel();
         a.Label(ref back);
-        a.je(forward); a.jne(forward); a.ja(forward); a.jb(forward); a.jae(forward); a.jl(forward); a.jge(forward); a.jz(forward); a.jnz(forward); a.jmp(forward);
+        a.je(forward); a.jne(forward); a.ja(forward); a.jb(forward); a.jae(forward); a.jl(forward); a.jge(forward); a.jz(forward); a.jnz(forward); a.jg(forward); a.jbe(forward); a.jmp(forward);
         for (int i = 0; i < 40; i++) a.mov(eax, i);   // past rel8 range
         a.jne(back);
         a.jmp(Rip + 0x10_0000);
@@ -148,6 +149,6 @@ public class X64AssemblerTests
             if (instruction.FlowControl is FlowControl.ConditionalBranch or FlowControl.UnconditionalBranch && instruction.Op0Kind == OpKind.NearBranch64)
                 targets.Add(instruction.NearBranchTarget);
         }
-        Assert.Equal([.. Enumerable.Repeat(forwardAddress, 10), backAddress, Rip + 0x10_0000, backAddress], targets);
+        Assert.Equal([.. Enumerable.Repeat(forwardAddress, 12), backAddress, Rip + 0x10_0000, backAddress], targets);
     }
 }

@@ -32,12 +32,22 @@ internal static unsafe class CodeGenerator
     /// <summary>Execution fell through to pc sequentially: the boundary comes before the fetch-page check.</summary>
     public const int ExitSequential = 3;
 
-    // Host register roles while generated code runs (the trampoline loads them from a JitContext):
-    // rdi = JitContext*, rbx = CpuState*, rbp = TLB entries, r12 = instret, r13 = cycles,
-    // r8d..r11d, esi, r14d and r15d cache guest registers within a region (the RAM base, only
-    // needed by the cold checked paths of stores, is read from the JitContext there);
-    // rax, rcx, rdx are scratch. NextEventInstret is compared in CpuState (generated code
-    // never changes it).
+    // Host register roles while generated code runs (the trampoline sets them up):
+    // rbx = CpuState*, rbp = TLB entries, r12 = instret - (the run's event instret) (<= 0:
+    // minus the instructions left before the next event, so "n more fit" is one compare with
+    // an immediate and no memory), r13 = cycles; r8d..r11d, esi, edi, r14d and r15d cache guest
+    // registers or memory-access memos within a region; rax, rcx, rdx are scratch.
+    // [rsp + Frame*] holds what cold paths need from the JitContext (so rdi is free for the
+    // cache) and the event instret r12 is relative to. NextEventInstret in CpuState is not
+    // changed by generated code, so the trampoline reads it once.
+
+    /// <summary>Stack frame of the trampoline, as generated code sees it (rsp does not move there,
+    /// except around one push in a cold path, which adds 8).</summary>
+    private const int FrameEvent = 0, FrameVirtualBase = 8, FrameRam = 16, FrameCodePages = 24, FrameDecodedBlocks = 32, FrameContext = 40, FrameBytes = 48;
+
+    /// <summary>At most this many instructions before the next event is r12 allowed to count
+    /// towards (keeps r12 a small negative number however far the next event is).</summary>
+    private const long MaxBudget = 1L << 62;
 
     /// <summary>Assembles the entry trampoline (SysV: rdi = JitContext*, rsi = block address;
     /// returns the exit kind in eax) followed by the shared exit path.</summary>
@@ -45,15 +55,51 @@ internal static unsafe class CodeGenerator
     {
         var a = new Assembler();
         a.push(rbx); a.push(rbp); a.push(r12); a.push(r13); a.push(r14); a.push(r15);
+        a.sub(rsp, FrameBytes);
         a.mov(rbx, __qword_ptr[rdi + JitContext.OffsetState]);
         a.mov(rbp, __qword_ptr[rdi + JitContext.OffsetTlb]);
+        a.mov(rax, __qword_ptr[rdi + JitContext.OffsetRam]);
+        a.mov(__qword_ptr[rsp + FrameRam], rax);
+        a.mov(rax, __qword_ptr[rdi + JitContext.OffsetCodePages]);
+        a.mov(__qword_ptr[rsp + FrameCodePages], rax);
+        a.mov(rax, __qword_ptr[rdi + JitContext.OffsetDecodedBlocks]);
+        a.mov(__qword_ptr[rsp + FrameDecodedBlocks], rax);
+        a.mov(eax, __dword_ptr[rdi + JitContext.OffsetVirtualBase]);
+        a.mov(__qword_ptr[rsp + FrameVirtualBase], rax);
+        a.mov(__qword_ptr[rsp + FrameContext], rdi);
+        // r12 = instret - event, event = NextEventInstret clamped to [instret, instret + MaxBudget]
+        // (the dispatcher enters only with instret < NextEventInstret; at or past it nothing fits).
         a.mov(r12, __qword_ptr[rbx + CpuState.OffsetInstret]);
+        a.mov(rax, __qword_ptr[rbx + CpuState.OffsetNextEventInstret]);
+        var inRange = a.CreateLabel();
+        var ahead = a.CreateLabel();
+        a.cmp(rax, r12);
+        a.ja(ahead);
+        a.xor(eax, eax);   // budget 0
+        a.jmp(inRange);
+        a.Label(ref ahead);
+        a.sub(rax, r12);
+        a.mov(rcx, MaxBudget);
+        a.cmp(rax, rcx);
+        a.jbe(inRange);
+        a.mov(rax, rcx);
+        a.Label(ref inRange);
+        a.add(rax, r12);
+        a.mov(__qword_ptr[rsp + FrameEvent], rax);
+        a.sub(r12, rax);
         a.mov(r13, __qword_ptr[rbx + CpuState.OffsetCycles]);
         a.jmp(rsi);
         var exit = a.CreateLabel();
         a.Label(ref exit);
+        a.add(r12, __qword_ptr[rsp + FrameEvent]);
         a.mov(__qword_ptr[rbx + CpuState.OffsetInstret], r12);
+        // The fetch page the code ran on last (a chained jump may have changed it): the dispatcher
+        // makes the interpreter re-translate pc when it differs from the page it entered with.
+        a.mov(rcx, __qword_ptr[rsp + FrameContext]);   // (eax holds the exit kind)
+        a.mov(edx, __dword_ptr[rsp + FrameVirtualBase]);
+        a.mov(__dword_ptr[rcx + JitContext.OffsetVirtualBase], edx);
         a.mov(__qword_ptr[rbx + CpuState.OffsetCycles], r13);
+        a.add(rsp, FrameBytes);
         a.pop(r15); a.pop(r14); a.pop(r13); a.pop(r12); a.pop(rbp); a.pop(rbx);
         a.ret();
         var bytes = a.Assemble(rip);
@@ -66,18 +112,19 @@ internal static unsafe class CodeGenerator
     /// <paramref name="blockAddresses"/> receives each block's code address, in the order of
     /// <paramref name="blocks"/>.</summary>
     public static byte[] Region(JitBlock[] blocks, DecodedOp* page, int cpl, nint* compiledEntries,
-        ulong exitAddress, ulong rip, out ulong[] blockAddresses)
+        ulong exitAddress, ulong rip, out ulong[] blockAddresses, PageEntryTable* chain = null, uint* pageGenerations = null)
     {
         // The entry table is native memory (JitEngine allocates it so): generated code reads it for jr and callr.
         nint entryTable = (nint)compiledEntries;
-        var g = new RegionEmitter(new Assembler(), page, cpl, compiledEntries, entryTable, exitAddress);
+        var g = new RegionEmitter(new Assembler(), page, cpl, compiledEntries, entryTable, exitAddress) { Chain = chain, PageGenerations = pageGenerations };
         g.ChooseCachedRegisters(blocks);
+        g.PlanEventChecks(blocks);
         foreach (var block in blocks)
         {
             var outer = g.A.CreateLabel();
             g.Labels[block.Start] = outer;
-            // Without loads the two entries are one label.
-            g.InnerLabels[block.Start] = g.LoadsAtEntry(block) ? g.A.CreateLabel() : outer;
+            // Without work at the outer entry the two entries are one label.
+            g.InnerLabels[block.Start] = g.OuterEntryDoesWork(block) ? g.A.CreateLabel() : outer;
         }
         for (int i = 0; i < blocks.Length; i++)
         {
@@ -96,6 +143,10 @@ internal static unsafe class CodeGenerator
     private sealed class RegionEmitter(Assembler a, DecodedOp* page, int cpl, nint* compiledEntries, nint entryTable, ulong exitAddress)
     {
         public Assembler A => a;
+        /// <summary>Per (physical page, ring) entry tables for jumps to other pages (null: such jumps leave).</summary>
+        public PageEntryTable* Chain;
+        /// <summary>The decoded-code cache's generation per physical page.</summary>
+        public uint* PageGenerations;
         /// <summary>Outer entries (load the cached registers), by block start offset.</summary>
         public readonly OffsetLabels Labels = new();
         /// <summary>Inner entries (cached registers already loaded), by block start offset.</summary>
@@ -106,7 +157,7 @@ internal static unsafe class CodeGenerator
         private readonly uint readBit = Tlb.PermissionBit(AccessKind.Read, cpl);
         private readonly uint writeBit = Tlb.PermissionBit(AccessKind.Write, cpl);
 
-        private static readonly AssemblerRegister32[] CacheRegisters = [r8d, r9d, r10d, r11d, esi, r14d, r15d];
+        private static readonly AssemblerRegister32[] CacheRegisters = [r8d, r9d, r10d, r11d, esi, edi, r14d, r15d];
         /// <summary>Guest register (index) to host register for the region; null = in CpuState.</summary>
         private readonly AssemblerRegister32?[] cached = new AssemblerRegister32?[CpuState.DiscardRegister + 1];
         /// <summary>True when any guest register is cached (then every block has an outer entry).</summary>
@@ -143,17 +194,47 @@ internal static unsafe class CodeGenerator
             foreach (int register in dirty) a.mov(Slot(register), cached[register].GetValueOrDefault());
         }
 
-        /// <summary>Picks the region's most used registers for r8d..r11d.</summary>
+        /// <summary>A memory-access memo: for the accesses at [Base + Imm] inside loops, the page
+        /// address (with zero low bits) the last of them found in the TLB lives in <see cref="Tag"/>
+        /// and its host addend in <see cref="Addend"/> (InvalidTag at every outer entry). The TLB
+        /// cannot change while generated code runs (fills, flushes and code marking happen in the
+        /// interpreter, the dispatcher and the monitor), so a memo stays exact until the region is
+        /// left; a hit is then one register compare instead of the TLB's index, compare and addend
+        /// load. <see cref="Writes"/>: some access at the site is a store, so the memo only holds
+        /// pages this ring may write (the write tag), and loads that find only a read tag take a cold path.</summary>
+        private sealed record Memo(int Base, int Imm, bool Writes, AssemblerRegister32 Tag, AssemblerRegister64 Addend);
+        private readonly List<Memo> memos = new();
+
+        private Memo? MemoFor(DecodedOp d)
+        {
+            foreach (var m in memos)
+                if (m.Base == d.Rs && m.Imm == d.Imm) return m;
+            return null;
+        }
+
+        /// <summary>Picks the region's most used registers for the host cache registers, and the memory
+        /// sites inside loops that get a memo (two host registers each) instead of two guest registers.</summary>
         public void ChooseCachedRegisters(JitBlock[] blocks)
         {
             var uses = new int[CpuState.DiscardRegister + 1];
             var written = new bool[CpuState.DiscardRegister + 1];
-            var loops = Loops(blocks);
+            var loopTargets = Loops(blocks, out var loopBranches, out int loopCount);
+            // Memory sites inside loops, as parallel arrays (a List of tuples would make the .NET JIT
+            // compile List over a ValueTuple at a run's first region).
+            int capacity = 0;
+            foreach (var block in blocks) capacity += block.Length;
+            var siteBase = new int[capacity];
+            var siteImm = new int[capacity];
+            var siteWrites = new bool[capacity];
+            var siteWeight = new int[capacity];
+            int siteCount = 0;
+            var bigStride = new bool[CpuState.DiscardRegister + 1];   // advanced by >= 512 bytes in a loop
             foreach (var block in blocks)
             {
                 // A use inside loops counts 8 times per loop around it: the inner loop's
                 // registers are the ones worth a host register.
-                int weight = 1 << (3 * Math.Min(LoopDepth(loops, block.Start), 5));
+                int depth = LoopDepth(loopTargets, loopBranches, loopCount, block.Start);
+                int weight = 1 << (3 * Math.Min(depth, 5));
                 for (int i = 0; i < block.Length; i++)
                 {
                     DecodedOp d = page[(block.Start >> 2) + i];
@@ -170,30 +251,144 @@ internal static unsafe class CodeGenerator
                     if ((info.Flags & InstructionFlags.WritesRd) != 0) { uses[d.Rd] += weight; written[d.Rd] = true; }
                     if (info.Opcode is Opcode.Push or Opcode.Pop) { uses[Registers.StackPointer] += 2 * weight; written[Registers.StackPointer] = true; }
                     if (info.Opcode is Opcode.Call or Opcode.Callr) { uses[Registers.LinkRegister] += weight; written[Registers.LinkRegister] = true; }
+                    if (depth > 0 && info.Opcode == Opcode.Addi && d.Rd == d.Rs && Math.Abs(d.Imm) >= 512) bigStride[d.Rd] = true;
+                    if (depth > 0 && d.Rs != 0 && info.Opcode is Opcode.Ldw or Opcode.Ldh or Opcode.Ldhu or Opcode.Ldb or Opcode.Ldbu or Opcode.Stw or Opcode.Sth or Opcode.Stb)
+                    {
+                        bool store = info.Opcode is Opcode.Stw or Opcode.Sth or Opcode.Stb;
+                        int k = 0;
+                        while (k < siteCount && !(siteBase[k] == d.Rs && siteImm[k] == d.Imm)) k++;
+                        if (k == siteCount) { siteBase[k] = d.Rs; siteImm[k] = d.Imm; siteCount++; }
+                        siteWrites[k] |= store;
+                        siteWeight[k] += weight;
+                    }
                 }
             }
             uses[0] = 0;   // r0 reads as 0 from CpuState; writes go to the discard slot
             uses[CpuState.DiscardRegister] = 0;
-            // The most used first, ties by register number; only registers used at least twice.
-            // (A plain selection, not LINQ: its generic instantiations would be compiled by the
-            // .NET JIT at a run's first region.)
-            for (int k = 0; k < CacheRegisters.Length; k++)
+            // Guest registers by use, most used first (ties by register number; only those used at
+            // least twice), and memo sites by weight. (Plain selections, not LINQ: its generic
+            // instantiations would be compiled by the .NET JIT at a run's first region.)
+            var order = new int[CacheRegisters.Length];
+            int candidates = 0;
+            var taken = new bool[uses.Length];
+            for (; candidates < order.Length; candidates++)
             {
                 int best = -1;
                 for (int r = 0; r < uses.Length; r++)
-                    if (uses[r] >= 2 && cached[r] is null && (best < 0 || uses[r] > uses[best])) best = r;
+                    if (uses[r] >= 2 && !taken[r] && (best < 0 || uses[r] > uses[best])) best = r;
                 if (best < 0) break;
-                cached[best] = CacheRegisters[k];
+                taken[best] = true;
+                order[candidates] = best;
+            }
+            // A base that moves by large steps (a matrix column) changes page every few accesses: its
+            // memo would miss often, and a miss costs more than the TLB path it replaces.
+            for (int i = 0; i < siteCount; i++)
+                if (bigStride[siteBase[i]]) siteWeight[i] /= 8;
+            var siteOrder = new int[siteCount];   // by weight, ties in order of appearance
+            for (int i = 0; i < siteCount; i++)
+            {
+                int j = i;
+                for (; j > 0 && siteWeight[i] > siteWeight[siteOrder[j - 1]]; j--) siteOrder[j] = siteOrder[j - 1];
+                siteOrder[j] = i;
+            }
+            // A memo hit saves the TLB index, compare and addend load (about four host instructions
+            // and two loads) where a cached register saves one load or store: a site is worth 4
+            // times its weighted accesses, against the uses of the two registers it displaces.
+            int memoCount = 0;
+            long bestValue = -1;
+            for (int m = 0; m <= Math.Min(siteCount, CacheRegisters.Length / 2); m++)
+            {
+                long value = 0;
+                for (int i = 0; i < m; i++) value += 4L * siteWeight[siteOrder[i]];
+                for (int i = 0; i < Math.Min(candidates, CacheRegisters.Length - 2 * m); i++) value += uses[order[i]];
+                if (value > bestValue) { bestValue = value; memoCount = m; }
+            }
+            int guestRegisters = Math.Min(candidates, CacheRegisters.Length - 2 * memoCount);
+            for (int k = 0; k < guestRegisters; k++)
+            {
+                cached[order[k]] = CacheRegisters[k];
                 anyCached = true;
-                if (written[best]) dirty.Add(best);
+                if (written[order[k]]) dirty.Add(order[k]);
+            }
+            for (int m = 0; m < memoCount; m++)
+            {
+                var tag = CacheRegisters[CacheRegisters.Length - 1 - 2 * m];
+                var addend = Wide(CacheRegisters[CacheRegisters.Length - 2 - 2 * m]);
+                int site = siteOrder[m];
+                memos.Add(new Memo(siteBase[site], siteImm[site], siteWrites[site], tag, addend));
             }
         }
 
-        /// <summary>The region's loops: one (target, branch offset) pair per distinct backward branch
-        /// (blocks may overlap, so several can end in the same branch).</summary>
-        private List<(int Target, int Branch)> Loops(JitBlock[] blocks)
+        // ---- event checks: instret + n <= the next event's instret, as one compare of r12 with -n.
+        // Not every block checks: a block is a check block when it is the target of a backward edge
+        // of the region (so every loop iteration checks once), or where the instructions since the
+        // last check would exceed MaxUnchecked. A check block's check covers the longest path through
+        // blocks that do not check (a forward DAG) up to the next check or way out, so no block
+        // runs past the event; if the path does not fit, the region exits before the check block
+        // and the interpreter steps up to the event exactly. Every outer entry (from the dispatcher
+        // or another region) checks for its block the same way.
+
+        /// <summary>Most instructions one check may cover (bounds what the interpreter runs on a failed check).</summary>
+        private const int MaxUnchecked = 32;
+        private readonly bool[] checksAtInner = new bool[DecodedCodeCache.OpsPerPage];
+        private readonly int[] need = new int[DecodedCodeCache.OpsPerPage];
+
+        public void PlanEventChecks(JitBlock[] blocks)
         {
-            var loops = new List<(int Target, int Branch)>();
+            var inRegion = new bool[DecodedCodeCache.OpsPerPage];
+            foreach (var block in blocks) inRegion[block.Start >> 2] = true;
+            var sorted = new JitBlock[blocks.Length];
+            for (int i = 0; i < blocks.Length; i++) sorted[i] = blocks[i];
+            for (int i = 1; i < sorted.Length; i++)   // by start, descending: forward successors first
+                for (int j = i; j > 0 && sorted[j].Start > sorted[j - 1].Start; j--)
+                    (sorted[j], sorted[j - 1]) = (sorted[j - 1], sorted[j]);
+            Span<int> successors = stackalloc int[2];
+            foreach (var block in blocks)
+            {
+                int n = BlockDiscovery.Successors(page, block, successors);
+                for (int i = 0; i < n; i++)
+                    if (successors[i] <= block.Start && successors[i] >= 0 && inRegion[successors[i] >> 2])
+                        checksAtInner[successors[i] >> 2] = true;   // a backward edge: its target checks
+            }
+            foreach (var block in sorted)
+            {
+                int n = BlockDiscovery.Successors(page, block, successors);
+                int most = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    int s = successors[i];
+                    if (s <= block.Start || s >= PageBits.PageSize || !inRegion[s >> 2] || checksAtInner[s >> 2]) continue;
+                    if (block.Length + need[s >> 2] > MaxUnchecked) checksAtInner[s >> 2] = true;   // it checks for itself
+                    else most = Math.Max(most, need[s >> 2]);
+                }
+                need[block.Start >> 2] = block.Length + most;
+            }
+        }
+
+        /// <summary>Blocks whose need was computed with a successor that later became a check block
+        /// keep the larger figure, which is safe (a check may cover more than it must).</summary>
+        private int Need(JitBlock block) => need[block.Start >> 2];
+
+        /// <summary>r12 + n &lt;= 0, else to <paramref name="noRoom"/>.</summary>
+        private void CheckRoom(int instructions, Label noRoom)
+        {
+            a.cmp(r12, -instructions);
+            a.jg(noRoom);
+        }
+
+        /// <summary>True when a block's outer entry has work to do before its inner entry: load cached
+        /// registers, reset memos, or check room where the inner entry does not.</summary>
+        public bool OuterEntryDoesWork(JitBlock block) => anyCached || memos.Count > 0 || (!checksAtInner[block.Start >> 2] && Need(block) > 0);
+
+        /// <summary>The region's loops: one (target, branch offset) pair per distinct backward branch
+        /// (blocks may overlap, so several can end in the same branch), as two parallel arrays of
+        /// <paramref name="count"/> entries. (Plain arrays: a List of tuples would make the .NET JIT
+        /// compile List and Array.IndexOf over ValueTuple at a run's first region, ~0.5 ms.)</summary>
+        private int[] Loops(JitBlock[] blocks, out int[] branches, out int count)
+        {
+            var targets = new int[blocks.Length];
+            branches = new int[blocks.Length];
+            count = 0;
             foreach (var block in blocks)
             {
                 if (block.End != BlockEnd.ControlFlow || block.Length == 0) continue;
@@ -201,26 +396,32 @@ internal static unsafe class CodeGenerator
                 DecodedOp d = page[last >> 2];
                 if (InstructionTable.Get((Opcode)d.Op).Form is not (OperandForm.Branch or OperandForm.Jump)) continue;
                 int target = last + d.Imm;
-                if (target <= last && !loops.Contains((target, last))) loops.Add((target, last));
+                if (target > last) continue;
+                bool known = false;
+                for (int i = 0; i < count && !known; i++) known = targets[i] == target && branches[i] == last;
+                if (known) continue;
+                targets[count] = target;
+                branches[count] = last;
+                count++;
             }
-            return loops;
+            return targets;
         }
 
-        private static int LoopDepth(List<(int Target, int Branch)> loops, int start)
+        private static int LoopDepth(int[] targets, int[] branches, int count, int start)
         {
             int depth = 0;
-            foreach (var (target, branch) in loops)
-                if (target <= start && start <= branch) depth++;
+            for (int i = 0; i < count; i++)
+                if (targets[i] <= start && start <= branches[i]) depth++;
             return depth;
         }
 
-        /// <summary>True when the block's outer entry loads cached registers (every block does when
-        /// the region caches any: even an immediate exit writes them back).</summary>
-        public bool LoadsAtEntry(JitBlock block) => anyCached;
-
         public void Block(JitBlock block)
         {
-            if (LoadsAtEntry(block))
+            bool checksHere = checksAtInner[block.Start >> 2] && Need(block) > 0;
+            var noRoom = a.CreateLabel();
+            if (checksHere || Need(block) > 0)
+                stubs.Add(() => { a.Label(ref noRoom); Exit(0, 0, block.Start, ExitNoRoom); });
+            if (OuterEntryDoesWork(block))
             {
                 var inner = InnerLabels[block.Start];
                 a.Label(ref inner);
@@ -232,6 +433,8 @@ internal static unsafe class CodeGenerator
                     Labels[block.Start] = outer;
                     for (int r = 0; r < cached.Length; r++)
                         if (cached[r] is { } host) a.mov(host, Slot(r));
+                    foreach (var m in memos) a.mov(m.Tag, unchecked((int)Tlb.InvalidTag));
+                    if (!checksHere && Need(block) > 0) CheckRoom(Need(block), noRoom);
                     a.jmp(inner);
                 });
             }
@@ -242,16 +445,10 @@ internal static unsafe class CodeGenerator
                 Labels[block.Start] = entry;
                 InnerLabels[block.Start] = entry;
             }
-            if (block.Length > 0)
-            {
-                var noRoom = a.CreateLabel();
-                a.lea(rax, __[r12 + block.Length]);
-                a.cmp(rax, __qword_ptr[rbx + CpuState.OffsetNextEventInstret]);
-                a.ja(noRoom);
-                stubs.Add(() => { a.Label(ref noRoom); Exit(0, 0, block.Start, ExitNoRoom); });
-            }
+            if (checksHere) CheckRoom(Need(block), noRoom);
             long cycles = 0;
             known = default;   // a block can be entered from elsewhere
+            masked = default;
             for (int i = 0; i < block.Length; i++)
             {
                 int offset = block.Start + 4 * i;
@@ -299,7 +496,7 @@ internal static unsafe class CodeGenerator
         /// <summary>eax = the page's virtual base + <paramref name="offset"/>.</summary>
         private void VirtualAddress(int offset)
         {
-            a.mov(eax, __dword_ptr[rdi + JitContext.OffsetVirtualBase]);
+            a.mov(eax, __dword_ptr[rsp + FrameVirtualBase]);
             if (offset != 0) a.add(eax, offset);
         }
 
@@ -326,7 +523,63 @@ internal static unsafe class CodeGenerator
                 WriteBack();
                 a.jmp((ulong)compiledEntries[offset >> 2]);
             }
+            else if (!sequential && offset is < 0 or >= PageBits.PageSize && Chain != null)
+            {
+                // A direct jump to another page: chained through that page's entry table when its
+                // fetch translation is in the TLB (VirtualAddress gives the target for this mapping).
+                VirtualAddress(offset);
+                a.mov(__dword_ptr[rbx + CpuState.OffsetPc], eax);
+                a.mov(ecx, eax);
+                ChainedJump();
+            }
             else Exit(0, 0, offset, sequential ? ExitSequential : ExitContinue);
+        }
+
+        /// <summary>ecx = a jump's target, already in CpuState.Pc. When the TLB holds the target's page
+        /// with fetch permission for this ring (the interpreter would translate it exactly so, a hit
+        /// having no side effects), the target is aligned, and its physical page has compiled code for
+        /// this ring at the target in the current generation, jumps there (its outer entry checks for
+        /// room, so the fetch check comes before the boundary as in the interpreter), making the
+        /// target's page the fetch page; otherwise leaves to the dispatcher, which translates pc
+        /// itself (a miss, a fault, or code not compiled yet).</summary>
+        private void ChainedJump()
+        {
+            var leave = a.CreateLabel();
+            a.mov(eax, ecx);
+            a.and(eax, unchecked((int)0xFFFFF003u));
+            a.mov(edx, ecx);
+            a.shr(edx, (byte)(PageBits.PageShift - Tlb.EntryShift));
+            a.and(edx, (int)(Tlb.IndexMask << Tlb.EntryShift));
+            a.cmp(eax, __dword_ptr[rbp + rdx + Tlb.OffsetTag]);
+            a.jne(leave);
+            a.test(__dword_ptr[rbp + rdx + Tlb.OffsetPerms], unchecked((int)Tlb.PermissionBit(AccessKind.Fetch, cpl)));
+            a.jz(leave);   // not executable here, or the frame lies outside RAM
+            a.mov(eax, __dword_ptr[rbp + rdx + Tlb.OffsetFrame]);
+            a.shr(eax, (byte)PageBits.PageShift);
+            a.mov(rdx, (long)(nint)PageGenerations);
+            a.mov(edx, __dword_ptr[rdx + rax * 4]);
+            a.shl(eax, (byte)System.Numerics.BitOperations.Log2((uint)(4 * sizeof(PageEntryTable))));
+            a.mov(rcx, (long)(nint)(Chain + cpl));
+            a.add(rcx, rax);   // &Chain[4 * page + cpl]
+            a.mov(rax, __qword_ptr[rcx + PageEntryTable.OffsetTable]);
+            a.test(rax, rax);
+            a.jz(leave);
+            a.cmp(edx, __dword_ptr[rcx + PageEntryTable.OffsetGeneration]);
+            a.jne(leave);   // the page's code was overwritten since: the dispatcher drops it
+            a.mov(ecx, __dword_ptr[rbx + CpuState.OffsetPc]);
+            a.and(ecx, PageBits.PageSize - 4);
+            a.mov(rax, __qword_ptr[rax + rcx * 2]);   // (offset / 4) * 8 bytes
+            a.test(rax, rax);
+            a.jz(leave);
+            a.mov(ecx, __dword_ptr[rbx + CpuState.OffsetPc]);
+            a.and(ecx, unchecked((int)PageBits.FrameMask));
+            a.mov(__dword_ptr[rsp + FrameVirtualBase], ecx);
+            WriteBack();
+            a.jmp(rax);
+            a.Label(ref leave);
+            WriteBack();
+            a.mov(eax, ExitContinue);
+            a.jmp(exitAddress);
         }
 
         /// <summary>ecx = a register jump's target (already in CpuState.Pc): when it lies in this
@@ -336,10 +589,11 @@ internal static unsafe class CodeGenerator
         private void JumpThroughEntryTable()
         {
             var leave = a.CreateLabel();
+            var otherPage = a.CreateLabel();
             a.mov(eax, ecx);
-            a.xor(eax, __dword_ptr[rdi + JitContext.OffsetVirtualBase]);
+            a.xor(eax, __dword_ptr[rsp + FrameVirtualBase]);
             a.test(eax, unchecked((int)0xFFFFF003u));
-            a.jnz(leave);
+            a.jnz(Chain != null ? otherPage : leave);
             a.and(ecx, PageBits.PageSize - 4);
             a.mov(rax, (long)entryTable);
             a.mov(rax, __qword_ptr[rax + rcx * 2]);   // (offset / 4) * 8 bytes
@@ -351,6 +605,11 @@ internal static unsafe class CodeGenerator
             WriteBack();
             a.mov(eax, ExitContinue);
             a.jmp(exitAddress);
+            if (Chain != null)
+            {
+                a.Label(ref otherPage);   // (or misaligned: the chained path's tag compare fails then)
+                ChainedJump();
+            }
         }
 
         /// <summary>A label for an out-of-line exit that hands instruction <paramref name="index"/> to the interpreter.</summary>
@@ -423,6 +682,7 @@ internal static unsafe class CodeGenerator
         {
             var op = (Opcode)d.Op;
             KeepOrForgetTranslation(d, op);
+            KeepOrForgetMasked(d, op);
             switch (op)
             {
                 case Opcode.Add: Binary(d, x => a.add(x, Source(d.Rt, ecx)), readsRt: true); break;
@@ -471,7 +731,9 @@ internal static unsafe class CodeGenerator
                 case Opcode.Lui: Constant(d.Rd, d.Imm); break;
                 case Opcode.Nop: break;
                 case Opcode.Rdtick:
-                    a.lea(rax, __[r12 + index]);
+                    // instret at this instruction = r12 + the frame's event + the instructions before it in the block
+                    a.mov(rax, __qword_ptr[rsp + FrameEvent]);
+                    a.lea(rax, __[rax + r12] + index);
                     Set(d.Rd, eax);
                     break;
 
@@ -593,7 +855,7 @@ internal static unsafe class CodeGenerator
 
         /// <summary>This ring's tags in a TLB entry.</summary>
         private readonly int readTagOffset = Tlb.OffsetReadTags + 4 * cpl, writeTagOffset = Tlb.OffsetWriteTags + 4 * cpl;
-        private static readonly bool HasRorx = System.Runtime.Intrinsics.X86.Bmi2.IsSupported;
+        private static bool HasRorx => HostFeatures.HasBmi2;
 
         private static AssemblerRegister64 Wide(AssemblerRegister32 r) => new(r.Code);
 
@@ -667,6 +929,8 @@ internal static unsafe class CodeGenerator
 
         private void Load(DecodedOp d, Opcode op, Label slow)
         {
+            if (MemoFor(d) is { } memo) { MemoLoad(d, op, memo, slow); return; }
+            masked = default;   // the fast path below uses edx
             var va = EffectiveAddress(d);
             bool same = SameTranslation(d, AlignMask(op));
             if (!same) FastTranslate(va, AlignMask(op), readTagOffset, slow);
@@ -687,6 +951,8 @@ internal static unsafe class CodeGenerator
 
         private void Store(DecodedOp d, Opcode op, Label slow)
         {
+            if (MemoFor(d) is { } memo) { MemoStore(d, op, memo, slow); return; }
+            masked = default;
             var va = EffectiveAddress(d);
             var checkedPath = a.CreateLabel();
             var done = a.CreateLabel();
@@ -710,7 +976,7 @@ internal static unsafe class CodeGenerator
                 if (va != eax) a.mov(eax, va);
                 Translate(alignMask, writeBit, slow);
                 CheckCodeStore(slow);
-                a.add(rdx, __qword_ptr[rdi + JitContext.OffsetRam]);
+                a.add(rdx, __qword_ptr[rsp + FrameRam]);
                 StoreValue(op, d.Rt, __[rdx], ecx);
                 if (keepsEntry)
                 {
@@ -725,6 +991,134 @@ internal static unsafe class CodeGenerator
             known = keepsEntry
                 ? new KnownTranslation(true, d.Rs, d.Imm, SameTranslation(d, alignMask) ? known.AlignMask : alignMask, true)
                 : default;
+        }
+
+        // ---- memo accesses (see Memo): compare (va & align mask) with the memo's page; on a hit
+        // access [addend + va]. A miss refills the memo from the TLB in cold code (the write tag
+        // for a site with stores, else the read tag) and comes back to the access; an entry that
+        // does not match exits before the instruction, as the fast path does. edx keeps va & mask
+        // after the access (every path leaves it so), so a following access at the same site
+        // (base not written since) compares edx without masking again.
+
+        /// <summary>edx = (Base + Imm) &amp; Mask while Valid (Base not written since, edx not used).</summary>
+        private record struct MaskedAddress(bool Valid, int Base, int Imm, uint Mask);
+        private MaskedAddress masked;
+
+        /// <summary>Forgets <see cref="masked"/> unless <paramref name="op"/> leaves edx and the base
+        /// register alone (ALU operations other than divisions, which use only eax and ecx), or is a
+        /// load or store (which set it themselves).</summary>
+        private void KeepOrForgetMasked(DecodedOp d, Opcode op)
+        {
+            if (!masked.Valid) return;
+            bool keeps = op switch
+            {
+                Opcode.Add or Opcode.Sub or Opcode.And or Opcode.Or or Opcode.Xor or Opcode.Mul or Opcode.Shl or Opcode.Shr or Opcode.Sar
+                    or Opcode.Slt or Opcode.Sltu or Opcode.Addi or Opcode.Andi or Opcode.Ori or Opcode.Xori or Opcode.Slti or Opcode.Sltiu
+                    or Opcode.Shli or Opcode.Shri or Opcode.Sari or Opcode.Lui or Opcode.Nop => d.Rd != masked.Base,
+                Opcode.Ldw or Opcode.Ldh or Opcode.Ldhu or Opcode.Ldb or Opcode.Ldbu or Opcode.Stw or Opcode.Sth or Opcode.Stb => true,
+                _ => false,
+            };
+            if (!keeps) masked = default;
+        }
+
+        /// <summary>edx = va &amp; <paramref name="mask"/>, unless it already holds that for this site
+        /// under a mask at least as strict (the earlier access checked those low bits were 0).</summary>
+        private void MaskedVa(DecodedOp d, AssemblerRegister32 va, uint mask)
+        {
+            if (masked.Valid && masked.Base == d.Rs && masked.Imm == d.Imm && (mask & ~masked.Mask) == 0) return;
+            a.mov(edx, va);
+            a.and(edx, unchecked((int)mask));
+        }
+
+        private void MemoLoad(DecodedOp d, Opcode op, Memo memo, Label slow)
+        {
+            known = default;
+            uint mask = AlignMask(op);
+            var va = EffectiveAddress(d);
+            MaskedVa(d, va, mask);
+            var refill = a.CreateLabel();
+            var access = a.CreateLabel();
+            var after = a.CreateLabel();
+            a.cmp(edx, memo.Tag);
+            a.jne(refill);
+            a.Label(ref access);
+            var target = cached[d.Rd] ?? eax;
+            LoadValue(op, target, __[memo.Addend + Wide(va)]);
+            a.Label(ref after);
+            if (cached[d.Rd] is null) Set(d.Rd, eax);
+            stubs.Add(() =>
+            {
+                a.Label(ref refill);
+                EntryOffset(va);
+                var readOnly = a.CreateLabel();
+                a.cmp(edx, __dword_ptr[rbp + rcx + (memo.Writes ? writeTagOffset : readTagOffset)]);
+                if (memo.Writes) a.jne(readOnly); else a.jne(slow);
+                a.mov(memo.Tag, edx);
+                a.mov(memo.Addend, __qword_ptr[rbp + rcx + Tlb.OffsetAddend]);
+                a.jmp(access);
+                if (memo.Writes)
+                {
+                    // Readable but not writable here (or the frame holds code): load without the memo.
+                    a.Label(ref readOnly);
+                    a.cmp(edx, __dword_ptr[rbp + rcx + readTagOffset]);
+                    a.jne(slow);
+                    a.mov(rcx, __qword_ptr[rbp + rcx + Tlb.OffsetAddend]);
+                    LoadValue(op, target, __[rcx + Wide(va)]);
+                    a.jmp(after);
+                }
+            });
+            masked = d.Rd == d.Rs ? default : new MaskedAddress(true, d.Rs, d.Imm, (masked.Valid && masked.Base == d.Rs && masked.Imm == d.Imm) ? masked.Mask | mask : mask);
+        }
+
+        private void MemoStore(DecodedOp d, Opcode op, Memo memo, Label slow)
+        {
+            known = default;
+            uint mask = AlignMask(op);
+            var va = EffectiveAddress(d);
+            MaskedVa(d, va, mask);
+            var refill = a.CreateLabel();
+            var access = a.CreateLabel();
+            var done = a.CreateLabel();
+            a.cmp(edx, memo.Tag);
+            a.jne(refill);
+            a.Label(ref access);
+            StoreValue(op, d.Rt, __[memo.Addend + Wide(va)], va != eax ? eax : ecx);
+            a.Label(ref done);
+            stubs.Add(() =>
+            {
+                a.Label(ref refill);
+                EntryOffset(va);
+                var checkedPath = a.CreateLabel();
+                a.cmp(edx, __dword_ptr[rbp + rcx + writeTagOffset]);
+                a.jne(checkedPath);
+                a.mov(memo.Tag, edx);
+                a.mov(memo.Addend, __qword_ptr[rbp + rcx + Tlb.OffsetAddend]);
+                a.jmp(access);
+                // The checked path of the interpreter: canonical tag, permission, decoded-word check
+                // (a store into a data word of a page holding code stays in generated code).
+                a.Label(ref checkedPath);
+                if (va != eax) a.mov(eax, va);
+                Translate(mask, writeBit, slow);
+                CheckCodeStore(slow);
+                a.add(rdx, __qword_ptr[rsp + FrameRam]);
+                StoreValue(op, d.Rt, __[rdx], ecx);
+                a.mov(edx, eax);   // leave edx as the hot path does
+                a.and(edx, unchecked((int)mask));
+                a.jmp(done);
+            });
+            masked = new MaskedAddress(true, d.Rs, d.Imm, (masked.Valid && masked.Base == d.Rs && masked.Imm == d.Imm) ? masked.Mask | mask : mask);
+        }
+
+        private void LoadValue(Opcode op, AssemblerRegister32 target, AssemblerMemoryOperand source)
+        {
+            switch (op)
+            {
+                case Opcode.Ldw: a.mov(target, __dword_ptr[source]); break;
+                case Opcode.Ldh: a.movsx(target, __word_ptr[source]); break;
+                case Opcode.Ldhu: a.movzx(target, __word_ptr[source]); break;
+                case Opcode.Ldb: a.movsx(target, __byte_ptr[source]); break;
+                default: a.movzx(target, __byte_ptr[source]); break;
+            }
         }
 
         /// <summary>Stores guest register <paramref name="register"/>'s low 4, 2 or 1 bytes (by
@@ -757,7 +1151,7 @@ internal static unsafe class CodeGenerator
                 a.Label(ref checkedPath);
                 Translate(0xFFFFF003u, writeBit, slow);
                 CheckCodeStore(slow);
-                a.add(rdx, __qword_ptr[rdi + JitContext.OffsetRam]);
+                a.add(rdx, __qword_ptr[rsp + FrameRam]);
                 StoreValue(Opcode.Push, d.Rs, __[rdx], ecx);
                 a.jmp(done);
             });
@@ -782,7 +1176,7 @@ internal static unsafe class CodeGenerator
             var back = a.CreateLabel();
             a.mov(ecx, edx);
             a.shr(ecx, 12);
-            a.add(rcx, __qword_ptr[rdi + JitContext.OffsetCodePages]);
+            a.add(rcx, __qword_ptr[rsp + FrameCodePages]);
             a.cmp(__byte_ptr[rcx], 0);
             a.jne(codePage);
             a.Label(ref back);
@@ -790,10 +1184,10 @@ internal static unsafe class CodeGenerator
             {
                 // Only rax, rcx and rdx are scratch, and eax may hold a value still to be written (push).
                 a.Label(ref codePage);
-                a.push(rax);
+                a.push(rax);   // rsp moves: frame offsets are 8 more until the pop
                 a.mov(ecx, edx);
                 a.shr(ecx, 12);
-                a.mov(rax, __qword_ptr[rdi + JitContext.OffsetDecodedBlocks]);
+                a.mov(rax, __qword_ptr[rsp + (FrameDecodedBlocks + 8)]);
                 a.mov(rax, __qword_ptr[rax + rcx * 8]);
                 a.mov(ecx, edx);
                 a.and(ecx, PageBits.PageSize - 4);
@@ -805,6 +1199,15 @@ internal static unsafe class CodeGenerator
             });
         }
     }
+}
+
+/// <summary>The host's instruction set, apart from RegionEmitter: ReadyToRun cannot compile a
+/// method that reads Bmi2.IsSupported (it does not know the host CPU), so with this in
+/// RegionEmitter's static initializer the .NET JIT compiled that whole initializer at a run's
+/// first region; here it compiles only this one-line one.</summary>
+internal static class HostFeatures
+{
+    public static readonly bool HasBmi2 = System.Runtime.Intrinsics.X86.Bmi2.IsSupported;
 }
 
 /// <summary>Labels by block start offset within a page (an array per page rather than a
@@ -826,4 +1229,18 @@ internal sealed class OffsetLabels
         label = found ? labels[offset >> 2] : default;
         return found;
     }
+}
+
+/// <summary>A physical page's entry table for one ring, as generated code finds it for jumps from
+/// other pages (JitEngine keeps one per page and ring): the table (nint per instruction, 0 where
+/// nothing is compiled; 0 here when the page has none) and the decoded-code generation it
+/// belongs to (a page whose words were overwritten since has a newer one, and its old code must
+/// not run).</summary>
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Size = 16)]
+internal struct PageEntryTable
+{
+    public nint Table;
+    public uint Generation;
+
+    public const int OffsetTable = 0, OffsetGeneration = 8;
 }

@@ -8,7 +8,9 @@
 // the interpreter runs up to its next taken jump and returns there (JumpYield), so the JIT
 // sees every jump target and counts it; a target entered JitCompileThreshold times is
 // compiled (with the region reachable from it), so a short run never pays more for
-// compiling than it gains.
+// compiling than it gains. Before that, for the machine's first JitWarmupInstructions, the
+// interpreter runs alone (the code generator's one-time start-up costs more than a short run
+// gains).
 using R4.Machine.Jit;
 
 namespace R4.Machine;
@@ -29,6 +31,20 @@ public sealed unsafe partial class Cpu
 
     /// <summary>Arrivals at an uncompiled instruction before the JIT compiles it (chosen by measurement: docs/performance.md).</summary>
     public const int DefaultJitCompileThreshold = 32;
+
+    /// <summary>Instructions a machine's JIT lets the interpreter run, from its first Run on the JIT,
+    /// before it looks for anything to compile (default 0: none; MachineOptions sets it). The
+    /// JIT's first regions cost a few milliseconds of one-time work in the r4 CLI (ReadyToRun
+    /// method and type fix-ups of the code generator: ~2.5 ms of a 1.5M-instruction kernel run
+    /// that takes ~15 ms), which a run pays back only after some millions of compiled
+    /// instructions; a guest that stops sooner then runs as on the interpreter.</summary>
+    public ulong JitWarmupInstructions { get; set; }
+
+    /// <summary>The warm-up `r4 run` uses (chosen by measurement: docs/performance.md).</summary>
+    public const ulong RecommendedJitWarmupInstructions = 2_000_000;
+
+    /// <summary>instret below which the JIT only interprets (set when the JIT is created).</summary>
+    private ulong jitWarmupEndInstret;
 
     /// <summary>Bytes of executable memory the JIT reserves (tests make it small to exercise the
     /// arena-full path: every compiled page is dropped and compiling starts over).</summary>
@@ -51,6 +67,7 @@ public sealed unsafe partial class Cpu
         {
             jit = JitEngine.TryCreate(st, Mmu.Entries, Memory.Base, code, costs, Memory.SizeBytes, JitArenaBytes);
             if (jit is null) { jitUnavailable = true; return false; }
+            jitWarmupEndInstret = st->Instret + Math.Min(JitWarmupInstructions, ulong.MaxValue - st->Instret);
         }
         jit.CompileThreshold = JitCompileThreshold;
         RunCompiled(jit);
@@ -108,6 +125,15 @@ public sealed unsafe partial class Cpu
                 interpreterYieldInstret = ulong.MaxValue;
                 continue;
             }
+            if (st->Instret < jitWarmupEndInstret)
+            {
+                // Warming up: the interpreter's own loop up to the end of the warm-up (it steps
+                // over boundaries, faults and system instructions itself, as without the JIT).
+                interpreterYieldInstret = jitWarmupEndInstret;
+                Interpret();
+                interpreterYieldInstret = ulong.MaxValue;
+                continue;
+            }
             nint entry = engine.EntryFor(codePhysicalBase, offset, st->Cpl, codeBlock);
             if (entry == 0)
             {
@@ -120,6 +146,10 @@ public sealed unsafe partial class Cpu
                 continue;
             }
             int exit = engine.Execute(entry, codeVirtualBase);
+            // Generated code that chained into another page made that the fetch page (its translation was a
+            // TLB hit, which the refill repeats without side effects): re-translate pc, as the interpreter
+            // would not find it in the page it entered with.
+            if (engine.VirtualBaseAtExit != codeVirtualBase) codeBlock = noCodeBlock;
             if (exit == CodeGenerator.ExitContinue) continue;
             if (exit == CodeGenerator.ExitSequential) { fellThrough = true; continue; }
             if (exit == CodeGenerator.ExitInterpretOne) { interpretOne = true; continue; }

@@ -53,9 +53,10 @@ internal sealed unsafe class JitEngine : IDisposable
     /// <summary>The compiled entry points of one physical page, per CPL, valid for one generation,
     /// and how often each uncompiled instruction has been arrived at (kept across generations:
     /// an overwritten page counts on towards its doubled threshold).</summary>
-    private sealed class CompiledPage(uint generation)
+    private sealed class CompiledPage(uint generation, uint number)
     {
         public uint Generation = generation;
+        public readonly uint Number = number;
         /// <summary>Per CPL: the page's entry table (nint[OpsPerPage] in native memory, read by
         /// generated code for register jumps), or 0.</summary>
         public readonly nint[] EntriesByRing = new nint[4];
@@ -75,6 +76,8 @@ internal sealed unsafe class JitEngine : IDisposable
     /// <summary>Per physical page: how many times compiled code of the page was lost to a write
     /// (the threshold doubles with each, up to MaxBackoffShift).</summary>
     private readonly byte[] overwrites;
+    /// <summary>Per (physical page, ring): the entry table as generated code finds it for jumps from other pages.</summary>
+    private readonly PageEntryTable* chain;
 
     /// <summary>See Cpu.JitCompileThreshold.</summary>
     public int CompileThreshold { get; set; } = Cpu.DefaultJitCompileThreshold;
@@ -93,6 +96,7 @@ internal sealed unsafe class JitEngine : IDisposable
         this.costs = costs;
         pages = new CompiledPage?[memoryBytes >> PageBits.PageShift];
         overwrites = new byte[memoryBytes >> PageBits.PageShift];
+        chain = (PageEntryTable*)NativeMemory.AllocZeroed((nuint)(4 * pages.Length), (nuint)sizeof(PageEntryTable));
         context = (JitContext*)NativeMemory.AllocZeroed((nuint)sizeof(JitContext));
         context->State = state;
         context->Tlb = tlb;
@@ -131,7 +135,7 @@ internal sealed unsafe class JitEngine : IDisposable
         uint pageNumber = pageBase >> PageBits.PageShift;
         uint generation = code.PageGeneration[pageNumber];
         var page = pages[pageNumber];
-        if (page is null) pages[pageNumber] = page = new CompiledPage(generation);
+        if (page is null) pages[pageNumber] = page = new CompiledPage(generation, pageNumber);
         else if (page.Generation != generation)
         {
             // Overwritten: the compiled code goes, the object and its arrival counts stay (a
@@ -149,7 +153,11 @@ internal sealed unsafe class JitEngine : IDisposable
             var arrivals = page.ArrivalsByRing[cpl] ??= new int[DecodedCodeCache.OpsPerPage];
             if (++arrivals[offset >> 2] < threshold) return 0;
         }
-        if (entries == null) page.EntriesByRing[cpl] = (nint)(entries = AllocateTable());
+        if (entries == null)
+        {
+            page.EntriesByRing[cpl] = (nint)(entries = AllocateTable());
+            chain[4 * pageNumber + cpl] = new PageEntryTable { Table = (nint)entries, Generation = generation };
+        }
         page.HasCode = true;
         return Compile(page, entries, pageBase, (int)offset, cpl, decodedPage);
     }
@@ -189,6 +197,7 @@ internal sealed unsafe class JitEngine : IDisposable
             {
                 Push(ref spareTables, ref spareCount, page.EntriesByRing[ring]);
                 page.EntriesByRing[ring] = 0;
+                chain[4 * page.Number + ring] = default;
             }
     }
 
@@ -207,7 +216,7 @@ internal sealed unsafe class JitEngine : IDisposable
     {
         EnsureTrampoline();
         var blocks = BlockDiscovery.Discover(decodedPage, ram + pageBase, offset, costs, entries);
-        var bytes = CodeGenerator.Region(blocks, decodedPage, cpl, entries, exitAddress, arena.NextAddress, out var labels);
+        var bytes = CodeGenerator.Region(blocks, decodedPage, cpl, entries, exitAddress, arena.NextAddress, out var labels, chain, code.PageGeneration);
         if ((nuint)bytes.Length > arena.FreeBytes)
         {
             // Arena full: forget every compiled page (no generated code is running now) and
@@ -222,9 +231,10 @@ internal sealed unsafe class JitEngine : IDisposable
                 {
                     Push(ref spareTables, ref spareCount, page.EntriesByRing[ring]);
                     page.EntriesByRing[ring] = 0;
+                    chain[4 * page.Number + ring] = default;
                 }
             NativeMemory.Clear(entries, (nuint)(DecodedCodeCache.OpsPerPage * sizeof(nint)));
-            bytes = CodeGenerator.Region(blocks, decodedPage, cpl, entries, exitAddress, arena.NextAddress, out labels);
+            bytes = CodeGenerator.Region(blocks, decodedPage, cpl, entries, exitAddress, arena.NextAddress, out labels, chain, code.PageGeneration);
         }
         nint at = arena.Append(bytes);
         if (DumpPath is not null) File.AppendAllText(DumpPath, $"region 0x{pageBase + (uint)offset:x8} ring {cpl} at 0x{at:x}: {Convert.ToHexString(bytes)}\n");
@@ -242,6 +252,10 @@ internal sealed unsafe class JitEngine : IDisposable
         return ((delegate* unmanaged<JitContext*, nint, int>)trampoline)(context, entry);
     }
 
+    /// <summary>The virtual page the generated code ran on when it exited (chained jumps to other
+    /// pages change it; the dispatcher's fetch page is stale when this differs from it).</summary>
+    public uint VirtualBaseAtExit => context->VirtualBase;
+
     private bool disposed;
 
     public void Dispose()
@@ -250,6 +264,7 @@ internal sealed unsafe class JitEngine : IDisposable
         disposed = true;
         arena.Dispose();
         for (int i = 0; i < tableCount; i++) NativeMemory.Free((void*)allTables[i]);
+        NativeMemory.Free(chain);
         NativeMemory.Free(context);
     }
 }

@@ -188,12 +188,14 @@ internal sealed class Assembler
     public void sub(AssemblerRegister32 d, AssemblerRegister32 s) => Alu(5, 4, d.Code, s.Code);
     public void sub(AssemblerRegister32 d, int i) => AluImmediate(5, 4, d.Code, i);
     public void sub(AssemblerRegister64 d, int i) => AluImmediate(5, 8, d.Code, i);
+    public void sub(AssemblerRegister64 d, AssemblerRegister64 s) => Alu(5, 8, d.Code, s.Code);
     public void xor(AssemblerRegister32 d, AssemblerRegister32 s) => Alu(6, 4, d.Code, s.Code);
     public void xor(AssemblerRegister32 d, int i) => AluImmediate(6, 4, d.Code, i);
     public void xor(AssemblerRegister32 d, AssemblerMemoryOperand s) => Alu(6, 4, d.Code, s);
     public void cmp(AssemblerRegister32 d, AssemblerRegister32 s) => Alu(7, 4, d.Code, s.Code);
     public void cmp(AssemblerRegister64 d, AssemblerRegister64 s) => Alu(7, 8, d.Code, s.Code);
     public void cmp(AssemblerRegister32 d, int i) => AluImmediate(7, 4, d.Code, i);
+    public void cmp(AssemblerRegister64 d, int i) => AluImmediate(7, 8, d.Code, i);
     public void cmp(AssemblerRegister64 d, AssemblerMemoryOperand s) => Alu(7, 8, d.Code, s);
     public void cmp(AssemblerRegister32 d, AssemblerMemoryOperand s) => Alu(7, 4, d.Code, s);
     public void cmp(AssemblerMemoryOperand d, int i) => Alu(7, d, i);
@@ -310,7 +312,7 @@ internal sealed class Assembler
 
     // ---- jumps ---------------------------------------------------------------------------
 
-    private const int ConditionB = 2, ConditionAe = 3, ConditionE = 4, ConditionNe = 5, ConditionA = 7, ConditionL = 0xC, ConditionGe = 0xD;
+    private const int ConditionB = 2, ConditionAe = 3, ConditionE = 4, ConditionNe = 5, ConditionBe = 6, ConditionA = 7, ConditionL = 0xC, ConditionGe = 0xD, ConditionG = 0xF;
 
     /// <summary>A jump (condition -1) or conditional jump to a label: rel8 when it is bound and near.</summary>
     private void JumpTo(int condition, Label label)
@@ -341,6 +343,8 @@ internal sealed class Assembler
     public void jnz(Label l) => JumpTo(ConditionNe, l);
     public void jl(Label l) => JumpTo(ConditionL, l);
     public void jge(Label l) => JumpTo(ConditionGe, l);
+    public void jg(Label l) => JumpTo(ConditionG, l);
+    public void jbe(Label l) => JumpTo(ConditionBe, l);
 
     /// <summary>jmp rel32 to an absolute address (resolved by Assemble for the code's final place).</summary>
     public void jmp(ulong address)
