@@ -4,19 +4,23 @@
 // block ends. Guest registers stay in CpuState (addressed from rbx); the generated code
 // never calls out, so it only needs the fixed host registers below.
 //
-// Within a region the (up to four) most used guest registers live in host registers r8d..r11d:
-// loaded when the region is entered from outside (each block has an outer entry that loads
-// them and an inner entry that jumps between blocks use), written back to CpuState at every
-// way out of the region. Jumps to blocks of the same page that earlier regions compiled go
+// Within a region the most used guest registers live in host registers (up to eight, less two per
+// memory memo): loaded when the region is entered from outside (each block has an outer entry
+// that loads them, resets the memos and checks for room where needed, and an inner entry that
+// jumps between blocks use), written back to CpuState at every way out of the region. Jumps to blocks of the same page that earlier regions compiled go
 // straight to their outer entries. Outer entries and exit stubs are placed after all blocks,
 // so the hot code stays dense.
 //
-// Equivalence with the interpreter: every block first checks instret + length <=
-// NextEventInstret (else it exits so the interpreter can step to the event precisely);
-// instret and cycles advance by constants at block ends; loads and stores do the
-// interpreter's one-compare TLB test inline and exit *before* the instruction on a miss,
-// a permission failure or a store into a decoded code word; div/rem by zero exits
-// likewise. An exit writes pc and says whether the interpreter must run the instruction
+// Equivalence with the interpreter: loop heads and outer entries check that the longest path
+// to the next check fits before NextEventInstret (else the region exits so the interpreter can
+// step to the event precisely; see PlanEventChecks); instret and cycles advance by constants at
+// block ends; loads and stores check the TLB inline (or a memo of it, see Memo) and exit
+// *before* the instruction on a miss, a permission failure or a store into a decoded code
+// word; div/rem by zero exits likewise. Jumps to other pages chain through that page's entry
+// table after a fetch-TLB check (ChainedJump). All of this relies on the TLB, the decoded-code
+// generations and NextEventInstret not changing while generated code runs: it never calls out.
+// Code that one day calls out (a system instruction, a monitor exit) must reset the memos and
+// re-read what it assumed afterwards. An exit writes pc and says whether the interpreter must run the instruction
 // at pc (ExitInterpretOne), step to the next event (ExitNoRoom), or nothing (ExitContinue).
 using R4.Isa;
 using static R4.Machine.Jit.X64Registers;
