@@ -43,8 +43,10 @@ public sealed unsafe partial class Cpu
     /// <summary>The warm-up `r4 run` uses (chosen by measurement: docs/performance.md).</summary>
     public const ulong RecommendedJitWarmupInstructions = 2_000_000;
 
-    /// <summary>instret below which the JIT only interprets (set when the JIT is created).</summary>
+    /// <summary>instret below which the JIT only interprets (set at the first Run on the JIT; the
+    /// JIT is created when it is reached).</summary>
     private ulong jitWarmupEndInstret;
+    private bool jitWarmupStarted;
 
     /// <summary>Bytes of executable memory the JIT reserves (tests make it small to exercise the
     /// arena-full path: every compiled page is dropped and compiling starts over).</summary>
@@ -65,9 +67,23 @@ public sealed unsafe partial class Cpu
         if (Engine != ExecutionEngine.Jit || Trace is not null || jitUnavailable) return false;
         if (jit is null)
         {
+            if (!jitWarmupStarted)
+            {
+                jitWarmupStarted = true;
+                jitWarmupEndInstret = st->Instret + Math.Min(JitWarmupInstructions, ulong.MaxValue - st->Instret);
+            }
+            if (st->Instret < jitWarmupEndInstret)
+            {
+                // Warming up: the interpreter's own loop up to the end of the warm-up, before the
+                // JIT exists, so a run that ends within it pays nothing for the JIT (its arena, its
+                // trampoline, the code generator's first use) and runs exactly as the interpreter.
+                interpreterYieldInstret = jitWarmupEndInstret;
+                Interpret();
+                interpreterYieldInstret = ulong.MaxValue;
+                if (stop is not null) return true;
+            }
             jit = JitEngine.TryCreate(st, Mmu.Entries, Memory.Base, code, costs, Memory.SizeBytes, JitArenaBytes);
             if (jit is null) { jitUnavailable = true; return false; }
-            jitWarmupEndInstret = st->Instret + Math.Min(JitWarmupInstructions, ulong.MaxValue - st->Instret);
         }
         jit.CompileThreshold = JitCompileThreshold;
         RunCompiled(jit);
@@ -121,15 +137,6 @@ public sealed unsafe partial class Cpu
                 interpretOne = false;
                 if (kind == DispatchMemory) { ExecuteMemorySlow(*d); continue; }
                 interpreterYieldInstret = st->Instret + 1;   // div/rem by zero, a word not decoded yet, an invalid one
-                Interpret();
-                interpreterYieldInstret = ulong.MaxValue;
-                continue;
-            }
-            if (st->Instret < jitWarmupEndInstret)
-            {
-                // Warming up: the interpreter's own loop up to the end of the warm-up (it steps
-                // over boundaries, faults and system instructions itself, as without the JIT).
-                interpreterYieldInstret = jitWarmupEndInstret;
                 Interpret();
                 interpreterYieldInstret = ulong.MaxValue;
                 continue;
