@@ -125,6 +125,7 @@ public sealed unsafe partial class Cpu
     private void RunCompiled(JitEngine engine)
     {
         engine.AttachCallOut(this);
+        engine.CallOutsEnabled = JitCallOuts;
         dispatchFellThrough = false;
         dispatchInterpretOne = false;
         while (true)
@@ -194,6 +195,14 @@ public sealed unsafe partial class Cpu
         interpreterYieldInstret = ulong.MaxValue;
     }
 
+    /// <summary>True (the default) when generated code calls out at its ways out (see CallOut);
+    /// false: it returns to the dispatcher each time (tests compare both; R4_JIT_CALLOUTS=0 makes
+    /// false the default, for measurements). Applies to code compiled afterwards.</summary>
+    internal bool JitCallOuts { get; set; } = JitEngine.CallOutsByDefault;
+
+    /// <summary>Call-outs from generated code so far (tests check that the path ran).</summary>
+    internal ulong JitCallOutCount { get; private set; }
+
     /// <summary>What a call-out caught (it runs under generated code, where an exception must not
     /// unwind): the dispatcher throws it when the generated code has returned.</summary>
     private System.Runtime.ExceptionServices.ExceptionDispatchInfo? callOutFailure;
@@ -211,6 +220,7 @@ public sealed unsafe partial class Cpu
     {
         var engine = jit!;
         nint entry = 0;
+        JitCallOutCount++;
         try
         {
             AfterExit(engine, exitKind);

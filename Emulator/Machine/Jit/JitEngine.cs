@@ -255,9 +255,12 @@ internal sealed unsafe class JitEngine : IDisposable
     // ---- call-outs: generated code's ways out call Cpu.CallOut through the trampoline
     // (CodeGenerator.Trampoline) instead of returning to the dispatcher.
 
-    /// <summary>True (the default) when generated code calls out at its ways out instead of
-    /// returning to the dispatcher (R4_JIT_CALLOUTS=0 turns it off, for measurements and tests).</summary>
-    internal static bool CallOutsEnabled { get; set; } = Environment.GetEnvironmentVariable("R4_JIT_CALLOUTS") != "0";
+    /// <summary>True when code compiled from now on calls out at its ways out instead of returning to
+    /// the dispatcher (Cpu.JitCallOuts sets it).</summary>
+    public bool CallOutsEnabled { get; set; } = true;
+
+    /// <summary>The default of Cpu.JitCallOuts: on, unless the environment says R4_JIT_CALLOUTS=0 (measurements).</summary>
+    public static readonly bool CallOutsByDefault = Environment.GetEnvironmentVariable("R4_JIT_CALLOUTS") != "0";
 
     /// <summary>Lets generated code call <paramref name="cpu"/>'s CallOut (once per engine).</summary>
     public void AttachCallOut(Cpu cpu)
