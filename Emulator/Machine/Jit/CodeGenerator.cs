@@ -52,15 +52,17 @@ internal static unsafe class CodeGenerator
 
     /// <summary>Stack frame of the trampoline, as generated code sees it (rsp does not move there,
     /// except around one push in a cold path, which adds 8).</summary>
-    private const int FrameEvent = 0, FrameVirtualBase = 8, FrameRam = 16, FrameCodePages = 24, FrameDecodedBlocks = 32, FrameContext = 40, FrameBytes = 48;
+    /// (FrameBytes keeps rsp 16-byte aligned in generated code, as the call-out's call needs.)
+    private const int FrameEvent = 0, FrameVirtualBase = 8, FrameRam = 16, FrameCodePages = 24, FrameDecodedBlocks = 32, FrameContext = 40, FrameBytes = 56;
 
     /// <summary>At most this many instructions before the next event is r12 allowed to count
     /// towards (keeps r12 a small negative number however far the next event is).</summary>
-    private const long MaxBudget = 1L << 62;
+    internal const long MaxBudget = 1L << 62;
 
     /// <summary>Assembles the entry trampoline (SysV: rdi = JitContext*, rsi = block address;
-    /// returns the exit kind in eax) followed by the shared exit path.</summary>
-    public static byte[] Trampoline(ulong rip, out ulong exitAddress)
+    /// returns the exit kind in eax) followed by the shared exit path and the shared call-out
+    /// path (see CallOut).</summary>
+    public static byte[] Trampoline(ulong rip, out ulong exitAddress, out ulong callOutAddress)
     {
         var a = new Assembler();
         a.push(rbx); a.push(rbp); a.push(r12); a.push(r13); a.push(r14); a.push(r15);
@@ -99,8 +101,10 @@ internal static unsafe class CodeGenerator
         a.mov(r13, __qword_ptr[rbx + CpuState.OffsetCycles]);
         a.jmp(rsi);
         var exit = a.CreateLabel();
+        var exitWithInstret = a.CreateLabel();
         a.Label(ref exit);
         a.add(r12, __qword_ptr[rsp + FrameEvent]);
+        a.Label(ref exitWithInstret);   // (r12 = instret)
         a.mov(__qword_ptr[rbx + CpuState.OffsetInstret], r12);
         // The fetch page the code ran on last (a chained jump may have changed it): the dispatcher
         // makes the interpreter re-translate pc when it differs from the page it entered with.
@@ -111,8 +115,50 @@ internal static unsafe class CodeGenerator
         a.add(rsp, FrameBytes);
         a.pop(r15); a.pop(r14); a.pop(r13); a.pop(r12); a.pop(rbp); a.pop(rbx);
         a.ret();
+
+        // The call-out: every way out of generated code jumps here with eax = the exit kind, guest
+        // registers and pc written back. It puts instret and cycles into CpuState and the fetch page
+        // the code ran on into the context, then calls Cpu.CallOut, which does what the dispatcher
+        // does after such an exit — the system instruction or slow memory access (retire or fault,
+        // trap delivery, the monitor), stepping to the next event, boundaries (device ticks,
+        // interrupts, stops), the fetch page, finding or compiling the next region — and answers
+        // the compiled entry to go on at (0: leave to the dispatcher, at a stop). Every host
+        // register but rbx, rbp and rsp may have changed, as may the TLB, the code (and the arena),
+        // NextEventInstret and the fetch page: r12 and r13 are re-derived from CpuState, the frame's
+        // event and virtual base from the context, and the entry is an outer entry (it reloads the
+        // cached guest registers, resets memos and checks room against the new event). No region
+        // code is returned into: the call returns here, to the trampoline.
+        var callOut = a.CreateLabel();
+        var leave = a.CreateLabel();
+        a.Label(ref callOut);
+        a.mov(esi, eax);
+        a.mov(rax, __qword_ptr[rsp + FrameEvent]);
+        a.add(rax, r12);
+        a.mov(__qword_ptr[rbx + CpuState.OffsetInstret], rax);
+        a.mov(__qword_ptr[rbx + CpuState.OffsetCycles], r13);
+        a.mov(rdi, __qword_ptr[rsp + FrameContext]);
+        a.mov(eax, __dword_ptr[rsp + FrameVirtualBase]);
+        a.mov(__dword_ptr[rdi + JitContext.OffsetVirtualBase], eax);
+        a.mov(rax, __qword_ptr[rdi + JitContext.OffsetCallOut]);
+        a.call(rax);
+        a.mov(rcx, __qword_ptr[rsp + FrameContext]);
+        a.mov(edx, __dword_ptr[rcx + JitContext.OffsetVirtualBase]);
+        a.mov(__qword_ptr[rsp + FrameVirtualBase], rdx);
+        a.mov(r13, __qword_ptr[rbx + CpuState.OffsetCycles]);
+        a.mov(r12, __qword_ptr[rbx + CpuState.OffsetInstret]);
+        a.test(rax, rax);
+        a.jz(leave);
+        a.mov(rdx, __qword_ptr[rcx + JitContext.OffsetEvent]);
+        a.mov(__qword_ptr[rsp + FrameEvent], rdx);
+        a.sub(r12, rdx);
+        a.jmp(rax);
+        a.Label(ref leave);
+        a.mov(eax, ExitContinue);
+        a.jmp(exitWithInstret);
+
         var bytes = a.Assemble(rip);
         exitAddress = a.GetLabelRIP(rip, exit);
+        callOutAddress = a.GetLabelRIP(rip, callOut);
         return bytes;
     }
 
@@ -121,11 +167,11 @@ internal static unsafe class CodeGenerator
     /// <paramref name="blockAddresses"/> receives each block's code address, in the order of
     /// <paramref name="blocks"/>.</summary>
     public static byte[] Region(JitBlock[] blocks, DecodedOp* page, int cpl, nint* compiledEntries,
-        ulong exitAddress, ulong rip, out ulong[] blockAddresses, PageEntryTable* chain = null, uint* pageGenerations = null)
+        ulong exitAddress, ulong rip, out ulong[] blockAddresses, PageEntryTable* chain = null, uint* pageGenerations = null, ulong callOutAddress = 0)
     {
         // The entry table is native memory (JitEngine allocates it so): generated code reads it for jr and callr.
         nint entryTable = (nint)compiledEntries;
-        var g = new RegionEmitter(new Assembler(), page, cpl, compiledEntries, entryTable, exitAddress) { Chain = chain, PageGenerations = pageGenerations };
+        var g = new RegionEmitter(new Assembler(), page, cpl, compiledEntries, entryTable, exitAddress) { Chain = chain, PageGenerations = pageGenerations, CallOutAddress = callOutAddress };
         g.ChooseCachedRegisters(blocks);
         g.PlanEventChecks(blocks);
         foreach (var block in blocks)
@@ -156,6 +202,8 @@ internal static unsafe class CodeGenerator
         public PageEntryTable* Chain;
         /// <summary>The decoded-code cache's generation per physical page.</summary>
         public uint* PageGenerations;
+        /// <summary>The trampoline's call-out path, where every way out goes (0: straight to the exit path, back to the dispatcher).</summary>
+        public ulong CallOutAddress;
         /// <summary>Outer entries (load the cached registers), by block start offset.</summary>
         public readonly OffsetLabels Labels = new();
         /// <summary>Inner entries (cached registers already loaded), by block start offset.</summary>
@@ -583,6 +631,9 @@ internal static unsafe class CodeGenerator
             if (offset != 0) a.add(eax, offset);
         }
 
+        /// <summary>eax = the exit kind, guest registers and pc written back: to the call-out (or the exit path).</summary>
+        private void Leave() => a.jmp(CallOutAddress != 0 ? CallOutAddress : exitAddress);
+
         /// <summary>Leaves the generated code with pc = the page's virtual base + <paramref name="pcOffset"/>.</summary>
         private void Exit(int retired, long cycles, int pcOffset, int kind)
         {
@@ -591,7 +642,7 @@ internal static unsafe class CodeGenerator
             VirtualAddress(pcOffset);
             a.mov(__dword_ptr[rbx + CpuState.OffsetPc], eax);
             a.mov(eax, kind);
-            a.jmp(exitAddress);
+            Leave();
         }
 
         /// <summary>Continues at <paramref name="offset"/>: a jump inside the region or to an earlier
@@ -662,7 +713,7 @@ internal static unsafe class CodeGenerator
             a.Label(ref leave);
             WriteBack();
             a.mov(eax, ExitContinue);
-            a.jmp(exitAddress);
+            Leave();
         }
 
         /// <summary>ecx = a register jump's target (already in CpuState.Pc): when it lies in this
@@ -687,7 +738,7 @@ internal static unsafe class CodeGenerator
             a.Label(ref leave);
             WriteBack();
             a.mov(eax, ExitContinue);
-            a.jmp(exitAddress);
+            Leave();
             if (Chain != null)
             {
                 a.Label(ref otherPage);   // (or misaligned: the chained path's tag compare fails then)
