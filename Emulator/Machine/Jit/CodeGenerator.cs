@@ -554,7 +554,7 @@ internal static unsafe class CodeGenerator
         // fault) retire the k earlier copies' instructions and cycles first.
 
         /// <summary>At most this many instructions in one unrolled loop's copies.</summary>
-        private const int MaxUnrolledInstructions = 16;
+        private const int MaxUnrolledInstructions = 20;
         /// <summary>At most this many instructions may one unrolled loop head's check cover.</summary>
         private const int MaxUnrolledNeed = 48;
         private static readonly int MaxCopies = int.TryParse(Environment.GetEnvironmentVariable("R4_JIT_COPIES"), out int c) ? c : 4;
