@@ -4,6 +4,12 @@
 // (system instructions, TLB misses, faults, stores into code), or up to the next event
 // when a block does not fit before NextEventInstret. With a trace sink attached the
 // interpreter runs alone (it reports every instruction).
+// Call-outs: generated code does not return here at its ways out; the trampoline calls
+// CallOut (a reverse P/Invoke: the trampoline was entered through a `delegate* unmanaged`
+// call), which runs the same AfterExit and NextEntry as RunCompiled and answers the next
+// compiled entry, so syscall -> monitor -> guest kernel and iret -> user code stay in
+// generated code; Execute returns only at a stop (or with Cpu.JitCallOuts off). Being the
+// same code, every exit by cause, cycle and TLB count is the dispatcher's by construction.
 // Tiering: code starts in the interpreter. Where the JIT has no compiled entry for pc yet,
 // the interpreter runs up to its next taken jump and returns there (JumpYield), so the JIT
 // sees every jump target and counts it; a target entered JitCompileThreshold times is

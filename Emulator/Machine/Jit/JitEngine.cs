@@ -25,7 +25,7 @@ internal unsafe struct JitContext
     public byte* CodePages;
     public DecodedOp** DecodedBlocks;
     public uint VirtualBase;
-    /// <summary>The call-out's entry (JitEngine.CallOutEntry) and the Cpu it runs on (a weak GCHandle).</summary>
+    /// <summary>The call-out's entry (JitEngine.CallOutEntry) and the Cpu it runs on (a GCHandle, freed by Dispose).</summary>
     public nint CallOut;
     public nint Cpu;
     /// <summary>Set by a call-out that goes on in generated code: the event instret r12 is relative to.</summary>
@@ -266,7 +266,7 @@ internal sealed unsafe class JitEngine : IDisposable
     public void AttachCallOut(Cpu cpu)
     {
         if (context->Cpu != 0) return;
-        context->Cpu = GCHandle.ToIntPtr(GCHandle.Alloc(cpu, GCHandleType.Weak));
+        context->Cpu = GCHandle.ToIntPtr(GCHandle.Alloc(cpu));
         context->CallOut = (nint)(delegate* unmanaged<JitContext*, int, nint>)&CallOutEntry;
     }
 
