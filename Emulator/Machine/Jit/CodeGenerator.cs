@@ -24,7 +24,7 @@
 // A way out writes the dirty cached registers and pc back and says whether the instruction at
 // pc must run outside generated code (ExitInterpretOne: a system instruction, a slow memory
 // access, div by zero, an undecoded word), the interpreter must step to the next event
-// (ExitNoRoom), or nothing (ExitContinue, ExitSequential). With call-outs on (the default) it
+// (ExitNoRoom), or nothing (ExitContinue, ExitSequential). With call-outs on (Cpu.JitCallOuts) it
 // then jumps to the trampoline's call-out path, which stores instret and cycles, calls
 // Cpu.CallOut — the dispatcher's own code for that exit and what follows it: the system
 // instruction, traps into the guest or the monitor, boundaries, the fetch page, finding or

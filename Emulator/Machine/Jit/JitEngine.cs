@@ -259,8 +259,9 @@ internal sealed unsafe class JitEngine : IDisposable
     /// the dispatcher (Cpu.JitCallOuts sets it).</summary>
     public bool CallOutsEnabled { get; set; } = true;
 
-    /// <summary>The default of Cpu.JitCallOuts: on, unless the environment says R4_JIT_CALLOUTS=0 (measurements).</summary>
-    public static readonly bool CallOutsByDefault = Environment.GetEnvironmentVariable("R4_JIT_CALLOUTS") != "0";
+    /// <summary>The default of Cpu.JitCallOuts: off (measured slower: docs/performance.md, "Issue 14,
+    /// callout stream"), unless the environment says R4_JIT_CALLOUTS=1.</summary>
+    public static readonly bool CallOutsByDefault = Environment.GetEnvironmentVariable("R4_JIT_CALLOUTS") == "1";
 
     /// <summary>Lets generated code call <paramref name="cpu"/>'s CallOut (once per engine).</summary>
     public void AttachCallOut(Cpu cpu)
