@@ -17,7 +17,12 @@
 // step to the event precisely; see PlanEventChecks); instret and cycles advance by constants at
 // block ends; loads and stores check the TLB inline (or a memo of it, see Memo) and exit
 // *before* the instruction on a miss, a permission failure or a store into a decoded code
-// word; div/rem by zero exits likewise. Jumps to other pages chain through that page's entry
+// word; div/rem by zero exits likewise. A block that branches back to its own start is emitted
+// as up to MaxCopies copies of its body under its head's one check (which covers all copies and
+// the path after the loop) and one accounting, leaving the loop after any copy through a stub
+// that accounts the copies run (see Copies; R4_JIT_COPIES=1 turns this off for measurements). A
+// store after a load at the same memo site skips the memo compare the load just made
+// (VerifiedMemo; the load's read-only path runs the rest in cold code). Jumps to other pages chain through that page's entry
 // table after a fetch-TLB check (ChainedJump). All of this relies on the TLB, the decoded-code
 // generations, NextEventInstret, the ring and the fetch page not changing while a region runs,
 // which holds because nothing changes them between two ways out of a region.
@@ -511,23 +516,31 @@ internal static unsafe class CodeGenerator
                 Labels[block.Start] = entry;
                 InnerLabels[block.Start] = entry;
             }
-            if (checksHere) CheckRoom(Need(block), noRoom);
+            int copies = checksHere ? Copies(block) : 1;
+            if (checksHere) CheckRoom((copies - 1) * block.Length + Need(block), noRoom);
             long cycles = 0;
-            known = default;   // a block can be entered from elsewhere
-            masked = default;
-            for (int i = 0; i < block.Length; i++)
+            int retired = 0;
+            for (int copy = 0; copy < copies; copy++)
             {
-                int offset = block.Start + 4 * i;
-                DecodedOp d = page[offset >> 2];
-                bool last = i == block.Length - 1;
-                if (last && block.End == BlockEnd.ControlFlow)
+                known = default;   // a block can be entered from elsewhere; a copy follows a branch
+                masked = default;
+                verified = default;
+                for (int i = 0; i < block.Length; i++)
                 {
+                    int offset = block.Start + 4 * i;
+                    DecodedOp d = page[offset >> 2];
+                    bool last = i == block.Length - 1;
+                    if (last && block.End == BlockEnd.ControlFlow)
+                    {
+                        cycles += d.Cycles;
+                        if (copy < copies - 1) StayInLoop(d, offset, retired + block.Length, cycles);
+                        else ControlFlow(d, offset, retired + block.Length, cycles);
+                        break;
+                    }
+                    Instruction(d, offset, retired + i, cycles);
                     cycles += d.Cycles;
-                    ControlFlow(d, offset, block.Length, cycles);
-                    break;
                 }
-                Instruction(d, offset, i, cycles);
-                cycles += d.Cycles;
+                retired += block.Length;
             }
             switch (block.End)
             {
@@ -541,6 +554,72 @@ internal static unsafe class CodeGenerator
                     Account(block.Length, cycles);
                     Goto(block.EndOffset, sequential: true);
                     break;
+            }
+        }
+
+        // ---- unrolled loops: a block that branches back to its own start (the inner loop of a sweep)
+        // is emitted as several copies of its body under the one check of its head, which covers
+        // all copies and the longest path after the loop. A copy's branch stays in the loop by
+        // falling into the next copy; leaving the loop goes through a stub that accounts the
+        // copies run so far. The last copy accounts all of them and branches back to the head. When
+        // the copies and the path after them do not fit before the next event, the head's check
+        // fails and the interpreter steps to the event (as for any check), so at most
+        // MaxUnrolledNeed instructions are interpreted there. Exits inside copy k (a TLB miss, a
+        // fault) retire the k earlier copies' instructions and cycles first.
+
+        /// <summary>At most this many instructions in one unrolled loop's copies.</summary>
+        private const int MaxUnrolledInstructions = 16;
+        /// <summary>At most this many instructions may one unrolled loop head's check cover.</summary>
+        private const int MaxUnrolledNeed = 48;
+        private static readonly int MaxCopies = int.TryParse(Environment.GetEnvironmentVariable("R4_JIT_COPIES"), out int c) ? c : 4;
+
+        /// <summary>How many copies of <paramref name="block"/>'s body to emit (1: not a self-loop, or too long).</summary>
+        private int Copies(JitBlock block)
+        {
+            if (block.End != BlockEnd.ControlFlow || block.Length == 0) return 1;
+            int last = block.EndOffset - 4;
+            DecodedOp d = page[last >> 2];
+            if ((Opcode)d.Op is not (Opcode.Beq or Opcode.Bne or Opcode.Blt or Opcode.Bge or Opcode.Bltu or Opcode.Bgeu)) return 1;
+            if (last + d.Imm != block.Start) return 1;
+            int copies = 1;
+            while (copies < MaxCopies && (copies + 1) * block.Length <= MaxUnrolledInstructions
+                && copies * block.Length + Need(block) <= MaxUnrolledNeed)
+                copies++;
+            return copies;
+        }
+
+        /// <summary>An unrolled loop's branch of a copy other than the last: continues into the next
+        /// copy when taken, else leaves the loop through a stub that accounts <paramref name="retired"/>
+        /// instructions and <paramref name="cycles"/>.</summary>
+        private void StayInLoop(DecodedOp d, int offset, int retired, long cycles)
+        {
+            var leave = a.CreateLabel();
+            CompareAndJump(d, leave, negate: true);
+            stubs.Add(() =>
+            {
+                a.Label(ref leave);
+                Account(retired, cycles);
+                Goto(offset + 4, sequential: true);
+            });
+        }
+
+        /// <summary>Compares a conditional branch's registers and jumps to <paramref name="target"/> when
+        /// the branch is taken (<paramref name="negate"/>: when it is not).</summary>
+        private void CompareAndJump(DecodedOp d, Label target, bool negate)
+        {
+            var left = Source(d.Rs, eax);
+            if (d.Rt == 0) a.cmp(left, 0); else a.cmp(left, Source(d.Rt, ecx));
+            var op = (Opcode)d.Op;
+            if (negate)
+                op = op switch { Opcode.Beq => Opcode.Bne, Opcode.Bne => Opcode.Beq, Opcode.Blt => Opcode.Bge, Opcode.Bge => Opcode.Blt, Opcode.Bltu => Opcode.Bgeu, _ => Opcode.Bltu };
+            switch (op)
+            {
+                case Opcode.Beq: a.je(target); break;
+                case Opcode.Bne: a.jne(target); break;
+                case Opcode.Blt: a.jl(target); break;
+                case Opcode.Bge: a.jge(target); break;
+                case Opcode.Bltu: a.jb(target); break;
+                default: a.jae(target); break;
             }
         }
 
@@ -697,20 +776,10 @@ internal static unsafe class CodeGenerator
                 case Opcode.Beq: case Opcode.Bne: case Opcode.Blt: case Opcode.Bge: case Opcode.Bltu: case Opcode.Bgeu:
                 {
                     Account(length, cycles);
-                    var left = Source(d.Rs, eax);
-                    if (d.Rt == 0) a.cmp(left, 0); else a.cmp(left, Source(d.Rt, ecx));
                     // A target inside the region is a direct conditional jump; others go through a stub.
                     bool direct = InnerLabels.TryGetValue(offset + d.Imm, out var taken);
                     if (!direct) taken = a.CreateLabel();
-                    switch (op)
-                    {
-                        case Opcode.Beq: a.je(taken); break;
-                        case Opcode.Bne: a.jne(taken); break;
-                        case Opcode.Blt: a.jl(taken); break;
-                        case Opcode.Bge: a.jge(taken); break;
-                        case Opcode.Bltu: a.jb(taken); break;
-                        default: a.jae(taken); break;
-                    }
+                    CompareAndJump(d, taken, negate: false);
                     Goto(offset + 4, sequential: true);
                     if (!direct)
                         stubs.Add(() =>
@@ -752,6 +821,7 @@ internal static unsafe class CodeGenerator
             var op = (Opcode)d.Op;
             KeepOrForgetTranslation(d, op);
             KeepOrForgetMasked(d, op);
+            KeepOrForgetVerified(d, op);
             switch (op)
             {
                 case Opcode.Add: Binary(d, x => a.add(x, Source(d.Rt, ecx)), readsRt: true); break;
@@ -1000,6 +1070,7 @@ internal static unsafe class CodeGenerator
         {
             if (MemoFor(d) is { } memo) { MemoLoad(d, op, memo, slow); return; }
             masked = default;   // the fast path below uses edx
+            verified = default;
             var va = EffectiveAddress(d);
             bool same = SameTranslation(d, AlignMask(op));
             if (!same) FastTranslate(va, AlignMask(op), readTagOffset, slow);
@@ -1022,6 +1093,7 @@ internal static unsafe class CodeGenerator
         {
             if (MemoFor(d) is { } memo) { MemoStore(d, op, memo, slow); return; }
             masked = default;
+            verified = default;
             var va = EffectiveAddress(d);
             var checkedPath = a.CreateLabel();
             var done = a.CreateLabel();
@@ -1099,9 +1171,48 @@ internal static unsafe class CodeGenerator
             a.and(edx, unchecked((int)mask));
         }
 
+        // ---- a store after a load at the same memo site (read-modify-write: ldw r3, [r1]; addi r3,
+        // r3, 1; stw r3, [r1]). On the load's hot paths (a hit, or a refill that came back to the
+        // access) the memo's tag equals edx = va & mask afterwards, and it stays so while the base
+        // and edx are untouched; the store then needs no compare (its mask no stricter than the
+        // load's). The one way past the load that leaves the tag alone is the load's read-only
+        // path (a page readable but not writable here, or a code frame): it runs the load and the
+        // instructions between (ALU operations that keep edx and the base: KeepOrForgetVerified)
+        // in its cold code and then the store's full memo sequence, also in cold code.
+
+        /// <summary>The read-only path of a memo load and what it must do once the load is done:
+        /// jump to <see cref="Store"/> (the elided store's checked sequence) after running
+        /// <see cref="Between"/>; with no Store, back into the hot path after the load.</summary>
+        private sealed class ReadOnlyContinuation
+        {
+            public Label? Store;
+            public readonly List<DecodedOp> Between = new();
+        }
+
+        /// <summary>While Valid: the memo's tag equals edx = (Base + Imm) &amp; Mask on every path
+        /// here but the continuation's read-only one.</summary>
+        private record struct VerifiedMemo(bool Valid, Memo? Memo, int Base, int Imm, uint Mask, ReadOnlyContinuation? Continuation);
+        private VerifiedMemo verified;
+
+        /// <summary>Keeps <see cref="verified"/> across ALU operations that leave edx and the base alone
+        /// (the read-only path repeats them), else forgets it; loads and stores decide for themselves.</summary>
+        private void KeepOrForgetVerified(DecodedOp d, Opcode op)
+        {
+            if (!verified.Valid) return;
+            bool memory = op is Opcode.Ldw or Opcode.Ldh or Opcode.Ldhu or Opcode.Ldb or Opcode.Ldbu or Opcode.Stw or Opcode.Sth or Opcode.Stb;
+            if (memory) return;
+            bool keeps = masked.Valid && op is Opcode.Add or Opcode.Sub or Opcode.And or Opcode.Or or Opcode.Xor or Opcode.Mul
+                or Opcode.Shl or Opcode.Shr or Opcode.Sar or Opcode.Slt or Opcode.Sltu or Opcode.Addi or Opcode.Andi or Opcode.Ori
+                or Opcode.Xori or Opcode.Slti or Opcode.Sltiu or Opcode.Shli or Opcode.Shri or Opcode.Sari or Opcode.Lui or Opcode.Nop
+                && d.Rd != verified.Base;
+            if (keeps) verified.Continuation!.Between.Add(d);
+            else verified = default;
+        }
+
         private void MemoLoad(DecodedOp d, Opcode op, Memo memo, Label slow)
         {
             known = default;
+            verified = default;
             uint mask = AlignMask(op);
             var va = EffectiveAddress(d);
             MaskedVa(d, va, mask);
@@ -1115,6 +1226,7 @@ internal static unsafe class CodeGenerator
             LoadValue(op, target, __[memo.Addend + Wide(va)]);
             a.Label(ref after);
             if (cached[d.Rd] is null) Set(d.Rd, eax);
+            var continuation = new ReadOnlyContinuation();
             stubs.Add(() =>
             {
                 a.Label(ref refill);
@@ -1133,26 +1245,62 @@ internal static unsafe class CodeGenerator
                     a.jne(slow);
                     a.mov(rcx, __qword_ptr[rbp + rcx + Tlb.OffsetAddend]);
                     LoadValue(op, target, __[rcx + Wide(va)]);
-                    a.jmp(after);
+                    if (continuation.Store is not { } store) { a.jmp(after); return; }
+                    if (cached[d.Rd] is null) Set(d.Rd, eax);
+                    verified = default;   // (cold code: the hot path's state means nothing here)
+                    foreach (var between in continuation.Between) Instruction(between, 0, 0, 0);
+                    a.jmp(store);
                 }
             });
             masked = d.Rd == d.Rs ? default : new MaskedAddress(true, d.Rs, d.Imm, (masked.Valid && masked.Base == d.Rs && masked.Imm == d.Imm) ? masked.Mask | mask : mask);
+            if (memo.Writes && masked.Valid) verified = new VerifiedMemo(true, memo, d.Rs, d.Imm, masked.Mask, continuation);
         }
 
         private void MemoStore(DecodedOp d, Opcode op, Memo memo, Label slow)
         {
             known = default;
             uint mask = AlignMask(op);
+            bool elide = verified.Valid && verified.Memo == memo && verified.Base == d.Rs && verified.Imm == d.Imm && (mask & ~verified.Mask) == 0
+                && masked.Valid && masked.Base == d.Rs && masked.Imm == d.Imm;
+            var continuation = verified.Continuation;
+            verified = default;
+            if (!elide)
+            {
+                var done = a.CreateLabel();
+                CheckedMemoStore(d, op, memo, slow, done);
+                a.Label(ref done);
+                return;
+            }
+            // The load before it left the tag equal to edx (see VerifiedMemo): store at once.
+            var va = EffectiveAddress(d);
+            StoreValue(op, d.Rt, __[memo.Addend + Wide(va)], va != eax ? eax : ecx);
+            var after = a.CreateLabel();
+            a.Label(ref after);
+            var store = a.CreateLabel();
+            continuation!.Store = store;
+            stubs.Add(() =>
+            {
+                // The load's read-only path comes here: the full sequence, from the address on.
+                a.Label(ref store);
+                masked = default;
+                CheckedMemoStore(d, op, memo, slow, after);
+                a.jmp(after);
+            });
+        }
+
+        /// <summary>A memo store with its compare; every path ends at <paramref name="done"/> (or falls
+        /// through to where the caller places it).</summary>
+        private void CheckedMemoStore(DecodedOp d, Opcode op, Memo memo, Label slow, Label done)
+        {
+            uint mask = AlignMask(op);
             var va = EffectiveAddress(d);
             MaskedVa(d, va, mask);
             var refill = a.CreateLabel();
             var access = a.CreateLabel();
-            var done = a.CreateLabel();
             a.cmp(edx, memo.Tag);
             a.jne(refill);
             a.Label(ref access);
             StoreValue(op, d.Rt, __[memo.Addend + Wide(va)], va != eax ? eax : ecx);
-            a.Label(ref done);
             stubs.Add(() =>
             {
                 a.Label(ref refill);
