@@ -1,8 +1,9 @@
 // The JIT's code generator: turns a region of basic blocks (BlockDiscovery) into x86-64
 // with the JIT's own X64Assembler. Code generation is driven by the instruction table: the opcode
 // picks the operation, the operand form (through DecodedOp) the operands, the flags the
-// block ends. Guest registers stay in CpuState (addressed from rbx); the generated code
-// never calls out, so it only needs the fixed host registers below.
+// block ends. Guest registers stay in CpuState (addressed from rbx); within a region the
+// generated code makes no calls, so it only needs the fixed host registers below. Its ways out
+// call out (see below), always from the trampoline's shared call-out path, never from a region.
 //
 // Within a region the most used guest registers live in host registers (up to eight, less two per
 // memory memo): loaded when the region is entered from outside (each block has an outer entry
@@ -23,10 +24,22 @@
 // store after a load at the same memo site skips the memo compare the load just made
 // (VerifiedMemo; the load's read-only path runs the rest in cold code). Jumps to other pages chain through that page's entry
 // table after a fetch-TLB check (ChainedJump). All of this relies on the TLB, the decoded-code
-// generations and NextEventInstret not changing while generated code runs: it never calls out.
-// Code that one day calls out (a system instruction, a monitor exit) must reset the memos and
-// re-read what it assumed afterwards. An exit writes pc and says whether the interpreter must run the instruction
-// at pc (ExitInterpretOne), step to the next event (ExitNoRoom), or nothing (ExitContinue).
+// generations, NextEventInstret, the ring and the fetch page not changing while a region runs,
+// which holds because nothing changes them between two ways out of a region.
+// A way out writes the dirty cached registers and pc back and says whether the instruction at
+// pc must run outside generated code (ExitInterpretOne: a system instruction, a slow memory
+// access, div by zero, an undecoded word), the interpreter must step to the next event
+// (ExitNoRoom), or nothing (ExitContinue, ExitSequential). With call-outs on (Cpu.JitCallOuts) it
+// then jumps to the trampoline's call-out path, which stores instret and cycles, calls
+// Cpu.CallOut — the dispatcher's own code for that exit and what follows it: the system
+// instruction, traps into the guest or the monitor, boundaries, the fetch page, finding or
+// compiling the next region — and jumps to the outer entry it answers. Everything the region
+// assumed may have changed across that call, so nothing is carried over: r12 is re-derived
+// against the new NextEventInstret, r13 reloaded, the frame's event and virtual base come from
+// the context, and the outer entry reloads the cached registers, resets the memos and checks
+// room. The call never returns into region code, only into the trampoline, so the call-out may
+// compile and even start the arena over. Without call-outs the exit returns to the dispatcher
+// (RunCompiled), which runs the same code.
 using R4.Isa;
 using static R4.Machine.Jit.X64Registers;
 
@@ -48,7 +61,8 @@ internal static unsafe class CodeGenerator
     // registers or memory-access memos within a region; rax, rcx, rdx are scratch.
     // [rsp + Frame*] holds what cold paths need from the JitContext (so rdi is free for the
     // cache) and the event instret r12 is relative to. NextEventInstret in CpuState is not
-    // changed by generated code, so the trampoline reads it once.
+    // changed by generated code, so the trampoline reads it once (and the call-out path after
+    // each call-out, from the context).
 
     /// <summary>Stack frame of the trampoline, as generated code sees it (rsp does not move there,
     /// except around one push in a cold path, which adds 8).</summary>

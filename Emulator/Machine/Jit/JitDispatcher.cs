@@ -4,6 +4,14 @@
 // (system instructions, TLB misses, faults, stores into code), or up to the next event
 // when a block does not fit before NextEventInstret. With a trace sink attached the
 // interpreter runs alone (it reports every instruction).
+// Call-outs (Cpu.JitCallOuts, off by default): generated code does not return here at its
+// ways out; the trampoline calls CallOut (a reverse P/Invoke: the trampoline was entered
+// through a `delegate* unmanaged` call), which runs the same AfterExit and NextEntry as
+// RunCompiled and answers the next compiled entry, so syscall -> monitor -> guest kernel and
+// iret -> user code stay in generated code and Execute returns only at a stop. Being the same
+// code, every exit by cause, cycle and TLB count is the dispatcher's by construction. The
+// reverse transition costs more than the round trip it saves (docs/performance.md), so by
+// default exits return to RunCompiled.
 // Tiering: code starts in the interpreter. Where the JIT has no compiled entry for pc yet,
 // the interpreter runs up to its next taken jump and returns there (JumpYield), so the JIT
 // sees every jump target and counts it; a target entered JitCompileThreshold times is
@@ -119,9 +127,9 @@ public sealed unsafe partial class Cpu
     /// after falling through into the next page the boundary comes first. A system instruction
     /// at pc runs here directly (the interpreter's loop would exit to the same ExecuteSystem
     /// after the same two checks), as does the memory instruction a block exited before.
-    /// Generated code does not return here at its exits: it calls out (Cpu.CallOut), which runs
-    /// the same AfterExit and NextEntry and jumps on to the next entry, so Execute returns only
-    /// at a stop (or with call-outs off).</summary>
+    /// With call-outs on, generated code does not return here at its exits: it calls out
+    /// (CallOut), which runs the same AfterExit and NextEntry and jumps on to the next entry, so
+    /// Execute returns only at a stop.</summary>
     private void RunCompiled(JitEngine engine)
     {
         engine.AttachCallOut(this);
@@ -195,9 +203,10 @@ public sealed unsafe partial class Cpu
         interpreterYieldInstret = ulong.MaxValue;
     }
 
-    /// <summary>True (the default) when generated code calls out at its ways out (see CallOut);
-    /// false: it returns to the dispatcher each time (tests compare both; R4_JIT_CALLOUTS=0 makes
-    /// false the default, for measurements). Applies to code compiled afterwards.</summary>
+    /// <summary>True when generated code calls out at its ways out (see CallOut); false (the
+    /// default: a call-out measured ~5 ns slower than the round trip it replaces, see
+    /// docs/performance.md) when it returns to the dispatcher each time. Tests run both;
+    /// R4_JIT_CALLOUTS=1 makes true the default. Applies to code compiled afterwards.</summary>
     internal bool JitCallOuts { get; set; } = JitEngine.CallOutsByDefault;
 
     /// <summary>Call-outs from generated code so far (tests check that the path ran).</summary>

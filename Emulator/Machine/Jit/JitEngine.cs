@@ -25,7 +25,7 @@ internal unsafe struct JitContext
     public byte* CodePages;
     public DecodedOp** DecodedBlocks;
     public uint VirtualBase;
-    /// <summary>The call-out's entry (JitEngine.CallOutEntry) and the Cpu it runs on (a weak GCHandle).</summary>
+    /// <summary>The call-out's entry (JitEngine.CallOutEntry) and the Cpu it runs on (a GCHandle, freed by Dispose).</summary>
     public nint CallOut;
     public nint Cpu;
     /// <summary>Set by a call-out that goes on in generated code: the event instret r12 is relative to.</summary>
@@ -259,14 +259,15 @@ internal sealed unsafe class JitEngine : IDisposable
     /// the dispatcher (Cpu.JitCallOuts sets it).</summary>
     public bool CallOutsEnabled { get; set; } = true;
 
-    /// <summary>The default of Cpu.JitCallOuts: on, unless the environment says R4_JIT_CALLOUTS=0 (measurements).</summary>
-    public static readonly bool CallOutsByDefault = Environment.GetEnvironmentVariable("R4_JIT_CALLOUTS") != "0";
+    /// <summary>The default of Cpu.JitCallOuts: off (measured slower: docs/performance.md, "Issue 14,
+    /// callout stream"), unless the environment says R4_JIT_CALLOUTS=1.</summary>
+    public static readonly bool CallOutsByDefault = Environment.GetEnvironmentVariable("R4_JIT_CALLOUTS") == "1";
 
     /// <summary>Lets generated code call <paramref name="cpu"/>'s CallOut (once per engine).</summary>
     public void AttachCallOut(Cpu cpu)
     {
         if (context->Cpu != 0) return;
-        context->Cpu = GCHandle.ToIntPtr(GCHandle.Alloc(cpu, GCHandleType.Weak));
+        context->Cpu = GCHandle.ToIntPtr(GCHandle.Alloc(cpu));
         context->CallOut = (nint)(delegate* unmanaged<JitContext*, int, nint>)&CallOutEntry;
     }
 
