@@ -195,8 +195,13 @@ public static class InstructionTable
     /// <summary>The row for an opcode byte, or null when the byte is not an instruction.</summary>
     public static InstructionInfo? ForCode(byte code) => ByCode[code];
 
-    public static InstructionInfo Get(Opcode opcode) =>
-        ByCode[(byte)opcode] ?? throw new ArgumentException($"{opcode} is not an instruction", nameof(opcode));
+    /// <summary>The row for an opcode (throws for a byte that is not an instruction). Small enough
+    /// for the .NET JIT to inline: the monitor's exit path asks it several times per exit.</summary>
+    public static InstructionInfo Get(Opcode opcode) => ByCode[(byte)opcode] ?? NotAnInstruction(opcode);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static InstructionInfo NotAnInstruction(Opcode opcode) =>
+        throw new ArgumentException($"{opcode} is not an instruction", nameof(opcode));
 
     /// <summary>The row for a mnemonic (case-insensitive), or null.</summary>
     public static InstructionInfo? ForMnemonic(string mnemonic) =>

@@ -13,13 +13,13 @@ namespace R4.Tests.Jit;
 
 public class LoopCheckTests
 {
-    private const uint RamBytes = 64 << 10;
+    internal const uint RamBytes = 64 << 10;
     private const uint PageDirectory = 0x0000, PageTable = 0x1000, Handler = 0x2800, KernelStack = 0xF000;
 
     /// <summary>Identity page tables (ring 3, writable) except page 0xA read-only, page 0xB
     /// ring 0 only, page 0xC mapped outside RAM and page 0xD not present; the skipping trap
     /// handler; the given ring, optionally interrupts and a timer.</summary>
-    private static void Setup(R4Machine m, string source, bool paging, int ring, uint timerPeriod)
+    internal static void Setup(R4Machine m, string source, bool paging, int ring, uint timerPeriod)
     {
         m.Load(ThroughputProgramTests.Assemble(source));
         var cpu = m.Cpu;

@@ -13,16 +13,7 @@ namespace R4.Tests.Jit;
 
 public class TierUpTests
 {
-    private const string CountingLoop = """
-        .entry _start
-        _start:
-            li   r1, 5000
-        loop:
-            addi r2, r2, 3
-            addi r1, r1, -1
-            bne  r1, zero, loop
-            hlt
-        """;
+    private const string CountingLoop = ExitPathTests.CountingLoop;   // 15,002 instructions, no exits
 
     private static GuestMachine Create(ExecutionEngine engine, string layoutName, ulong warmup, ulong weight, MemoryStream console)
     {
@@ -112,18 +103,10 @@ public class TierUpTests
             var console = new MemoryStream();
             using var machine = Create(engine, layoutName, warmup, weight, console);
             machine.Load(image);
-            var lines = new List<string>();
-            foreach (ulong slice in new[] { tierUp - 3, 2UL, 1UL, 1UL, 7UL, 4096UL, 100_000UL, GuestRunner.DefaultBudgetInstructions })
-            {
-                var result = machine.Run(slice);
-                lines.Add(Differential.Snapshot(machine.Machine, result));
-                if (machine.Exits is { } exits) lines.Add("exits " + string.Join(",", exits.ByName()) + " cycles " + string.Join(",", exits.CyclesByName()));
-                if (result.Reason is StopReason.PowerOff or StopReason.Shutdown) break;
-            }
-            machine.Machine.Bus.Flush();
+            string snapshot = ExitPathTests.RunInSlices(machine, console, [tierUp - 3, 2UL, 1UL, 1UL, 7UL, 4096UL, 100_000UL, GuestRunner.DefaultBudgetInstructions]);
             regions = machine.Cpu.JitRegionsCompiled;
             createdAt = machine.Cpu.JitCreatedAtInstret;
-            return string.Join("\n", lines) + "\nguest " + machine.CaptureState() + "\nconsole " + Convert.ToHexString(console.ToArray());
+            return snapshot;
         }
         string interpreter = Snapshot(ExecutionEngine.Interpreter, out _, out var interpreterCreatedAt);
         string jit = Snapshot(ExecutionEngine.Jit, out int compiled, out var jitCreatedAt);

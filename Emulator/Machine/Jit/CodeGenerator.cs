@@ -1,8 +1,9 @@
 // The JIT's code generator: turns a region of basic blocks (BlockDiscovery) into x86-64
 // with the JIT's own X64Assembler. Code generation is driven by the instruction table: the opcode
 // picks the operation, the operand form (through DecodedOp) the operands, the flags the
-// block ends. Guest registers stay in CpuState (addressed from rbx); the generated code
-// never calls out, so it only needs the fixed host registers below.
+// block ends. Guest registers stay in CpuState (addressed from rbx); within a region the
+// generated code makes no calls, so it only needs the fixed host registers below. Its ways out
+// call out (see below), always from the trampoline's shared call-out path, never from a region.
 //
 // Within a region the most used guest registers live in host registers (up to eight, less two per
 // memory memo): loaded when the region is entered from outside (each block has an outer entry
@@ -16,12 +17,29 @@
 // step to the event precisely; see PlanEventChecks); instret and cycles advance by constants at
 // block ends; loads and stores check the TLB inline (or a memo of it, see Memo) and exit
 // *before* the instruction on a miss, a permission failure or a store into a decoded code
-// word; div/rem by zero exits likewise. Jumps to other pages chain through that page's entry
+// word; div/rem by zero exits likewise. A block that branches back to its own start is emitted
+// as up to MaxCopies copies of its body under its head's one check (which covers all copies and
+// the path after the loop) and one accounting, leaving the loop after any copy through a stub
+// that accounts the copies run (see Copies; R4_JIT_COPIES=1 turns this off for measurements). A
+// store after a load at the same memo site skips the memo compare the load just made
+// (VerifiedMemo; the load's read-only path runs the rest in cold code). Jumps to other pages chain through that page's entry
 // table after a fetch-TLB check (ChainedJump). All of this relies on the TLB, the decoded-code
-// generations and NextEventInstret not changing while generated code runs: it never calls out.
-// Code that one day calls out (a system instruction, a monitor exit) must reset the memos and
-// re-read what it assumed afterwards. An exit writes pc and says whether the interpreter must run the instruction
-// at pc (ExitInterpretOne), step to the next event (ExitNoRoom), or nothing (ExitContinue).
+// generations, NextEventInstret, the ring and the fetch page not changing while a region runs,
+// which holds because nothing changes them between two ways out of a region.
+// A way out writes the dirty cached registers and pc back and says whether the instruction at
+// pc must run outside generated code (ExitInterpretOne: a system instruction, a slow memory
+// access, div by zero, an undecoded word), the interpreter must step to the next event
+// (ExitNoRoom), or nothing (ExitContinue, ExitSequential). With call-outs on (Cpu.JitCallOuts) it
+// then jumps to the trampoline's call-out path, which stores instret and cycles, calls
+// Cpu.CallOut — the dispatcher's own code for that exit and what follows it: the system
+// instruction, traps into the guest or the monitor, boundaries, the fetch page, finding or
+// compiling the next region — and jumps to the outer entry it answers. Everything the region
+// assumed may have changed across that call, so nothing is carried over: r12 is re-derived
+// against the new NextEventInstret, r13 reloaded, the frame's event and virtual base come from
+// the context, and the outer entry reloads the cached registers, resets the memos and checks
+// room. The call never returns into region code, only into the trampoline, so the call-out may
+// compile and even start the arena over. Without call-outs the exit returns to the dispatcher
+// (RunCompiled), which runs the same code.
 using R4.Isa;
 using static R4.Machine.Jit.X64Registers;
 
@@ -43,19 +61,22 @@ internal static unsafe class CodeGenerator
     // registers or memory-access memos within a region; rax, rcx, rdx are scratch.
     // [rsp + Frame*] holds what cold paths need from the JitContext (so rdi is free for the
     // cache) and the event instret r12 is relative to. NextEventInstret in CpuState is not
-    // changed by generated code, so the trampoline reads it once.
+    // changed by generated code, so the trampoline reads it once (and the call-out path after
+    // each call-out, from the context).
 
     /// <summary>Stack frame of the trampoline, as generated code sees it (rsp does not move there,
     /// except around one push in a cold path, which adds 8).</summary>
-    private const int FrameEvent = 0, FrameVirtualBase = 8, FrameRam = 16, FrameCodePages = 24, FrameDecodedBlocks = 32, FrameContext = 40, FrameBytes = 48;
+    /// (FrameBytes keeps rsp 16-byte aligned in generated code, as the call-out's call needs.)
+    private const int FrameEvent = 0, FrameVirtualBase = 8, FrameRam = 16, FrameCodePages = 24, FrameDecodedBlocks = 32, FrameContext = 40, FrameBytes = 56;
 
     /// <summary>At most this many instructions before the next event is r12 allowed to count
     /// towards (keeps r12 a small negative number however far the next event is).</summary>
-    private const long MaxBudget = 1L << 62;
+    internal const long MaxBudget = 1L << 62;
 
     /// <summary>Assembles the entry trampoline (SysV: rdi = JitContext*, rsi = block address;
-    /// returns the exit kind in eax) followed by the shared exit path.</summary>
-    public static byte[] Trampoline(ulong rip, out ulong exitAddress)
+    /// returns the exit kind in eax) followed by the shared exit path and the shared call-out
+    /// path (see CallOut).</summary>
+    public static byte[] Trampoline(ulong rip, out ulong exitAddress, out ulong callOutAddress)
     {
         var a = new Assembler();
         a.push(rbx); a.push(rbp); a.push(r12); a.push(r13); a.push(r14); a.push(r15);
@@ -94,8 +115,10 @@ internal static unsafe class CodeGenerator
         a.mov(r13, __qword_ptr[rbx + CpuState.OffsetCycles]);
         a.jmp(rsi);
         var exit = a.CreateLabel();
+        var exitWithInstret = a.CreateLabel();
         a.Label(ref exit);
         a.add(r12, __qword_ptr[rsp + FrameEvent]);
+        a.Label(ref exitWithInstret);   // (r12 = instret)
         a.mov(__qword_ptr[rbx + CpuState.OffsetInstret], r12);
         // The fetch page the code ran on last (a chained jump may have changed it): the dispatcher
         // makes the interpreter re-translate pc when it differs from the page it entered with.
@@ -106,8 +129,50 @@ internal static unsafe class CodeGenerator
         a.add(rsp, FrameBytes);
         a.pop(r15); a.pop(r14); a.pop(r13); a.pop(r12); a.pop(rbp); a.pop(rbx);
         a.ret();
+
+        // The call-out: every way out of generated code jumps here with eax = the exit kind, guest
+        // registers and pc written back. It puts instret and cycles into CpuState and the fetch page
+        // the code ran on into the context, then calls Cpu.CallOut, which does what the dispatcher
+        // does after such an exit — the system instruction or slow memory access (retire or fault,
+        // trap delivery, the monitor), stepping to the next event, boundaries (device ticks,
+        // interrupts, stops), the fetch page, finding or compiling the next region — and answers
+        // the compiled entry to go on at (0: leave to the dispatcher, at a stop). Every host
+        // register but rbx, rbp and rsp may have changed, as may the TLB, the code (and the arena),
+        // NextEventInstret and the fetch page: r12 and r13 are re-derived from CpuState, the frame's
+        // event and virtual base from the context, and the entry is an outer entry (it reloads the
+        // cached guest registers, resets memos and checks room against the new event). No region
+        // code is returned into: the call returns here, to the trampoline.
+        var callOut = a.CreateLabel();
+        var leave = a.CreateLabel();
+        a.Label(ref callOut);
+        a.mov(esi, eax);
+        a.mov(rax, __qword_ptr[rsp + FrameEvent]);
+        a.add(rax, r12);
+        a.mov(__qword_ptr[rbx + CpuState.OffsetInstret], rax);
+        a.mov(__qword_ptr[rbx + CpuState.OffsetCycles], r13);
+        a.mov(rdi, __qword_ptr[rsp + FrameContext]);
+        a.mov(eax, __dword_ptr[rsp + FrameVirtualBase]);
+        a.mov(__dword_ptr[rdi + JitContext.OffsetVirtualBase], eax);
+        a.mov(rax, __qword_ptr[rdi + JitContext.OffsetCallOut]);
+        a.call(rax);
+        a.mov(rcx, __qword_ptr[rsp + FrameContext]);
+        a.mov(edx, __dword_ptr[rcx + JitContext.OffsetVirtualBase]);
+        a.mov(__qword_ptr[rsp + FrameVirtualBase], rdx);
+        a.mov(r13, __qword_ptr[rbx + CpuState.OffsetCycles]);
+        a.mov(r12, __qword_ptr[rbx + CpuState.OffsetInstret]);
+        a.test(rax, rax);
+        a.jz(leave);
+        a.mov(rdx, __qword_ptr[rcx + JitContext.OffsetEvent]);
+        a.mov(__qword_ptr[rsp + FrameEvent], rdx);
+        a.sub(r12, rdx);
+        a.jmp(rax);
+        a.Label(ref leave);
+        a.mov(eax, ExitContinue);
+        a.jmp(exitWithInstret);
+
         var bytes = a.Assemble(rip);
         exitAddress = a.GetLabelRIP(rip, exit);
+        callOutAddress = a.GetLabelRIP(rip, callOut);
         return bytes;
     }
 
@@ -116,11 +181,11 @@ internal static unsafe class CodeGenerator
     /// <paramref name="blockAddresses"/> receives each block's code address, in the order of
     /// <paramref name="blocks"/>.</summary>
     public static byte[] Region(JitBlock[] blocks, DecodedOp* page, int cpl, nint* compiledEntries,
-        ulong exitAddress, ulong rip, out ulong[] blockAddresses, PageEntryTable* chain = null, uint* pageGenerations = null)
+        ulong exitAddress, ulong rip, out ulong[] blockAddresses, PageEntryTable* chain = null, uint* pageGenerations = null, ulong callOutAddress = 0)
     {
         // The entry table is native memory (JitEngine allocates it so): generated code reads it for jr and callr.
         nint entryTable = (nint)compiledEntries;
-        var g = new RegionEmitter(new Assembler(), page, cpl, compiledEntries, entryTable, exitAddress) { Chain = chain, PageGenerations = pageGenerations };
+        var g = new RegionEmitter(new Assembler(), page, cpl, compiledEntries, entryTable, exitAddress) { Chain = chain, PageGenerations = pageGenerations, CallOutAddress = callOutAddress };
         g.ChooseCachedRegisters(blocks);
         g.PlanEventChecks(blocks);
         foreach (var block in blocks)
@@ -151,6 +216,8 @@ internal static unsafe class CodeGenerator
         public PageEntryTable* Chain;
         /// <summary>The decoded-code cache's generation per physical page.</summary>
         public uint* PageGenerations;
+        /// <summary>The trampoline's call-out path, where every way out goes (0: straight to the exit path, back to the dispatcher).</summary>
+        public ulong CallOutAddress;
         /// <summary>Outer entries (load the cached registers), by block start offset.</summary>
         public readonly OffsetLabels Labels = new();
         /// <summary>Inner entries (cached registers already loaded), by block start offset.</summary>
@@ -449,23 +516,31 @@ internal static unsafe class CodeGenerator
                 Labels[block.Start] = entry;
                 InnerLabels[block.Start] = entry;
             }
-            if (checksHere) CheckRoom(Need(block), noRoom);
+            int copies = checksHere ? Copies(block) : 1;
+            if (checksHere) CheckRoom((copies - 1) * block.Length + Need(block), noRoom);
             long cycles = 0;
-            known = default;   // a block can be entered from elsewhere
-            masked = default;
-            for (int i = 0; i < block.Length; i++)
+            int retired = 0;
+            for (int copy = 0; copy < copies; copy++)
             {
-                int offset = block.Start + 4 * i;
-                DecodedOp d = page[offset >> 2];
-                bool last = i == block.Length - 1;
-                if (last && block.End == BlockEnd.ControlFlow)
+                known = default;   // a block can be entered from elsewhere; a copy follows a branch
+                masked = default;
+                verified = default;
+                for (int i = 0; i < block.Length; i++)
                 {
+                    int offset = block.Start + 4 * i;
+                    DecodedOp d = page[offset >> 2];
+                    bool last = i == block.Length - 1;
+                    if (last && block.End == BlockEnd.ControlFlow)
+                    {
+                        cycles += d.Cycles;
+                        if (copy < copies - 1) StayInLoop(d, offset, retired + block.Length, cycles);
+                        else ControlFlow(d, offset, retired + block.Length, cycles);
+                        break;
+                    }
+                    Instruction(d, offset, retired + i, cycles);
                     cycles += d.Cycles;
-                    ControlFlow(d, offset, block.Length, cycles);
-                    break;
                 }
-                Instruction(d, offset, i, cycles);
-                cycles += d.Cycles;
+                retired += block.Length;
             }
             switch (block.End)
             {
@@ -479,6 +554,72 @@ internal static unsafe class CodeGenerator
                     Account(block.Length, cycles);
                     Goto(block.EndOffset, sequential: true);
                     break;
+            }
+        }
+
+        // ---- unrolled loops: a block that branches back to its own start (the inner loop of a sweep)
+        // is emitted as several copies of its body under the one check of its head, which covers
+        // all copies and the longest path after the loop. A copy's branch stays in the loop by
+        // falling into the next copy; leaving the loop goes through a stub that accounts the
+        // copies run so far. The last copy accounts all of them and branches back to the head. When
+        // the copies and the path after them do not fit before the next event, the head's check
+        // fails and the interpreter steps to the event (as for any check), so at most
+        // MaxUnrolledNeed instructions are interpreted there. Exits inside copy k (a TLB miss, a
+        // fault) retire the k earlier copies' instructions and cycles first.
+
+        /// <summary>At most this many instructions in one unrolled loop's copies.</summary>
+        private const int MaxUnrolledInstructions = 16;
+        /// <summary>At most this many instructions may one unrolled loop head's check cover.</summary>
+        private const int MaxUnrolledNeed = 48;
+        private static readonly int MaxCopies = int.TryParse(Environment.GetEnvironmentVariable("R4_JIT_COPIES"), out int c) ? c : 4;
+
+        /// <summary>How many copies of <paramref name="block"/>'s body to emit (1: not a self-loop, or too long).</summary>
+        private int Copies(JitBlock block)
+        {
+            if (block.End != BlockEnd.ControlFlow || block.Length == 0) return 1;
+            int last = block.EndOffset - 4;
+            DecodedOp d = page[last >> 2];
+            if ((Opcode)d.Op is not (Opcode.Beq or Opcode.Bne or Opcode.Blt or Opcode.Bge or Opcode.Bltu or Opcode.Bgeu)) return 1;
+            if (last + d.Imm != block.Start) return 1;
+            int copies = 1;
+            while (copies < MaxCopies && (copies + 1) * block.Length <= MaxUnrolledInstructions
+                && copies * block.Length + Need(block) <= MaxUnrolledNeed)
+                copies++;
+            return copies;
+        }
+
+        /// <summary>An unrolled loop's branch of a copy other than the last: continues into the next
+        /// copy when taken, else leaves the loop through a stub that accounts <paramref name="retired"/>
+        /// instructions and <paramref name="cycles"/>.</summary>
+        private void StayInLoop(DecodedOp d, int offset, int retired, long cycles)
+        {
+            var leave = a.CreateLabel();
+            CompareAndJump(d, leave, negate: true);
+            stubs.Add(() =>
+            {
+                a.Label(ref leave);
+                Account(retired, cycles);
+                Goto(offset + 4, sequential: true);
+            });
+        }
+
+        /// <summary>Compares a conditional branch's registers and jumps to <paramref name="target"/> when
+        /// the branch is taken (<paramref name="negate"/>: when it is not).</summary>
+        private void CompareAndJump(DecodedOp d, Label target, bool negate)
+        {
+            var left = Source(d.Rs, eax);
+            if (d.Rt == 0) a.cmp(left, 0); else a.cmp(left, Source(d.Rt, ecx));
+            var op = (Opcode)d.Op;
+            if (negate)
+                op = op switch { Opcode.Beq => Opcode.Bne, Opcode.Bne => Opcode.Beq, Opcode.Blt => Opcode.Bge, Opcode.Bge => Opcode.Blt, Opcode.Bltu => Opcode.Bgeu, _ => Opcode.Bltu };
+            switch (op)
+            {
+                case Opcode.Beq: a.je(target); break;
+                case Opcode.Bne: a.jne(target); break;
+                case Opcode.Blt: a.jl(target); break;
+                case Opcode.Bge: a.jge(target); break;
+                case Opcode.Bltu: a.jb(target); break;
+                default: a.jae(target); break;
             }
         }
 
@@ -504,6 +645,9 @@ internal static unsafe class CodeGenerator
             if (offset != 0) a.add(eax, offset);
         }
 
+        /// <summary>eax = the exit kind, guest registers and pc written back: to the call-out (or the exit path).</summary>
+        private void Leave() => a.jmp(CallOutAddress != 0 ? CallOutAddress : exitAddress);
+
         /// <summary>Leaves the generated code with pc = the page's virtual base + <paramref name="pcOffset"/>.</summary>
         private void Exit(int retired, long cycles, int pcOffset, int kind)
         {
@@ -512,7 +656,7 @@ internal static unsafe class CodeGenerator
             VirtualAddress(pcOffset);
             a.mov(__dword_ptr[rbx + CpuState.OffsetPc], eax);
             a.mov(eax, kind);
-            a.jmp(exitAddress);
+            Leave();
         }
 
         /// <summary>Continues at <paramref name="offset"/>: a jump inside the region or to an earlier
@@ -583,7 +727,7 @@ internal static unsafe class CodeGenerator
             a.Label(ref leave);
             WriteBack();
             a.mov(eax, ExitContinue);
-            a.jmp(exitAddress);
+            Leave();
         }
 
         /// <summary>ecx = a register jump's target (already in CpuState.Pc): when it lies in this
@@ -608,7 +752,7 @@ internal static unsafe class CodeGenerator
             a.Label(ref leave);
             WriteBack();
             a.mov(eax, ExitContinue);
-            a.jmp(exitAddress);
+            Leave();
             if (Chain != null)
             {
                 a.Label(ref otherPage);   // (or misaligned: the chained path's tag compare fails then)
@@ -632,20 +776,10 @@ internal static unsafe class CodeGenerator
                 case Opcode.Beq: case Opcode.Bne: case Opcode.Blt: case Opcode.Bge: case Opcode.Bltu: case Opcode.Bgeu:
                 {
                     Account(length, cycles);
-                    var left = Source(d.Rs, eax);
-                    if (d.Rt == 0) a.cmp(left, 0); else a.cmp(left, Source(d.Rt, ecx));
                     // A target inside the region is a direct conditional jump; others go through a stub.
                     bool direct = InnerLabels.TryGetValue(offset + d.Imm, out var taken);
                     if (!direct) taken = a.CreateLabel();
-                    switch (op)
-                    {
-                        case Opcode.Beq: a.je(taken); break;
-                        case Opcode.Bne: a.jne(taken); break;
-                        case Opcode.Blt: a.jl(taken); break;
-                        case Opcode.Bge: a.jge(taken); break;
-                        case Opcode.Bltu: a.jb(taken); break;
-                        default: a.jae(taken); break;
-                    }
+                    CompareAndJump(d, taken, negate: false);
                     Goto(offset + 4, sequential: true);
                     if (!direct)
                         stubs.Add(() =>
@@ -687,6 +821,7 @@ internal static unsafe class CodeGenerator
             var op = (Opcode)d.Op;
             KeepOrForgetTranslation(d, op);
             KeepOrForgetMasked(d, op);
+            KeepOrForgetVerified(d, op);
             switch (op)
             {
                 case Opcode.Add: Binary(d, x => a.add(x, Source(d.Rt, ecx)), readsRt: true); break;
@@ -935,6 +1070,7 @@ internal static unsafe class CodeGenerator
         {
             if (MemoFor(d) is { } memo) { MemoLoad(d, op, memo, slow); return; }
             masked = default;   // the fast path below uses edx
+            verified = default;
             var va = EffectiveAddress(d);
             bool same = SameTranslation(d, AlignMask(op));
             if (!same) FastTranslate(va, AlignMask(op), readTagOffset, slow);
@@ -957,6 +1093,7 @@ internal static unsafe class CodeGenerator
         {
             if (MemoFor(d) is { } memo) { MemoStore(d, op, memo, slow); return; }
             masked = default;
+            verified = default;
             var va = EffectiveAddress(d);
             var checkedPath = a.CreateLabel();
             var done = a.CreateLabel();
@@ -1034,9 +1171,48 @@ internal static unsafe class CodeGenerator
             a.and(edx, unchecked((int)mask));
         }
 
+        // ---- a store after a load at the same memo site (read-modify-write: ldw r3, [r1]; addi r3,
+        // r3, 1; stw r3, [r1]). On the load's hot paths (a hit, or a refill that came back to the
+        // access) the memo's tag equals edx = va & mask afterwards, and it stays so while the base
+        // and edx are untouched; the store then needs no compare (its mask no stricter than the
+        // load's). The one way past the load that leaves the tag alone is the load's read-only
+        // path (a page readable but not writable here, or a code frame): it runs the load and the
+        // instructions between (ALU operations that keep edx and the base: KeepOrForgetVerified)
+        // in its cold code and then the store's full memo sequence, also in cold code.
+
+        /// <summary>The read-only path of a memo load and what it must do once the load is done:
+        /// jump to <see cref="Store"/> (the elided store's checked sequence) after running
+        /// <see cref="Between"/>; with no Store, back into the hot path after the load.</summary>
+        private sealed class ReadOnlyContinuation
+        {
+            public Label? Store;
+            public readonly List<DecodedOp> Between = new();
+        }
+
+        /// <summary>While Valid: the memo's tag equals edx = (Base + Imm) &amp; Mask on every path
+        /// here but the continuation's read-only one.</summary>
+        private record struct VerifiedMemo(bool Valid, Memo? Memo, int Base, int Imm, uint Mask, ReadOnlyContinuation? Continuation);
+        private VerifiedMemo verified;
+
+        /// <summary>Keeps <see cref="verified"/> across ALU operations that leave edx and the base alone
+        /// (the read-only path repeats them), else forgets it; loads and stores decide for themselves.</summary>
+        private void KeepOrForgetVerified(DecodedOp d, Opcode op)
+        {
+            if (!verified.Valid) return;
+            bool memory = op is Opcode.Ldw or Opcode.Ldh or Opcode.Ldhu or Opcode.Ldb or Opcode.Ldbu or Opcode.Stw or Opcode.Sth or Opcode.Stb;
+            if (memory) return;
+            bool keeps = masked.Valid && op is Opcode.Add or Opcode.Sub or Opcode.And or Opcode.Or or Opcode.Xor or Opcode.Mul
+                or Opcode.Shl or Opcode.Shr or Opcode.Sar or Opcode.Slt or Opcode.Sltu or Opcode.Addi or Opcode.Andi or Opcode.Ori
+                or Opcode.Xori or Opcode.Slti or Opcode.Sltiu or Opcode.Shli or Opcode.Shri or Opcode.Sari or Opcode.Lui or Opcode.Nop
+                && d.Rd != verified.Base;
+            if (keeps) verified.Continuation!.Between.Add(d);
+            else verified = default;
+        }
+
         private void MemoLoad(DecodedOp d, Opcode op, Memo memo, Label slow)
         {
             known = default;
+            verified = default;
             uint mask = AlignMask(op);
             var va = EffectiveAddress(d);
             MaskedVa(d, va, mask);
@@ -1050,6 +1226,7 @@ internal static unsafe class CodeGenerator
             LoadValue(op, target, __[memo.Addend + Wide(va)]);
             a.Label(ref after);
             if (cached[d.Rd] is null) Set(d.Rd, eax);
+            var continuation = new ReadOnlyContinuation();
             stubs.Add(() =>
             {
                 a.Label(ref refill);
@@ -1068,26 +1245,62 @@ internal static unsafe class CodeGenerator
                     a.jne(slow);
                     a.mov(rcx, __qword_ptr[rbp + rcx + Tlb.OffsetAddend]);
                     LoadValue(op, target, __[rcx + Wide(va)]);
-                    a.jmp(after);
+                    if (continuation.Store is not { } store) { a.jmp(after); return; }
+                    if (cached[d.Rd] is null) Set(d.Rd, eax);
+                    verified = default;   // (cold code: the hot path's state means nothing here)
+                    foreach (var between in continuation.Between) Instruction(between, 0, 0, 0);
+                    a.jmp(store);
                 }
             });
             masked = d.Rd == d.Rs ? default : new MaskedAddress(true, d.Rs, d.Imm, (masked.Valid && masked.Base == d.Rs && masked.Imm == d.Imm) ? masked.Mask | mask : mask);
+            if (memo.Writes && masked.Valid) verified = new VerifiedMemo(true, memo, d.Rs, d.Imm, masked.Mask, continuation);
         }
 
         private void MemoStore(DecodedOp d, Opcode op, Memo memo, Label slow)
         {
             known = default;
             uint mask = AlignMask(op);
+            bool elide = verified.Valid && verified.Memo == memo && verified.Base == d.Rs && verified.Imm == d.Imm && (mask & ~verified.Mask) == 0
+                && masked.Valid && masked.Base == d.Rs && masked.Imm == d.Imm;
+            var continuation = verified.Continuation;
+            verified = default;
+            if (!elide)
+            {
+                var done = a.CreateLabel();
+                CheckedMemoStore(d, op, memo, slow, done);
+                a.Label(ref done);
+                return;
+            }
+            // The load before it left the tag equal to edx (see VerifiedMemo): store at once.
+            var va = EffectiveAddress(d);
+            StoreValue(op, d.Rt, __[memo.Addend + Wide(va)], va != eax ? eax : ecx);
+            var after = a.CreateLabel();
+            a.Label(ref after);
+            var store = a.CreateLabel();
+            continuation!.Store = store;
+            stubs.Add(() =>
+            {
+                // The load's read-only path comes here: the full sequence, from the address on.
+                a.Label(ref store);
+                masked = default;
+                CheckedMemoStore(d, op, memo, slow, after);
+                a.jmp(after);
+            });
+        }
+
+        /// <summary>A memo store with its compare; every path ends at <paramref name="done"/> (or falls
+        /// through to where the caller places it).</summary>
+        private void CheckedMemoStore(DecodedOp d, Opcode op, Memo memo, Label slow, Label done)
+        {
+            uint mask = AlignMask(op);
             var va = EffectiveAddress(d);
             MaskedVa(d, va, mask);
             var refill = a.CreateLabel();
             var access = a.CreateLabel();
-            var done = a.CreateLabel();
             a.cmp(edx, memo.Tag);
             a.jne(refill);
             a.Label(ref access);
             StoreValue(op, d.Rt, __[memo.Addend + Wide(va)], va != eax ? eax : ecx);
-            a.Label(ref done);
             stubs.Add(() =>
             {
                 a.Label(ref refill);

@@ -4,6 +4,14 @@
 // (system instructions, TLB misses, faults, stores into code), or up to the next event
 // when a block does not fit before NextEventInstret. With a trace sink attached the
 // interpreter runs alone (it reports every instruction).
+// Call-outs (Cpu.JitCallOuts, off by default): generated code does not return here at its
+// ways out; the trampoline calls CallOut (a reverse P/Invoke: the trampoline was entered
+// through a `delegate* unmanaged` call), which runs the same AfterExit and NextEntry as
+// RunCompiled and answers the next compiled entry, so syscall -> monitor -> guest kernel and
+// iret -> user code stay in generated code and Execute returns only at a stop. Being the same
+// code, every exit by cause, cycle and TLB count is the dispatcher's by construction. The
+// reverse transition costs more than the round trip it saves (docs/performance.md), so by
+// default exits return to RunCompiled.
 // Tiering: code starts in the interpreter. Where the JIT has no compiled entry for pc yet,
 // the interpreter runs up to its next taken jump and returns there (JumpYield), so the JIT
 // sees every jump target and counts it; a target entered JitCompileThreshold times is
@@ -198,23 +206,49 @@ public sealed unsafe partial class Cpu
     /// and after a jump it checks the fetch page first (a fetch fault comes before a boundary);
     /// after falling through into the next page the boundary comes first. A system instruction
     /// at pc runs here directly (the interpreter's loop would exit to the same ExecuteSystem
-    /// after the same two checks), as does the memory instruction a block exited before.</summary>
+    /// after the same two checks), as does the memory instruction a block exited before.
+    /// With call-outs on, generated code does not return here at its exits: it calls out
+    /// (CallOut), which runs the same AfterExit and NextEntry and jumps on to the next entry, so
+    /// Execute returns only at a stop.</summary>
     private void RunCompiled(JitEngine engine)
     {
-        bool fellThrough = false, interpretOne = false;
+        engine.AttachCallOut(this);
+        engine.CallOutsEnabled = JitCallOuts;
+        dispatchFellThrough = false;
+        dispatchInterpretOne = false;
+        while (true)
+        {
+            nint entry = NextEntry(engine);
+            if (entry == 0) return;   // a stop
+            int exit = engine.Execute(entry, codeVirtualBase);
+            if (callOutFailure is { } failure) { callOutFailure = null; failure.Throw(); }
+            AfterExit(engine, exit);
+        }
+    }
+
+    /// <summary>What the dispatcher remembers from the last exit of generated code: it fell through
+    /// to pc (ExitSequential: the boundary before the fetch-page check), or the instruction at pc
+    /// must run outside generated code (ExitInterpretOne).</summary>
+    private bool dispatchFellThrough, dispatchInterpretOne;
+
+    /// <summary>The dispatcher's work from the current state up to the next compiled code to run:
+    /// the fetch page, boundaries, system instructions, slow memory accesses and the interpreter
+    /// where nothing is compiled; returns the compiled entry for pc (0: a stop).</summary>
+    private nint NextEntry(JitEngine engine)
+    {
         while (stop is null)
         {
-            if (!fellThrough && !EnsureFetchPage()) { interpretOne = false; continue; }   // the fetch faulted and the fault was delivered
-            fellThrough = false;
-            if (st->Instret >= st->NextEventInstret) { interpretOne = false; OnBoundary(); continue; }
-            if (!EnsureFetchPage()) { interpretOne = false; continue; }
+            if (!dispatchFellThrough && !EnsureFetchPage()) { dispatchInterpretOne = false; continue; }   // the fetch faulted and the fault was delivered
+            dispatchFellThrough = false;
+            if (st->Instret >= st->NextEventInstret) { dispatchInterpretOne = false; OnBoundary(); continue; }
+            if (!EnsureFetchPage()) { dispatchInterpretOne = false; continue; }
             uint offset = st->Pc - codeVirtualBase;
             DecodedOp* d = codeBlock + (offset >> 2);
             byte kind = DispatchKinds[d->Op];
-            if (kind == DispatchSystem) { interpretOne = false; ExecuteSystem(*d); continue; }
-            if (interpretOne)
+            if (kind == DispatchSystem) { dispatchInterpretOne = false; ExecuteSystem(*d); continue; }
+            if (dispatchInterpretOne)
             {
-                interpretOne = false;
+                dispatchInterpretOne = false;
                 if (kind == DispatchMemory) { ExecuteMemorySlow(*d); continue; }
                 interpreterYieldInstret = st->Instret + 1;   // div/rem by zero, a word not decoded yet, an invalid one
                 Interpret();
@@ -222,27 +256,72 @@ public sealed unsafe partial class Cpu
                 continue;
             }
             nint entry = engine.EntryFor(codePhysicalBase, offset, st->Cpl, codeBlock);
-            if (entry == 0)
-            {
-                // Not hot yet: interpret up to the next taken jump (or stop, as the interpreter would);
-                // on a page whose compiled code keeps being overwritten, up to the first taken jump
-                // after a stretch, so that its stores cost what they cost the interpreter.
-                interpreterJumpYieldInstret = engine.KeepsBeingOverwritten(codePhysicalBase) ? st->Instret + OverwrittenPageStretchInstructions : st->Instret;
-                Interpret();
-                interpreterJumpYieldInstret = ulong.MaxValue;
-                continue;
-            }
-            int exit = engine.Execute(entry, codeVirtualBase);
-            // Generated code that chained into another page made that the fetch page (its translation was a
-            // TLB hit, which the refill repeats without side effects): re-translate pc, as the interpreter
-            // would not find it in the page it entered with.
-            if (engine.VirtualBaseAtExit != codeVirtualBase) codeBlock = noCodeBlock;
-            if (exit == CodeGenerator.ExitContinue) continue;
-            if (exit == CodeGenerator.ExitSequential) { fellThrough = true; continue; }
-            if (exit == CodeGenerator.ExitInterpretOne) { interpretOne = true; continue; }
-            interpreterYieldInstret = st->NextEventInstret;
+            if (entry != 0) return entry;
+            // Not hot yet: interpret up to the next taken jump (or stop, as the interpreter would);
+            // on a page whose compiled code keeps being overwritten, up to the first taken jump
+            // after a stretch, so that its stores cost what they cost the interpreter.
+            interpreterJumpYieldInstret = engine.KeepsBeingOverwritten(codePhysicalBase) ? st->Instret + OverwrittenPageStretchInstructions : st->Instret;
             Interpret();
-            interpreterYieldInstret = ulong.MaxValue;
+            interpreterJumpYieldInstret = ulong.MaxValue;
         }
+        return 0;
+    }
+
+    /// <summary>What follows an exit of generated code of kind <paramref name="exit"/> (pc, registers,
+    /// instret and cycles in CpuState).</summary>
+    private void AfterExit(JitEngine engine, int exit)
+    {
+        // Generated code that chained into another page made that the fetch page (its translation was a
+        // TLB hit, which the refill repeats without side effects): re-translate pc, as the interpreter
+        // would not find it in the page it entered with.
+        if (engine.VirtualBaseAtExit != codeVirtualBase) codeBlock = noCodeBlock;
+        if (exit == CodeGenerator.ExitContinue) return;
+        if (exit == CodeGenerator.ExitSequential) { dispatchFellThrough = true; return; }
+        if (exit == CodeGenerator.ExitInterpretOne) { dispatchInterpretOne = true; return; }
+        interpreterYieldInstret = st->NextEventInstret;   // ExitNoRoom: step to the event exactly
+        Interpret();
+        interpreterYieldInstret = ulong.MaxValue;
+    }
+
+    /// <summary>True when generated code calls out at its ways out (see CallOut); false (the
+    /// default: a call-out measured ~5 ns slower than the round trip it replaces, see
+    /// docs/performance.md) when it returns to the dispatcher each time. Tests run both;
+    /// R4_JIT_CALLOUTS=1 makes true the default. Applies to code compiled afterwards.</summary>
+    internal bool JitCallOuts { get; set; } = JitEngine.CallOutsByDefault;
+
+    /// <summary>Call-outs from generated code so far (tests check that the path ran).</summary>
+    internal ulong JitCallOutCount { get; private set; }
+
+    /// <summary>What a call-out caught (it runs under generated code, where an exception must not
+    /// unwind): the dispatcher throws it when the generated code has returned.</summary>
+    private System.Runtime.ExceptionServices.ExceptionDispatchInfo? callOutFailure;
+
+    /// <summary>A call-out from generated code (JitEngine.CallOutEntry): generated code reached a way
+    /// out of kind <paramref name="exitKind"/> with pc, registers, instret and cycles in CpuState and
+    /// <paramref name="context"/>'s VirtualBase = the page it ran on, exactly as an exit leaves them.
+    /// Runs what the dispatcher runs after that exit (AfterExit, NextEntry: the very same code) and
+    /// returns the compiled entry to go on at, with context->Event = the event r12 is to count to and
+    /// VirtualBase = the fetch page; 0 at a stop (or after an exception, kept for the dispatcher),
+    /// when the generated code leaves with ExitContinue and the dispatcher finds the stop.
+    /// Generated code is on the stack, but none of it is returned into (only the trampoline's
+    /// call-out path), so compiling here, even starting the arena over, is allowed.</summary>
+    internal nint CallOut(JitContext* context, int exitKind)
+    {
+        var engine = jit!;
+        nint entry = 0;
+        JitCallOutCount++;
+        try
+        {
+            AfterExit(engine, exitKind);
+            entry = NextEntry(engine);
+            if (entry != 0) context->Event = Math.Min(st->NextEventInstret, st->Instret + (ulong)CodeGenerator.MaxBudget);
+        }
+        catch (Exception e)
+        {
+            callOutFailure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+            entry = 0;
+        }
+        context->VirtualBase = codeVirtualBase;
+        return entry;
     }
 }

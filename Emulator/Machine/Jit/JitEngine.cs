@@ -25,9 +25,14 @@ internal unsafe struct JitContext
     public byte* CodePages;
     public DecodedOp** DecodedBlocks;
     public uint VirtualBase;
+    /// <summary>The call-out's entry (JitEngine.CallOutEntry) and the Cpu it runs on (a GCHandle, freed by Dispose).</summary>
+    public nint CallOut;
+    public nint Cpu;
+    /// <summary>Set by a call-out that goes on in generated code: the event instret r12 is relative to.</summary>
+    public ulong Event;
 
     // Offsets by pointer difference, not Marshal.OffsetOf (reflection, at a run's first compile).
-    public static readonly int OffsetState, OffsetTlb, OffsetRam, OffsetCodePages, OffsetDecodedBlocks, OffsetVirtualBase;
+    public static readonly int OffsetState, OffsetTlb, OffsetRam, OffsetCodePages, OffsetDecodedBlocks, OffsetVirtualBase, OffsetCallOut, OffsetEvent;
 
     static JitContext()
     {
@@ -39,6 +44,8 @@ internal unsafe struct JitContext
         OffsetCodePages = (int)((byte*)&c.CodePages - b);
         OffsetDecodedBlocks = (int)((byte*)&c.DecodedBlocks - b);
         OffsetVirtualBase = (int)((byte*)&c.VirtualBase - b);
+        OffsetCallOut = (int)((byte*)&c.CallOut - b);
+        OffsetEvent = (int)((byte*)&c.Event - b);
     }
 }
 
@@ -71,6 +78,7 @@ internal sealed unsafe class JitEngine : IDisposable
     private readonly CostTable costs;
     private nint trampoline;
     private ulong exitAddress;
+    private ulong callOutAddress;
     private nuint trampolineBytes;
     private CompiledPage?[] pages;
     /// <summary>Per physical page: how many times compiled code of the page was lost to a write
@@ -110,7 +118,7 @@ internal sealed unsafe class JitEngine : IDisposable
     private void EnsureTrampoline()
     {
         if (trampoline != 0) return;
-        var bytes = CodeGenerator.Trampoline(arena.NextAddress, out exitAddress);
+        var bytes = CodeGenerator.Trampoline(arena.NextAddress, out exitAddress, out callOutAddress);
         trampoline = arena.Append(bytes);
         trampolineBytes = arena.Used;
     }
@@ -216,7 +224,7 @@ internal sealed unsafe class JitEngine : IDisposable
     {
         EnsureTrampoline();
         var blocks = BlockDiscovery.Discover(decodedPage, ram + pageBase, offset, costs, entries);
-        var bytes = CodeGenerator.Region(blocks, decodedPage, cpl, entries, exitAddress, arena.NextAddress, out var labels, chain, code.PageGeneration);
+        var bytes = CodeGenerator.Region(blocks, decodedPage, cpl, entries, exitAddress, arena.NextAddress, out var labels, chain, code.PageGeneration, CallOutsEnabled ? callOutAddress : 0);
         if ((nuint)bytes.Length > arena.FreeBytes)
         {
             // Arena full: forget every compiled page (no generated code is running now) and
@@ -234,7 +242,7 @@ internal sealed unsafe class JitEngine : IDisposable
                     chain[4 * page.Number + ring] = default;
                 }
             NativeMemory.Clear(entries, (nuint)(DecodedCodeCache.OpsPerPage * sizeof(nint)));
-            bytes = CodeGenerator.Region(blocks, decodedPage, cpl, entries, exitAddress, arena.NextAddress, out labels, chain, code.PageGeneration);
+            bytes = CodeGenerator.Region(blocks, decodedPage, cpl, entries, exitAddress, arena.NextAddress, out labels, chain, code.PageGeneration, CallOutsEnabled ? callOutAddress : 0);
         }
         nint at = arena.Append(bytes);
         if (DumpPath is not null) File.AppendAllText(DumpPath, $"region 0x{pageBase + (uint)offset:x8} ring {cpl} at 0x{at:x}: {Convert.ToHexString(bytes)}\n");
@@ -242,6 +250,35 @@ internal sealed unsafe class JitEngine : IDisposable
             entries[blocks[i].Start >> 2] = (nint)labels[i];
         RegionsCompiled++;
         return entries[offset >> 2];
+    }
+
+    // ---- call-outs: generated code's ways out call Cpu.CallOut through the trampoline
+    // (CodeGenerator.Trampoline) instead of returning to the dispatcher.
+
+    /// <summary>True when code compiled from now on calls out at its ways out instead of returning to
+    /// the dispatcher (Cpu.JitCallOuts sets it).</summary>
+    public bool CallOutsEnabled { get; set; } = true;
+
+    /// <summary>The default of Cpu.JitCallOuts: off (measured slower: docs/performance.md, "Issue 14,
+    /// callout stream"), unless the environment says R4_JIT_CALLOUTS=1.</summary>
+    public static readonly bool CallOutsByDefault = Environment.GetEnvironmentVariable("R4_JIT_CALLOUTS") == "1";
+
+    /// <summary>Lets generated code call <paramref name="cpu"/>'s CallOut (once per engine).</summary>
+    public void AttachCallOut(Cpu cpu)
+    {
+        if (context->Cpu != 0) return;
+        context->Cpu = GCHandle.ToIntPtr(GCHandle.Alloc(cpu));
+        context->CallOut = (nint)(delegate* unmanaged<JitContext*, int, nint>)&CallOutEntry;
+    }
+
+    /// <summary>The trampoline's call-out path calls this (generated code was entered through a
+    /// `delegate* unmanaged` call, so this reverse call into managed code is allowed). It must not
+    /// throw: Cpu.CallOut keeps what it catches for the dispatcher to throw.</summary>
+    [UnmanagedCallersOnly]
+    private static nint CallOutEntry(JitContext* context, int exitKind)
+    {
+        var cpu = (Cpu)GCHandle.FromIntPtr(context->Cpu).Target!;
+        return cpu.CallOut(context, exitKind);
     }
 
     /// <summary>Runs generated code from <paramref name="entry"/> until it exits; returns the exit
@@ -263,6 +300,7 @@ internal sealed unsafe class JitEngine : IDisposable
         if (disposed) return;
         disposed = true;
         arena.Dispose();
+        if (context->Cpu != 0) GCHandle.FromIntPtr(context->Cpu).Free();
         for (int i = 0; i < tableCount; i++) NativeMemory.Free((void*)allTables[i]);
         NativeMemory.Free(chain);
         NativeMemory.Free(context);

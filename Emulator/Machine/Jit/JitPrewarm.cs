@@ -72,12 +72,12 @@ internal static unsafe class JitPrewarm
             for (int i = 0; i < words.Length; i++) ((uint*)pageBytes)[i] = words[i];
             for (int i = 0; i <= ops; i++) decoded[i].Op = i == ops ? DecodedOp.PageEnd : DecodedOp.NotDecoded;
             const ulong rip = 0x7000_0000_0000;
-            CodeGenerator.Trampoline(rip, out ulong exitAddress);
+            CodeGenerator.Trampoline(rip, out ulong exitAddress, out ulong callOutAddress);
             foreach (int cpl in (ReadOnlySpan<int>)[0, 3])
             {
                 NativeMemory.Clear(entries, ops * (nuint)sizeof(nint));
                 var blocks = BlockDiscovery.Discover(decoded, pageBytes, 0, CostTable.Default, entries);
-                CodeGenerator.Region(blocks, decoded, cpl, entries, exitAddress, rip + 4096, out _);
+                CodeGenerator.Region(blocks, decoded, cpl, entries, exitAddress, rip + 4096, out _, callOutAddress: JitEngine.CallOutsByDefault ? callOutAddress : 0);
             }
         }
         finally

@@ -355,4 +355,5 @@ internal sealed class Assembler
     }
 
     public void jmp(AssemblerRegister64 target) => RegisterForm(4, [0xFF], 4, target.Code);
+    public void call(AssemblerRegister64 target) => RegisterForm(4, [0xFF], 2, target.Code);
 }
