@@ -61,10 +61,10 @@ public sealed unsafe partial class Cpu
     public ulong JitWarmupExitWeight { get; set; }
 
     /// <summary>The warm-up `r4 run` uses (chosen by measurement: docs/performance.md).</summary>
-    public const ulong RecommendedJitWarmupInstructions = 300_000;
+    public const ulong RecommendedJitWarmupInstructions = 2_500_000;
 
     /// <summary>The exit weight `r4 run` uses (chosen by measurement: docs/performance.md).</summary>
-    public const ulong RecommendedJitWarmupExitWeight = 50;
+    public const ulong RecommendedJitWarmupExitWeight = 200;
 
     /// <summary>With an exit weight the warm-up ends only at instret multiples of this, so where the
     /// JIT takes over depends on the guest's instructions and exits alone, not on how a host
