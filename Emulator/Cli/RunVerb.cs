@@ -141,6 +141,8 @@ public sealed class RunVerb : IDefinesSymbols, IMonitorKnobOptions
             catch (CostTableException e) { throw new UserError(e.Message, ExitCodes.BadInput); }
         }
         var engine = ParseEngine(Engine);
+        if (engine == ExecutionEngine.Jit && !Trace && TraceFile is null)
+            Cpu.StartJitPrewarm();   // the JIT's one-time start-up, beside assembling and loading the guest
         if (DiskCreate is not null)
             CreateDisk();
         if (Disk is not null)
@@ -183,6 +185,7 @@ public sealed class RunVerb : IDefinesSymbols, IMonitorKnobOptions
             DiskImagePath = Disk,
             Engine = engine,
             JitWarmupInstructions = Cpu.RecommendedJitWarmupInstructions,
+            JitWarmupExitWeight = Cpu.RecommendedJitWarmupExitWeight,
             Variant = variant,
         };
         if (VirtualMachineMonitor.FlawWarning(layout, variant) is { } warning)

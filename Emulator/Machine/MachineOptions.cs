@@ -51,8 +51,10 @@ public sealed class MachineOptions
     public string? DiskImagePath { get; init; }
     /// <summary>The execution engine; the JIT when the platform supports it.</summary>
     public ExecutionEngine Engine { get; init; } = Jit.JitEngine.IsSupported ? ExecutionEngine.Jit : ExecutionEngine.Interpreter;
-    /// <summary>Instructions the JIT leaves to the interpreter before it compiles anything (Cpu.JitWarmupInstructions; default 0).</summary>
+    /// <summary>Instructions' worth of interpreter work the JIT lets pass before it compiles anything (Cpu.JitWarmupInstructions; default 0).</summary>
     public ulong JitWarmupInstructions { get; init; }
+    /// <summary>Instructions' worth each interpreter slow-path exit adds to the warm-up's work (Cpu.JitWarmupExitWeight; default 0).</summary>
+    public ulong JitWarmupExitWeight { get; init; }
     /// <summary>The machine: R4 as specified (default) or with the x86 flaw (`--machine x86-flaw`).</summary>
     public MachineVariant Variant { get; init; } = MachineVariant.R4;
 }

@@ -21,7 +21,7 @@ public sealed class R4Machine : IDisposable
         Memory = new PhysicalMemory(physicalMemoryBytes);
         Interrupts = new InterruptRequests();
         Bus = new DeviceBus(options, dmaMemory(Memory), Interrupts);
-        Cpu = new Cpu(Memory, Bus, Interrupts, options.Costs, Statistics) { Engine = options.Engine, JitWarmupInstructions = options.JitWarmupInstructions, IretIgnoresIeChangeAboveRing0 = options.Variant == MachineVariant.X86Flaw };
+        Cpu = new Cpu(Memory, Bus, Interrupts, options.Costs, Statistics) { Engine = options.Engine, JitWarmupInstructions = options.JitWarmupInstructions, JitWarmupExitWeight = options.JitWarmupExitWeight, IretIgnoresIeChangeAboveRing0 = options.Variant == MachineVariant.X86Flaw };
     }
 
     public MachineOptions Options { get; }

@@ -13,7 +13,7 @@ public class ExitPathTests
 {
     private static R4.Isa.Image.ProgramImage Assemble(string source) => ThroughputProgramTests.Assemble(source);
 
-    private const string CountingLoop = """
+    internal const string CountingLoop = """
         .entry _start
         _start:
             li   r1, 5000
@@ -63,6 +63,23 @@ public class ExitPathTests
         Assert.Equal(1, RunBothWithWarmup(Assemble(CountingLoop), 7000, [6999, 2, 1_000_000], threshold: Cpu.DefaultJitCompileThreshold));
     }
 
+    /// <summary>Runs a loaded guest in the given slices (stopping at a power-off or shutdown) and
+    /// returns everything observable after each: the machine's snapshot, monitor exits by cause and
+    /// their cycles; then the guest's state and its console output.</summary>
+    internal static string RunInSlices(GuestMachine machine, MemoryStream console, IEnumerable<ulong> slices)
+    {
+        var lines = new List<string>();
+        foreach (ulong slice in slices)
+        {
+            var result = machine.Run(slice);
+            lines.Add(Differential.Snapshot(machine.Machine, result));
+            if (machine.Exits is { } exits) lines.Add("exits " + string.Join(",", exits.ByName()) + " cycles " + string.Join(",", exits.CyclesByName()));
+            if (result.Reason is StopReason.PowerOff or StopReason.Shutdown) break;
+        }
+        machine.Machine.Bus.Flush();
+        return string.Join("\n", lines) + "\nguest " + machine.CaptureState() + "\nconsole " + Convert.ToHexString(console.ToArray());
+    }
+
     /// <summary>A guest that crosses the end of the warm-up with timer interrupts, system calls and
     /// monitor exits under each monitored layout (and natively) matches the interpreter, exits by
     /// cause and their cycles included, and compiles after the warm-up.</summary>
@@ -88,18 +105,10 @@ public class ExitPathTests
                 JitWarmupInstructions = warmup,
             }, layout);
             machine.Load(image);
-            var lines = new List<string>();
             // Slices around the end of the warm-up, then to the end.
-            foreach (ulong slice in new[] { warmup - 3, 2UL, 5UL, 100_000UL, GuestRunner.DefaultBudgetInstructions })
-            {
-                var result = machine.Run(slice);
-                lines.Add(Differential.Snapshot(machine.Machine, result));
-                if (machine.Exits is { } exits) lines.Add("exits " + string.Join(",", exits.ByName()) + " cycles " + string.Join(",", exits.CyclesByName()));
-                if (result.Reason is StopReason.PowerOff or StopReason.Shutdown) break;
-            }
-            machine.Machine.Bus.Flush();
+            string snapshot = RunInSlices(machine, console, [warmup - 3, 2UL, 5UL, 100_000UL, GuestRunner.DefaultBudgetInstructions]);
             regions = machine.Cpu.JitRegionsCompiled;
-            return string.Join("\n", lines) + "\nguest " + machine.CaptureState() + "\nconsole " + Convert.ToHexString(console.ToArray());
+            return snapshot;
         }
         string interpreter = Snapshot(ExecutionEngine.Interpreter, out _);
         string jit = Snapshot(ExecutionEngine.Jit, out int compiled);

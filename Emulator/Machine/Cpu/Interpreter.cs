@@ -57,6 +57,7 @@ public sealed unsafe partial class Cpu
                 ? RunFastLoop<CheckEveryInstruction>()
                 : RunFastLoop<CheckAtJumps>();
             nearEvent = exit == LoopExit.NearEvent;
+            if (countWarmupExits) CountWarmupExit(exit);
             switch (exit)
             {
                 case LoopExit.Boundary:

@@ -16,9 +16,15 @@
 // the interpreter runs up to its next taken jump and returns there (JumpYield), so the JIT
 // sees every jump target and counts it; a target entered JitCompileThreshold times is
 // compiled (with the region reachable from it), so a short run never pays more for
-// compiling than it gains. Before that, for the machine's first JitWarmupInstructions, the
-// interpreter runs alone (the code generator's one-time start-up costs more than a short run
-// gains).
+// compiling than it gains. Before that the interpreter runs alone, with no JIT engine, until
+// its work since the first Run on the JIT reaches JitWarmupInstructions instructions' worth:
+// each retired instruction counts 1, each system instruction, memory slow path, fault and
+// delivered trap JitWarmupExitWeight more (exits are what the interpreter spends most on in
+// exit-heavy guests, so those tier up early, while a short compute-light guest never creates
+// the JIT). The count is deterministic: with a weight the warm-up ends only at instret
+// multiples of WarmupGranuleInstructions, and it counts nothing that depends on how Runs are
+// sliced. The code generator's one-time start-up can run beforehand on a thread of its own
+// (StartJitPrewarm, Jit/JitPrewarm.cs); the engine waits for it before its first compile.
 using R4.Machine.Jit;
 
 namespace R4.Machine;
@@ -40,21 +46,95 @@ public sealed unsafe partial class Cpu
     /// <summary>Arrivals at an uncompiled instruction before the JIT compiles it (chosen by measurement: docs/performance.md).</summary>
     public const int DefaultJitCompileThreshold = 32;
 
-    /// <summary>Instructions a machine's JIT lets the interpreter run, from its first Run on the JIT,
-    /// before it looks for anything to compile (default 0: none; MachineOptions sets it). The
-    /// JIT's first regions cost a few milliseconds of one-time work in the r4 CLI (ReadyToRun
-    /// method and type fix-ups of the code generator: ~2.5 ms of a 1.5M-instruction kernel run
-    /// that takes ~15 ms), which a run pays back only after some millions of compiled
-    /// instructions; a guest that stops sooner then runs as on the interpreter.</summary>
+    /// <summary>The interpreter work a machine's JIT lets pass, from its first Run on the JIT, before
+    /// it creates itself and looks for anything to compile, in instructions' worth: every retired
+    /// instruction counts 1 and every slow-path exit of the interpreter (system instruction,
+    /// memory access off the inline TLB path, fault, delivered trap) JitWarmupExitWeight more
+    /// (default 0: no warm-up; MachineOptions sets it). The JIT's first regions cost a few
+    /// milliseconds of one-time work in the r4 CLI (ReadyToRun fix-ups of the code generator),
+    /// which a run pays back only once the JIT has saved as much; a guest that stops sooner runs
+    /// as on the interpreter, and one whose exits cost the interpreter much tiers up sooner.</summary>
     public ulong JitWarmupInstructions { get; set; }
 
-    /// <summary>The warm-up `r4 run` uses (chosen by measurement: docs/performance.md).</summary>
-    public const ulong RecommendedJitWarmupInstructions = 2_000_000;
+    /// <summary>Instructions' worth one interpreter slow-path exit adds to the warm-up's work
+    /// (see JitWarmupInstructions; default 0: instructions alone).</summary>
+    public ulong JitWarmupExitWeight { get; set; }
 
-    /// <summary>instret below which the JIT only interprets (set at the first Run on the JIT; the
-    /// JIT is created when it is reached).</summary>
-    private ulong jitWarmupEndInstret;
+    /// <summary>The warm-up `r4 run` uses (chosen by measurement: docs/performance.md).</summary>
+    public const ulong RecommendedJitWarmupInstructions = 2_500_000;
+
+    /// <summary>The exit weight `r4 run` uses (chosen by measurement: docs/performance.md).</summary>
+    public const ulong RecommendedJitWarmupExitWeight = 200;
+
+    /// <summary>With an exit weight the warm-up ends only at instret multiples of this, so where the
+    /// JIT takes over depends on the guest's instructions and exits alone, not on how a host
+    /// slices its Runs (deterministic; the exits are counted to the granule).</summary>
+    internal const ulong WarmupGranuleInstructions = 4096;
+
     private bool jitWarmupStarted;
+    private ulong jitWarmupStartInstret;
+    /// <summary>The interpreter's system-instruction, memory slow-path and fault exits since the
+    /// warm-up began (counted only while it runs), and the traps delivered before it began.</summary>
+    private ulong warmupExits, warmupTrapsAtStart;
+    private bool countWarmupExits;
+
+    /// <summary>Counts one of the interpreter's slow paths for the warm-up. Boundaries are not counted
+    /// (a Run's start and its instruction limit are boundaries, so their number depends on how the
+    /// host slices Runs); the interrupts delivered at them are, as traps.</summary>
+    private void CountWarmupExit(LoopExit exit)
+    {
+        if (exit is LoopExit.SystemInstruction or LoopExit.SlowMemory or LoopExit.Fault) warmupExits++;
+    }
+
+    private ulong TrapsDelivered()
+    {
+        ulong sum = 0;
+        foreach (long count in statistics.TrapsByVector) sum += (ulong)count;
+        return sum;
+    }
+
+    /// <summary>Instructions' worth of interpreter work since the warm-up began.</summary>
+    private ulong WarmupWork()
+    {
+        ulong instructions = st->Instret - jitWarmupStartInstret;
+        ulong traps = TrapsDelivered(), exits = warmupExits + (traps >= warmupTrapsAtStart ? traps - warmupTrapsAtStart : traps);
+        ulong weight = Math.Max(JitWarmupExitWeight, 1), weighted = exits > ulong.MaxValue / weight ? ulong.MaxValue : exits * JitWarmupExitWeight;
+        return instructions > ulong.MaxValue - weighted ? ulong.MaxValue : instructions + weighted;
+    }
+
+    /// <summary>True when the warm-up is over at the current instret: its instructions reached
+    /// JitWarmupInstructions (no exit weight), or, with one, its weighted work did at a granule.</summary>
+    private bool WarmupOver() => JitWarmupExitWeight == 0
+        ? st->Instret - jitWarmupStartInstret >= JitWarmupInstructions
+        : st->Instret % WarmupGranuleInstructions == 0 && WarmupWork() >= JitWarmupInstructions;
+
+    /// <summary>The interpreter's own loop until the warm-up is over or the run stops; returns false
+    /// on a stop. Without an exit weight it yields where the warm-up ends, with one at each granule.</summary>
+    private bool WarmUp()
+    {
+        if (!jitWarmupStarted)
+        {
+            jitWarmupStarted = true;
+            jitWarmupStartInstret = st->Instret;
+            warmupExits = 0;
+            warmupTrapsAtStart = TrapsDelivered();
+        }
+        if (JitWarmupInstructions == 0) return true;
+        countWarmupExits = JitWarmupExitWeight != 0;
+        try
+        {
+            while (!WarmupOver())
+            {
+                ulong end = jitWarmupStartInstret + Math.Min(JitWarmupInstructions, ulong.MaxValue - jitWarmupStartInstret);
+                interpreterYieldInstret = JitWarmupExitWeight == 0 ? end : (st->Instret | (WarmupGranuleInstructions - 1)) + 1;
+                Interpret();
+                interpreterYieldInstret = ulong.MaxValue;
+                if (stop is not null) return false;
+            }
+        }
+        finally { countWarmupExits = false; }
+        return true;
+    }
 
     /// <summary>Bytes of executable memory the JIT reserves (tests make it small to exercise the
     /// arena-full path: every compiled page is dropped and compiling starts over).</summary>
@@ -64,34 +144,34 @@ public sealed unsafe partial class Cpu
     /// JIT is unavailable on this platform).</summary>
     public ExecutionEngine Engine { get; set; } = ExecutionEngine.Interpreter;
 
+    /// <summary>instret when the JIT was created (the warm-up's end), or null while it has not been.</summary>
+    internal ulong? JitCreatedAtInstret { get; private set; }
+
     /// <summary>True when the JIT has been created and runs guest code.</summary>
     public bool JitActive => jit is not null;
 
     /// <summary>Regions the JIT has compiled (0 with the interpreter).</summary>
     public int JitRegionsCompiled => jit?.RegionsCompiled ?? 0;
 
+    /// <summary>Starts the JIT's one-time start-up (the code generator's first use) on a thread of its
+    /// own, once per process, so that a machine created later compiles its first region without it
+    /// (Jit/JitPrewarm.cs). Guest-visible results do not depend on it.</summary>
+    public static void StartJitPrewarm() => JitPrewarm.Start();
+
     private bool TryRunJit()
     {
         if (Engine != ExecutionEngine.Jit || Trace is not null || jitUnavailable) return false;
         if (jit is null)
         {
-            if (!jitWarmupStarted)
-            {
-                jitWarmupStarted = true;
-                jitWarmupEndInstret = st->Instret + Math.Min(JitWarmupInstructions, ulong.MaxValue - st->Instret);
-            }
-            if (st->Instret < jitWarmupEndInstret)
-            {
-                // Warming up: the interpreter's own loop up to the end of the warm-up, before the
-                // JIT exists, so a run that ends within it pays nothing for the JIT (its arena, its
-                // trampoline, the code generator's first use) and runs exactly as the interpreter.
-                interpreterYieldInstret = jitWarmupEndInstret;
-                Interpret();
-                interpreterYieldInstret = ulong.MaxValue;
-                if (stop is not null) return true;
-            }
+            // Warming up: the interpreter's own loop until the warm-up's work is done, before the
+            // JIT exists, so a run that ends within it pays nothing for the JIT (its arena, its
+            // trampoline, the code generator's first use) and runs exactly as the interpreter.
+            if (!WarmUp()) return true;
+            long tq0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            JitPrewarm.Wait();
             jit = JitEngine.TryCreate(st, Mmu.Entries, Memory.Base, code, costs, Memory.SizeBytes, JitArenaBytes);
             if (jit is null) { jitUnavailable = true; return false; }
+            JitCreatedAtInstret = st->Instret;
         }
         jit.CompileThreshold = JitCompileThreshold;
         RunCompiled(jit);
