@@ -75,4 +75,4 @@ echo 'Console.WriteLine("Hello, world!");' > "$work/trivial/Program.cs"
 dotnet build "$work/trivial" -c Release -v q -nologo >/dev/null
 trivial=$(median5 "$work/trivial/bin/Release/net10.0/trivial")
 hello=$(median5 "$r4" run Guests/examples/hello.asm)
-printf '(e) r4 run hello.asm %6.3f s   trivial dotnet %6.3f s   ratio %5.2fx (median of 5, CPU)\n' "$hello" "$trivial" "$(ratio "$hello" "$trivial")"
+printf '(e) r4 run hello.asm %6.3f s   trivial dotnet %6.3f s   ratio %5.2fx (median of 5, %s)\n' "$hello" "$trivial" "$(ratio "$hello" "$trivial")" "$([ "${R4_WALL:-0}" = 1 ] && echo wall || echo CPU)"
