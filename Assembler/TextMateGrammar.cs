@@ -5,6 +5,7 @@
 // committed file is this output and that every mnemonic is highlighted.
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using R4.Isa;
 
 namespace R4.Assembler;
@@ -84,11 +85,12 @@ public static class TextMateGrammar
             ["comment"] = "Generated from the R4 instruction table by `r4 isa-doc --grammar` (R4.Assembler.TextMateGrammar). Do not edit.",
             ["patterns"] = patterns,
         };
-        string json = JsonSerializer.Serialize(grammar, new JsonSerializerOptions
+        var context = new GrammarJsonContext(new JsonSerializerOptions
         {
             WriteIndented = true,
             Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         });
+        string json = JsonSerializer.Serialize(grammar, context.DictionaryStringObject);
         return json.Replace("\r\n", "\n") + "\n";
     }
 
@@ -98,3 +100,12 @@ public static class TextMateGrammar
 
     private static string Regex(string word) => System.Text.RegularExpressions.Regex.Escape(word);
 }
+
+/// <summary>The grammar's JSON by the System.Text.Json source generator, not reflection (the
+/// Native AOT build of r4 prints it too): the kinds of value its dictionaries hold.</summary>
+[JsonSerializable(typeof(Dictionary<string, object>))]
+[JsonSerializable(typeof(List<Dictionary<string, object>>))]
+[JsonSerializable(typeof(Dictionary<string, object>[]))]
+[JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(string))]
+internal sealed partial class GrammarJsonContext : JsonSerializerContext;

@@ -3,12 +3,14 @@
 # times): the teaching kernel with -D MM_N=300 and by default, the exit-heavy bench guests,
 # the counting loop against plain C#, and `r4 run hello.asm` against a trivial dotnet
 # program. Builds Release first. Usage: Perf/speed-checks.sh [--quick] (quick: skip MM_N=300).
+# R4_BIN=PATH times that r4 executable instead of the Release build's (e.g. the Native AOT one:
+# `dotnet publish Emulator/Cli -c Release -p:R4NativeAot=true -o out`, then R4_BIN=out/r4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=${1:-}
 dotnet build Emulator/Cli -c Release -v q -nologo >/dev/null
 dotnet build Perf -c Release -v q -nologo >/dev/null
-r4=Emulator/Cli/bin/Release/net10.0/r4
+r4=${R4_BIN:-Emulator/Cli/bin/Release/net10.0/r4}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -31,6 +33,7 @@ median5() {
 }
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
+echo "r4: $r4$( [ -f "${r4%/*}/r4.dll" ] && echo " (.NET, ReadyToRun)" || echo " (native executable)")"
 echo "machine: $(nproc) cores, $(uptime | sed 's/.*load average/load average/'); times: $([ "${R4_WALL:-0}" = 1 ] && echo wall || echo CPU, user + system)"
 
 repeat=${R4_REPEAT:-3}
@@ -72,4 +75,4 @@ echo 'Console.WriteLine("Hello, world!");' > "$work/trivial/Program.cs"
 dotnet build "$work/trivial" -c Release -v q -nologo >/dev/null
 trivial=$(median5 "$work/trivial/bin/Release/net10.0/trivial")
 hello=$(median5 "$r4" run Guests/examples/hello.asm)
-printf '(e) r4 run hello.asm %6.3f s   trivial dotnet %6.3f s   ratio %5.2fx (median of 5, CPU)\n' "$hello" "$trivial" "$(ratio "$hello" "$trivial")"
+printf '(e) r4 run hello.asm %6.3f s   trivial dotnet %6.3f s   ratio %5.2fx (median of 5, %s)\n' "$hello" "$trivial" "$(ratio "$hello" "$trivial")" "$([ "${R4_WALL:-0}" = 1 ] && echo wall || echo CPU)"

@@ -3,7 +3,6 @@
 // code, instructions, cycles, host time, traps, TLB, layout, exits by cause) plus what the
 // Type 1 host adds (partition, slices, world switches and their cycles, idle instructions);
 // for the machine, the totals, the monitor's share of the modelled cycles and idle time.
-using System.Text.Json;
 using R4.Host;
 using R4.Isa;
 using R4.Machine;
@@ -85,7 +84,7 @@ public static class HostStatsReport
             ["sliceInstructions"] = host.SliceInstructions,
             ["machineRamBytes"] = host.Plan.MachineRamBytes,
         };
-        return JsonSerializer.SerializeToUtf8Bytes(document, new JsonSerializerOptions { WriteIndented = true });
+        return JsonText.ToUtf8(document);
     }
 
     // ---- r4 host --hosted: several Type 2 VMs, each alone on the host OS ------------------------
@@ -139,7 +138,7 @@ public static class HostStatsReport
             ["cycles"] = vms.Aggregate(0UL, (sum, vm) => sum + vm.Statistics.Cycles),
             ["hostRamCommittedBytes"] = vms.Sum(vm => vm.HostRamCommittedBytes),
         };
-        return JsonSerializer.SerializeToUtf8Bytes(document, new JsonSerializerOptions { WriteIndented = true });
+        return JsonText.ToUtf8(document);
     }
 
     private static (ulong Instructions, ulong Cycles, ulong Monitor, ulong Idle) Totals(Type1Host host) =>

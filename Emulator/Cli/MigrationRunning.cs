@@ -147,7 +147,7 @@ public static class MigrationRunning
     {
         var rounds = new JsonArray();
         foreach (var r in report.Rounds)
-            rounds.Add(new JsonObject
+            rounds.Add((JsonNode)new JsonObject
             {
                 ["round"] = r.Number,
                 ["pages"] = r.Pages,

@@ -1,5 +1,6 @@
 // Entry point of `r4`: parses the verb with CommandLineParser and maps every failure the
 // user can cause to a one-line message and a documented exit code (ExitCodes.cs).
+using System.Diagnostics.CodeAnalysis;
 using CommandLine;
 using CommandLine.Text;
 using R4.Isa.Image;
@@ -225,6 +226,11 @@ public static class Program
         return ExitCodes.Usage;
     }
 
+    /// <summary>Why reading a verb's properties by reflection is safe in the Native AOT build
+    /// (the trimmer cannot see which types reach these methods): they are the verb classes of
+    /// r4, an assembly that build keeps whole (TrimmerRootAssembly in r4.csproj).</summary>
+    private const string VerbTypesKept = "the verb types are in r4, which the Native AOT build roots whole (TrimmerRootAssembly)";
+
     /// <summary>Help lines are this wide: the longest example command fits on one line.</summary>
     public const int HelpWidth = 240;
 
@@ -233,6 +239,7 @@ public static class Program
 
     /// <summary>The first positional argument beyond what the verb takes (CommandLineParser
     /// ignores them: `r4 run a.asm b.asm` would silently run a.asm), or null.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = VerbTypesKept)]
     private static string? ExtraArgument(Type verbType, string[] args)
     {
         // Plain loops, not LINQ over (property, attribute) tuples: those generic instantiations
@@ -305,12 +312,14 @@ public static class Program
     }
 
     /// <summary>The name of a verb's positional value ("guest", "source").</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = VerbTypesKept)]
     private static string ValueName(Type verbType) =>
         verbType.GetProperties()
             .SelectMany(p => p.GetCustomAttributes(typeof(ValueAttribute), false).OfType<ValueAttribute>())
             .FirstOrDefault()?.MetaName ?? "value";
 
     /// <summary>What an option's value must look like, from its property's type.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = VerbTypesKept)]
     private static string ExpectedValue(Type verbType, string longName)
     {
         var property = verbType.GetProperties().FirstOrDefault(p =>

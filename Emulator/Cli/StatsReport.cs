@@ -2,7 +2,6 @@
 // real CPU's traps ("machine traps": into the monitor, or into the guest through a direct gate)
 // are kept apart from the traps the guest itself took ("guest traps"), exits carry their
 // modelled cycles, and --exit-profile adds exits and cycles by guest pc and symbol.
-using System.Text.Json;
 using R4.Isa;
 using R4.Isa.Image;
 using R4.Machine;
@@ -96,6 +95,6 @@ public static class StatsReport
                 }).ToList();
         }
         foreach (var (key, value) in extra ?? []) document[key] = value;
-        return JsonSerializer.SerializeToUtf8Bytes(document, new JsonSerializerOptions { WriteIndented = true });
+        return JsonText.ToUtf8(document);
     }
 }

@@ -93,8 +93,6 @@ public sealed class GuestSnapshot
     public SnapshotMetadata Metadata { get; }
     internal Dictionary<string, byte[]> Sections { get; }
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
-
     // ---- saving -------------------------------------------------------------------------
 
     /// <summary>The snapshot file image of <paramref name="guest"/>, which must be stopped at an
@@ -120,7 +118,7 @@ public sealed class GuestSnapshot
         };
         var sections = new List<(string, byte[])>
         {
-            ("META", JsonSerializer.SerializeToUtf8Bytes(metadata, Json)),
+            ("META", JsonSerializer.SerializeToUtf8Bytes(metadata, SnapshotJsonContext.Default.SnapshotMetadata)),
             ("CPU ", CaptureCpu(guest)),
             ("DEVS", CaptureDevices(machine.Bus)),
             ("STAT", CaptureStatistics(machine.Statistics)),
@@ -301,7 +299,7 @@ public sealed class GuestSnapshot
             if (!sections.ContainsKey(tag))
                 throw new SnapshotFormatException($"{name}: snapshot malformed (no '{tag.Trim()}' section)");
         SnapshotMetadata? metadata;
-        try { metadata = JsonSerializer.Deserialize<SnapshotMetadata>(sections["META"], Json); }
+        try { metadata = JsonSerializer.Deserialize(sections["META"], SnapshotJsonContext.Default.SnapshotMetadata); }
         catch (JsonException e) { throw new SnapshotFormatException($"{name}: snapshot malformed (META: {e.Message})"); }
         if (metadata is null || !Layouts.TryParse(metadata.Layout, out _) || !MachineVariants.TryParse(metadata.Machine, out _) || metadata.GuestRamBytes == 0 || metadata.GuestRamBytes % 4096 != 0)
             throw new SnapshotFormatException($"{name}: snapshot malformed (META names no known layout or RAM size)");

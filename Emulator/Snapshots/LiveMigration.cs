@@ -97,9 +97,7 @@ public sealed record MigrationReceipt(int Rounds, long Pages, long Bytes);
 public static class LiveMigration
 {
     private const int PageBytes = PageBits.PageSize;
-    private static readonly JsonSerializerOptions Json = new();
-
-    private sealed record Hello(string Layout, uint GuestRamBytes, string Machine, string CostsJson = "{}", bool HasDisk = false,
+    internal sealed record Hello(string Layout, uint GuestRamBytes, string Machine, string CostsJson = "{}", bool HasDisk = false,
         LayoutKnobs? Knobs = null);
 
     // ---- source ---------------------------------------------------------------------------
@@ -120,7 +118,7 @@ public static class LiveMigration
         {
             WriteMessage(stream, (byte)'H', JsonSerializer.SerializeToUtf8Bytes(new Hello(guest.Layout.Name, guest.GuestRamBytes,
                 MachineVariants.Name(guest.Machine.Options.Variant), guest.Cpu.Costs.ToJson(), guest.Machine.Bus.Disk.ImagePath is not null,
-                LayoutKnobs.Of(guest.Layout)), Json));
+                LayoutKnobs.Of(guest.Layout)), SnapshotJsonContext.Default.Hello));
             var (reply, payload) = ReadMessage(stream);
             if (reply == 'N') throw new MigrationException($"the receiver refused the guest: {Encoding.UTF8.GetString(payload)}");
             if (reply != 'Y') throw new MigrationException($"the receiver answered '{(char)reply}' to the hello");
@@ -248,7 +246,7 @@ public static class LiveMigration
         receipt = new MigrationReceipt(0, 0, 0);
         var (type, payload) = ReadMessage(stream);
         if (type != 'H') throw new MigrationException($"expected a migration hello, got message '{(char)type}'");
-        var hello = JsonSerializer.Deserialize<Hello>(payload, Json) ?? throw new MigrationException("empty hello");
+        var hello = JsonSerializer.Deserialize(payload, SnapshotJsonContext.Default.Hello) ?? throw new MigrationException("empty hello");
         string? reason = !Layouts.TryParse(options.Layout ?? hello.Layout, out _) ? $"unknown layout '{hello.Layout}'"
             : hello.GuestRamBytes == 0 || hello.GuestRamBytes % PageBytes != 0 ? $"RAM size {hello.GuestRamBytes}"
             : hello.Knobs?.Problem() is { } knobs ? $"knobs: {knobs}"

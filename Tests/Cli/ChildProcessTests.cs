@@ -12,16 +12,6 @@ public sealed class ChildProcessTests : IDisposable
 
     public void Dispose() => cli.Dispose();
 
-    /// <summary>The `dotnet` host that runs this test (r4.dll is copied beside the tests).</summary>
-    private static string DotnetHost()
-    {
-        string? self = Environment.ProcessPath;
-        if (self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
-        return Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
-    }
-
-    private static string R4Dll => typeof(R4.Cli.Program).Assembly.Location;
-
     private static string Quote(string text) => "'" + text.Replace("'", "'\\''") + "'";
 
     private const string Hello = """
@@ -44,7 +34,7 @@ public sealed class ChildProcessTests : IDisposable
         // `>>` opens the file with O_APPEND, as a shell script's log does.
         var shell = new ProcessStartInfo("/bin/sh")
         {
-            ArgumentList = { "-c", $"exec {Quote(DotnetHost())} {Quote(R4Dll)} run {Quote(guest)} >> {Quote(log)}" },
+            ArgumentList = { "-c", $"exec {string.Join(' ', CliHarness.R4Command.Select(Quote))} run {Quote(guest)} >> {Quote(log)}" },
             RedirectStandardError = true,
             UseShellExecute = false,
         };
@@ -67,14 +57,7 @@ public sealed class ChildProcessTests : IDisposable
         string flat = cli.Write("words.bin", Enumerable.Repeat(new byte[] { 0x05, 0x00, 0x10, 0x20 }, 1 << 18).SelectMany(w => w).ToArray());
         string source = cli.Write("big.asm", ".org 0x1000\n" + string.Concat(Enumerable.Repeat("    nop\n", 20_000)));
         string[] arguments = verb == "disasm" ? ["disasm", "--base", "0x1000", flat] : ["asm", source, "-o", cli.PathOf("big.elf"), "--listing", "-"];
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(R4Dll);
-        foreach (string argument in arguments) start.ArgumentList.Add(argument);
+        var start = CliHarness.R4Process(arguments);
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         var first = new char[100];

@@ -43,13 +43,6 @@ public sealed class StartupTests : IDisposable
         Assert.Equal(!Console.IsErrorRedirected, Terminal.IsTerminal(Program.StandardError));
     }
 
-    private static string DotnetHost()
-    {
-        string? self = Environment.ProcessPath;
-        if (self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
-        return Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
-    }
-
     [Theory]
     [InlineData(new[] { "run", "GUEST", "--stats" }, 0)]                    // the quick path, stats on stderr
     [InlineData(new[] { "run", "GUEST", "--max-instructions", "3" }, 124)]  // CommandLineParser's path, a stop message
@@ -57,9 +50,7 @@ public sealed class StartupTests : IDisposable
     public void TheRealProcessWritesStandardErrorAsBefore(string[] arguments, int exitCode)
     {
         string guest = cli.Write("hi.asm", "    li r1, 'h'\n    out 0x00, r1\n    li r1, 0\n    out 0xF0, r1\n");
-        var start = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(typeof(Program).Assembly.Location);
-        foreach (string argument in arguments) start.ArgumentList.Add(argument == "GUEST" ? guest : argument);
+        var start = CliHarness.R4Process(arguments.Select(argument => argument == "GUEST" ? guest : argument));
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         string stderr = process.StandardError.ReadToEnd();

@@ -31,10 +31,31 @@ public static class ChartRenderer
 
     /// <summary>The bytes of the chart in the format <paramref name="path"/>'s extension names
     /// (.svg or .png); made in memory, so the caller writes the file whole or not at all.</summary>
-    public static byte[] Render(string path, Chart chart) =>
-        IsSvg(path) ? Encoding.UTF8.GetBytes(Svg(chart))
-        : IsPng(path) ? Png(chart)
-        : throw new ArgumentException($"'{path}' is neither .svg nor .png", nameof(path));
+    public static byte[] Render(string path, Chart chart)
+    {
+        try
+        {
+            return IsSvg(path) ? Encoding.UTF8.GetBytes(Svg(chart))
+                : IsPng(path) ? Png(chart)
+                : throw new ArgumentException($"'{path}' is neither .svg nor .png", nameof(path));
+        }
+        catch (Exception e) when (MissingNativeLibrary(path, e) is { } error)
+        {
+            throw error;
+        }
+    }
+
+    /// <summary>The one-line error for a chart that SkiaSharp could not draw because its native
+    /// library (libSkiaSharp.so) did not load — e.g. the Native AOT `r4` copied away from the
+    /// folder it was published to — or null for any other exception.</summary>
+    public static UserError? MissingNativeLibrary(string path, Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is DllNotFoundException missing)
+                return new UserError($"--plot {path}: cannot draw the chart: SkiaSharp's native library did not load " +
+                    $"({missing.Message.Split('\n')[0].TrimEnd()}); keep libSkiaSharp.so beside r4, as its build or publish folder has it", ExitCodes.CannotWrite);
+        return null;
+    }
 
     public static byte[] Png(Chart chart)
     {

@@ -3,7 +3,6 @@
 // Numbers are written with the invariant culture; host times in milliseconds.
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 
 namespace R4.Cli.Compare;
 
@@ -200,6 +199,6 @@ public static class CompareReport
                 }).ToArray(),
             }).ToArray(),
         };
-        return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        return JsonText.ToText(document) + "\n";
     }
 }

@@ -6,7 +6,6 @@
 // alone on the machine. Every guest is also checked against its solo run (spec §11.1: the
 // guest cannot tell), as `r4 compare` checks layouts. Everything but host time is exact.
 using System.Globalization;
-using System.Text.Json;
 using R4.Cli.Charts;
 using R4.Host;
 using R4.Machine;
@@ -264,7 +263,7 @@ public static class Type1Experiment
                 ["hostMicrosecondsPerWorldSwitch"] = p.HostMicrosecondsPerWorldSwitch,
             }).ToArray(),
         };
-        return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        return JsonText.ToText(document) + "\n";
     }
 
     /// <summary>The chart: per guest count, the monitor's share, the world switches' share and the

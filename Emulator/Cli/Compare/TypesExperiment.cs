@@ -9,7 +9,6 @@
 // in-memory duplex stream, the guest that commits the most memory at half its run, under its monitor (Type 1) and
 // hosted (Type 2), the received guest run to its end and checked against the native run.
 using System.Globalization;
-using System.Text.Json;
 using R4.Cli.Charts;
 using R4.Host;
 using R4.Hosted;
@@ -376,7 +375,7 @@ public static class TypesExperiment
                 ["type2"] = MigrationJson(m.Type2, m.Type2Problem),
             },
         };
-        return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        return JsonText.ToText(document) + "\n";
     }
 
     /// <summary>The chart: per guest, modelled cycles relative to native on the Type 1 host and hosted.</summary>
