@@ -141,8 +141,12 @@ public sealed class RunVerb : IDefinesSymbols, IMonitorKnobOptions
             catch (CostTableException e) { throw new UserError(e.Message, ExitCodes.BadInput); }
         }
         var engine = ParseEngine(Engine);
-        if (engine == ExecutionEngine.Jit && !Trace && TraceFile is null)
-            Cpu.StartJitPrewarm();   // the JIT's one-time start-up, beside assembling and loading the guest
+        // R4_JIT_PREWARM=1: the JIT's one-time start-up on a second thread, beside assembling and
+        // loading the guest. Off by default (measured, docs/performance.md "Lead's integration"):
+        // it saves ~2.3 ms of a tiering guest's Run wall time on a free core but costs every JIT
+        // run ~10 ms of process CPU, most of it for guests that never tier up.
+        if (engine == ExecutionEngine.Jit && !Trace && TraceFile is null && Environment.GetEnvironmentVariable("R4_JIT_PREWARM") == "1")
+            Cpu.StartJitPrewarm();
         if (DiskCreate is not null)
             CreateDisk();
         if (Disk is not null)
