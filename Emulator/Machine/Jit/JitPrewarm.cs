@@ -2,7 +2,8 @@
 // costs ~2-2.5 ms that later ones do not (ReadyToRun method-entry and type fix-ups of the code
 // generator and the assembler, and one static initializer the .NET JIT compiles: docs/
 // performance.md, "Issue 14, tiering stream"); all of it is process-wide. So a host that knows
-// early that it will run the JIT (r4 run, before it assembles and loads the guest) starts a
+// early that it will run the JIT (r4 run with R4_JIT_PREWARM=1, before it assembles and loads
+// the guest; off by default: it costs every JIT run ~10 ms of process CPU) starts a
 // thread that assembles the trampoline and compiles a small made-up page (ALU, loads, stores,
 // branches, calls, register jumps, a system instruction) for ring 0 and ring 3 into throw-away
 // buffers. An engine waits for that thread before its own first compile, so the code
